@@ -1,0 +1,172 @@
+// The control plane's store: the only writer of sixpn state. Every mutation commits one or more change-log
+// entries with strictly increasing revisions in the same transaction. Implemented over Kysely for SQLite
+// (embedded default) and PostgreSQL (shared by several control-plane replicas).
+
+import type {
+  App,
+  Change,
+  Host,
+  HostRole,
+  Instance,
+  Network,
+  Org,
+  Peer,
+  PeerStatus,
+  Region,
+  Snapshot,
+  Token,
+  TokenKind,
+} from '../../core/model.ts';
+
+export interface CreateRegion {
+  code: string;
+  name: string;
+  lat: number;
+  lon: number;
+}
+
+export interface CreateHost {
+  name: string;
+  region: string;
+  role: HostRole;
+}
+
+/** What an agent or gateway reports when it starts: its keys and endpoints. */
+export interface RegisterHost {
+  endpoint: string;
+  mesh_key: string;
+  peer_key?: string | null;
+  peer_endpoint?: string | null;
+}
+
+export interface CreateApp {
+  org: string;
+  name: string;
+  /** Network name; `default` when omitted. */
+  network?: string;
+  private_network: boolean;
+}
+
+export interface CreateInstance {
+  org: string;
+  app: string;
+  region: string;
+  /** Pin to a host instead of the least-loaded one of the region. */
+  host?: string;
+  /** Initial state; `started` when omitted. */
+  state?: 'started' | 'stopped';
+}
+
+export interface CreatePeer {
+  org: string;
+  network: string;
+  name: string;
+  region: string;
+  public_key: string;
+}
+
+export interface CreateToken {
+  kind: TokenKind;
+  name: string;
+  org?: string | null;
+  network?: string | null;
+  host?: string | null;
+  expires_at?: string | null;
+}
+
+/** A token row with its hash, for authentication only; never returned by the API. */
+export interface TokenRecord extends Token {
+  hash: string;
+}
+
+export interface InstanceFilter {
+  org?: string;
+  app?: string;
+  host?: string;
+  region?: string;
+}
+
+/** Filter for snapshots and change reads: an org-scoped caller sees only its org (plus regions and hosts). */
+export interface Scope {
+  org?: string;
+}
+
+export interface ChangePage {
+  changes: Change[];
+  /** The newest committed revision at the time of the read. */
+  head: number;
+}
+
+/**
+ * The store. Every method is one transaction. Mutations return the new object and commit its change entry.
+ * Not-found, conflicts and bad references throw `SixpnError` (`not_found`, `already_exists`,
+ * `failed_precondition`, `invalid_argument`).
+ */
+export interface Store {
+  // organizations (creating one also creates its `default` network)
+  createOrg(name: string): Promise<Org>;
+  listOrgs(scope?: Scope): Promise<Org[]>;
+  getOrg(name: string): Promise<Org>;
+  /** Deletes the org and everything it owns (networks, apps, instances, peers, tokens), one change each. */
+  deleteOrg(name: string): Promise<void>;
+
+  createNetwork(org: string, name: string): Promise<Network>;
+  listNetworks(org?: string): Promise<Network[]>;
+  getNetwork(org: string, name: string): Promise<Network>;
+  /** Fails with `failed_precondition` while apps or peers use it. `default` cannot be deleted. */
+  deleteNetwork(org: string, name: string): Promise<void>;
+
+  createRegion(r: CreateRegion): Promise<Region>;
+  listRegions(): Promise<Region[]>;
+  getRegion(code: string): Promise<Region>;
+  /** Fails with `failed_precondition` while hosts are in it. */
+  deleteRegion(code: string): Promise<void>;
+
+  createHost(h: CreateHost): Promise<Host>;
+  listHosts(role?: HostRole): Promise<Host[]>;
+  getHost(name: string): Promise<Host>;
+  /** Sets keys and endpoints; idempotent (no change entry when nothing differs). */
+  registerHost(name: string, r: RegisterHost): Promise<Host>;
+  /** Fails with `failed_precondition` while instances or peers are on it. */
+  deleteHost(name: string): Promise<void>;
+
+  createApp(a: CreateApp): Promise<App>;
+  listApps(org?: string): Promise<App[]>;
+  getApp(org: string, name: string): Promise<App>;
+  /** Deletes the app and its instances. */
+  deleteApp(org: string, name: string): Promise<void>;
+
+  /** Places the instance on the least-loaded host of the region and allocates its address. */
+  createInstance(i: CreateInstance): Promise<Instance>;
+  listInstances(f?: InstanceFilter): Promise<Instance[]>;
+  getInstance(id: string): Promise<Instance>;
+  /** Idempotent: setting the state it already has commits nothing. */
+  setInstanceState(id: string, state: 'started' | 'stopped'): Promise<Instance>;
+  deleteInstance(id: string): Promise<void>;
+
+  /** Picks the least-loaded gateway of the region and allocates the peer's /120 in its slot. */
+  createPeer(p: CreatePeer): Promise<Peer>;
+  listPeers(f?: { org?: string; network?: string; gateway?: string }): Promise<Peer[]>;
+  getPeer(org: string, name: string): Promise<Peer>;
+  deletePeer(org: string, name: string): Promise<void>;
+  reportPeerStatus(gateway: string, statuses: Omit<PeerStatus, 'reported_at'>[]): Promise<void>;
+  listPeerStatus(org: string, name?: string): Promise<PeerStatus[]>;
+
+  /** Stores only `hash` (the caller hashes the secret). */
+  createToken(t: CreateToken, hash: string): Promise<Token>;
+  listTokens(f?: { org?: string; kind?: TokenKind }): Promise<Token[]>;
+  getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
+  deleteToken(id: string): Promise<void>;
+
+  /** The whole state the scope may see, consistent at one revision. */
+  snapshot(scope?: Scope): Promise<Snapshot>;
+  /** Changes with revision > `since`, oldest first, at most `limit`. Throws `resync_required` when `since` is older than the retained history. */
+  changesSince(since: number, limit: number, scope?: Scope): Promise<ChangePage>;
+  headRevision(): Promise<number>;
+  /** Drops change entries older than the newest `keep`; returns how many were dropped. */
+  pruneChanges(keep: number): Promise<number>;
+
+  /** Called after every local commit that wrote changes, with the new head revision. */
+  onCommit(listener: (head: number) => void): () => void;
+  close(): Promise<void>;
+}
