@@ -1,7 +1,7 @@
 // The address plan (DESIGN.md): fdaa:NNNN:NNNN:HHHH:HHHH:MMMM:MMMM:xxxx. The only module that does bit
 // arithmetic on addresses. IPv6 text format follows RFC 4291 §2.2 (parse) and RFC 5952 (format).
 
-import { invalid } from './errors.ts';
+import { invalid, SixpnError } from './errors.ts';
 
 declare const brand: unique symbol;
 type Brand<T, B extends string> = T & { readonly [brand]: B };
@@ -317,13 +317,19 @@ export function pickInstanceNum(taken: (n: number) => boolean, random: () => num
     const n = 1 + Math.floor(random() * MAX_U32);
     if (n >= 1 && n <= MAX_U32 && !taken(n)) return n as InstanceNum;
   }
-  throw invalid('no free instance number found after 64 tries; the host slot is too full');
+  throw new SixpnError(
+    'resource_exhausted',
+    'no free instance number found after 64 tries; the host slot is too full: place the instance on another host',
+  );
 }
 
 /** The lowest peer index not in `taken` (peers are few per gateway and network; indexes stay small). */
 export function pickPeerIndex(taken: ReadonlySet<number>): PeerIndex {
   for (let i = 1; i <= MAX_PEER_INDEX; i++) if (!taken.has(i)) return i as PeerIndex;
-  throw invalid('the gateway slot has no free peer address');
+  throw new SixpnError(
+    'resource_exhausted',
+    'the gateway slot has no free peer address; use another gateway',
+  );
 }
 
 /** Instance ids are the 8-hex-digit form of the instance number: readable, and a valid DNS label. */

@@ -1,0 +1,495 @@
+// Table tests of the address plan (DESIGN.md): IPv6 text (RFC 4291 §2.2, RFC 5952), CIDR, prefixes, allocation.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import {
+  asHostId,
+  asInstanceNum,
+  asNetworkId,
+  asPeerIndex,
+  cidr,
+  classify,
+  contains,
+  defaultPlan,
+  formatCidr,
+  formatIPv6,
+  formatPlanPrefix,
+  hostPrefix,
+  hostResolverAddress,
+  instanceAddress,
+  instanceIdOf,
+  instanceNumOfId,
+  instancePrefix,
+  ipv6FromBytes,
+  ipv6ToBytes,
+  MAX_PEER_INDEX,
+  MAX_U32,
+  networkDnsAddress,
+  networkOf,
+  networkPrefix,
+  parseCidr,
+  parseIPv6,
+  parsePlanPrefix,
+  peerAddress,
+  peerPrefix,
+  pickInstanceNum,
+  pickPeerIndex,
+  sameNetwork,
+  tryParseIPv6,
+} from './address.ts';
+import { SixpnError } from './errors.ts';
+
+const plan = defaultPlan;
+const ip = parseIPv6;
+const isInvalid = (e: unknown) => e instanceof SixpnError && e.code === 'invalid_argument';
+
+describe('parseIPv6 and formatIPv6', () => {
+  // [input, canonical RFC 5952 text]
+  const cases: [string, string][] = [
+    ['::', '::'],
+    ['::1', '::1'],
+    ['1::', '1::'],
+    ['0:0:0:0:0:0:0:0', '::'],
+    ['0:0:0:0:0:0:0:1', '::1'],
+    ['2001:db8:0:0:0:0:2:1', '2001:db8::2:1'], // RFC 5952 §4.2.1: compress the zero run
+    ['2001:0db8:0000:0000:0000:0000:0002:0001', '2001:db8::2:1'], // §4.1: no leading zeros
+    ['2001:db8:0:1:1:1:1:1', '2001:db8:0:1:1:1:1:1'], // §4.2.2: a single zero group is not compressed
+    ['2001:0:0:1:0:0:0:1', '2001:0:0:1::1'], // §4.2.3: the longest run
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'], // §4.2.3: ties → the first run
+    ['2001:DB8::ABCD', '2001:db8::abcd'], // §4.3: lowercase
+    ['FDAA:0:18:A7B:7D:F066:B83B:2', 'fdaa:0:18:a7b:7d:f066:b83b:2'],
+    ['fdaa:0000:0018:0a7b:007d:f066:b83b:0002', 'fdaa:0:18:a7b:7d:f066:b83b:2'],
+    ['fdaa:0:18::3', 'fdaa:0:18::3'],
+    ['fdaa:0:18:0:0:0:0:3', 'fdaa:0:18::3'],
+    ['fdaa::', 'fdaa::'],
+    ['1:0:0:0:0:0:0:0', '1::'],
+    ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8'],
+    ['1::2:3:4:5:6:7', '1:0:2:3:4:5:6:7'], // `::` standing for one group parses; formatting keeps the 0
+    ['ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff', 'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'],
+    ['::ffff:1.2.3.4', '::ffff:102:304'], // IPv4-embedded input; output stays hex
+    ['::1.2.3.4', '::102:304'],
+    ['64:ff9b::192.0.2.33', '64:ff9b::c000:221'],
+    ['1:2:3:4:5:6:255.255.255.255', '1:2:3:4:5:6:ffff:ffff'],
+    ['0:0:1:0:0:0:0:0', '0:0:1::'],
+    ['0:0:0:1:0:0:0:0', '0:0:0:1::'], // runs of 3 and 4: the longer one wins
+    ['1:0:0:2:0:0:3:4', '1::2:0:0:3:4'],
+  ];
+  for (const [input, want] of cases) {
+    test(`${input} → ${want}`, () => {
+      const v = ip(input);
+      assert.equal(formatIPv6(v), want);
+      assert.equal(ip(want), v, 'the canonical form parses back to the same value');
+    });
+  }
+
+  test('values', () => {
+    assert.equal(ip('::'), 0n);
+    assert.equal(ip('::1'), 1n);
+    assert.equal(ip('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'), (1n << 128n) - 1n);
+    assert.equal(ip('::ffff:1.2.3.4'), 0xffff_0102_0304n);
+    assert.equal(ip('fdaa::'), 0xfdaan << 112n);
+  });
+
+  const bad = [
+    '',
+    ':',
+    ':::',
+    '::::',
+    '1::2::3', // two `::`
+    '::1::',
+    '1:2:3:4:5:6:7:8:9', // too many groups
+    '1:2:3:4:5:6:7', // too few, no `::`
+    '1:2:3:4::5:6:7:8', // `::` with 8 groups given
+    '12345::', // group longer than 4 digits
+    'g::1', // bad hex
+    '1:2:3:4:5:6:7:z',
+    ':1:2:3:4:5:6:7',
+    '1:2:3:4:5:6:7:',
+    '0:0:0:0:0:0:0:1:',
+    ' ::1',
+    '::1 ',
+    'fdaa::/48',
+    'fe80::1%eth0',
+    '[::1]',
+    '1.2.3.4',
+    '::1.2.3',
+    '::1.2.3.4.5',
+    '::256.1.1.1',
+    '::01.2.3.4', // leading zero in a dotted quad
+    '::1.2.3.4:5',
+    '1:2:3:4:5:6:7:1.2.3.4', // 9 groups' worth
+    '::ffff:1.2.3.4::',
+    '+1::',
+    '-1::',
+    'x'.repeat(46),
+  ];
+  for (const input of bad) {
+    test(`invalid ${JSON.stringify(input)}`, () => {
+      assert.equal(tryParseIPv6(input), undefined);
+      assert.throws(() => parseIPv6(input), isInvalid);
+    });
+  }
+
+  test('the parse error names the input and gives an example', () => {
+    assert.throws(() => parseIPv6('nope'), /'nope' is not an IPv6 address \(expected e\.g\. fdaa:0:18::3\)/);
+  });
+
+  test('formatIPv6 rejects values outside 128 bits', () => {
+    assert.throws(() => formatIPv6(-1n), isInvalid);
+    assert.throws(() => formatIPv6(1n << 128n), isInvalid);
+  });
+
+  test('bytes round-trip', () => {
+    for (const text of [
+      '::',
+      '::1',
+      'fdaa:0:18:a7b:7d:f066:b83b:2',
+      'ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff',
+    ]) {
+      const v = ip(text);
+      const b = ipv6ToBytes(v);
+      assert.equal(b.length, 16);
+      assert.equal(ipv6FromBytes(b), v);
+    }
+    assert.deepEqual([...ipv6ToBytes(ip('fdaa::3'))], [0xfd, 0xaa, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+    assert.throws(() => ipv6FromBytes(new Uint8Array(4)), isInvalid);
+  });
+});
+
+describe('CIDR', () => {
+  const good: [string, string, number][] = [
+    ['fdaa::/16', 'fdaa::', 16],
+    ['fdaa:0:18::/48', 'fdaa:0:18::', 48],
+    ['FDAA:0:18:A7B:7D::/80', 'fdaa:0:18:a7b:7d::', 80],
+    ['::/0', '::', 0],
+    ['::1/128', '::1', 128],
+    ['fdaa:0:18:a7b:7d:f066:b83b:0/112', 'fdaa:0:18:a7b:7d:f066:b83b:0', 112],
+  ];
+  for (const [text, base, length] of good) {
+    test(`parse ${text}`, () => {
+      const c = parseCidr(text);
+      assert.equal(c.base, ip(base));
+      assert.equal(c.length, length);
+      assert.equal(formatCidr(c), `${base}/${length}`);
+    });
+  }
+
+  test('host bits set: an error that suggests the right block', () => {
+    assert.throws(
+      () => parseCidr('fdaa:0:18::3/48'),
+      (e: unknown) => isInvalid(e) && /has host bits set; use fdaa:0:18::\/48/.test((e as Error).message),
+    );
+    assert.throws(() => cidr(1n, 127), isInvalid);
+    assert.throws(() => parseCidr('::1/0'), isInvalid);
+  });
+
+  const bad = [
+    'fdaa::',
+    'fdaa::/',
+    'fdaa::/129',
+    'fdaa::/-1',
+    'fdaa::/016',
+    'fdaa::/1.5',
+    'zz::/16',
+    '/16',
+    'fdaa::/16/1',
+  ];
+  for (const text of bad) {
+    test(`invalid CIDR ${JSON.stringify(text)}`, () => assert.throws(() => parseCidr(text), isInvalid));
+  }
+  test('cidr() checks the length', () => {
+    assert.throws(() => cidr(0n, 129), isInvalid);
+    assert.throws(() => cidr(0n, -1), isInvalid);
+    assert.throws(() => cidr(0n, 1.5), isInvalid);
+  });
+
+  const containment: [string, string, boolean][] = [
+    ['fdaa::/16', 'fdaa:ffff:ffff:ffff:ffff:ffff:ffff:ffff', true],
+    ['fdaa::/16', 'fdab::', false],
+    ['fdaa:0:18::/48', 'fdaa:0:18:a7b:7d:f066:b83b:2', true],
+    ['fdaa:0:18::/48', 'fdaa:0:19::2', false],
+    ['fdaa:0:18:a7b:7d::/80', 'fdaa:0:18:a7b:7d:f066:b83b:2', true],
+    ['fdaa:0:18:a7b:7d::/80', 'fdaa:0:18:a7b:7e::2', false],
+    ['::/0', 'ffff::', true],
+    ['::1/128', '::1', true],
+    ['::1/128', '::2', false],
+  ];
+  for (const [block, addr, want] of containment) {
+    test(`${block} contains ${addr}: ${want}`, () =>
+      assert.equal(contains(parseCidr(block), ip(addr)), want));
+  }
+});
+
+describe('plan prefix', () => {
+  const good: [string, number, string][] = [
+    ['fdaa::/16', 0xfdaa, 'fdaa::/16'],
+    ['fd00::/16', 0xfd00, 'fd00::/16'],
+    ['fc00::/16', 0xfc00, 'fc00::/16'],
+    ['FDFF::/16', 0xfdff, 'fdff::/16'],
+  ];
+  for (const [text, prefix, formatted] of good) {
+    test(`${text}`, () => {
+      const p = parsePlanPrefix(text);
+      assert.equal(p.prefix, prefix);
+      assert.equal(formatPlanPrefix(p), formatted);
+    });
+  }
+  const bad: [string, RegExp][] = [
+    ['fdaa::/48', /must be a \/16, got \/48/],
+    ['fd00::/8', /must be a \/16, got \/8/],
+    ['2001::/16', /unique local address block \(fc00::\/7\)/],
+    ['fe80::/16', /unique local/],
+    ['fbff::/16', /unique local/],
+    ['fdaa::1/16', /host bits set/],
+    ['fdaa', /not a CIDR block/],
+  ];
+  for (const [text, msg] of bad) {
+    test(`rejects ${text}`, () =>
+      assert.throws(
+        () => parsePlanPrefix(text),
+        (e) => isInvalid(e) && msg.test((e as Error).message),
+      ));
+  }
+});
+
+describe('prefixes and addresses of the plan', () => {
+  const n = asNetworkId;
+  const h = asHostId;
+  const i = asInstanceNum;
+  const max = MAX_U32;
+  const other = parsePlanPrefix('fd12::/16');
+  type Row = [string, () => string, string];
+  const rows: Row[] = [
+    ['network 1', () => formatCidr(networkPrefix(plan, n(1))), 'fdaa:0:1::/48'],
+    ['network 0x18', () => formatCidr(networkPrefix(plan, n(0x18))), 'fdaa:0:18::/48'],
+    ['network max', () => formatCidr(networkPrefix(plan, n(max))), 'fdaa:ffff:ffff::/48'],
+    ['network 0x12345678', () => formatCidr(networkPrefix(plan, n(0x1234_5678))), 'fdaa:1234:5678::/48'],
+    ['network in fd12::/16', () => formatCidr(networkPrefix(other, n(0x18))), 'fd12:0:18::/48'],
+    ['host', () => formatCidr(hostPrefix(plan, n(0x18), h(0x0a7b_007d))), 'fdaa:0:18:a7b:7d::/80'],
+    ['host 1', () => formatCidr(hostPrefix(plan, n(1), h(1))), 'fdaa:0:1:0:1::/80'],
+    ['host max', () => formatCidr(hostPrefix(plan, n(max), h(max))), 'fdaa:ffff:ffff:ffff:ffff::/80'],
+    [
+      'instance',
+      () => formatCidr(instancePrefix(plan, n(0x18), h(0x0a7b_007d), i(0xf066_b83b))),
+      'fdaa:0:18:a7b:7d:f066:b83b:0/112',
+    ],
+    [
+      'instance max',
+      () => formatCidr(instancePrefix(plan, n(max), h(max), i(max))),
+      'fdaa:ffff:ffff:ffff:ffff:ffff:ffff:0/112',
+    ],
+    [
+      'instance address (DESIGN.md example)',
+      () => formatIPv6(instanceAddress(plan, n(0x18), h(0x0a7b_007d), i(0xf066_b83b))),
+      'fdaa:0:18:a7b:7d:f066:b83b:2',
+    ],
+    [
+      'instance address max',
+      () => formatIPv6(instanceAddress(plan, n(max), h(max), i(max))),
+      'fdaa:ffff:ffff:ffff:ffff:ffff:ffff:2',
+    ],
+    [
+      'instance address 1/1/1',
+      () => formatIPv6(instanceAddress(plan, n(1), h(1), i(1))),
+      'fdaa:0:1:0:1:0:1:2',
+    ],
+    ['peer 1', () => formatCidr(peerPrefix(plan, n(0x18), h(7), asPeerIndex(1))), 'fdaa:0:18:0:7::100/120'],
+    [
+      'peer 1 address',
+      () => formatIPv6(peerAddress(plan, n(0x18), h(7), asPeerIndex(1))),
+      'fdaa:0:18:0:7::102',
+    ],
+    [
+      'peer 0x1ff',
+      () => formatIPv6(peerAddress(plan, n(0x18), h(7), asPeerIndex(0x1ff))),
+      'fdaa:0:18:0:7:0:1:ff02',
+    ],
+    [
+      'peer max',
+      () => formatCidr(peerPrefix(plan, n(max), h(max), asPeerIndex(MAX_PEER_INDEX))),
+      'fdaa:ffff:ffff:ffff:ffff:ffff:ffff:ff00/120',
+    ],
+    [
+      'peer max address',
+      () => formatIPv6(peerAddress(plan, n(max), h(max), asPeerIndex(MAX_PEER_INDEX))),
+      'fdaa:ffff:ffff:ffff:ffff:ffff:ffff:ff02',
+    ],
+    ['network dns', () => formatIPv6(networkDnsAddress(plan, n(0x18))), 'fdaa:0:18::3'],
+    ['network dns max', () => formatIPv6(networkDnsAddress(plan, n(max))), 'fdaa:ffff:ffff::3'],
+    ['network dns other plan', () => formatIPv6(networkDnsAddress(other, n(1))), 'fd12:0:1::3'],
+    ['host resolver', () => formatIPv6(hostResolverAddress(plan)), 'fdaa::3'],
+    ['host resolver other plan', () => formatIPv6(hostResolverAddress(other)), 'fd12::3'],
+  ];
+  for (const [name, got, want] of rows) test(name, () => assert.equal(got(), want));
+
+  test('nesting: instance ⊂ host ⊂ network ⊂ plan, and the instance address is inside its /112', () => {
+    const net = n(0x18);
+    const host = h(0x0a7b_007d);
+    const inst = i(0xf066_b83b);
+    const a = instanceAddress(plan, net, host, inst);
+    assert.ok(contains(instancePrefix(plan, net, host, inst), a));
+    assert.ok(contains(hostPrefix(plan, net, host), a));
+    assert.ok(contains(networkPrefix(plan, net), a));
+    assert.ok(contains(parseCidr(formatPlanPrefix(plan)), a));
+    assert.ok(!contains(hostPrefix(plan, net, h(0x0a7b_007e)), a));
+    assert.ok(!contains(networkPrefix(plan, n(0x19)), a));
+    const p = peerAddress(plan, net, host, asPeerIndex(5));
+    assert.ok(contains(peerPrefix(plan, net, host, asPeerIndex(5)), p));
+    assert.ok(contains(hostPrefix(plan, net, host), p));
+  });
+
+  const badIds: [string, () => unknown][] = [
+    ['network 0', () => asNetworkId(0)],
+    ['network 2^32', () => asNetworkId(MAX_U32 + 1)],
+    ['network -1', () => asNetworkId(-1)],
+    ['network 1.5', () => asNetworkId(1.5)],
+    ['network NaN', () => asNetworkId(Number.NaN)],
+    ['host 0', () => asHostId(0)],
+    ['host 2^32', () => asHostId(2 ** 32)],
+    ['instance 0', () => asInstanceNum(0)],
+    ['instance 2^32', () => asInstanceNum(2 ** 32)],
+    ['peer 0', () => asPeerIndex(0)],
+    ['peer 2^40', () => asPeerIndex(2 ** 40)],
+    ['peer 0.5', () => asPeerIndex(0.5)],
+  ];
+  for (const [name, f] of badIds) test(`rejects ${name}`, () => assert.throws(f, isInvalid));
+  test('accepts the largest ids', () => {
+    assert.equal(asNetworkId(MAX_U32), 0xffff_ffff);
+    assert.equal(asHostId(MAX_U32), 0xffff_ffff);
+    assert.equal(asInstanceNum(MAX_U32), 0xffff_ffff);
+    assert.equal(asPeerIndex(MAX_PEER_INDEX), 2 ** 40 - 1);
+  });
+});
+
+describe('networkOf and classify', () => {
+  test('the DESIGN.md example round-trips through classify', () => {
+    const text = 'fdaa:0:18:a7b:7d:f066:b83b:2';
+    const parts = classify(plan, ip(text));
+    assert.deepEqual(parts, { network: 0x18, host: 0x0a7b_007d, instance: 0xf066_b83b, low: 2 });
+    assert.ok(parts);
+    const back = instanceAddress(
+      plan,
+      asNetworkId(parts.network),
+      asHostId(parts.host),
+      asInstanceNum(parts.instance),
+    );
+    assert.equal(formatIPv6(back), text);
+  });
+
+  const rows: [string, number | undefined][] = [
+    ['fdaa:0:18:a7b:7d:f066:b83b:2', 0x18],
+    ['fdaa:0:18::3', 0x18],
+    ['fdaa:ffff:ffff:ffff:ffff:ffff:ffff:ffff', MAX_U32],
+    ['fdaa:1234:5678::', 0x1234_5678],
+    ['fdaa::3', undefined], // network 0: the host resolver, no network
+    ['fdaa::', undefined],
+    ['fdab:0:18::2', undefined], // foreign prefix
+    ['fd12:0:18::2', undefined],
+    ['2001:db8:0:18::2', undefined],
+    ['::1', undefined],
+  ];
+  for (const [addr, want] of rows) {
+    test(`networkOf ${addr} = ${want}`, () => {
+      assert.equal(networkOf(plan, ip(addr)), want);
+      if (want === undefined) assert.equal(classify(plan, ip(addr)), undefined);
+      else assert.equal(classify(plan, ip(addr))?.network, want);
+    });
+  }
+
+  test('classify of the service slot and of a peer', () => {
+    assert.deepEqual(classify(plan, ip('fdaa:0:18::3')), { network: 0x18, host: 0, instance: 0, low: 3 });
+    assert.deepEqual(classify(plan, peerAddress(plan, asNetworkId(2), asHostId(9), asPeerIndex(1))), {
+      network: 2,
+      host: 9,
+      instance: 0,
+      low: 0x102,
+    });
+  });
+
+  test('networkOf honours a non-default plan', () => {
+    const other = parsePlanPrefix('fd12::/16');
+    assert.equal(networkOf(other, ip('fd12:0:18::2')), 0x18);
+    assert.equal(networkOf(other, ip('fdaa:0:18::2')), undefined);
+  });
+
+  const same: [string, string, boolean][] = [
+    ['fdaa:0:18:1::2', 'fdaa:0:18:2::2', true],
+    ['fdaa:0:18:1::2', 'fdaa:0:19:1::2', false],
+    ['fdaa::3', 'fdaa::3', false], // network 0 is no network
+    ['fdab:0:18::2', 'fdab:0:18::2', false], // outside the plan
+  ];
+  for (const [a, b, want] of same)
+    test(`sameNetwork ${a} ${b}`, () => assert.equal(sameNetwork(plan, ip(a), ip(b)), want));
+});
+
+describe('allocation', () => {
+  const seq = (...xs: number[]) => {
+    let k = 0;
+    return () => xs[k++ % xs.length]!;
+  };
+
+  test('pickInstanceNum maps [0,1) onto 1 … 2^32-1', () => {
+    assert.equal(
+      pickInstanceNum(() => false, seq(0)),
+      1,
+    );
+    assert.equal(
+      pickInstanceNum(() => false, seq(0.5)),
+      1 + Math.floor(0.5 * MAX_U32),
+    );
+    assert.equal(
+      pickInstanceNum(() => false, seq(1 - 2 ** -53)),
+      MAX_U32,
+    );
+  });
+
+  test('pickInstanceNum retries on collision and on an out-of-range random value', () => {
+    const taken = new Set([1]);
+    assert.equal(
+      pickInstanceNum((n) => taken.has(n), seq(0, 0, 1, 0.25)),
+      1 + Math.floor(0.25 * MAX_U32),
+    );
+  });
+
+  test('pickInstanceNum gives up after 64 tries with resource_exhausted', () => {
+    let calls = 0;
+    assert.throws(
+      () =>
+        pickInstanceNum(() => {
+          calls++;
+          return true;
+        }, seq(0.1)),
+      (e: unknown) => e instanceof SixpnError && e.code === 'resource_exhausted',
+    );
+    assert.equal(calls, 64);
+  });
+
+  const peerRows: [number[], number][] = [
+    [[], 1],
+    [[1], 2],
+    [[1, 2, 3], 4],
+    [[2, 3], 1],
+    [[1, 3], 2],
+  ];
+  for (const [taken, want] of peerRows) {
+    test(`pickPeerIndex taken=[${taken}] → ${want}`, () => assert.equal(pickPeerIndex(new Set(taken)), want));
+  }
+});
+
+describe('instance ids', () => {
+  const rows: [number, string][] = [
+    [1, '00000001'],
+    [0xf066_b83b, 'f066b83b'],
+    [0xabc, '00000abc'],
+    [MAX_U32, 'ffffffff'],
+  ];
+  for (const [num, id] of rows) {
+    test(`${num} ↔ ${id}`, () => {
+      assert.equal(instanceIdOf(asInstanceNum(num)), id);
+      assert.equal(instanceNumOfId(id), num);
+    });
+  }
+  const bad = ['00000000', 'F066B83B', 'f066b83', 'f066b83b0', 'g066b83b', '', ' f066b83', '-0000001'];
+  for (const id of bad)
+    test(`not an id: ${JSON.stringify(id)}`, () => assert.equal(instanceNumOfId(id), undefined));
+});
