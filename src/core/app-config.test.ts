@@ -1,0 +1,184 @@
+// Table tests of sixpn.toml parsing: good files, syntax errors with line and column, wrong types, unknown keys.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type AppConfig, lineOfKey, parseAppConfig } from './app-config.ts';
+import { SixpnError } from './errors.ts';
+
+describe('parseAppConfig: good files', () => {
+  const rows: [string, string, AppConfig][] = [
+    ['just the app', 'app = "web"\n', { app: 'web', private_network: false }],
+    [
+      'everything',
+      'app = "web"\norg = "acme"\nnetwork = "staging"\n\n[experimental]\nprivate_network = true\n',
+      { app: 'web', org: 'acme', network: 'staging', private_network: true },
+    ],
+    [
+      'private_network false',
+      'app = "api"\n[experimental]\nprivate_network = false\n',
+      { app: 'api', private_network: false },
+    ],
+    ['empty [experimental]', 'app = "api"\n[experimental]\n', { app: 'api', private_network: false }],
+    [
+      'dotted key',
+      "app = 'web-1'\nexperimental.private_network = true\n",
+      { app: 'web-1', private_network: true },
+    ],
+    [
+      'inline table',
+      'app = "db"\nexperimental = { private_network = true }\n',
+      { app: 'db', private_network: true },
+    ],
+    ['comments and CRLF', '# my app\r\napp = "web" # name\r\n', { app: 'web', private_network: false }],
+    ['quoted key', '"app" = "web"\n', { app: 'web', private_network: false }],
+  ];
+  for (const [name, text, want] of rows) test(name, () => assert.deepEqual(parseAppConfig(text), want));
+});
+
+describe('parseAppConfig: errors', () => {
+  // [name, text, message regexp, details subset]
+  const rows: [string, string, RegExp, Record<string, unknown>][] = [
+    [
+      'syntax: missing value',
+      'app = "web"\norg = \n',
+      /^sixpn\.toml:2:7: TOML syntax error: invalid value/,
+      { line: 2, column: 7 },
+    ],
+    ['syntax: unterminated string', 'app = "web\n', /^sixpn\.toml:1:\d+: TOML syntax error: /, { line: 1 }],
+    [
+      'syntax: bad table header',
+      'app = "web"\n\n[experimental\nprivate_network = true\n',
+      /^sixpn\.toml:3:\d+: TOML syntax error: /,
+      { line: 3 },
+    ],
+    [
+      'syntax: duplicate key',
+      'app = "a"\napp = "b"\n',
+      /^sixpn\.toml:2:\d+: TOML syntax error: /,
+      { line: 2 },
+    ],
+    ['syntax: bare word value', 'app = web\n', /^sixpn\.toml:1:\d+: TOML syntax error: /, { line: 1 }],
+    [
+      'missing app',
+      'org = "acme"\n',
+      /^sixpn\.toml: app is missing; add a line like: app = "web"$/,
+      { field: 'app' },
+    ],
+    ['empty file', '', /app is missing/, { field: 'app' }],
+    [
+      'app is a number',
+      'app = 5\n',
+      /^sixpn\.toml:1: app must be a string, got the number 5$/,
+      { field: 'app' },
+    ],
+    [
+      'private_network is a string',
+      'app = "web"\n[experimental]\nprivate_network = "yes"\n',
+      /^sixpn\.toml:3: experimental\.private_network must be a boolean, got the string "yes"$/,
+      { field: 'experimental.private_network' },
+    ],
+    [
+      'private_network is an integer',
+      'app = "web"\n[experimental]\nprivate_network = 1\n',
+      /^sixpn\.toml:3: experimental\.private_network must be a boolean, got the number 1$/,
+      {},
+    ],
+    [
+      'experimental is not a table',
+      'app = "web"\nexperimental = true\n',
+      /^sixpn\.toml:2: experimental must be a table, got the boolean true$/,
+      {},
+    ],
+    [
+      'org is an array',
+      'app = "web"\norg = ["a"]\n',
+      /^sixpn\.toml:2: org must be a string, got an array$/,
+      {},
+    ],
+    [
+      'unknown top-level key',
+      'app = "web"\nregion = "ord"\n',
+      /^sixpn\.toml:2: unknown key 'region'; allowed keys: app, org, network, \[experimental\]$/,
+      { field: 'region' },
+    ],
+    [
+      'unknown table',
+      'app = "web"\n[build]\nimage = "x"\n',
+      /^sixpn\.toml:2: unknown key 'build'; allowed keys/,
+      { field: 'build' },
+    ],
+    [
+      'unknown key in [experimental]',
+      'app = "web"\n[experimental]\nprivate_networks = true\n',
+      /^sixpn\.toml:3: unknown key 'private_networks' in \[experimental\]; allowed keys: private_network$/,
+      { field: 'experimental.private_networks' },
+    ],
+    [
+      'invalid app name',
+      'app = "Web_1"\n',
+      /^sixpn\.toml:1: app name 'Web_1' is not a valid name/,
+      { field: 'app' },
+    ],
+    [
+      'app name too long',
+      `app = "${'a'.repeat(64)}"\n`,
+      /is 64 characters; the limit is 63/,
+      { field: 'app' },
+    ],
+    [
+      'reserved app name',
+      'app = "internal"\n',
+      /^sixpn\.toml:1: app name 'internal' is reserved/,
+      { field: 'app' },
+    ],
+    [
+      'invalid org name',
+      'app = "web"\norg = "-acme"\n',
+      /^sixpn\.toml:2: org name '-acme'/,
+      { field: 'org' },
+    ],
+    [
+      'invalid network name',
+      'app = "web"\nnetwork = ""\n',
+      /^sixpn\.toml:2: network name '' .*empty/,
+      { field: 'network' },
+    ],
+  ];
+  for (const [name, text, msg, details] of rows) {
+    test(name, () => {
+      assert.throws(
+        () => parseAppConfig(text),
+        (e: unknown) => {
+          assert.ok(e instanceof SixpnError, `a SixpnError, got ${String(e)}`);
+          assert.equal(e.code, 'invalid_argument');
+          assert.match(e.message, msg);
+          assert.ok(!e.message.includes('\n'), 'one line');
+          for (const [k, v] of Object.entries(details)) assert.equal(e.details?.[k], v, k);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('the file name given is the one in the message', () => {
+    assert.throws(
+      () => parseAppConfig('app = 1', '/srv/web/sixpn.toml'),
+      /^SixpnError: \/srv\/web\/sixpn\.toml:1: /,
+    );
+  });
+});
+
+describe('lineOfKey', () => {
+  const text = 'app = "web"\n  org="a"\n[experimental]\nprivate_network = true\n[other]\napp = 1\n';
+  const rows: [string, string, number | undefined][] = [
+    ['', 'app', 1],
+    ['', 'org', 2],
+    ['', 'experimental', 3],
+    ['experimental', 'private_network', 4],
+    ['other', 'app', 6],
+    ['', 'network', undefined],
+    ['experimental', 'app', undefined],
+  ];
+  for (const [table, key, want] of rows)
+    test(`[${table}] ${key} → ${want}`, () => assert.equal(lineOfKey(text, table, key), want));
+});

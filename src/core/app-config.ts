@@ -1,0 +1,144 @@
+// Parses an app's `sixpn.toml` (TOML 1.0, https://toml.io/en/v1.0.0): `app`, optional `org` and `network`,
+// and `[experimental] private_network`. Pure: the caller reads the file; every error names the file and the key.
+
+import { parse, TomlError } from 'smol-toml';
+import { z } from 'zod';
+import { invalid, isSixpnError, SixpnError } from './errors.ts';
+import { checkLabel, RESERVED_APP_NAMES } from './names.ts';
+
+/** An app's settings as `sixpn apps create` uses them. */
+export interface AppConfig {
+  app: string;
+  org?: string;
+  network?: string;
+  private_network: boolean;
+}
+
+const Experimental = z.strictObject({ private_network: z.boolean().optional() });
+const Schema = z.strictObject({
+  app: z.string(),
+  org: z.string().optional(),
+  network: z.string().optional(),
+  experimental: Experimental.optional(),
+});
+
+const TOP_KEYS = 'app, org, network, [experimental]';
+const EXPERIMENTAL_KEYS = 'private_network';
+
+/**
+ * Parses the text of a `sixpn.toml`. `file` is only used in messages. Throws `invalid_argument` whose message
+ * starts with `file:line:column:` (syntax) or `file:line:` (a key whose line is known) and names the key.
+ */
+export function parseAppConfig(text: string, file = 'sixpn.toml'): AppConfig {
+  let doc: Record<string, unknown>;
+  try {
+    doc = parse(text);
+  } catch (e) {
+    if (e instanceof TomlError) {
+      const reason = (e.message.split('\n')[0] ?? '').replace(/^Invalid TOML document:\s*/, '');
+      throw new SixpnError(
+        'invalid_argument',
+        `${file}:${e.line}:${e.column}: TOML syntax error: ${reason}`,
+        {
+          cause: e,
+          details: { file, line: e.line, column: e.column },
+        },
+      );
+    }
+    throw e;
+  }
+  const r = Schema.safeParse(doc);
+  if (!r.success) throw schemaError(text, file, doc, r.error.issues[0]);
+  const v = r.data;
+  const where = (table: string, key: string) => at(file, lineOfKey(text, table, key));
+  const name = (field: string, table: string, key: string, value: string) => {
+    try {
+      return checkLabel(field, value);
+    } catch (e) {
+      if (isSixpnError(e)) throw invalid(`${where(table, key)}${e.message}`, { file, field: key });
+      throw e;
+    }
+  };
+  name('app name', '', 'app', v.app);
+  if (RESERVED_APP_NAMES.has(v.app)) {
+    throw invalid(`${where('', 'app')}app name '${v.app}' is reserved for .internal DNS; choose another`, {
+      file,
+      field: 'app',
+    });
+  }
+  const out: AppConfig = { app: v.app, private_network: v.experimental?.private_network ?? false };
+  if (v.org !== undefined) out.org = name('org name', '', 'org', v.org);
+  if (v.network !== undefined) out.network = name('network name', '', 'network', v.network);
+  return out;
+}
+
+type Issue = z.core.$ZodIssue | undefined;
+
+function schemaError(text: string, file: string, doc: Record<string, unknown>, issue: Issue): SixpnError {
+  if (!issue) return invalid(`${file}: not a valid sixpn.toml`, { file });
+  const path = issue.path.map(String);
+  const table = path.length > 1 ? (path[0] ?? '') : '';
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const inTable = path.join('.');
+    const allowed = inTable === 'experimental' ? EXPERIMENTAL_KEYS : TOP_KEYS;
+    const place = inTable ? ` in [${inTable}]` : '';
+    return invalid(
+      `${at(file, lineOfKey(text, inTable, key))}unknown key '${key}'${place}; allowed keys: ${allowed}`,
+      { file, field: inTable ? `${inTable}.${key}` : key },
+    );
+  }
+  const field = path.join('.');
+  const key = path[path.length - 1] ?? '';
+  if (issue.code === 'invalid_type') {
+    const value = path.reduce<unknown>(
+      (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+      doc,
+    );
+    if (value === undefined) {
+      return invalid(`${file}: ${field} is missing; add a line like: app = "web"`, { file, field });
+    }
+    const want = issue.expected === 'object' ? 'a table' : `a ${issue.expected}`;
+    return invalid(
+      `${at(file, lineOfKey(text, table, key))}${field} must be ${want}, got ${describe(value)}`,
+      {
+        file,
+        field,
+      },
+    );
+  }
+  return invalid(`${at(file, lineOfKey(text, table, key))}${field}: ${issue.message}`, { file, field });
+}
+
+function describe(v: unknown): string {
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date) return 'a date';
+  if (typeof v === 'object' && v !== null) return 'a table';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v)}`;
+  return `${typeof v === 'bigint' ? 'the integer' : `the ${typeof v}`} ${String(v)}`;
+}
+
+function at(file: string, line: number | undefined): string {
+  return line === undefined ? `${file}: ` : `${file}:${line}: `;
+}
+
+/**
+ * The 1-based line where `key` is set directly inside `[table]` ('' = the top level), or undefined when the key
+ * is written some other way (dotted, inline table). Only for messages: the parse itself is smol-toml's.
+ */
+export function lineOfKey(text: string, table: string, key: string): number | undefined {
+  let current = '';
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    const header = /^\s*\[\s*([^\]]*?)\s*\]/.exec(line);
+    if (header) {
+      current = header[1] ?? '';
+      if (current === key && table === '') return i + 1;
+      continue;
+    }
+    const m = /^\s*("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
+    if (m && current === table && m[2] === key) return i + 1;
+  }
+  return undefined;
+}
