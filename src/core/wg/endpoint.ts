@@ -1,0 +1,77 @@
+// WireGuard endpoints (`198.18.0.1:51820`, `[fdaa::1]:51820`) and allowed-IP ranges in canonical text form.
+// Canonical text lets a reconciler compare what it wants with what `get=1` reports, string for string.
+
+import { formatCidr, formatIPv6, parseCidr, tryParseIPv6 } from '../address.ts';
+import { invalid } from '../errors.ts';
+
+declare const brand: unique symbol;
+/** `IPv4:port` or `[IPv6]:port`, canonical (RFC 5952 for IPv6, no zone). */
+export type WgEndpoint = string & { readonly [brand]: 'WgEndpoint' };
+
+const IPV4 =
+  /^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}$/;
+const PORT = /^(0|[1-9][0-9]{0,4})$/;
+
+export function isIPv4(text: string): boolean {
+  return IPV4.test(text);
+}
+
+function parsePort(text: string, whole: string): number {
+  const n = PORT.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1 && n <= 65535)) {
+    throw invalid(`endpoint '${whole}' has a bad port; expected 1–65535, e.g. 198.18.0.1:51820`, {
+      field: 'endpoint',
+    });
+  }
+  return n;
+}
+
+/**
+ * Parses an endpoint given as an IP literal and port; returns its canonical form. Host names are refused: the
+ * UAPI takes addresses only (resolve names before, as `wg` does).
+ */
+export function parseEndpoint(text: string): WgEndpoint {
+  if (text.startsWith('[')) {
+    const close = text.indexOf(']');
+    if (close < 0 || text[close + 1] !== ':') {
+      throw invalid(`endpoint '${text}' must look like [fdaa::1]:51820`, { field: 'endpoint' });
+    }
+    const addr = tryParseIPv6(text.slice(1, close));
+    if (addr === undefined) {
+      throw invalid(`endpoint '${text}' does not hold an IPv6 address in brackets`, { field: 'endpoint' });
+    }
+    const port = parsePort(text.slice(close + 2), text);
+    return `[${formatIPv6(addr)}]:${port}` as WgEndpoint;
+  }
+  const colon = text.lastIndexOf(':');
+  const host = text.slice(0, colon);
+  if (colon < 0 || !isIPv4(host)) {
+    throw invalid(
+      `endpoint '${text}' must be IPv4:port or [IPv6]:port with an IP literal (e.g. 198.18.0.1:51820)`,
+      { field: 'endpoint' },
+    );
+  }
+  return `${host}:${parsePort(text.slice(colon + 1), text)}` as WgEndpoint;
+}
+
+/** The endpoint of `ip` (IPv4 dotted quad or IPv6 text) and `port`. */
+export function endpointOf(ip: string, port: number): WgEndpoint {
+  return parseEndpoint(ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
+}
+
+/**
+ * Canonical text of an allowed-IP range. IPv6 ranges are parsed by the address plan module (host bits must be
+ * zero); IPv4 ranges are checked for shape only (`10.0.0.0/8`).
+ */
+export function normalizeAllowedIp(text: string): string {
+  const slash = text.indexOf('/');
+  const addr = slash < 0 ? text : text.slice(0, slash);
+  if (isIPv4(addr)) {
+    const len = slash < 0 ? '32' : text.slice(slash + 1);
+    if (!/^(0|[1-9][0-9]?)$/.test(len) || Number(len) > 32) {
+      throw invalid(`allowed IP '${text}' has a bad prefix length (0–32)`, { field: 'allowed_ip' });
+    }
+    return `${addr}/${len}`;
+  }
+  return formatCidr(parseCidr(slash < 0 ? `${text}/128` : text));
+}

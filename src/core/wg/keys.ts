@@ -1,0 +1,107 @@
+// WireGuard keys (Curve25519): generation, public-key derivation, base64 ↔ hex (https://www.wireguard.com/protocol/).
+// Pure: node:crypto computes, nothing is read or written. Keys are the 44-character base64 text `wg genkey` prints.
+
+import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { invalid } from '../errors.ts';
+
+declare const brand: unique symbol;
+type Brand<T, B extends string> = T & { readonly [brand]: B };
+
+/** A Curve25519 public key, standard base64 (44 characters, ends in `=`). */
+export type WgPublicKey = Brand<string, 'WgPublicKey'>;
+/** A Curve25519 private key, standard base64. Never log it; never send it to the control plane. */
+export type WgPrivateKey = Brand<string, 'WgPrivateKey'>;
+/** A 32-byte symmetric preshared key, standard base64. */
+export type WgPresharedKey = Brand<string, 'WgPresharedKey'>;
+
+export interface WgKeyPair {
+  privateKey: WgPrivateKey;
+  publicKey: WgPublicKey;
+}
+
+export const KEY_BYTES = 32;
+const B64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const HEX_KEY = /^[0-9a-f]{64}$/;
+// DER header of a PKCS#8 X25519 private key; the 32 raw bytes follow (RFC 8410 §7).
+const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+function base64UrlToBase64(s: string): string {
+  const b = s.replace(/-/g, '+').replace(/_/g, '/');
+  return b + '='.repeat((4 - (b.length % 4)) % 4);
+}
+
+/** A fresh key pair from the OS CSPRNG. */
+export function generateKeyPair(): WgKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const d = privateKey.export({ format: 'jwk' }).d;
+  const x = publicKey.export({ format: 'jwk' }).x;
+  if (d === undefined || x === undefined) throw new Error('node:crypto returned an X25519 JWK without d/x');
+  return { privateKey: base64UrlToBase64(d) as WgPrivateKey, publicKey: base64UrlToBase64(x) as WgPublicKey };
+}
+
+/** A fresh random preshared key (`wg genpsk`). */
+export function generatePresharedKey(): WgPresharedKey {
+  // An X25519 private scalar is 32 uniformly random bytes before clamping; the JWK `d` is exactly those bytes.
+  const d = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' }).d;
+  if (d === undefined) throw new Error('node:crypto returned an X25519 JWK without d');
+  return base64UrlToBase64(d) as WgPresharedKey;
+}
+
+/** The public key of a private key (`wg pubkey`). */
+export function publicKeyOf(privateKey: WgPrivateKey): WgPublicKey {
+  const raw = keyBytes(privateKey, 'private key');
+  const der = Buffer.concat([PKCS8_X25519_PREFIX, raw]);
+  const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
+  const x = pub.export({ format: 'jwk' }).x;
+  if (x === undefined) throw new Error('node:crypto returned an X25519 JWK without x');
+  return base64UrlToBase64(x) as WgPublicKey;
+}
+
+/** The 32 raw bytes of a base64 key; throws `invalid_argument` naming `what` if it is not one. */
+export function keyBytes(text: string, what = 'key'): Buffer {
+  if (!B64_KEY.test(text)) {
+    throw invalid(
+      `${what} must be 44 characters of standard base64 encoding 32 bytes (as printed by wg genkey/pubkey), got ${describe(text)}`,
+      { field: what },
+    );
+  }
+  const raw = Buffer.from(text, 'base64');
+  if (raw.length !== KEY_BYTES) throw invalid(`${what} does not decode to 32 bytes`, { field: what });
+  return raw;
+}
+
+function describe(text: string): string {
+  // Never echo what might be a private key; its length and shape are enough to fix a typo.
+  return `${text.length} characters`;
+}
+
+export function parsePublicKey(text: string): WgPublicKey {
+  keyBytes(text, 'public key');
+  return text as WgPublicKey;
+}
+export function parsePrivateKey(text: string): WgPrivateKey {
+  keyBytes(text, 'private key');
+  return text as WgPrivateKey;
+}
+export function parsePresharedKey(text: string): WgPresharedKey {
+  keyBytes(text, 'preshared key');
+  return text as WgPresharedKey;
+}
+
+/** Lowercase hex (64 characters), the form the UAPI uses. */
+export function keyToHex(key: WgPublicKey | WgPrivateKey | WgPresharedKey): string {
+  return keyBytes(key).toString('hex');
+}
+
+/** From the UAPI's lowercase hex back to base64. The caller brands the result (it knows what the key is). */
+export function keyFromHex(hex: string, what = 'key'): string {
+  if (!HEX_KEY.test(hex)) {
+    throw invalid(`${what} must be 64 lowercase hex digits (UAPI form), got ${hex.length} characters`, {
+      field: what,
+    });
+  }
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+/** All zeros: in the UAPI, "no key" (a device without a private key, a peer without a preshared key). */
+export const ZERO_KEY_HEX = '0'.repeat(64);
