@@ -1,0 +1,138 @@
+// Regions and hosts (role `host` or `gateway`, one table). Host numbers come from the `host` counter,
+// starting at 1 and never reused; registration is idempotent.
+
+import { alreadyExists } from '../../core/errors.ts';
+import type { Host, HostRole, Region } from '../../core/model.ts';
+import { checkLabel, checkRegion } from '../../core/names.ts';
+import { conflictAs } from './db-errors.ts';
+import { newId } from './ids.ts';
+import { inUse } from './precondition.ts';
+import { byKey, hostByName, hostsQuery, regionByCode, regionsQuery } from './queries.ts';
+import type { CreateHost, CreateRegion, RegisterHost } from './store.ts';
+import { checkEndpoint, checkRegionInput, checkRole, checkWgKey } from './validate.ts';
+import { revisioned, type StoreContext } from './write.ts';
+
+export async function createRegion(ctx: StoreContext, input: CreateRegion): Promise<Region> {
+  const r = checkRegionInput(input);
+  try {
+    return await revisioned(ctx, async (w) => {
+      const taken = await w.trx
+        .selectFrom('regions')
+        .select('code')
+        .where('code', '=', r.code)
+        .executeTakeFirst();
+      if (taken) throw alreadyExists('region', r.code);
+      const region: Region = { code: r.code, name: r.name, lat: r.lat, lon: r.lon, created_at: w.at };
+      await w.trx.insertInto('regions').values(region).execute();
+      await w.record('put', 'region', region, null);
+      return region;
+    });
+  } catch (e) {
+    throw conflictAs(e, () => alreadyExists('region', r.code));
+  }
+}
+
+export async function listRegions(ctx: StoreContext): Promise<Region[]> {
+  return (await regionsQuery(ctx.db).execute()).sort(byKey((r) => r.code));
+}
+
+export async function deleteRegion(ctx: StoreContext, code: string): Promise<void> {
+  await revisioned(ctx, async (w) => {
+    const region = await regionByCode(w.trx, code);
+    const hosts = await w.trx.selectFrom('hosts').select('name').where('region', '=', code).execute();
+    const busy = inUse(`region '${code}'`, { hosts: hosts.map((h) => h.name).sort() });
+    if (busy) throw busy;
+    await w.trx.deleteFrom('regions').where('code', '=', code).execute();
+    await w.record('delete', 'region', region, null);
+  });
+}
+
+export async function createHost(ctx: StoreContext, h: CreateHost): Promise<Host> {
+  checkLabel('name', h.name);
+  checkRegion('region', h.region);
+  const role = checkRole(h.role);
+  try {
+    return await revisioned(ctx, async (w) => {
+      await regionByCode(w.trx, h.region);
+      const taken = await w.trx
+        .selectFrom('hosts')
+        .select('role')
+        .where('name', '=', h.name)
+        .executeTakeFirst();
+      if (taken) throw alreadyExists(taken.role, h.name);
+      const host: Host = {
+        id: newId('h', ctx.random),
+        name: h.name,
+        region: h.region,
+        role,
+        num: await w.nextNumber('host'),
+        endpoint: null,
+        mesh_key: null,
+        peer_key: null,
+        peer_endpoint: null,
+        created_at: w.at,
+        registered_at: null,
+      };
+      await w.trx.insertInto('hosts').values(host).execute();
+      await w.record('put', 'host', host, null);
+      return host;
+    });
+  } catch (e) {
+    throw conflictAs(e, () => alreadyExists(role, h.name));
+  }
+}
+
+export async function listHosts(ctx: StoreContext, role?: HostRole): Promise<Host[]> {
+  let q = hostsQuery(ctx.db);
+  if (role !== undefined) q = q.where('h.role', '=', checkRole(role));
+  return (await q.execute()).sort(byKey((h) => h.name));
+}
+
+export async function registerHost(ctx: StoreContext, name: string, r: RegisterHost): Promise<Host> {
+  const next = {
+    endpoint: checkEndpoint('endpoint', r.endpoint),
+    mesh_key: checkWgKey('mesh_key', r.mesh_key),
+    peer_key: r.peer_key == null ? null : checkWgKey('peer_key', r.peer_key),
+    peer_endpoint: r.peer_endpoint == null ? null : checkEndpoint('peer_endpoint', r.peer_endpoint),
+  };
+  return revisioned(ctx, async (w) => {
+    const host = await hostByName(w.trx, name);
+    const same = (Object.keys(next) as (keyof typeof next)[]).every((k) => host[k] === next[k]);
+    if (same) return host; // nothing recorded: rolled back, no revision
+    const updated: Host = { ...host, ...next, registered_at: w.at };
+    await w.trx
+      .updateTable('hosts')
+      .set({ ...next, registered_at: w.at })
+      .where('id', '=', host.id)
+      .execute();
+    await w.record('put', 'host', updated, null);
+    return updated;
+  });
+}
+
+export async function deleteHost(ctx: StoreContext, name: string): Promise<void> {
+  await revisioned(ctx, async (w) => {
+    const host = await hostByName(w.trx, name);
+    const instances = await w.trx
+      .selectFrom('instances')
+      .select('id')
+      .where('host_id', '=', host.id)
+      .execute();
+    const peers = await w.trx
+      .selectFrom('peers as p')
+      .innerJoin('orgs as o', 'o.id', 'p.org_id')
+      .select(['o.name as org', 'p.name'])
+      .where('p.gateway_id', '=', host.id)
+      .execute();
+    const busy = inUse(`${host.role} '${name}'`, {
+      instances: instances.map((i) => i.id).sort(),
+      peers: peers.map((p) => `${p.org}/${p.name}`).sort(),
+    });
+    if (busy) throw busy;
+    // Its tokens go with it: a later host of the same name must not inherit them.
+    await w.trx.deleteFrom('tokens').where('host', '=', name).execute();
+    await w.trx.deleteFrom('peer_status').where('gateway_id', '=', host.id).execute();
+    await w.trx.deleteFrom('hosts').where('id', '=', host.id).execute();
+    await w.record('delete', 'host', host, null);
+  });
+}

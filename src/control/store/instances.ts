@@ -1,0 +1,205 @@
+// Instances: placed on the least-loaded host of a region (or a pinned one), numbered at random in the
+// host's slot, addressed `instanceAddress(...)` when the app has private networking.
+
+import {
+  asHostId,
+  asNetworkId,
+  formatIPv6,
+  type InstanceNum,
+  instanceAddress,
+  instanceIdOf,
+  pickInstanceNum,
+} from '../../core/address.ts';
+import { invalid } from '../../core/errors.ts';
+import { type Host, type Instance, InstanceState } from '../../core/model.ts';
+import { checkRegion } from '../../core/names.ts';
+import { uniqueViolation } from './db-errors.ts';
+import { failedPrecondition, nameList } from './precondition.ts';
+import {
+  appByName,
+  byKey,
+  hostByName,
+  instanceById,
+  instancesQuery,
+  orgByName,
+  regionByCode,
+} from './queries.ts';
+import type { Db } from './schema.ts';
+import type { CreateInstance, InstanceFilter } from './store.ts';
+import { revisioned, type StoreContext } from './write.ts';
+
+function checkState(state: string): InstanceState {
+  const r = InstanceState.safeParse(state);
+  if (!r.success) throw invalid(`state '${state}' is not one of started, stopped`, { field: 'state' });
+  return r.data;
+}
+
+/** The least-loaded machine of `role` in `region` (instances or peers on it; ties by name). */
+export async function leastLoaded(db: Db, region: string, role: 'host' | 'gateway'): Promise<Host> {
+  const rows = await db
+    .selectFrom('hosts as h')
+    .selectAll('h')
+    .select((eb) =>
+      (role === 'host'
+        ? eb
+            .selectFrom('instances as i')
+            .select((c) => c.fn.countAll().as('n'))
+            .whereRef('i.host_id', '=', 'h.id')
+        : eb
+            .selectFrom('peers as p')
+            .select((c) => c.fn.countAll().as('n'))
+            .whereRef('p.gateway_id', '=', 'h.id')
+      ).as('load'),
+    )
+    .where('h.region', '=', region)
+    .where('h.role', '=', role)
+    .execute();
+  const best = rows
+    .map((r) => ({ ...r, load: Number(r.load) }))
+    .sort((a, b) => a.load - b.load || byKey<Host>((h) => h.name)(a, b))[0];
+  if (best) {
+    const { load: _load, ...host } = best;
+    return host;
+  }
+  const withRole = await db
+    .selectFrom('hosts')
+    .select('region')
+    .distinct()
+    .where('role', '=', role)
+    .execute();
+  const regions = withRole.map((r) => r.region).sort();
+  const plural = role === 'host' ? 'hosts' : 'gateways';
+  throw failedPrecondition(
+    regions.length > 0
+      ? `region '${region}' has no ${plural}; regions with ${plural}: ${nameList(regions, 20)}`
+      : `region '${region}' has no ${plural}, and no region has any yet; create a ${role} first`,
+    { region, [`regions_with_${plural}`]: regions },
+  );
+}
+
+export async function createInstance(ctx: StoreContext, i: CreateInstance): Promise<Instance> {
+  checkRegion('region', i.region);
+  const state = checkState(i.state ?? 'started');
+  // The pre-check below makes a collision of instance numbers near impossible; the unique constraints
+  // are the final word, and a lost race is retried with a fresh number.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await insertInstance(ctx, i, state);
+    } catch (e) {
+      const v = uniqueViolation(e);
+      if (!v?.target.includes('instances') || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function insertInstance(ctx: StoreContext, i: CreateInstance, state: InstanceState): Promise<Instance> {
+  return revisioned(ctx, async (w) => {
+    const app = await appByName(w.trx, i.org, i.app);
+    await regionByCode(w.trx, i.region);
+    let host: Host;
+    if (i.host !== undefined) {
+      host = await hostByName(w.trx, i.host);
+      if (host.role !== 'host') {
+        throw failedPrecondition(`'${host.name}' is a gateway; instances run on hosts of role host`);
+      }
+      if (host.region !== i.region) {
+        throw failedPrecondition(`host '${host.name}' is in region '${host.region}', not '${i.region}'`);
+      }
+    } else {
+      host = await leastLoaded(w.trx, i.region, 'host');
+    }
+    const num = await freeInstanceNum(ctx, w.trx);
+    const inst: Instance = {
+      id: instanceIdOf(num),
+      app: app.name,
+      org: app.org,
+      network: app.network,
+      network_num: app.network_num,
+      region: host.region,
+      host: host.name,
+      host_num: host.num,
+      state,
+      address: app.private_network
+        ? formatIPv6(instanceAddress(ctx.plan, asNetworkId(app.network_num), asHostId(host.num), num))
+        : null,
+      created_at: w.at,
+      updated_at: w.at,
+    };
+    await w.trx
+      .insertInto('instances')
+      .values({
+        id: inst.id,
+        num,
+        app_id: app.id,
+        org_id: app.org_id,
+        network_id: app.network_id,
+        host_id: host.id,
+        state,
+        address: inst.address,
+        created_at: w.at,
+        updated_at: w.at,
+      })
+      .execute();
+    await w.record('put', 'instance', inst, inst.org);
+    return inst;
+  });
+}
+
+/** A random instance number whose id is not taken anywhere (ids are unique across the fleet). */
+async function freeInstanceNum(ctx: StoreContext, db: Db): Promise<InstanceNum> {
+  const tried = new Set<number>();
+  for (let i = 0; i < 16; i++) {
+    const num = pickInstanceNum((n) => tried.has(n), ctx.random);
+    const taken = await db
+      .selectFrom('instances')
+      .select('id')
+      .where('id', '=', instanceIdOf(num))
+      .executeTakeFirst();
+    if (!taken) return num;
+    tried.add(num);
+  }
+  throw invalid('no free instance number found after 16 tries; check the store random source');
+}
+
+export async function listInstances(ctx: StoreContext, f: InstanceFilter = {}): Promise<Instance[]> {
+  let q = instancesQuery(ctx.db);
+  if (f.org !== undefined) {
+    await orgByName(ctx.db, f.org);
+    q = q.where('o.name', '=', f.org);
+    if (f.app !== undefined) await appByName(ctx.db, f.org, f.app);
+  }
+  if (f.app !== undefined) q = q.where('a.name', '=', f.app);
+  if (f.host !== undefined) {
+    await hostByName(ctx.db, f.host);
+    q = q.where('h.name', '=', f.host);
+  }
+  if (f.region !== undefined) {
+    await regionByCode(ctx.db, f.region);
+    q = q.where('h.region', '=', f.region);
+  }
+  return (await q.execute()).sort(byKey((i) => `${i.org}\0${i.app}\0${i.id}`));
+}
+
+export function getInstance(ctx: StoreContext, id: string): Promise<Instance> {
+  return instanceById(ctx.db, id);
+}
+
+export async function setInstanceState(ctx: StoreContext, id: string, s: string): Promise<Instance> {
+  const state = checkState(s);
+  return revisioned(ctx, async (w) => {
+    const inst = await instanceById(w.trx, id);
+    if (inst.state === state) return inst; // nothing recorded: rolled back, no revision
+    const updated: Instance = { ...inst, state, updated_at: w.at };
+    await w.trx.updateTable('instances').set({ state, updated_at: w.at }).where('id', '=', id).execute();
+    await w.record('put', 'instance', updated, inst.org);
+    return updated;
+  });
+}
+
+export async function deleteInstance(ctx: StoreContext, id: string): Promise<void> {
+  await revisioned(ctx, async (w) => {
+    const inst = await instanceById(w.trx, id);
+    await w.trx.deleteFrom('instances').where('id', '=', id).execute();
+    await w.record('delete', 'instance', inst, inst.org);
+  });
+}

@@ -1,0 +1,115 @@
+// The Store over Kysely: one class that holds the connection, the injected clock and randomness, and the
+// commit listeners, and delegates each operation to the module of its entity.
+
+import type { Kysely } from 'kysely';
+import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
+import * as apps from './apps.ts';
+import * as log from './changes.ts';
+import * as fleet from './fleet.ts';
+import * as instances from './instances.ts';
+import * as orgs from './orgs.ts';
+import * as peers from './peers.ts';
+import { hostByName, orgByName, peerByName, regionByCode } from './queries.ts';
+import type { Database } from './schema.ts';
+import type * as S from './store.ts';
+import * as tokens from './tokens.ts';
+import type { StoreContext } from './write.ts';
+
+export type StoreSettings = Omit<StoreContext, 'db' | 'committed'>;
+
+export class KyselyStore implements S.Store {
+  readonly #ctx: StoreContext;
+  readonly #listeners = new Set<(head: number) => void>();
+  #lastHead = 0;
+  #closers: (() => Promise<void>)[] = [];
+  #closed: Promise<void> | undefined;
+
+  constructor(db: Kysely<Database>, settings: StoreSettings) {
+    this.#ctx = { ...settings, db, committed: (head) => this.notify(head) };
+    this.#closers.push(() => db.destroy());
+  }
+
+  /** Runs `close` (first) when the store closes, e.g. the LISTEN connection. */
+  addCloser(close: () => Promise<void>): void {
+    this.#closers.unshift(close);
+  }
+
+  /** Tells the listeners that the head moved to `head` (deduplicated: each head is told once, in order). */
+  notify(head: number): void {
+    if (head <= this.#lastHead) return;
+    this.#lastHead = head;
+    for (const l of this.#listeners) {
+      try {
+        l(head);
+      } catch (e) {
+        this.#ctx.logger.error({ err: (e as Error).message }, 'store commit listener threw');
+      }
+    }
+  }
+
+  createOrg = (name: string) => orgs.createOrg(this.#ctx, name);
+  listOrgs = (scope: S.Scope = {}) => orgs.listOrgs(this.#ctx, scope.org);
+  getOrg = (name: string) => orgByName(this.#ctx.db, name);
+  deleteOrg = (name: string) => orgs.deleteOrg(this.#ctx, name);
+
+  createNetwork = (org: string, name: string) => orgs.createNetwork(this.#ctx, org, name);
+  listNetworks = (org?: string) => orgs.listNetworks(this.#ctx, org);
+  getNetwork = (org: string, name: string) => orgs.getNetwork(this.#ctx, org, name);
+  deleteNetwork = (org: string, name: string) => orgs.deleteNetwork(this.#ctx, org, name);
+
+  createRegion = (r: S.CreateRegion) => fleet.createRegion(this.#ctx, r);
+  listRegions = () => fleet.listRegions(this.#ctx);
+  getRegion = (code: string) => regionByCode(this.#ctx.db, code);
+  deleteRegion = (code: string) => fleet.deleteRegion(this.#ctx, code);
+
+  createHost = (h: S.CreateHost) => fleet.createHost(this.#ctx, h);
+  listHosts = (role?: HostRole) => fleet.listHosts(this.#ctx, role);
+  getHost = (name: string) => hostByName(this.#ctx.db, name);
+  registerHost = (name: string, r: S.RegisterHost) => fleet.registerHost(this.#ctx, name, r);
+  deleteHost = (name: string) => fleet.deleteHost(this.#ctx, name);
+
+  createApp = (a: S.CreateApp) => apps.createApp(this.#ctx, a);
+  listApps = (org?: string) => apps.listApps(this.#ctx, org);
+  getApp = (org: string, name: string) => apps.getApp(this.#ctx, org, name);
+  deleteApp = (org: string, name: string) => apps.deleteApp(this.#ctx, org, name);
+
+  createInstance = (i: S.CreateInstance) => instances.createInstance(this.#ctx, i);
+  listInstances = (f?: S.InstanceFilter) => instances.listInstances(this.#ctx, f);
+  getInstance = (id: string) => instances.getInstance(this.#ctx, id);
+  setInstanceState = (id: string, state: 'started' | 'stopped') =>
+    instances.setInstanceState(this.#ctx, id, state);
+  deleteInstance = (id: string) => instances.deleteInstance(this.#ctx, id);
+
+  createPeer = (p: S.CreatePeer) => peers.createPeer(this.#ctx, p);
+  listPeers = (f?: { org?: string; network?: string; gateway?: string }) => peers.listPeers(this.#ctx, f);
+  getPeer = (org: string, name: string) => peerByName(this.#ctx.db, org, name);
+  deletePeer = (org: string, name: string) => peers.deletePeer(this.#ctx, org, name);
+  reportPeerStatus = (gateway: string, statuses: Omit<PeerStatus, 'reported_at'>[]) =>
+    peers.reportPeerStatus(this.#ctx, gateway, statuses);
+  listPeerStatus = (org: string, name?: string) => peers.listPeerStatus(this.#ctx, org, name);
+
+  createToken = (t: S.CreateToken, hash: string) => tokens.createToken(this.#ctx, t, hash);
+  listTokens = (f?: { org?: string; kind?: TokenKind }) => tokens.listTokens(this.#ctx, f);
+  getTokenByHash = (hash: string) => tokens.getTokenByHash(this.#ctx, hash);
+  deleteToken = (id: string) => tokens.deleteToken(this.#ctx, id);
+
+  snapshot = (scope?: S.Scope) => log.snapshot(this.#ctx, scope);
+  changesSince = (since: number, limit: number, scope?: S.Scope) =>
+    log.changesSince(this.#ctx, since, limit, scope);
+  headRevision = () => log.headRevision(this.#ctx);
+  pruneChanges = (keep: number) => log.pruneChanges(this.#ctx, keep);
+
+  onCommit(listener: (head: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Closes the LISTEN connection and the database; idempotent, and safe to call concurrently. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#listeners.clear();
+      for (const c of this.#closers) await c();
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,207 @@
+// WireGuard peers: attached to the least-loaded gateway of a region, given the lowest free /120 index in
+// that gateway's slot of the network. Live status reported by gateways is kept apart (not revisioned).
+
+import { asHostId, asNetworkId, formatIPv6, peerAddress, pickPeerIndex } from '../../core/address.ts';
+import { alreadyExists, invalid, SixpnError } from '../../core/errors.ts';
+import type { Peer, PeerStatus } from '../../core/model.ts';
+import { checkLabel, checkRegion } from '../../core/names.ts';
+import { conflictAs } from './db-errors.ts';
+import { newId } from './ids.ts';
+import { leastLoaded } from './instances.ts';
+import {
+  byKey,
+  hostByName,
+  networkByName,
+  orgByName,
+  peerByName,
+  peersQuery,
+  regionByCode,
+} from './queries.ts';
+import type { CreatePeer } from './store.ts';
+import { checkPeerName, checkTime, checkWgKey } from './validate.ts';
+import { locked, revisioned, type StoreContext } from './write.ts';
+
+const keyTaken = () =>
+  new SixpnError(
+    'already_exists',
+    'this public key is already registered to another peer; generate a new key pair for each peer',
+    { details: { kind: 'peer', field: 'public_key' } },
+  );
+
+export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer> {
+  const name = checkPeerName(p.name);
+  checkLabel('network', p.network);
+  checkRegion('region', p.region);
+  checkWgKey('public_key', p.public_key);
+  const what = `${p.org}/${name}`;
+  try {
+    return await revisioned(ctx, async (w) => {
+      const org = await orgByName(w.trx, p.org);
+      const net = await networkByName(w.trx, ctx.plan, p.org, p.network);
+      await regionByCode(w.trx, p.region);
+      const clash = await w.trx
+        .selectFrom('peers')
+        .select(['org_id', 'name', 'public_key'])
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('org_id', '=', org.id), eb('name', '=', name)]),
+            eb('public_key', '=', p.public_key),
+          ]),
+        )
+        .executeTakeFirst();
+      if (clash) throw clash.public_key === p.public_key ? keyTaken() : alreadyExists('peer', what);
+      const gw = await leastLoaded(w.trx, p.region, 'gateway');
+      const used = await w.trx
+        .selectFrom('peers')
+        .select('idx')
+        .where('network_id', '=', net.id)
+        .where('gateway_id', '=', gw.id)
+        .execute();
+      const idx = pickPeerIndex(new Set(used.map((u) => Number(u.idx))));
+      const peer: Peer = {
+        id: newId('p', ctx.random),
+        org: org.name,
+        network: net.name,
+        network_num: net.num,
+        name,
+        region: gw.region,
+        gateway: gw.name,
+        gateway_num: gw.num,
+        public_key: p.public_key,
+        address: formatIPv6(peerAddress(ctx.plan, asNetworkId(net.num), asHostId(gw.num), idx)),
+        created_at: w.at,
+      };
+      await w.trx
+        .insertInto('peers')
+        .values({
+          id: peer.id,
+          org_id: org.id,
+          network_id: net.id,
+          gateway_id: gw.id,
+          name,
+          idx,
+          public_key: peer.public_key,
+          address: peer.address,
+          created_at: w.at,
+        })
+        .execute();
+      await w.record('put', 'peer', peer, org.name);
+      return peer;
+    });
+  } catch (e) {
+    throw conflictAs(e, (v) => (v.target.includes('public_key') ? keyTaken() : alreadyExists('peer', what)));
+  }
+}
+
+export async function listPeers(
+  ctx: StoreContext,
+  f: { org?: string; network?: string; gateway?: string } = {},
+): Promise<Peer[]> {
+  let q = peersQuery(ctx.db);
+  if (f.org !== undefined) {
+    await orgByName(ctx.db, f.org);
+    q = q.where('o.name', '=', f.org);
+    if (f.network !== undefined) await networkByName(ctx.db, ctx.plan, f.org, f.network);
+  }
+  if (f.network !== undefined) q = q.where('n.name', '=', f.network);
+  if (f.gateway !== undefined) {
+    await hostByName(ctx.db, f.gateway);
+    q = q.where('g.name', '=', f.gateway);
+  }
+  return (await q.execute()).sort(byKey((p) => `${p.org}\0${p.name}`));
+}
+
+export async function deletePeer(ctx: StoreContext, org: string, name: string): Promise<void> {
+  await revisioned(ctx, async (w) => {
+    const peer = await peerByName(w.trx, org, name);
+    await w.trx.deleteFrom('peer_status').where('peer_id', '=', peer.id).execute();
+    await w.trx.deleteFrom('peers').where('id', '=', peer.id).execute();
+    await w.record('delete', 'peer', peer, org);
+  });
+}
+
+const nullableTime = (field: string, v: string | null) => (v === null ? null : checkTime(field, v));
+
+function checkBytes(field: string, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw invalid(`${field} must be a non-negative integer`, { field });
+  return v;
+}
+
+/**
+ * Upserts what a gateway saw of its peers. Each entry's `peer` is the peer's id or public key; entries for
+ * peers that are not (or no longer) on this gateway are ignored. Writes no revision.
+ */
+export async function reportPeerStatus(
+  ctx: StoreContext,
+  gateway: string,
+  statuses: Omit<PeerStatus, 'reported_at'>[],
+): Promise<void> {
+  const rows = statuses.map((s) => ({
+    peer: s.peer,
+    endpoint: s.endpoint,
+    last_handshake: nullableTime('last_handshake', s.last_handshake),
+    rx_bytes: checkBytes('rx_bytes', s.rx_bytes),
+    tx_bytes: checkBytes('tx_bytes', s.tx_bytes),
+    installed_at: nullableTime('installed_at', s.installed_at),
+  }));
+  await locked(ctx, async (trx, at) => {
+    const gw = await hostByName(trx, gateway);
+    const mine = await trx
+      .selectFrom('peers')
+      .select(['id', 'public_key'])
+      .where('gateway_id', '=', gw.id)
+      .execute();
+    const idOf = new Map<string, string>();
+    for (const p of mine) {
+      idOf.set(p.id, p.id);
+      idOf.set(p.public_key, p.id);
+    }
+    const values = rows.flatMap(({ peer, ...s }) => {
+      const peer_id = idOf.get(peer);
+      return peer_id ? [{ peer_id, gateway_id: gw.id, ...s, reported_at: at }] : [];
+    });
+    for (let i = 0; i < values.length; i += 500) {
+      await trx
+        .insertInto('peer_status')
+        .values(values.slice(i, i + 500))
+        .onConflict((oc) =>
+          oc.column('peer_id').doUpdateSet((eb) => ({
+            gateway_id: eb.ref('excluded.gateway_id'),
+            endpoint: eb.ref('excluded.endpoint'),
+            last_handshake: eb.ref('excluded.last_handshake'),
+            rx_bytes: eb.ref('excluded.rx_bytes'),
+            tx_bytes: eb.ref('excluded.tx_bytes'),
+            installed_at: eb.ref('excluded.installed_at'),
+            reported_at: eb.ref('excluded.reported_at'),
+          })),
+        )
+        .execute();
+    }
+  });
+}
+
+/** The last status reports of an org's peers (or of one peer); `peer` is the peer's name here. */
+export async function listPeerStatus(ctx: StoreContext, org: string, name?: string): Promise<PeerStatus[]> {
+  const o = await orgByName(ctx.db, org);
+  let q = ctx.db
+    .selectFrom('peer_status as s')
+    .innerJoin('peers as p', 'p.id', 's.peer_id')
+    .select([
+      'p.name as peer',
+      's.endpoint',
+      's.last_handshake',
+      's.rx_bytes',
+      's.tx_bytes',
+      's.installed_at',
+      's.reported_at',
+    ])
+    .where('p.org_id', '=', o.id);
+  if (name !== undefined) {
+    const peer = await peerByName(ctx.db, org, name);
+    q = q.where('p.id', '=', peer.id);
+  }
+  const rows = await q.execute();
+  return rows
+    .map((r) => ({ ...r, rx_bytes: Number(r.rx_bytes), tx_bytes: Number(r.tx_bytes) }))
+    .sort(byKey((s) => s.peer));
+}

@@ -1,0 +1,123 @@
+// The PostgreSQL connection (pg): a pool whose int8 columns come back as JS numbers (on a private types
+// object, not pg's global one), and a dedicated client that LISTENs for commits of every replica.
+
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../../lib/log.ts';
+import type { Database } from './schema.ts';
+import { NOTIFY_CHANNEL } from './write.ts';
+
+const INT8_OID = 20;
+
+function parseInt8(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`int8 value ${text} does not fit a JS number`);
+  return n;
+}
+
+/** pg type parsers for this store only: int8 → number, everything else as pg does by default. */
+export const pgTypes: pg.CustomTypesConfig = {
+  getTypeParser: (id, format) =>
+    id === INT8_OID && format !== 'binary' ? parseInt8 : pg.types.getTypeParser(id, format),
+};
+
+/** The URL without its password, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+export function openPostgres(url: string, poolSize: number, logger: Logger): Kysely<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', (e) => logger.warn({ err: e.message }, 'postgres idle client error'));
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/**
+ * LISTENs on {@link NOTIFY_CHANNEL} on its own connection and calls `onHead` with each commit's head
+ * revision, from this replica or another. When the connection drops it reconnects every second and then
+ * calls `onReconnect` (notifications sent meanwhile are lost, so the owner re-reads the head).
+ */
+export class CommitListener {
+  readonly #url: string;
+  readonly #onHead: (head: number) => void;
+  readonly #onReconnect: () => void;
+  readonly #logger: Logger;
+  #client: pg.Client | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(url: string, onHead: (head: number) => void, onReconnect: () => void, logger: Logger) {
+    this.#url = url;
+    this.#onHead = onHead;
+    this.#onReconnect = onReconnect;
+    this.#logger = logger;
+  }
+
+  /** Connects and LISTENs; rejects when the first connection fails. */
+  async start(): Promise<void> {
+    await this.#connect();
+  }
+
+  async #connect(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#url, types: pgTypes });
+    const lost = (why: string) => this.#lost(client, why);
+    client.on('error', (e) => lost(e.message));
+    client.on('end', () => lost('connection ended'));
+    client.on('notification', (m) => {
+      const head = Number(m.payload);
+      if (m.channel === NOTIFY_CHANNEL && Number.isSafeInteger(head)) this.#onHead(head);
+    });
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${NOTIFY_CHANNEL}`);
+    } catch (e) {
+      client.end().catch(() => {});
+      throw e;
+    }
+    if (this.#closed) {
+      await client.end();
+      return;
+    }
+    this.#client = client;
+  }
+
+  #lost(client: pg.Client, why: string): void {
+    if (this.#closed || client !== this.#client) return;
+    this.#logger.warn({ why }, 'postgres listen connection lost; reconnecting');
+    this.#client = undefined;
+    client.end().catch(() => {});
+    this.#retry();
+  }
+
+  #retry(): void {
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#connect().then(
+        () => {
+          if (!this.#closed) this.#onReconnect();
+        },
+        (e: Error) => {
+          this.#logger.warn({ err: e.message }, 'postgres listen reconnect failed');
+          if (!this.#closed) this.#retry();
+        },
+      );
+    }, 1000);
+    this.#timer.unref();
+  }
+
+  /** Stops listening; idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    const c = this.#client;
+    this.#client = undefined;
+    await c?.end();
+  }
+}

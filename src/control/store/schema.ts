@@ -1,0 +1,139 @@
+// The store's tables as Kysely sees them: one shape for SQLite and PostgreSQL (int8 read back as numbers,
+// booleans as 0/1, timestamps as ISO-8601 text). Created by migrations.ts.
+
+import type { Kysely } from 'kysely';
+import type { HostRole, InstanceState, TokenKind } from '../../core/model.ts';
+
+/** Named counters: `revision` (head of the change log), `network` and `host` (last number handed out), `pruned` (newest dropped revision). */
+export type CounterName = 'revision' | 'network' | 'host' | 'pruned';
+
+export interface CountersTable {
+  name: CounterName;
+  value: number;
+}
+
+export interface OrgsTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface NetworksTable {
+  id: string;
+  org_id: string;
+  name: string;
+  num: number;
+  created_at: string;
+}
+
+export interface RegionsTable {
+  code: string;
+  name: string;
+  lat: number;
+  lon: number;
+  created_at: string;
+}
+
+/** Hosts and gateways share one table and one number sequence (a host number is a slot in every network). */
+export interface HostsTable {
+  id: string;
+  name: string;
+  region: string;
+  role: HostRole;
+  num: number;
+  endpoint: string | null;
+  mesh_key: string | null;
+  peer_key: string | null;
+  peer_endpoint: string | null;
+  created_at: string;
+  registered_at: string | null;
+}
+
+export interface AppsTable {
+  id: string;
+  org_id: string;
+  network_id: string;
+  name: string;
+  /** 0 or 1. */
+  private_network: number;
+  created_at: string;
+}
+
+export interface InstancesTable {
+  /** `instanceIdOf(num)`. */
+  id: string;
+  num: number;
+  app_id: string;
+  org_id: string;
+  network_id: string;
+  host_id: string;
+  state: InstanceState;
+  address: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PeersTable {
+  id: string;
+  org_id: string;
+  network_id: string;
+  gateway_id: string;
+  name: string;
+  /** The peer's /120 index inside its gateway's slot of the network. */
+  idx: number;
+  public_key: string;
+  address: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  kind: TokenKind;
+  name: string;
+  org_id: string | null;
+  /** Network name inside the org, for peer tokens limited to one network. */
+  network: string | null;
+  /** Host or gateway name, for host and gateway tokens. */
+  host: string | null;
+  hash: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface PeerStatusTable {
+  peer_id: string;
+  gateway_id: string;
+  endpoint: string | null;
+  last_handshake: string | null;
+  rx_bytes: number;
+  tx_bytes: number;
+  installed_at: string | null;
+  reported_at: string;
+}
+
+export interface ChangesTable {
+  rev: number;
+  op: 'put' | 'delete';
+  kind: string;
+  id: string;
+  org: string | null;
+  /** The object as JSON. */
+  obj: string;
+}
+
+export interface Database {
+  counters: CountersTable;
+  orgs: OrgsTable;
+  networks: NetworksTable;
+  regions: RegionsTable;
+  hosts: HostsTable;
+  apps: AppsTable;
+  instances: InstancesTable;
+  peers: PeersTable;
+  tokens: TokensTable;
+  peer_status: PeerStatusTable;
+  changes: ChangesTable;
+}
+
+/** A connection pool or an open transaction (a `Transaction` is a `Kysely`): what query helpers run on. */
+export type Db = Kysely<Database>;
