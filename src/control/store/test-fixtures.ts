@@ -1,0 +1,84 @@
+// Shared pieces of the store tests: a seeded random source, a stepping clock, WireGuard-shaped keys, a small
+// fleet, and assertions on error codes. Not a test file itself.
+
+import assert from 'node:assert/strict';
+import { type ErrorCode, isSixpnError } from '../../core/errors.ts';
+import type { Store } from './store.ts';
+
+/** mulberry32: a tiny deterministic PRNG, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}
+
+/** A clock that starts at `start` and moves one second per reading. */
+export function steppingClock(start = '2030-01-01T00:00:00.000Z'): () => Date {
+  let t = Date.parse(start);
+  return () => {
+    const d = new Date(t);
+    t += 1000;
+    return d;
+  };
+}
+
+/** A valid WireGuard public key (44 base64 characters) that differs for each `n`. */
+export function wgKey(n: number): string {
+  const b = Buffer.alloc(32, 7);
+  b.writeUInt32BE(n >>> 0, 0);
+  return b.toString('base64');
+}
+
+export const deterministic = (seed = 1) => ({ random: seededRandom(seed), now: steppingClock() });
+
+/**
+ * Regions ord (hosts ord-1, ord-2; gateways gw-ord-1, gw-ord-2), ams (host ams-1), nrt (no machines); org
+ * `acme` with apps `web` (private networking) and `batch` (none).
+ */
+export async function seedFleet(store: Store): Promise<void> {
+  await store.createRegion({ code: 'ord', name: 'Chicago', lat: 41.98, lon: -87.9 });
+  await store.createRegion({ code: 'ams', name: 'Amsterdam', lat: 52.37, lon: 4.9 });
+  await store.createRegion({ code: 'nrt', name: 'Tokyo', lat: 35.76, lon: 140.39 });
+  await store.createHost({ name: 'ord-1', region: 'ord', role: 'host' });
+  await store.createHost({ name: 'ord-2', region: 'ord', role: 'host' });
+  await store.createHost({ name: 'ams-1', region: 'ams', role: 'host' });
+  await store.createHost({ name: 'gw-ord-1', region: 'ord', role: 'gateway' });
+  await store.createHost({ name: 'gw-ord-2', region: 'ord', role: 'gateway' });
+  await store.createOrg('acme');
+  await store.createApp({ org: 'acme', name: 'web', private_network: true });
+  await store.createApp({ org: 'acme', name: 'batch', private_network: false });
+}
+
+/** Asserts that `p` rejects with a SixpnError of `code` whose message matches `message` (when given). */
+export async function rejectsWith(
+  p: Promise<unknown>,
+  code: ErrorCode,
+  message?: RegExp,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  await assert.rejects(p, (e: unknown) => {
+    assert.ok(isSixpnError(e), `expected a SixpnError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    if (message) assert.match(e.message, message);
+    for (const [k, v] of Object.entries(details ?? {})) assert.deepEqual(e.details?.[k], v);
+    return true;
+  });
+}
+
+/** Asserts the call fails with `code` and writes nothing: the head revision is unchanged. */
+export async function rejectsWithoutWrite(
+  store: Store,
+  call: () => Promise<unknown>,
+  code: ErrorCode,
+  message?: RegExp,
+  details?: Record<string, unknown>,
+): Promise<void> {
+  const head = await store.headRevision();
+  await rejectsWith(call(), code, message, details);
+  assert.equal(await store.headRevision(), head, 'a failed call must not write a revision');
+}
