@@ -1,0 +1,263 @@
+// The sixpn isolation table for nftables, built as one JSON batch that replaces the table atomically.
+// Used by host agents and gateways alike. Spec: libnftables-json(5); design notes in ./README.md.
+
+import {
+  type AddressPlan,
+  type Cidr,
+  formatCidr,
+  formatIPv6,
+  type NetworkId,
+  networkPrefix,
+  planCidr,
+} from '../address.ts';
+import { invalid } from '../errors.ts';
+import { dropCounterName } from './counters.ts';
+import {
+  accept,
+  and,
+  anonSet,
+  concat,
+  counterByMap,
+  ct,
+  drop,
+  FAMILY,
+  type Json,
+  jump,
+  match,
+  meta,
+  type NftBatch,
+  type NftCommand,
+  namedCounter,
+  payload,
+  prefix,
+  redirect,
+  ref,
+  rule,
+  tableObj,
+} from './json.ts';
+import { staleCommands, type TableListing } from './listing.ts';
+
+/** One interface whose packets must come from the given ranges (an instance's /112; a gateway's networks). */
+export interface SpoofGuard {
+  iface: string;
+  allowed: readonly Cidr[];
+  /** The network drops on this interface are charged to; undefined when it carries several networks. */
+  network?: NetworkId;
+}
+
+/** Everything the table depends on. Building twice from the same spec gives the same batch. */
+export interface IsolationSpec {
+  /** Table name in family inet; must start with `sixpn`. */
+  table: string;
+  plan: AddressPlan;
+  /** Networks whose members may talk to each other through this machine (each gets a drop counter). */
+  networks: readonly NetworkId[];
+  /** The 6PN side: interfaces facing instances, the host mesh and peers. Guarded ones are added implicitly. */
+  interfaces: readonly string[];
+  guards: readonly SpoofGuard[];
+  /** Addresses DNS is served on (`fdaa::3` on hosts, `fdaa:N:N::3` on gateways). */
+  resolvers: readonly bigint[];
+  /** When set, DNS to a resolver address is redirected to this local port (gateways). */
+  dnsRedirectPort?: number;
+}
+
+/** Named objects of the table (stable: tests, metrics and the README use them). */
+export const names = {
+  ifaces: 'sixpn_ifaces',
+  guarded: 'guarded',
+  allowedSrc: 'allowed_src',
+  sameNet: 'same_net',
+  resolvers: 'resolvers',
+  netCounter: 'net_counter',
+  ifaceCounter: 'iface_counter',
+  spoofed: 'spoofed',
+  blocked: 'blocked',
+  dropOther: 'drop_other',
+} as const;
+
+const TABLE_RE = /^sixpn[a-z0-9_]{0,26}$/;
+const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+// A network is the top 48 bits; masking both addresses to them turns "same /48" into one hash lookup.
+const NET_MASK = 'ffff:ffff:ffff::';
+const ND_TYPES = ['nd-neighbor-solicit', 'nd-neighbor-advert'];
+
+function checkSpec(spec: IsolationSpec): void {
+  if (!TABLE_RE.test(spec.table)) {
+    throw invalid(`nft table '${spec.table}' must match ${TABLE_RE} (sixpn tables only)`, { field: 'table' });
+  }
+  const ifaces = [...spec.interfaces, ...spec.guards.map((g) => g.iface)];
+  for (const i of ifaces) {
+    if (!IFACE_RE.test(i)) throw invalid(`interface name '${i}' is not valid (1–15 of A-Z a-z 0-9 _ . -)`);
+  }
+  const seen = new Set<string>();
+  for (const g of spec.guards) {
+    if (seen.has(g.iface)) throw invalid(`interface '${g.iface}' has two spoof guards; merge them`);
+    seen.add(g.iface);
+  }
+  const p = spec.dnsRedirectPort;
+  if (p !== undefined && !(Number.isInteger(p) && p >= 1 && p <= 65535)) {
+    throw invalid(`dnsRedirectPort must be 1–65535, got ${p}`);
+  }
+}
+
+const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
+
+function declarations(spec: IsolationSpec): NftCommand[] {
+  const t = spec.table;
+  const nets = uniq([...spec.networks, ...spec.guards.flatMap((g) => (g.network ? [g.network] : []))]).sort(
+    (a, b) => a - b,
+  );
+  const netBase = (n: NetworkId) => formatIPv6(networkPrefix(spec.plan, n).base);
+  const counters = [names.spoofed, names.dropOther, ...nets.map(dropCounterName)];
+  const set = (name: string, type: Json, elem: Json[], extra: { [k: string]: Json } = {}): NftCommand => {
+    const s: { [k: string]: Json } = { family: FAMILY, table: t, name, type, ...extra };
+    if (elem.length > 0) s.elem = elem;
+    return { add: { [extra.map ? 'map' : 'set']: s } };
+  };
+  const ifaces = uniq([...spec.interfaces, ...spec.guards.map((g) => g.iface)]).sort();
+  const guarded = spec.guards.map((g) => g.iface).sort();
+  const allowed = spec.guards.flatMap((g) =>
+    g.allowed.map((c) => concat(g.iface, prefix(formatIPv6(c.base), c.length))),
+  );
+  return [
+    ...counters.map((name) => ({ add: { counter: { family: FAMILY, table: t, name } } })),
+    set(names.ifaces, 'ifname', ifaces),
+    set(names.guarded, 'ifname', guarded),
+    set(names.allowedSrc, ['ifname', 'ipv6_addr'], allowed, { flags: ['interval'] }),
+    set(
+      names.sameNet,
+      ['ipv6_addr', 'ipv6_addr'],
+      uniq(spec.networks).map((n) => concat(netBase(n), netBase(n))),
+    ),
+    set(names.resolvers, 'ipv6_addr', uniq(spec.resolvers.map(formatIPv6))),
+    set(
+      names.netCounter,
+      'ipv6_addr',
+      nets.map((n) => [prefix(netBase(n), 48), dropCounterName(n)]),
+      { map: 'counter', flags: ['interval'] },
+    ),
+    set(
+      names.ifaceCounter,
+      'ifname',
+      spec.guards.flatMap((g) => (g.network ? [[g.iface, dropCounterName(g.network)]] : [])),
+      { map: 'counter' },
+    ),
+  ];
+}
+
+function chains(spec: IsolationSpec): NftCommand[] {
+  const t = spec.table;
+  const base = (name: string, type: string, hook: string, prio: number): NftCommand => ({
+    add: { chain: { family: FAMILY, table: t, name, type, hook, prio, policy: 'accept' } },
+  });
+  const regular = (name: string): NftCommand => ({ add: { chain: { family: FAMILY, table: t, name } } });
+  const out = [
+    regular(names.spoofed),
+    regular(names.blocked),
+    base('forward', 'filter', 'forward', 0),
+    base('input', 'filter', 'input', 0),
+  ];
+  if (spec.dnsRedirectPort !== undefined) out.push(base('prerouting', 'nat', 'prerouting', -100));
+  return out;
+}
+
+function rules(spec: IsolationSpec): NftCommand[] {
+  const t = spec.table;
+  const plan = formatCidr(planCidr(spec.plan));
+  const planPrefix = prefix(plan.slice(0, plan.indexOf('/')), 16);
+  const fromSixpn = match(meta('iifname'), ref(names.ifaces));
+  const fromGuarded = match(meta('iifname'), ref(names.guarded));
+  const notIPv6 = match(meta('nfproto'), 'ipv4');
+  const spoofedSource = match(concat(meta('iifname'), payload('ip6', 'saddr')), ref(names.allowedSrc), '!=');
+  const dns = [
+    match(payload('ip6', 'daddr'), ref(names.resolvers)),
+    match(meta('l4proto'), anonSet(['tcp', 'udp'])),
+    match(payload('th', 'dport'), 53),
+  ];
+  const out: NftCommand[] = [
+    // Drops are charged to the interface's network, else the source's network, else drop_other.
+    rule(t, names.spoofed, [namedCounter(names.spoofed)]),
+    rule(t, names.spoofed, [counterByMap(meta('iifname'), names.ifaceCounter), drop]),
+    rule(t, names.spoofed, [counterByMap(payload('ip6', 'saddr'), names.netCounter), drop]),
+    rule(t, names.spoofed, [namedCounter(names.dropOther), drop]),
+    rule(t, names.blocked, [counterByMap(payload('ip6', 'saddr'), names.netCounter), drop]),
+    rule(t, names.blocked, [namedCounter(names.dropOther), drop]),
+
+    rule(t, 'forward', [fromGuarded, notIPv6, jump(names.spoofed)], 'guarded interfaces carry IPv6 only'),
+    rule(t, 'forward', [fromGuarded, spoofedSource, jump(names.spoofed)], 'anti-spoofing'),
+    rule(
+      t,
+      'forward',
+      [match(ct('state'), ['related'], 'in'), match(meta('l4proto'), 'ipv6-icmp'), accept],
+      'ICMPv6 errors about flows already let through',
+    ),
+    rule(
+      t,
+      'forward',
+      [
+        match(
+          concat(and(payload('ip6', 'saddr'), NET_MASK), and(payload('ip6', 'daddr'), NET_MASK)),
+          ref(names.sameNet),
+        ),
+        accept,
+      ],
+      'same network /48',
+    ),
+    rule(t, 'forward', [match(payload('ip6', 'saddr'), planPrefix), jump(names.blocked)]),
+    rule(t, 'forward', [match(payload('ip6', 'daddr'), planPrefix), jump(names.blocked)]),
+    rule(t, 'forward', [fromSixpn, jump(names.blocked)], 'the 6PN side reaches nothing else'),
+    rule(t, 'forward', [match(meta('oifname'), ref(names.ifaces)), jump(names.blocked)]),
+
+    rule(t, 'input', [match(meta('iifname'), ref(names.ifaces), '!='), accept], 'not from the 6PN side'),
+    rule(t, 'input', [match(payload('icmpv6', 'type'), anonSet(ND_TYPES)), accept], 'neighbour discovery'),
+    rule(t, 'input', [fromGuarded, notIPv6, jump(names.spoofed)]),
+    rule(t, 'input', [fromGuarded, spoofedSource, jump(names.spoofed)], 'anti-spoofing'),
+    rule(t, 'input', [match(ct('state'), ['established', 'related'], 'in'), accept]),
+    rule(t, 'input', [...dns, accept], 'DNS to the resolver addresses'),
+  ];
+  if (spec.dnsRedirectPort !== undefined) {
+    out.push(
+      rule(
+        t,
+        'input',
+        [
+          match(ct('status'), 'dnat', 'in'),
+          match(ct('ip6 daddr', 'original'), ref(names.resolvers)),
+          match(payload('th', 'dport'), spec.dnsRedirectPort),
+          accept,
+        ],
+        'DNS redirected from a resolver address',
+      ),
+      rule(t, 'prerouting', [fromSixpn, ...dns, redirect(spec.dnsRedirectPort)], 'DNS to the local server'),
+    );
+  }
+  out.push(rule(t, 'input', [jump(names.blocked)]));
+  return out;
+}
+
+/**
+ * The batch that makes the table exactly `spec`, applied atomically by `nft -j -f -`: create the table if
+ * missing, flush it (rules and set elements), delete objects the spec no longer has (given the current
+ * `listing`; without it stale counters and sets stay, harmless but untidy), then add everything.
+ * Named counters survive (they are not flushed), so drop counts are monotonic across re-applies.
+ */
+export function buildIsolation(spec: IsolationSpec, listing?: TableListing): NftBatch {
+  checkSpec(spec);
+  const table = tableObj(spec.table);
+  const defs = [...declarations(spec), ...chains(spec)];
+  return {
+    nftables: [
+      { add: { table } },
+      { flush: { table } },
+      ...(listing ? staleCommands(spec.table, defs, listing) : []),
+      ...defs,
+      ...rules(spec),
+    ],
+  };
+}
+
+/** The batch that removes the table (fails if it does not exist; the runtime driver makes it idempotent). */
+export function deleteTableBatch(table: string): NftBatch {
+  if (!TABLE_RE.test(table)) throw invalid(`nft table '${table}' is not a sixpn table`);
+  return { nftables: [{ delete: { table: tableObj(table) } }] };
+}

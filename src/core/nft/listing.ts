@@ -1,0 +1,127 @@
+// Reading `nft -j list table inet NAME`: named counters, sets, chains and rule counts; which objects are stale.
+// Spec: libnftables-json(5), "LIST OBJECTS".
+
+import type { NetworkId } from '../address.ts';
+import { invalid } from '../errors.ts';
+import { networkOfCounter } from './counters.ts';
+import { FAMILY, type Json, type NftCommand } from './json.ts';
+
+export interface CounterValue {
+  packets: number;
+  bytes: number;
+}
+
+export interface SetInfo {
+  kind: 'set' | 'map';
+  /** JSON of type, flags and map data type: two sets with the same signature can be flushed and reused. */
+  signature: string;
+  elements: number;
+}
+
+export interface TableListing {
+  table: string;
+  counters: Map<string, CounterValue>;
+  sets: Map<string, SetInfo>;
+  /** Chain name → number of rules in it. */
+  chains: Map<string, number>;
+}
+
+type Obj = { [k: string]: Json };
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Type, flags and map data type of a set or map as one comparable string. */
+export function setSignature(o: Obj): string {
+  const flags = Array.isArray(o.flags) ? [...o.flags].map(String).sort() : [];
+  return JSON.stringify({ type: o.type ?? null, flags, map: o.map ?? null });
+}
+
+/** Parses the output of `nft -j list table inet NAME` (a string or already-parsed JSON). */
+export function parseTableListing(input: string | unknown): TableListing {
+  let doc: unknown = input;
+  if (typeof input === 'string') {
+    try {
+      doc = JSON.parse(input);
+    } catch (e) {
+      throw invalid(`nft listing is not JSON: ${(e as Error).message}`);
+    }
+  }
+  if (!isObj(doc) || !Array.isArray(doc.nftables)) throw invalid('nft listing has no "nftables" array');
+  const out: TableListing = { table: '', counters: new Map(), sets: new Map(), chains: new Map() };
+  for (const item of doc.nftables) {
+    if (!isObj(item)) continue;
+    const [kind, body] = Object.entries(item)[0] ?? [];
+    if (!isObj(body)) continue;
+    const name = typeof body.name === 'string' ? body.name : '';
+    switch (kind) {
+      case 'table':
+        out.table = name;
+        break;
+      case 'counter':
+        out.counters.set(name, { packets: Number(body.packets ?? 0), bytes: Number(body.bytes ?? 0) });
+        break;
+      case 'set':
+      case 'map':
+        out.sets.set(name, {
+          kind,
+          signature: setSignature(body),
+          elements: Array.isArray(body.elem) ? body.elem.length : 0,
+        });
+        break;
+      case 'chain':
+        if (!out.chains.has(name)) out.chains.set(name, 0);
+        break;
+      case 'rule': {
+        const chain = typeof body.chain === 'string' ? body.chain : '';
+        out.chains.set(chain, (out.chains.get(chain) ?? 0) + 1);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Total rules in the table. */
+export function ruleCount(l: TableListing): number {
+  let n = 0;
+  for (const c of l.chains.values()) n += c;
+  return n;
+}
+
+/** Drops per network, from the `drop_<8 hex>` counters. */
+export function networkDrops(l: TableListing): Map<NetworkId, CounterValue> {
+  const out = new Map<NetworkId, CounterValue>();
+  for (const [name, v] of l.counters) {
+    const net = networkOfCounter(name);
+    if (net !== undefined) out.set(net, v);
+  }
+  return out;
+}
+
+/**
+ * `delete` commands for objects of the listed table that `defs` (the `add` commands of the desired table)
+ * does not have, or has with another type. Meant to follow a `flush table` in the same batch: with rules and
+ * elements gone, nothing references them. Order: chains, then sets and maps, then counters.
+ */
+export function staleCommands(table: string, defs: readonly NftCommand[], l: TableListing): NftCommand[] {
+  const want = { chain: new Set<string>(), counter: new Set<string>(), set: new Map<string, string>() };
+  for (const d of defs) {
+    const add = d.add;
+    if (!isObj(add)) continue;
+    for (const [kind, body] of Object.entries(add)) {
+      if (!isObj(body) || typeof body.name !== 'string') continue;
+      if (kind === 'chain') want.chain.add(body.name);
+      else if (kind === 'counter') want.counter.add(body.name);
+      else if (kind === 'set' || kind === 'map') want.set.set(body.name, setSignature(body));
+    }
+  }
+  const del = (kind: string, name: string): NftCommand => ({
+    delete: { [kind]: { family: FAMILY, table, name } },
+  });
+  const out: NftCommand[] = [];
+  for (const name of l.chains.keys()) if (!want.chain.has(name)) out.push(del('chain', name));
+  for (const [name, info] of l.sets) {
+    if (want.set.get(name) !== info.signature) out.push(del(info.kind, name));
+  }
+  for (const name of l.counters.keys()) if (!want.counter.has(name)) out.push(del('counter', name));
+  return out;
+}

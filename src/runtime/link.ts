@@ -1,0 +1,254 @@
+// Links, addresses and routes through `ip` (iproute2), read back with `ip -j`. Idempotent ensure/remove helpers.
+// `ns` undefined means the current namespace; sixpn creates root-namespace links only with `sx` names.
+
+import { formatIPv6, parseIPv6 } from '../core/address.ts';
+import { invalid } from '../core/errors.ts';
+import { run } from './exec.ts';
+import { checkNetnsName } from './netns.ts';
+
+export interface LinkInfo {
+  name: string;
+  index: number;
+  mtu: number;
+  /** Administratively up (the UP flag). */
+  up: boolean;
+  operstate: string;
+  /** Peer interface index of a veth, when known. */
+  linkIndex?: number;
+}
+
+export interface AddrInfo {
+  family: 'inet' | 'inet6';
+  local: string;
+  prefixlen: number;
+  scope: string;
+}
+
+export interface RouteInfo {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  prefsrc?: string;
+}
+
+const IFNAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+function ipArgs(ns: string | undefined, args: readonly string[]): string[] {
+  return ns === undefined ? [...args] : ['-n', ns, ...args];
+}
+
+/** Names sixpn may create or delete: `sx…` in the root namespace; any valid name inside a sixpn namespace. */
+export function checkOwnedLink(ns: string | undefined, name: string): void {
+  if (!IFNAME_RE.test(name)) throw invalid(`interface name '${name}' must be 1–15 of A-Z a-z 0-9 _ . -`);
+  if (ns === undefined && !name.startsWith('sx')) {
+    throw invalid(
+      `interface '${name}' is in the machine's namespace; sixpn only manages sx… interfaces there`,
+    );
+  }
+  if (ns !== undefined) checkNetnsName(ns);
+}
+
+type Raw = Record<string, unknown>;
+
+/** Parses `ip -j link show`. */
+export function parseLinks(json: string): LinkInfo[] {
+  if (json.trim() === '') return [];
+  return (JSON.parse(json) as Raw[]).map((l) => {
+    const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
+    const info: LinkInfo = {
+      name: String(l.ifname),
+      index: Number(l.ifindex),
+      mtu: Number(l.mtu),
+      up: flags.includes('UP'),
+      operstate: String(l.operstate ?? 'UNKNOWN'),
+    };
+    if (typeof l.link_index === 'number') info.linkIndex = l.link_index;
+    return info;
+  });
+}
+
+/** Parses `ip -j addr show`: every address of every link listed. */
+export function parseAddresses(json: string): AddrInfo[] {
+  if (json.trim() === '') return [];
+  return (JSON.parse(json) as Raw[]).flatMap((l) =>
+    ((l.addr_info as Raw[] | undefined) ?? []).map((a) => ({
+      family: a.family === 'inet' ? ('inet' as const) : ('inet6' as const),
+      local: String(a.local),
+      prefixlen: Number(a.prefixlen),
+      scope: String(a.scope ?? 'global'),
+    })),
+  );
+}
+
+/** Parses `ip -j route show`. */
+export function parseRoutes(json: string): RouteInfo[] {
+  if (json.trim() === '') return [];
+  return (JSON.parse(json) as Raw[]).map((r) => {
+    const out: RouteInfo = { dst: String(r.dst) };
+    if (typeof r.gateway === 'string') out.gateway = r.gateway;
+    if (typeof r.dev === 'string') out.dev = r.dev;
+    if (typeof r.prefsrc === 'string') out.prefsrc = r.prefsrc;
+    return out;
+  });
+}
+
+/** `addr/len` in canonical text (RFC 5952 for IPv6), so it compares equal to what `ip -j` prints. */
+export function canonicalAddr(text: string): string {
+  const slash = text.indexOf('/');
+  if (slash < 0) throw invalid(`address '${text}' needs a prefix length, e.g. fdaa:0:1::2/112`);
+  const ip = text.slice(0, slash);
+  const len = Number(text.slice(slash + 1));
+  const canon = ip.includes(':') ? formatIPv6(parseIPv6(ip)) : ip;
+  if (!Number.isInteger(len) || len < 0 || len > (ip.includes(':') ? 128 : 32)) {
+    throw invalid(`address '${text}' has a bad prefix length`);
+  }
+  return `${canon}/${len}`;
+}
+
+export async function listLinks(ns: string | undefined, signal?: AbortSignal): Promise<LinkInfo[]> {
+  return parseLinks((await run('ip', ipArgs(ns, ['-j', 'link', 'show']), { signal })).stdout);
+}
+
+export async function getLink(ns: string | undefined, name: string, signal?: AbortSignal) {
+  return (await listLinks(ns, signal)).find((l) => l.name === name);
+}
+
+/**
+ * Ensures a veth pair: `name` in `ns`, its peer `peer` in `peerNs` (created there directly, so a peer named
+ * `eth0` never meets the machine's own). A half-existing pair is replaced.
+ */
+export async function ensureVethPair(
+  p: { ns?: string; name: string; peerNs: string; peer: string; mtu?: number },
+  signal?: AbortSignal,
+): Promise<void> {
+  checkOwnedLink(p.ns, p.name);
+  checkOwnedLink(p.peerNs, p.peer);
+  const here = await getLink(p.ns, p.name, signal);
+  const there = await getLink(p.peerNs, p.peer, signal);
+  if (here && there) return;
+  if (here) await removeLink(p.ns, p.name, signal);
+  if (there) await removeLink(p.peerNs, p.peer, signal);
+  const mtu = p.mtu === undefined ? [] : ['mtu', String(p.mtu)];
+  await run(
+    'ip',
+    ipArgs(p.ns, [
+      'link',
+      'add',
+      p.name,
+      ...mtu,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      p.peer,
+      ...mtu,
+      'netns',
+      p.peerNs,
+    ]),
+    { signal },
+  );
+}
+
+/** Deletes a link if it exists (a veth takes its peer with it). */
+export async function removeLink(ns: string | undefined, name: string, signal?: AbortSignal): Promise<void> {
+  checkOwnedLink(ns, name);
+  if (await getLink(ns, name, signal)) await run('ip', ipArgs(ns, ['link', 'del', name]), { signal });
+}
+
+/** Sets MTU and up/down state when they differ from what is asked. */
+export async function ensureLinkState(
+  ns: string | undefined,
+  name: string,
+  want: { up?: boolean; mtu?: number },
+  signal?: AbortSignal,
+): Promise<void> {
+  const l = await getLink(ns, name, signal);
+  if (!l) throw invalid(`interface '${name}' does not exist${ns ? ` in ${ns}` : ''}`);
+  const args: string[] = [];
+  if (want.mtu !== undefined && want.mtu !== l.mtu) args.push('mtu', String(want.mtu));
+  if (want.up !== undefined && want.up !== l.up) args.push(want.up ? 'up' : 'down');
+  if (args.length > 0) await run('ip', ipArgs(ns, ['link', 'set', 'dev', name, ...args]), { signal });
+}
+
+export async function listAddresses(ns: string | undefined, dev: string, signal?: AbortSignal) {
+  return parseAddresses((await run('ip', ipArgs(ns, ['-j', 'addr', 'show', 'dev', dev]), { signal })).stdout);
+}
+
+/**
+ * Makes the global addresses of `dev` exactly `want` (`addr/len` each): adds the missing ones (without
+ * duplicate address detection, so they are usable at once) and removes other global ones. Link-local stays.
+ */
+export async function syncAddresses(
+  ns: string | undefined,
+  dev: string,
+  want: readonly string[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const wanted = new Set(want.map(canonicalAddr));
+  const have = (await listAddresses(ns, dev, signal)).filter((a) => a.scope === 'global');
+  const present = new Set(have.map((a) => `${a.local}/${a.prefixlen}`));
+  for (const a of present) {
+    if (!wanted.has(a)) await run('ip', ipArgs(ns, ['addr', 'del', a, 'dev', dev]), { signal });
+  }
+  for (const a of wanted) {
+    if (present.has(a)) continue;
+    const nodad = a.includes(':') ? ['nodad'] : [];
+    await run('ip', ipArgs(ns, ['addr', 'add', a, 'dev', dev, ...nodad]), { signal });
+  }
+}
+
+export async function listRoutes(ns: string | undefined, family: 4 | 6, signal?: AbortSignal) {
+  return parseRoutes((await run('ip', ipArgs(ns, ['-j', `-${family}`, 'route', 'show']), { signal })).stdout);
+}
+
+export interface RouteSpec {
+  /** `default` or a CIDR. */
+  dst: string;
+  dev?: string;
+  via?: string;
+  src?: string;
+}
+
+function routeFamily(r: RouteSpec): 4 | 6 {
+  const probe = r.dst === 'default' ? (r.via ?? r.src ?? '') : r.dst;
+  return probe.includes(':') ? 6 : 4;
+}
+
+/** The destination as `ip -j route` prints it: host routes without their /128 or /32. */
+function canonicalDst(dst: string): string {
+  if (dst === 'default') return dst;
+  const v6 = dst.includes(':');
+  const c = canonicalAddr(dst.includes('/') ? dst : `${dst}/${v6 ? 128 : 32}`);
+  const host = v6 ? '/128' : '/32';
+  return c.endsWith(host) ? c.slice(0, -host.length) : c;
+}
+
+/** Adds or fixes a route (`ip route replace`) unless one with the same destination, device and gateway exists. */
+export async function ensureRoute(ns: string | undefined, r: RouteSpec, signal?: AbortSignal): Promise<void> {
+  const fam = routeFamily(r);
+  const dst = canonicalDst(r.dst);
+  const via = r.via && fam === 6 ? formatIPv6(parseIPv6(r.via)) : r.via;
+  const src = r.src && fam === 6 ? formatIPv6(parseIPv6(r.src)) : r.src;
+  const same = (await listRoutes(ns, fam, signal)).some(
+    (x) =>
+      x.dst === dst &&
+      (r.dev === undefined || x.dev === r.dev) &&
+      x.gateway === via &&
+      (src === undefined || x.prefsrc === src),
+  );
+  if (same) return;
+  const args = ['route', 'replace', dst];
+  if (via) args.push('via', via);
+  if (r.dev) args.push('dev', r.dev);
+  if (src) args.push('src', src);
+  await run('ip', ipArgs(ns, [`-${fam}`, ...args]), { signal });
+}
+
+/** Removes the routes to `dst` if there are any. */
+export async function removeRoute(ns: string | undefined, dst: string, signal?: AbortSignal): Promise<void> {
+  const fam: 4 | 6 = dst.includes(':') ? 6 : 4;
+  const d = canonicalDst(dst);
+  if ((await listRoutes(ns, fam, signal)).some((x) => x.dst === d)) {
+    await run('ip', ipArgs(ns, [`-${fam}`, 'route', 'del', d]), { signal });
+  }
+}
