@@ -1,0 +1,182 @@
+// The control plane's HTTP API as a Hono app: `fetch(Request) → Response`, so tests need no port.
+// One route table drives routing, authorization, validation and the OpenAPI document.
+
+import { Hono } from 'hono';
+import type { z } from 'zod';
+import { httpStatusOf, isSixpnError, SixpnError } from '../../core/errors.ts';
+import {
+  bearerSecret,
+  checkExpiry,
+  hashSecret,
+  type Principal,
+  principalOf,
+  unauthenticated,
+} from '../auth.ts';
+import type { ControlMetrics } from '../metrics.ts';
+import { openApiDocument } from './openapi.ts';
+import type { Deps, RouteSpec } from './route.ts';
+import { appRoutes } from './routes-apps.ts';
+import { fleetRoutes } from './routes-fleet.ts';
+import { orgRoutes } from './routes-orgs.ts';
+import { peerRoutes } from './routes-peers.ts';
+import { stateRoutes } from './routes-state.ts';
+import { tokenRoutes } from './routes-tokens.ts';
+import { PRIVATE_KEY_FIELDS } from './schemas.ts';
+
+/** Every route of the API. The authorization matrix test walks this list, so a new route cannot be missed. */
+export const routeTable: readonly RouteSpec[] = [
+  ...stateRoutes,
+  ...orgRoutes,
+  ...fleetRoutes,
+  ...appRoutes,
+  ...peerRoutes,
+  ...tokenRoutes,
+];
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/** Turns a zod error into one sentence naming the field: `field 'lat': expected a number`. */
+export function describeZodError(where: string, err: z.ZodError): SixpnError {
+  const issue = err.issues[0];
+  const path = issue?.path.join('.') ?? '';
+  let msg = issue?.message ?? 'invalid';
+  if (issue?.code === 'unrecognized_keys') {
+    const keys = (issue as { keys?: string[] }).keys ?? [];
+    return new SixpnError(
+      'invalid_argument',
+      `${where}: unknown field ${keys.map((k) => `'${k}'`).join(', ')}`,
+      {
+        details: { field: keys[0] ?? '' },
+      },
+    );
+  }
+  if (/^Invalid input: expected \w+, received undefined$/.test(msg)) msg = 'is required';
+  const field = path === '' ? where : `${where} field '${path}'`;
+  return new SixpnError('invalid_argument', `${field}: ${msg}`, { details: { field: path } });
+}
+
+async function readJson(req: Request): Promise<unknown> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > MAX_BODY_BYTES) throw tooLarge();
+  const buf = await req.arrayBuffer();
+  if (buf.byteLength > MAX_BODY_BYTES) throw tooLarge();
+  const text = new TextDecoder().decode(buf);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new SixpnError('invalid_argument', `request body is not valid JSON: ${(err as Error).message}`, {
+      details: { field: 'body' },
+    });
+  }
+}
+
+const tooLarge = () =>
+  new SixpnError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`, {
+    details: { field: 'body' },
+  });
+
+function refusePrivateKeys(body: unknown): void {
+  if (body === null || typeof body !== 'object') return;
+  for (const f of PRIVATE_KEY_FIELDS) {
+    if (Object.hasOwn(body, f)) {
+      throw new SixpnError(
+        'invalid_argument',
+        `field '${f}': private keys never leave the machine that made them; send only public_key`,
+        { details: { field: f } },
+      );
+    }
+  }
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(value);
+  if (!r.success) throw describeZodError(where, r.error);
+  return r.data;
+}
+
+export function errorBody(err: SixpnError) {
+  return {
+    error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) },
+  };
+}
+
+async function authenticate(req: Request, deps: Deps): Promise<Principal> {
+  const secret = bearerSecret(req.headers.get('authorization') ?? undefined);
+  if (secret === undefined) throw unauthenticated('no bearer token in the Authorization header');
+  const rec = await deps.store.getTokenByHash(hashSecret(secret));
+  if (!rec)
+    throw unauthenticated('the token is not valid (revoked, mistyped, or from another control plane)');
+  const p = principalOf(rec);
+  checkExpiry(p, deps.now());
+  return p;
+}
+
+/** Builds the API. `metrics` is optional so unit tests can skip them. */
+export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
+  const app = new Hono();
+
+  app.onError((err, c) => {
+    if (isSixpnError(err)) return c.json(errorBody(err), httpStatusOf(err.code) as 400);
+    deps.logger.error({ err, path: c.req.path }, 'api handler failed');
+    return c.json(errorBody(new SixpnError('internal', 'internal error; see the control plane log')), 500);
+  });
+  app.notFound((c) =>
+    c.json(
+      errorBody(new SixpnError('not_found', `no route ${c.req.method} ${c.req.path}; see /v1/openapi.json`)),
+      404,
+    ),
+  );
+
+  app.get('/healthz', (c) => c.text('ok'));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(routeTable)));
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+    );
+  }
+
+  for (const spec of routeTable) {
+    app.on(spec.method.toUpperCase(), spec.path, async (c) => {
+      const started = performance.now();
+      let status = 500;
+      try {
+        const principal = await authenticate(c.req.raw, deps);
+        if (!spec.allow.includes(principal.kind)) {
+          throw new SixpnError(
+            'permission_denied',
+            `a ${principal.kind} token cannot use ${spec.method.toUpperCase()} ${spec.path}`,
+          );
+        }
+        const params = parse(spec.params, c.req.param(), 'path');
+        const query = parse(spec.query, c.req.query(), 'query');
+        let body: unknown;
+        if (spec.body) {
+          const raw = await readJson(c.req.raw);
+          refusePrivateKeys(raw);
+          body = parse(spec.body, raw, 'body');
+        }
+        const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw });
+        if (spec.stream) {
+          status = 200;
+          metrics?.watchStreams.inc();
+          return out as Response;
+        }
+        status = spec.status ?? 200;
+        if (status === 204) return c.body(null, 204);
+        return c.json(out as object, status as 200);
+      } catch (err) {
+        status = isSixpnError(err) ? httpStatusOf(err.code) : 500;
+        throw err;
+      } finally {
+        metrics?.requests.inc({ route: spec.path, method: spec.method, status: String(status) });
+        metrics?.latency.observe(
+          { route: spec.path, method: spec.method },
+          (performance.now() - started) / 1000,
+        );
+      }
+    });
+  }
+  return app;
+}

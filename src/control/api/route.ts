@@ -1,0 +1,60 @@
+// The shape of one API route: method, path, who may call it, its schemas and its handler. The route table built
+// from these drives routing, authorization, validation and the OpenAPI document alike.
+
+import type { z } from 'zod';
+import type { TokenKind } from '../../core/model.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { Principal } from '../auth.ts';
+import type { Store } from '../store/store.ts';
+import type { WatchHub } from '../watch-hub.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+
+export interface Deps {
+  store: Store;
+  hub: WatchHub;
+  logger: Logger;
+  now: () => Date;
+}
+
+export interface Ctx<P, Q, B> {
+  principal: Principal;
+  params: P;
+  query: Q;
+  body: B;
+  deps: Deps;
+  req: Request;
+}
+
+export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
+  method: Method;
+  /** Hono-style path, e.g. `/v1/orgs/:org`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Token kinds that may call this route at all; any other kind gets 403. Finer checks live in the handler. */
+  allow: readonly TokenKind[];
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  /** Schema of the success body, for the OpenAPI document. */
+  response?: z.ZodType;
+  /** Success status: 200 by default; 201 for creations; 204 means the handler's value is not sent. */
+  status?: 200 | 201 | 204;
+  /** For streaming routes the handler returns a Response itself. */
+  stream?: boolean;
+  handle(ctx: Ctx<P, Q, B>): Promise<unknown>;
+}
+
+/** Identity helper that infers a route's parameter, query and body types from its schemas. */
+export function route<P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export const ALL_KINDS: readonly TokenKind[] = ['admin', 'org', 'peer', 'host', 'gateway'];
+export const ADMIN: readonly TokenKind[] = ['admin'];
+export const ORG_USERS: readonly TokenKind[] = ['admin', 'org'];
+export const PEER_USERS: readonly TokenKind[] = ['admin', 'org', 'peer'];
+export const FLEET_READERS: readonly TokenKind[] = ['admin', 'host', 'gateway'];

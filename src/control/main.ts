@@ -1,0 +1,106 @@
+// `sixpn server`: opens the store, makes sure an admin token exists, and serves the API until the signal aborts.
+
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { parsePlanPrefix } from '../core/address.ts';
+import { invalid } from '../core/errors.ts';
+import type { Logger } from '../lib/log.ts';
+import { createApi } from './api/app.ts';
+import { hashSecret, newSecret } from './auth.ts';
+import { createControlMetrics } from './metrics.ts';
+import { openStore } from './store/open.ts';
+import type { Store } from './store/store.ts';
+import { WatchHub } from './watch-hub.ts';
+
+export interface ServerOptions {
+  /** `sqlite:PATH` or `postgres://…`. */
+  db: string;
+  /** `HOST:PORT`, `[IPv6]:PORT` or `:PORT`; port 0 picks a free one (see the returned url). */
+  listen: string;
+  /** The deployment's /16, `fdaa::/16` by default. */
+  prefix?: string;
+  logger: Logger;
+  signal: AbortSignal;
+  /** An admin token to accept (from SIXPN_ADMIN_TOKEN); created in the store when missing. */
+  adminToken?: string;
+  /** How many change-log entries to keep for resuming watchers (default 100,000). */
+  retainChanges?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  /** Set only when this start created the first admin token: show it once. */
+  adminToken?: string;
+  store: Store;
+  /** Resolves when the server has shut down after the signal aborted. */
+  done: Promise<void>;
+}
+
+/** Splits `HOST:PORT`, `[V6]:PORT` or `:PORT`. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw invalid(`--listen '${text}' is not HOST:PORT (for example 127.0.0.1:4280)`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Ensures an admin token exists; returns a new secret to show once, or undefined when none was made. */
+async function bootstrapAdmin(store: Store, given: string | undefined): Promise<string | undefined> {
+  if (given !== undefined) {
+    if (!(await store.getTokenByHash(hashSecret(given)))) {
+      await store.createToken({ kind: 'admin', name: 'admin (SIXPN_ADMIN_TOKEN)' }, hashSecret(given));
+    }
+    return undefined;
+  }
+  if ((await store.listTokens({ kind: 'admin' })).length > 0) return undefined;
+  const secret = newSecret();
+  await store.createToken({ kind: 'admin', name: 'admin (first start)' }, hashSecret(secret));
+  return secret;
+}
+
+export async function runServer(opts: ServerOptions): Promise<RunningServer> {
+  const { host, port } = parseListen(opts.listen);
+  const plan = parsePlanPrefix(opts.prefix ?? 'fdaa::/16');
+  const logger = opts.logger.child({ component: 'control' });
+  const store = await openStore(opts.db, { plan, logger });
+  const adminToken = await bootstrapAdmin(store, opts.adminToken);
+  const hub = new WatchHub(store, { logger });
+  await hub.start();
+  const metrics = createControlMetrics();
+  const api = createApi({ store, hub, logger, now: () => new Date() }, metrics);
+  const server = createAdaptorServer({ fetch: api.fetch, hostname: host, port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  logger.info({ url, db: opts.db.replace(/:\/\/[^@]*@/, '://***@') }, 'control plane listening');
+
+  const retain = opts.retainChanges ?? 100_000;
+  const prune = setInterval(() => {
+    store.pruneChanges(retain).catch((err: unknown) => logger.warn({ err }, 'change log prune failed'));
+  }, 60_000);
+  prune.unref();
+
+  const done = new Promise<void>((resolve) => {
+    const stop = () => {
+      clearInterval(prune);
+      hub.close();
+      server.close(() => {
+        store
+          .close()
+          .catch((err: unknown) => logger.warn({ err }, 'store close failed'))
+          .finally(() => {
+            logger.info('control plane stopped');
+            resolve();
+          });
+      });
+      // Watch streams are long-lived: end them so close() can finish.
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+    };
+    if (opts.signal.aborted) stop();
+    else opts.signal.addEventListener('abort', stop, { once: true });
+  });
+  return { url, store, done, ...(adminToken ? { adminToken } : {}) };
+}

@@ -1,0 +1,158 @@
+// Fans committed changes out to every watch stream: one store read per commit, not one per stream.
+
+import { SixpnError } from '../core/errors.ts';
+import type { Change } from '../core/model.ts';
+import type { Logger } from '../lib/log.ts';
+import type { Scope, Store } from './store/store.ts';
+
+/** What a watch stream yields: a change, or a heartbeat saying every revision up to `rev` has been examined. */
+export type WatchEvent = { change: Change } | { heartbeat: number };
+
+export interface WatchHubOptions {
+  /** How many recent changes to keep in memory for streams that are close to the head. */
+  bufferSize?: number;
+  heartbeatMs?: number;
+  logger: Logger;
+}
+
+/** True when a caller with `scope` may see `c` (regions and hosts are visible to every caller). */
+export function visible(c: Change, scope: Scope): boolean {
+  return scope.org === undefined || c.org === null || c.org === scope.org;
+}
+
+/**
+ * Keeps the newest changes in a ring and wakes streams when the store commits (locally, or on another replica
+ * through the store's notifications). Streams further behind than the ring read the store directly.
+ */
+export class WatchHub {
+  private readonly buffer: Change[] = [];
+  private head = 0;
+  private waiters = new Set<() => void>();
+  private fetching: Promise<void> | undefined;
+  private again = false;
+  private readonly bufferSize: number;
+  readonly heartbeatMs: number;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: WatchHubOptions,
+  ) {
+    this.bufferSize = opts.bufferSize ?? 10_000;
+    this.heartbeatMs = opts.heartbeatMs ?? 10_000;
+    this.unsubscribe = store.onCommit(() => this.poke());
+  }
+
+  /** Loads the current head; call once before serving. */
+  async start(): Promise<void> {
+    this.head = await this.store.headRevision();
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.wakeAll();
+  }
+
+  /** Fetches what was committed since the last fetch; coalesces concurrent pokes into one more round. */
+  poke(): void {
+    if (this.fetching) {
+      this.again = true;
+      return;
+    }
+    this.fetching = this.fetch()
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'watch hub fetch failed'))
+      .finally(() => {
+        this.fetching = undefined;
+        if (this.again) {
+          this.again = false;
+          this.poke();
+        }
+      });
+  }
+
+  private async fetch(): Promise<void> {
+    for (;;) {
+      const page = await this.store.changesSince(this.head, 1000);
+      for (const c of page.changes) this.buffer.push(c);
+      if (page.changes.length > 0) this.head = page.changes[page.changes.length - 1]!.rev;
+      if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+      if (page.changes.length > 0) this.wakeAll();
+      if (page.changes.length < 1000) return;
+    }
+  }
+
+  private wakeAll(): void {
+    const ws = this.waiters;
+    this.waiters = new Set();
+    for (const w of ws) w();
+  }
+
+  private waitForChange(ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  /**
+   * Checks that a stream may start at `since` (throws `resync_required` when it is older than the retained
+   * history or newer than the head), so the HTTP layer can answer 410 before it starts streaming.
+   */
+  async validate(since: number, scope: Scope): Promise<void> {
+    const head = await this.store.headRevision();
+    if (!Number.isInteger(since) || since < 0 || since > head) {
+      throw new SixpnError(
+        'resync_required',
+        `revision ${since} is not in this control plane's history (head ${head}); fetch /v1/snapshot and watch from its revision`,
+        { details: { head } },
+      );
+    }
+    await this.store.changesSince(since, 1, scope);
+  }
+
+  /** Every visible change after `since`, in order, then heartbeats while idle. Ends when `signal` aborts. */
+  async *stream(since: number, scope: Scope, signal: AbortSignal): AsyncGenerator<WatchEvent> {
+    let cursor = since;
+    let lastSent = Date.now();
+    while (!signal.aborted) {
+      const first = this.buffer[0];
+      let batch: Change[];
+      let examined: number;
+      if (cursor >= this.head) {
+        batch = [];
+        examined = cursor;
+      } else if (first !== undefined && cursor >= first.rev - 1) {
+        batch = this.buffer.filter((c) => c.rev > cursor);
+        examined = this.head;
+      } else {
+        const page = await this.store.changesSince(cursor, 1000);
+        batch = page.changes;
+        examined = page.changes.length === 1000 ? page.changes[999]!.rev : Math.max(cursor, this.head);
+      }
+      for (const c of batch) {
+        if (c.rev > examined) break;
+        if (visible(c, scope)) {
+          yield { change: c };
+          lastSent = Date.now();
+        }
+      }
+      cursor = Math.max(cursor, examined);
+      if (cursor >= this.head) {
+        const idle = Date.now() - lastSent;
+        if (idle >= this.heartbeatMs) {
+          yield { heartbeat: cursor };
+          lastSent = Date.now();
+        } else {
+          await this.waitForChange(this.heartbeatMs - idle, signal);
+        }
+      }
+    }
+  }
+}
