@@ -143,7 +143,7 @@ export async function createDatabase(serverUrl: string): Promise<string> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    await client.query(`CREATE DATABASE ${name}`);
+    await client.query(`CREATE DATABASE ${name} STRATEGY = FILE_COPY`);
   } finally {
     await client.end();
   }
@@ -169,27 +169,32 @@ export const ALL_BACKENDS: readonly BackendKind[] = ['sqlite-memory', 'sqlite-fi
 
 export interface Backend {
   readonly kind: BackendKind;
-  /** Whether two stores opened on one `freshUrl()` see the same data (not so for `sqlite::memory:`). */
-  readonly shared: boolean;
+  /**
+   * Whether several stores may be open on one database at once, as replicas (PostgreSQL only: each
+   * `sqlite::memory:` store has its own database, and a process must open a SQLite file only once, since
+   * better-sqlite3 waits for another connection's lock synchronously, blocking the event loop).
+   */
+  readonly replicas: boolean;
   /** The URL of a new, empty database. */
   freshUrl(): Promise<string>;
   /** Opens a store on a new, empty database; it is closed when the suite ends. */
   open(opts?: OpenStoreOptions): Promise<Store>;
-  /** Opens a store on `url` (e.g. a second replica); it is closed when the suite ends. */
+  /** Opens a store on `url` (a second replica, or a reopened file); it is closed when the suite ends. */
   openAt(url: string, opts?: OpenStoreOptions): Promise<Store>;
 }
 
 class TestBackend implements Backend {
   readonly kind: BackendKind;
-  readonly shared: boolean;
+  readonly replicas: boolean;
   #stores: Store[] = [];
   #dir: string | undefined;
   #files = 0;
   #databases: string[] = [];
+  #prefetch: Promise<string> | undefined;
 
   constructor(kind: BackendKind) {
     this.kind = kind;
-    this.shared = kind !== 'sqlite-memory';
+    this.replicas = kind === 'postgres';
   }
 
   async freshUrl(): Promise<string> {
@@ -198,6 +203,14 @@ class TestBackend implements Backend {
       this.#dir ??= mkdtempSync(join(tmpdir(), 'sixpn-sqlite-'));
       return `sqlite:${join(this.#dir, `store-${++this.#files}.db`)}`;
     }
+    // CREATE DATABASE takes a few hundred ms here: make the next one while the current test runs.
+    const next = this.#prefetch ?? this.#createDatabase();
+    this.#prefetch = this.#createDatabase();
+    this.#prefetch.catch(() => {}); // a failure surfaces when it is used
+    return next;
+  }
+
+  async #createDatabase(): Promise<string> {
     const server = await sharedPostgres();
     const url = await createDatabase(server.url);
     this.#databases.push(url);
@@ -215,7 +228,7 @@ class TestBackend implements Backend {
   }
 
   async cleanup(): Promise<void> {
-    await Promise.allSettled(this.#stores.map((s) => s.close()));
+    await Promise.allSettled([...this.#stores.map((s) => s.close()), this.#prefetch]);
     if (this.#dir) rmSync(this.#dir, { recursive: true, force: true });
     const server = this.kind === 'postgres' ? await sharedPostgres() : undefined;
     if (server?.external) await Promise.allSettled(this.#databases.map((d) => dropDatabase(server.url, d)));

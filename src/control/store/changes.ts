@@ -80,7 +80,7 @@ export const MAX_CHANGES_LIMIT = 10_000;
  * those of regions and hosts). When fewer than `limit` come back, the caller has seen everything it may see
  * up to `head`.
  */
-export function changesSince(
+export async function changesSince(
   ctx: StoreContext,
   since: number,
   limit: number,

@@ -1,5 +1,6 @@
-// Runs the migrations at open with Kysely's Migrator. On PostgreSQL a session advisory lock is held around
-// the whole run, so two servers starting at once migrate one after the other.
+// Runs the migrations at open with Kysely's Migrator, one server at a time: on PostgreSQL under a session
+// advisory lock, on SQLite inside one `BEGIN IMMEDIATE` transaction (which also makes the run atomic there,
+// where Kysely would run DDL outside a transaction).
 
 import { type Kysely, Migrator, sql } from 'kysely';
 import { SixpnError } from '../../core/errors.ts';
@@ -34,7 +35,19 @@ async function run(db: Kysely<Database>): Promise<string[]> {
 
 /** Brings the schema up to date; returns the names of the migrations it ran. */
 export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
-  if (dialect === 'sqlite') return run(db);
+  if (dialect === 'sqlite') {
+    return db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const ran = await run(conn);
+        await sql`commit`.execute(conn);
+        return ran;
+      } catch (e) {
+        await sql`rollback`.execute(conn);
+        throw e;
+      }
+    });
+  }
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {

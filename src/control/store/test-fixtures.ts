@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { type ErrorCode, isSixpnError } from '../../core/errors.ts';
+import { type Change, type EntityKind, entityId, type Snapshot } from '../../core/model.ts';
 import type { Store } from './store.ts';
 
 /** mulberry32: a tiny deterministic PRNG, uniform in [0, 1). */
@@ -81,4 +82,62 @@ export async function rejectsWithoutWrite(
   const head = await store.headRevision();
   await rejectsWith(call(), code, message, details);
   assert.equal(await store.headRevision(), head, 'a failed call must not write a revision');
+}
+
+type Collections = Omit<Snapshot, 'revision'>;
+const COLLECTION: Record<EntityKind, keyof Collections> = {
+  org: 'orgs',
+  network: 'networks',
+  region: 'regions',
+  host: 'hosts',
+  app: 'apps',
+  instance: 'instances',
+  peer: 'peers',
+};
+
+/** A snapshot as maps from entity id to object: order-free, for comparing states. */
+export type State = Record<keyof Collections, Map<string, unknown>>;
+
+export function stateOf(s: Snapshot): State {
+  const out = emptyState();
+  for (const [kind, key] of Object.entries(COLLECTION) as [EntityKind, keyof Collections][]) {
+    for (const obj of s[key]) out[key].set(entityId(kind, obj as { id?: string; code?: string }), obj);
+  }
+  return out;
+}
+
+export function emptyState(): State {
+  return {
+    orgs: new Map(),
+    networks: new Map(),
+    regions: new Map(),
+    hosts: new Map(),
+    apps: new Map(),
+    instances: new Map(),
+    peers: new Map(),
+  };
+}
+
+/** Applies change entries in order, as a watcher would. */
+export function replay(state: State, changes: readonly Change[]): State {
+  for (const c of changes) {
+    const m = state[COLLECTION[c.kind]];
+    if (c.op === 'put') m.set(c.id, c.obj);
+    else {
+      assert.ok(m.has(c.id), `rev ${c.rev}: delete of ${c.kind} ${c.id} that the watcher never saw`);
+      m.delete(c.id);
+    }
+  }
+  return state;
+}
+
+/** Every change entry after `since`, paging through `changesSince`. */
+export async function allChangesSince(store: Store, since: number, page = 1000): Promise<Change[]> {
+  const out: Change[] = [];
+  for (let rev = since; ; ) {
+    const { changes } = await store.changesSince(rev, page);
+    out.push(...changes);
+    if (changes.length < page) return out;
+    rev = changes[changes.length - 1]?.rev ?? rev;
+  }
 }

@@ -3,7 +3,8 @@
 // revision that commits later. A transaction that records no change rolls back and writes no revision.
 
 import { type Kysely, sql, type Transaction } from 'kysely';
-import type { AddressPlan } from '../../core/address.ts';
+import { type AddressPlan, MAX_U32 } from '../../core/address.ts';
+import { SixpnError } from '../../core/errors.ts';
 import { type EntityKind, type EntityOf, entityId } from '../../core/model.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { CounterName, Database } from './schema.ts';
@@ -68,8 +69,15 @@ export class WriteTx {
   }
 
   /** The next network or host number: counters are never reset, so numbers are never reused. */
-  nextNumber(name: 'network' | 'host'): Promise<number> {
-    return bump(this.trx, name);
+  async nextNumber(name: 'network' | 'host'): Promise<number> {
+    const n = await bump(this.trx, name);
+    if (n > MAX_U32) {
+      throw new SixpnError(
+        'resource_exhausted',
+        `all ${MAX_U32} ${name} numbers of the address plan have been used; numbers are never reused`,
+      );
+    }
+    return n;
   }
 }
 
