@@ -85,7 +85,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       const why = code === null ? `was killed by ${sig}` : `exited with ${code}`;
       reject(
         new SixpnError('internal', `${argv} ${why}: ${stderr.trim() || '(no stderr)'}`, {
-          details: { cmd, args: [...args], exitCode: code, stderr },
+          details: { cmd, args: [...args], exitCode: code, stderr, stdout },
         }),
       );
     });
@@ -96,4 +96,11 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
 export function stderrOf(e: unknown): string {
   if (e instanceof SixpnError && typeof e.details?.stderr === 'string') return e.details.stderr;
   return '';
+}
+
+/** Stdout and stderr of a failed {@link run} (some programs report on stdout), or '' for any other error. */
+export function outputOf(e: unknown): string {
+  if (!(e instanceof SixpnError)) return '';
+  const d = e.details ?? {};
+  return `${typeof d.stdout === 'string' ? d.stdout : ''}${typeof d.stderr === 'string' ? d.stderr : ''}`;
 }

@@ -13,8 +13,6 @@ export interface LinkInfo {
   /** Administratively up (the UP flag). */
   up: boolean;
   operstate: string;
-  /** Peer interface index of a veth, when known. */
-  linkIndex?: number;
 }
 
 export interface AddrInfo {
@@ -55,15 +53,13 @@ export function parseLinks(json: string): LinkInfo[] {
   if (json.trim() === '') return [];
   return (JSON.parse(json) as Raw[]).map((l) => {
     const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
-    const info: LinkInfo = {
+    return {
       name: String(l.ifname),
       index: Number(l.ifindex),
       mtu: Number(l.mtu),
       up: flags.includes('UP'),
       operstate: String(l.operstate ?? 'UNKNOWN'),
     };
-    if (typeof l.link_index === 'number') info.linkIndex = l.link_index;
-    return info;
   });
 }
 

@@ -27,8 +27,8 @@ export class MemoryNft implements Nft {
       if (kind === 'table') {
         if (verb === 'add' && !t) next.set(tableName, empty(tableName));
         else if (verb === 'flush' && t) {
+          // Like the kernel: rules go, set and map elements stay.
           for (const c of t.chains.keys()) t.chains.set(c, 0);
-          for (const s of t.sets.values()) s.elements = 0;
         } else if (verb === 'delete') {
           if (!t) throw invalid(`nft: table ${tableName}: No such file or directory`);
           next.delete(tableName);
@@ -37,6 +37,12 @@ export class MemoryNft implements Nft {
       }
       if (!t) throw invalid(`nft: table ${tableName}: No such file or directory`);
       const name = String(body.name ?? '');
+      if (verb === 'flush') {
+        const set = t.sets.get(name);
+        if (!set) throw invalid(`nft: ${kind} ${name}: No such file or directory`);
+        set.elements = 0;
+        continue;
+      }
       if (verb === 'delete') {
         if (kind === 'chain') t.chains.delete(name);
         else if (kind === 'counter') t.counters.delete(name);
@@ -50,10 +56,15 @@ export class MemoryNft implements Nft {
         const chain = String(body.chain);
         if (!t.chains.has(chain)) throw invalid(`nft: chain ${chain}: No such file or directory`);
         t.chains.set(chain, (t.chains.get(chain) ?? 0) + 1);
+      } else if (kind === 'element') {
+        const set = t.sets.get(name);
+        if (!set) throw invalid(`nft: set ${name}: No such file or directory`);
+        set.elements += Array.isArray(body.elem) ? body.elem.length : 0;
       } else if (kind === 'set' || kind === 'map') {
         const signature = setSignature(body);
         const elements = Array.isArray(body.elem) ? body.elem.length : 0;
         const had = t.sets.get(name);
+        if (had && had.signature !== signature) throw invalid(`nft: ${kind} ${name}: File exists`);
         t.sets.set(name, { kind, signature, elements: (had?.elements ?? 0) + elements });
       }
     }

@@ -1,6 +1,9 @@
-// nftables driver: applies JSON batches with `nft -j -f -`, lists and deletes tables, in a namespace or here.
+// nftables driver: applies JSON batches with `nft -j -f`, lists and deletes tables, in a namespace or here.
 // Spec of the JSON: libnftables-json(5). Pure building and parsing live in src/core/nft.
 
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import { buildIsolation, type IsolationSpec } from '../core/nft/isolation.ts';
 import { FAMILY, type NftBatch } from '../core/nft/json.ts';
@@ -32,8 +35,19 @@ export class NftCli implements Nft {
     return run(...inNetns(this.ns, 'nft', args), { input, signal, timeoutMs: 30_000 });
   }
 
+  /**
+   * `nft -j -f FILE` with the batch in a private temporary file: `nft -f -` opens /dev/stdin, which fails with
+   * ENXIO when stdin is a socket, as Node's child-process pipes are.
+   */
   async apply(batch: NftBatch, signal?: AbortSignal): Promise<void> {
-    await this.nft(['-j', '-f', '-'], JSON.stringify(batch), signal);
+    const dir = await mkdtemp(join(tmpdir(), 'sixpn-nft-'));
+    try {
+      const file = join(dir, 'batch.json');
+      await writeFile(file, JSON.stringify(batch), { mode: 0o600 });
+      await this.nft(['-j', '-f', file], undefined, signal);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
 
   /** The raw JSON text of `nft -j list table inet NAME`, or undefined when the table does not exist. */

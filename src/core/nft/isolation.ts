@@ -80,6 +80,7 @@ const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 // A network is the top 48 bits; masking both addresses to them turns "same /48" into one hash lookup.
 const NET_MASK = 'ffff:ffff:ffff::';
 const ND_TYPES = ['nd-neighbor-solicit', 'nd-neighbor-advert'];
+const LINK_TYPES = ['nd-router-solicit', 'mld-listener-report', 'mld2-listener-report'];
 
 function checkSpec(spec: IsolationSpec): void {
   if (!TABLE_RE.test(spec.table)) {
@@ -102,47 +103,59 @@ function checkSpec(spec: IsolationSpec): void {
 
 const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 
-function declarations(spec: IsolationSpec): NftCommand[] {
+interface Declarations {
+  counters: NftCommand[];
+  /** `add set|map` without elements (so an existing one is kept), then its elements, added after a flush. */
+  sets: { kind: 'set' | 'map'; name: string; decl: NftCommand; elem: Json[] }[];
+}
+
+function declarations(spec: IsolationSpec): Declarations {
   const t = spec.table;
   const nets = uniq([...spec.networks, ...spec.guards.flatMap((g) => (g.network ? [g.network] : []))]).sort(
     (a, b) => a - b,
   );
   const netBase = (n: NetworkId) => formatIPv6(networkPrefix(spec.plan, n).base);
   const counters = [names.spoofed, names.dropOther, ...nets.map(dropCounterName)];
-  const set = (name: string, type: Json, elem: Json[], extra: { [k: string]: Json } = {}): NftCommand => {
-    const s: { [k: string]: Json } = { family: FAMILY, table: t, name, type, ...extra };
-    if (elem.length > 0) s.elem = elem;
-    return { add: { [extra.map ? 'map' : 'set']: s } };
+  const set = (name: string, type: Json, elem: Json[], extra: { [k: string]: Json } = {}) => {
+    const kind = extra.map ? ('map' as const) : ('set' as const);
+    return {
+      kind,
+      name,
+      decl: { add: { [kind]: { family: FAMILY, table: t, name, type, ...extra } } },
+      elem,
+    };
   };
   const ifaces = uniq([...spec.interfaces, ...spec.guards.map((g) => g.iface)]).sort();
   const guarded = spec.guards.map((g) => g.iface).sort();
   const allowed = spec.guards.flatMap((g) =>
     g.allowed.map((c) => concat(g.iface, prefix(formatIPv6(c.base), c.length))),
   );
-  return [
-    ...counters.map((name) => ({ add: { counter: { family: FAMILY, table: t, name } } })),
-    set(names.ifaces, 'ifname', ifaces),
-    set(names.guarded, 'ifname', guarded),
-    set(names.allowedSrc, ['ifname', 'ipv6_addr'], allowed, { flags: ['interval'] }),
-    set(
-      names.sameNet,
-      ['ipv6_addr', 'ipv6_addr'],
-      uniq(spec.networks).map((n) => concat(netBase(n), netBase(n))),
-    ),
-    set(names.resolvers, 'ipv6_addr', uniq(spec.resolvers.map(formatIPv6))),
-    set(
-      names.netCounter,
-      'ipv6_addr',
-      nets.map((n) => [prefix(netBase(n), 48), dropCounterName(n)]),
-      { map: 'counter', flags: ['interval'] },
-    ),
-    set(
-      names.ifaceCounter,
-      'ifname',
-      spec.guards.flatMap((g) => (g.network ? [[g.iface, dropCounterName(g.network)]] : [])),
-      { map: 'counter' },
-    ),
-  ];
+  return {
+    counters: counters.map((name) => ({ add: { counter: { family: FAMILY, table: t, name } } })),
+    sets: [
+      set(names.ifaces, 'ifname', ifaces),
+      set(names.guarded, 'ifname', guarded),
+      set(names.allowedSrc, ['ifname', 'ipv6_addr'], allowed, { flags: ['interval'] }),
+      set(
+        names.sameNet,
+        ['ipv6_addr', 'ipv6_addr'],
+        uniq(spec.networks).map((n) => concat(netBase(n), netBase(n))),
+      ),
+      set(names.resolvers, 'ipv6_addr', uniq(spec.resolvers.map(formatIPv6))),
+      set(
+        names.netCounter,
+        'ipv6_addr',
+        nets.map((n) => [prefix(netBase(n), 48), dropCounterName(n)]),
+        { map: 'counter', flags: ['interval'] },
+      ),
+      set(
+        names.ifaceCounter,
+        'ifname',
+        spec.guards.flatMap((g) => (g.network ? [[g.iface, dropCounterName(g.network)]] : [])),
+        { map: 'counter' },
+      ),
+    ],
+  };
 }
 
 function chains(spec: IsolationSpec): NftCommand[] {
@@ -210,6 +223,16 @@ function rules(spec: IsolationSpec): NftCommand[] {
 
     rule(t, 'input', [match(meta('iifname'), ref(names.ifaces), '!='), accept], 'not from the 6PN side'),
     rule(t, 'input', [match(payload('icmpv6', 'type'), anonSet(ND_TYPES)), accept], 'neighbour discovery'),
+    rule(
+      t,
+      'input',
+      [
+        match(payload('ip6', 'saddr'), anonSet(['::', prefix('fe80::', 10)])),
+        match(payload('icmpv6', 'type'), anonSet(LINK_TYPES)),
+        accept,
+      ],
+      'link-local chatter of a starting interface (router solicitations, MLD reports)',
+    ),
     rule(t, 'input', [fromGuarded, notIPv6, jump(names.spoofed)]),
     rule(t, 'input', [fromGuarded, spoofedSource, jump(names.spoofed)], 'anti-spoofing'),
     rule(t, 'input', [match(ct('state'), ['established', 'related'], 'in'), accept]),
@@ -236,21 +259,37 @@ function rules(spec: IsolationSpec): NftCommand[] {
 }
 
 /**
- * The batch that makes the table exactly `spec`, applied atomically by `nft -j -f -`: create the table if
- * missing, flush it (rules and set elements), delete objects the spec no longer has (given the current
- * `listing`; without it stale counters and sets stay, harmless but untidy), then add everything.
- * Named counters survive (they are not flushed), so drop counts are monotonic across re-applies.
+ * The batch that makes the table exactly `spec`, applied atomically by `nft -j -f`. In order: create the table
+ * if missing; flush its rules; delete objects the spec no longer has (known from the current `listing`);
+ * declare counters, sets and maps (kept when they exist); flush every set and map (`flush table` leaves
+ * elements); delete stale counters (now unreferenced); add the elements, chains and rules.
+ * Without `listing` nothing is deleted: stale counters stay, and a set whose type changed makes the batch fail.
+ * Named counters are never flushed, so drop counts keep growing across re-applies.
  */
 export function buildIsolation(spec: IsolationSpec, listing?: TableListing): NftBatch {
   checkSpec(spec);
-  const table = tableObj(spec.table);
-  const defs = [...declarations(spec), ...chains(spec)];
+  const t = spec.table;
+  const table = tableObj(t);
+  const d = declarations(spec);
+  const ch = chains(spec);
+  const stale = listing
+    ? staleCommands(t, [...d.counters, ...d.sets.map((x) => x.decl), ...ch], listing)
+    : { chains: [], sets: [], counters: [] };
+  const obj = (name: string) => ({ family: FAMILY, table: t, name });
   return {
     nftables: [
       { add: { table } },
       { flush: { table } },
-      ...(listing ? staleCommands(spec.table, defs, listing) : []),
-      ...defs,
+      ...stale.chains,
+      ...stale.sets,
+      ...d.counters,
+      ...d.sets.map((x) => x.decl),
+      ...d.sets.map((x) => ({ flush: { [x.kind]: obj(x.name) } })),
+      ...stale.counters,
+      ...d.sets
+        .filter((x) => x.elem.length > 0)
+        .map((x) => ({ add: { element: { ...obj(x.name), elem: x.elem } } })),
+      ...ch,
       ...rules(spec),
     ],
   };

@@ -97,12 +97,20 @@ export function networkDrops(l: TableListing): Map<NetworkId, CounterValue> {
   return out;
 }
 
+/** `delete` commands for what a table has and its desired definition lacks, grouped by what may go when. */
+export interface StaleObjects {
+  chains: NftCommand[];
+  /** Sets and maps that are gone or whose type, flags or data type changed (re-added after deletion). */
+  sets: NftCommand[];
+  /** Delete only once the maps that may reference them are flushed. */
+  counters: NftCommand[];
+}
+
 /**
- * `delete` commands for objects of the listed table that `defs` (the `add` commands of the desired table)
- * does not have, or has with another type. Meant to follow a `flush table` in the same batch: with rules and
- * elements gone, nothing references them. Order: chains, then sets and maps, then counters.
+ * What the listed table has that `defs` (the `add` commands of the desired table) lacks. Meant for a batch that
+ * flushes rules first (so no rule references a stale chain) and flushes maps before deleting counters.
  */
-export function staleCommands(table: string, defs: readonly NftCommand[], l: TableListing): NftCommand[] {
+export function staleCommands(table: string, defs: readonly NftCommand[], l: TableListing): StaleObjects {
   const want = { chain: new Set<string>(), counter: new Set<string>(), set: new Map<string, string>() };
   for (const d of defs) {
     const add = d.add;
@@ -117,11 +125,11 @@ export function staleCommands(table: string, defs: readonly NftCommand[], l: Tab
   const del = (kind: string, name: string): NftCommand => ({
     delete: { [kind]: { family: FAMILY, table, name } },
   });
-  const out: NftCommand[] = [];
-  for (const name of l.chains.keys()) if (!want.chain.has(name)) out.push(del('chain', name));
+  const out: StaleObjects = { chains: [], sets: [], counters: [] };
+  for (const name of l.chains.keys()) if (!want.chain.has(name)) out.chains.push(del('chain', name));
   for (const [name, info] of l.sets) {
-    if (want.set.get(name) !== info.signature) out.push(del(info.kind, name));
+    if (want.set.get(name) !== info.signature) out.sets.push(del(info.kind, name));
   }
-  for (const name of l.counters.keys()) if (!want.counter.has(name)) out.push(del('counter', name));
+  for (const name of l.counters.keys()) if (!want.counter.has(name)) out.counters.push(del('counter', name));
   return out;
 }

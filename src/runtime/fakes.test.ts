@@ -1,0 +1,70 @@
+// Unit tests for the in-memory fakes: they behave like the real drivers where reconcilers can tell.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { asNetworkId, defaultPlan, formatCidr, hostResolverAddress, networkPrefix } from '../core/address.ts';
+import { dropCounterName } from '../core/nft/counters.ts';
+import type { IsolationSpec } from '../core/nft/isolation.ts';
+import { ruleCount } from '../core/nft/listing.ts';
+import { generateKeyPair } from '../core/wg/keys.ts';
+import type { DeviceConfig } from '../core/wg/plan.ts';
+import { applyIsolation } from './nft.ts';
+import { MemoryNft } from './nft-fake.ts';
+import { reconcileDevice } from './wg-device.ts';
+import { FakeWgDevice } from './wg-device-fake.ts';
+
+test('MemoryNft: applying a spec twice leaves the same table; a smaller spec prunes', async () => {
+  const nft = new MemoryNft();
+  const spec: IsolationSpec = {
+    table: 'sixpn',
+    plan: defaultPlan,
+    networks: [asNetworkId(1), asNetworkId(2)],
+    interfaces: ['sxmesh'],
+    guards: [],
+    resolvers: [hostResolverAddress(defaultPlan)],
+  };
+  await applyIsolation(nft, spec);
+  const first = await nft.list('sixpn');
+  await applyIsolation(nft, spec);
+  assert.deepEqual(await nft.list('sixpn'), first);
+  assert.equal(first?.sets.get('same_net')?.elements, 2);
+  assert.equal(ruleCount(first!), 22);
+  await applyIsolation(nft, { ...spec, networks: [asNetworkId(1)] });
+  const after = await nft.list('sixpn');
+  assert.equal(after?.sets.get('same_net')?.elements, 1);
+  assert.equal(after?.counters.has(dropCounterName(asNetworkId(2))), false);
+  assert.equal(nft.batches.length, 3);
+  await nft.deleteTable('sixpn');
+  assert.equal(await nft.list('sixpn'), undefined);
+});
+
+test('MemoryNft: a failing batch changes nothing', async () => {
+  const nft = new MemoryNft();
+  await assert.rejects(
+    nft.apply({
+      nftables: [
+        { add: { table: { family: 'inet', name: 'sixpnx' } } },
+        { add: { rule: { family: 'inet', table: 'sixpnx', chain: 'missing', expr: [] } } },
+      ],
+    }),
+    /No such file/,
+  );
+  assert.equal(await nft.list('sixpnx'), undefined);
+});
+
+test('FakeWgDevice + reconcileDevice: the second run sends nothing', async () => {
+  const dev = new FakeWgDevice('sxwg0');
+  const peer = generateKeyPair().publicKey;
+  const want: DeviceConfig = {
+    privateKey: generateKeyPair().privateKey,
+    listenPort: 51820,
+    peers: [{ publicKey: peer, allowedIps: [formatCidr(networkPrefix(defaultPlan, asNetworkId(1)))] }],
+  };
+  assert.ok(await reconcileDevice(dev, want));
+  assert.equal(await reconcileDevice(dev, want), null);
+  assert.equal(dev.sets.length, 1);
+  assert.deepEqual(
+    dev.state.peers.map((p) => p.allowedIps),
+    [['fdaa:0:1::/48']],
+  );
+});
