@@ -1,0 +1,64 @@
+// Which control plane and token a command uses: `--api`/`--token` flags, then SIXPN_API_URL/SIXPN_TOKEN, then the
+// login file. The login file's token is only sent to the login file's own URL. Pure.
+
+import { SixpnError } from '../core/errors.ts';
+import type { LoginFile } from './config-file.ts';
+import { parseApiUrl } from './flags.ts';
+
+export const DEFAULT_API = 'http://127.0.0.1:4280';
+
+export type Source = 'flag' | 'env' | 'file' | 'default';
+
+export interface ConnectionInput {
+  flags: { api?: string | undefined; token?: string | undefined };
+  env: Record<string, string | undefined>;
+  file: LoginFile | undefined;
+}
+
+export interface Connection {
+  api: string;
+  apiFrom: Source;
+  token: string | undefined;
+  tokenFrom: Exclude<Source, 'default'> | undefined;
+  /** The token's org when the login file said so (saves a whoami). */
+  fileOrg: string | null | undefined;
+}
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
+
+export function resolveConnection({ flags, env, file }: ConnectionInput): Connection {
+  let api: string;
+  let apiFrom: Source;
+  const flagApi = nonEmpty(flags.api);
+  const envApi = nonEmpty(env.SIXPN_API_URL);
+  if (flagApi !== undefined) [api, apiFrom] = [parseApiUrl(flagApi, '--api'), 'flag'];
+  else if (envApi !== undefined) [api, apiFrom] = [parseApiUrl(envApi, 'SIXPN_API_URL'), 'env'];
+  else if (file) [api, apiFrom] = [parseApiUrl(file.api, 'the login file api'), 'file'];
+  else [api, apiFrom] = [DEFAULT_API, 'default'];
+
+  const flagToken = nonEmpty(flags.token);
+  const envToken = nonEmpty(env.SIXPN_TOKEN);
+  if (flagToken !== undefined)
+    return { api, apiFrom, token: flagToken, tokenFrom: 'flag', fileOrg: undefined };
+  if (envToken !== undefined) return { api, apiFrom, token: envToken, tokenFrom: 'env', fileOrg: undefined };
+  if (file && sameApi(file.api, api))
+    return { api, apiFrom, token: file.token, tokenFrom: 'file', fileOrg: file.org };
+  return { api, apiFrom, token: undefined, tokenFrom: undefined, fileOrg: undefined };
+}
+
+function sameApi(a: string, b: string): boolean {
+  try {
+    return parseApiUrl(a) === parseApiUrl(b);
+  } catch {
+    return false;
+  }
+}
+
+/** The token, or an `unauthenticated` error that says the three ways to give one. */
+export function requireToken(c: Connection): string {
+  if (c.token !== undefined) return c.token;
+  throw new SixpnError(
+    'unauthenticated',
+    `no API token for ${c.api}: run \`sixpn login --api ${c.api}\`, set SIXPN_TOKEN, or pass --token`,
+  );
+}

@@ -1,0 +1,94 @@
+// Parsers for flag and argument values: each throws commander's InvalidArgumentError with a message that says
+// what is wrong, so a bad value stops the command before anything is sent. Pure.
+
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { instanceNumOfId } from '../core/address.ts';
+import { invalid, isSixpnError } from '../core/errors.ts';
+import { checkLabel, checkRegion } from '../core/names.ts';
+
+/** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
+export function flagOf<T>(check: (v: string) => T): (v: string) => T {
+  return (v) => {
+    try {
+      return check(v);
+    } catch (e) {
+      if (isSixpnError(e)) throw new InvalidArgumentError(e.message);
+      throw e;
+    }
+  };
+}
+
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** A decimal number from `min` to `max` (no hex, no NaN, no Infinity). */
+export function numberIn(what: string, min: number, max: number): (v: string) => number {
+  return flagOf((v) => {
+    const n = DECIMAL.test(v.trim()) ? Number(v) : Number.NaN;
+    if (!Number.isFinite(n) || n < min || n > max)
+      throw invalid(`${what} must be a number from ${min} to ${max}`);
+    return n;
+  });
+}
+
+export const latitude = numberIn('latitude', -90, 90);
+export const longitude = numberIn('longitude', -180, 180);
+
+/** A name that must be one DNS label (org, network, app, host, gateway, token names). */
+export const label = (field: string) => flagOf((v) => checkLabel(field, v));
+
+export const regionCode = flagOf((v) => checkRegion('region', v));
+
+/** An instance id: 8 hex digits (case-insensitive on input, lowercase out). */
+export const instanceId = flagOf((v) => {
+  const id = v.trim().toLowerCase();
+  if (instanceNumOfId(id) === undefined) {
+    throw invalid(`'${v}' is not an instance id: 8 hex digits like 0a7b007d (see sixpn instances list)`);
+  }
+  return id;
+});
+
+/** A token lifetime as the API takes it: `3600`, `3600s`, `90m`, `24h`, `30d`. */
+export const duration = flagOf((v) => {
+  if (!/^[1-9][0-9]{0,8}[smhd]?$/.test(v.trim()))
+    throw invalid(`'${v}' is not a duration; use e.g. 3600s, 90m, 24h or 30d`);
+  return v.trim();
+});
+
+/** The control plane's URL: http or https, no trailing slash. */
+export function parseApiUrl(v: string, source = '--api'): string {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw invalid(`${source} '${v}' is not a URL; use e.g. http://127.0.0.1:4280`, { field: source });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw invalid(`${source} '${v}' must be an http:// or https:// URL`, { field: source });
+  }
+  if (url.search || url.hash || url.username || url.password) {
+    throw invalid(`${source} '${v}' must be a plain base URL (no query, fragment or credentials)`, {
+      field: source,
+    });
+  }
+  return url.href.replace(/\/+$/, '');
+}
+export const apiUrl = flagOf((v) => parseApiUrl(v));
+
+/** `--db`: `sqlite:PATH` (or `sqlite::memory:`) or a `postgres://` / `postgresql://` URL. */
+export const dbUrl = flagOf((v) => {
+  if (/^sqlite:.+/.test(v)) return v;
+  if (/^postgres(?:ql)?:\/\/.+/.test(v)) return v;
+  throw invalid(
+    `'${v}' is not a database; use sqlite:PATH (e.g. sqlite:./sixpn.db) or postgres://USER@HOST/DB`,
+  );
+});
+
+/** Free text such as a region's human name: trimmed, 1 to `max` characters, one line. */
+export function text(what: string, max = 100): (v: string) => string {
+  return flagOf((v) => {
+    const t = v.trim();
+    if (t === '' || t.length > max || /[\r\n]/.test(t))
+      throw invalid(`${what} must be 1–${max} characters on one line`);
+    return t;
+  });
+}
