@@ -102,62 +102,80 @@ forEachBackend('store concurrency', (b) => {
       assert.equal(net?.org, `org-${i}`);
     }
   });
-
-  test('stores opened at once on one empty database both migrate', async (t) => {
-    if (b.kind === 'sqlite-memory') return t.skip('each sqlite::memory: store has its own database');
-    const url = await b.freshUrl();
-    const names = ['org-0', 'org-1', 'org-2'];
-    let heads: number[];
-    if (b.replicas) {
-      const stores = await Promise.all(names.map(() => b.openAt(url, opts())));
-      await Promise.all(stores.map((s, i) => s.createOrg(names[i] ?? '')));
-      heads = await Promise.all(stores.map((s) => s.headRevision()));
-    } else {
-      // One SQLite file per process: start three processes on the file at once, as three servers would.
-      const child = fileURLToPath(new URL('./test-open-child.ts', import.meta.url));
-      const outs = await Promise.all(
-        names.map((n) => run(process.execPath, ['--import', 'tsx', child, url, n])),
-      );
-      assert.deepEqual(
-        outs.map((o) => Number(o.stdout)).sort(),
-        [1, 3, 5],
-        'each org committed with its network',
-      );
-      heads = [6];
-    }
-    assert.deepEqual(new Set(heads), new Set([6]));
-    const again = await b.openAt(url, opts());
-    assert.deepEqual(
-      (await again.listOrgs()).map((o) => o.name),
-      names,
-      'reopening keeps the data and migrates nothing',
-    );
-  });
-
-  test('onCommit fires for commits of another store on the same database (LISTEN/NOTIFY)', async (t) => {
-    if (b.kind !== 'postgres') return t.skip('only PostgreSQL stores are shared by several replicas');
-    const url = await b.freshUrl();
-    const writer = await b.openAt(url, opts());
-    const reader = await b.openAt(url, opts());
-    const heads: number[] = [];
-    let wake: () => void = () => {};
-    reader.onCommit((h) => {
-      heads.push(h);
-      if (h >= 4) wake();
-    });
-    const reached = new Promise<void>((resolve, reject) => {
-      wake = resolve;
-      setTimeout(
-        () => reject(new Error(`no notification for head 4 within 5 s; got ${heads}`)),
-        5000,
-      ).unref();
-    });
-    await writer.createOrg('acme');
-    await writer.createNetwork('acme', 'two');
-    await writer.createNetwork('acme', 'three');
-    await reached;
-    assert.deepEqual(heads, [2, 3, 4]);
-    const { changes } = await reader.changesSince(0, 10);
-    assert.equal(changes.length, 4);
-  });
 });
+
+const opts = () => ({
+  random: seededRandom(Math.floor(Math.random() * 1e9)),
+  now: steppingClock(),
+  poolSize: 8,
+});
+
+// A database that outlives its store: a SQLite file (one process each) or PostgreSQL (replicas).
+forEachBackend(
+  'store startup',
+  (b) => {
+    test('stores opened at once on one empty database both migrate', async () => {
+      const url = await b.freshUrl();
+      const names = ['org-0', 'org-1', 'org-2'];
+      let heads: number[];
+      if (b.replicas) {
+        const stores = await Promise.all(names.map(() => b.openAt(url, opts())));
+        await Promise.all(stores.map((s, i) => s.createOrg(names[i] ?? '')));
+        heads = await Promise.all(stores.map((s) => s.headRevision()));
+      } else {
+        // One SQLite file per process: start three processes on the file at once, as three servers would.
+        const child = fileURLToPath(new URL('./test-open-child.ts', import.meta.url));
+        const outs = await Promise.all(
+          names.map((n) => run(process.execPath, ['--import', 'tsx', child, url, n])),
+        );
+        assert.deepEqual(
+          outs.map((o) => Number(o.stdout)).sort(),
+          [1, 3, 5],
+          'each org committed with its network',
+        );
+        heads = [6];
+      }
+      assert.deepEqual(new Set(heads), new Set([6]));
+      const again = await b.openAt(url, opts());
+      assert.deepEqual(
+        (await again.listOrgs()).map((o) => o.name),
+        names,
+        'reopening keeps the data and migrates nothing',
+      );
+    });
+  },
+  ['sqlite-file', 'postgres'],
+);
+
+// Only PostgreSQL is shared by several control-plane replicas.
+forEachBackend(
+  'store replicas',
+  (b) => {
+    test('onCommit fires for commits of another store on the same database (LISTEN/NOTIFY)', async () => {
+      const url = await b.freshUrl();
+      const writer = await b.openAt(url, opts());
+      const reader = await b.openAt(url, opts());
+      const heads: number[] = [];
+      let wake: () => void = () => {};
+      reader.onCommit((h) => {
+        heads.push(h);
+        if (h >= 4) wake();
+      });
+      const reached = new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        setTimeout(
+          () => reject(new Error(`no notification for head 4 within 5 s; got ${heads}`)),
+          5000,
+        ).unref();
+      });
+      await writer.createOrg('acme');
+      await writer.createNetwork('acme', 'two');
+      await writer.createNetwork('acme', 'three');
+      await reached;
+      assert.deepEqual(heads, [2, 3, 4]);
+      const { changes } = await reader.changesSince(0, 10);
+      assert.equal(changes.length, 4);
+    });
+  },
+  ['postgres'],
+);

@@ -149,7 +149,12 @@ export interface Store {
   listPeers(f?: { org?: string; network?: string; gateway?: string }): Promise<Peer[]>;
   getPeer(org: string, name: string): Promise<Peer>;
   deletePeer(org: string, name: string): Promise<void>;
+  /**
+   * Upserts a gateway's view of its peers; no revision. Each entry's `peer` is the peer's id or public key;
+   * entries for peers not (or no longer) on that gateway are ignored.
+   */
   reportPeerStatus(gateway: string, statuses: Omit<PeerStatus, 'reported_at'>[]): Promise<void>;
+  /** The latest reports for the org's peers (or one peer); here `peer` is the peer's name. */
   listPeerStatus(org: string, name?: string): Promise<PeerStatus[]>;
 
   /** Stores only `hash` (the caller hashes the secret). */
@@ -160,13 +165,21 @@ export interface Store {
 
   /** The whole state the scope may see, consistent at one revision. */
   snapshot(scope?: Scope): Promise<Snapshot>;
-  /** Changes with revision > `since`, oldest first, at most `limit`. Throws `resync_required` when `since` is older than the retained history. */
+  /**
+   * Changes with revision > `since`, oldest first, at most `limit` (1–10000), read at one consistent point.
+   * Fewer than `limit` back means the caller has seen all it may see up to `head`. Throws `resync_required`
+   * when `since` is older than the retained history, or newer than the head (the database was replaced).
+   */
   changesSince(since: number, limit: number, scope?: Scope): Promise<ChangePage>;
   headRevision(): Promise<number>;
   /** Drops change entries older than the newest `keep`; returns how many were dropped. */
   pruneChanges(keep: number): Promise<number>;
 
-  /** Called after every local commit that wrote changes, with the new head revision. */
+  /**
+   * Called after every local commit that wrote changes, with the new head revision; on PostgreSQL also for
+   * commits of other replicas (LISTEN/NOTIFY). Heads arrive increasing, each at most once; a listener should
+   * read `changesSince` rather than assume one call per revision. Returns the unsubscribe function.
+   */
   onCommit(listener: (head: number) => void): () => void;
   close(): Promise<void>;
 }
