@@ -74,7 +74,8 @@ test('rules are constant; sets, maps and counters grow with networks (and guards
 test('same_net holds each network /48 twice (source and destination, masked)', () => {
   const cmds = buildIsolation(hostSpec([asNetworkId(0x18)])).nftables;
   const add = cmds.find((c) => JSON.stringify(c).includes('"name":"same_net","elem"'));
-  assert.deepEqual((add?.add as { element: { elem: unknown } }).element.elem, [
+  assert.ok(add);
+  assert.deepEqual((add.add as { element: { elem: unknown } }).element.elem, [
     { concat: ['fdaa:0:18::', 'fdaa:0:18::'] },
   ]);
 });
