@@ -11,6 +11,7 @@ import {
   classify,
   contains,
   defaultPlan,
+  enclosing,
   formatCidr,
   formatIPv6,
   formatPlanPrefix,
@@ -492,4 +493,18 @@ describe('instance ids', () => {
   const bad = ['00000000', 'F066B83B', 'f066b83', 'f066b83b0', 'g066b83b', '', ' f066b83', '-0000001'];
   for (const id of bad)
     test(`not an id: ${JSON.stringify(id)}`, () => assert.equal(instanceNumOfId(id), undefined));
+});
+
+describe('enclosing', () => {
+  const rows: [string, number, string][] = [
+    ['fdaa:0:18:a7b:7d:f066:b83b:2', 112, 'fdaa:0:18:a7b:7d:f066:b83b:0/112'],
+    ['fdaa:0:18:a7b:7d:f066:b83b:2', 80, 'fdaa:0:18:a7b:7d::/80'],
+    ['fdaa:0:18:a7b:7d:f066:b83b:2', 48, 'fdaa:0:18::/48'],
+    ['fdaa::3', 128, 'fdaa::3/128'],
+    ['fdaa::3', 0, '::/0'],
+  ];
+  for (const [addr, len, want] of rows) {
+    test(`${addr} in a /${len} → ${want}`, () =>
+      assert.equal(formatCidr(enclosing(parseIPv6(addr), len)), want));
+  }
 });

@@ -207,6 +207,11 @@ export function contains(c: Cidr, addr: bigint): boolean {
   return (addr & maskOf(c.length)) === c.base;
 }
 
+/** The block of `length` bits that holds `addr` (host bits cleared), e.g. an instance address's /112. */
+export function enclosing(addr: bigint, length: number): Cidr {
+  return cidr(addr & maskOf(length), length);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The plan
 
