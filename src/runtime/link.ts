@@ -172,7 +172,8 @@ export async function listAddresses(ns: string | undefined, dev: string, signal?
 
 /**
  * Makes the global addresses of `dev` exactly `want` (`addr/len` each): adds the missing ones (without
- * duplicate address detection, so they are usable at once) and removes other global ones. Link-local stays.
+ * duplicate address detection, so they are usable at once) and removes other global ones. Link-local
+ * addresses may be asked for (e.g. a fixed `fe80::1/64` gateway) but are never removed.
  */
 export async function syncAddresses(
   ns: string | undefined,
@@ -181,10 +182,13 @@ export async function syncAddresses(
   signal?: AbortSignal,
 ): Promise<void> {
   const wanted = new Set(want.map(canonicalAddr));
-  const have = (await listAddresses(ns, dev, signal)).filter((a) => a.scope === 'global');
+  const have = await listAddresses(ns, dev, signal);
   const present = new Set(have.map((a) => `${a.local}/${a.prefixlen}`));
-  for (const a of present) {
-    if (!wanted.has(a)) await run('ip', ipArgs(ns, ['addr', 'del', a, 'dev', dev]), { signal });
+  for (const a of have) {
+    const text = `${a.local}/${a.prefixlen}`;
+    if (a.scope === 'global' && !wanted.has(text)) {
+      await run('ip', ipArgs(ns, ['addr', 'del', text, 'dev', dev]), { signal });
+    }
   }
   for (const a of wanted) {
     if (present.has(a)) continue;
