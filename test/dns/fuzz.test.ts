@@ -1,0 +1,239 @@
+// Fuzz: 120,000 random and mutated packets over UDP (and garbage streams over TCP) at a running server. It never
+// crashes, answers every message that is a query, every reply parses, and its heap stays flat.
+
+import assert from 'node:assert/strict';
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import dnsPacket from 'dns-packet';
+import { encodeQuery } from '../../src/core/dns/client-query.ts';
+import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
+import { type Child, startChild } from './support/child.ts';
+import { freePort } from './support/free-port.ts';
+
+const WARMUP = 20_000;
+const PACKETS = 120_000;
+const WINDOW = 64;
+
+/** mulberry32: deterministic, so a failure reproduces with the same seed. */
+function rng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const NAMES = [
+  'web.internal',
+  'global.web.internal',
+  'ord.web.internal',
+  'top2.nearest.of.web.internal',
+  'a0000001.vm.web.internal',
+  'laptop._peer.internal',
+  '_api.internal',
+  'regions.web.internal',
+  'all.vms.web.internal',
+  '_instances.internal',
+  'all._instances.internal',
+  'internal',
+  'nope.internal',
+  'www.example.test',
+];
+const TYPES = ['AAAA', 'A', 'TXT', 'SOA', 'ANY', 'MX', 'TYPE65'];
+
+function corpus(rand: () => number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const n of NAMES) {
+    for (const t of TYPES) {
+      out.push(encodeQuery(n, t, { id: Math.floor(rand() * 65536) }));
+      out.push(
+        encodeQuery(n, t, { id: 1, udpSize: 512 + Math.floor(rand() * 4000), dnssecOk: rand() < 0.5 }),
+      );
+    }
+  }
+  return out;
+}
+
+/** One packet: random bytes, or a valid query with bits flipped, bytes replaced, cut short or extended. */
+function packet(rand: () => number, seeds: Buffer[]): Buffer {
+  const r = rand();
+  if (r < 0.25) {
+    const b = Buffer.alloc(Math.floor(rand() * 300));
+    for (let i = 0; i < b.length; i++) b[i] = Math.floor(rand() * 256);
+    if (b.length > 2 && rand() < 0.7) b[2] = b[2]! & 0x7f; // mostly not responses, so they reach the parser
+    return b;
+  }
+  const base = seeds[Math.floor(rand() * seeds.length)]!;
+  let b = Buffer.from(base);
+  const ops = 1 + Math.floor(rand() * 4);
+  for (let k = 0; k < ops; k++) {
+    const op = rand();
+    const at = Math.floor(rand() * b.length);
+    if (op < 0.3) b[at] = b[at]! ^ (1 << Math.floor(rand() * 8));
+    else if (op < 0.5) b[at] = [0, 0xc0, 0x3f, 0x40, 0xff, 0x0c, 0x29][Math.floor(rand() * 7)]!;
+    else if (op < 0.65) b = b.subarray(0, at);
+    else if (op < 0.8)
+      b = Buffer.concat([
+        b,
+        Buffer.from(Array.from({ length: Math.floor(rand() * 40) }, () => Math.floor(rand() * 256))),
+      ]);
+    else if (b.length >= 12) b.writeUInt16BE(Math.floor(rand() * 4), 4 + 2 * Math.floor(rand() * 4)); // section counts
+  }
+  if (b.length >= 3 && rand() < 0.9) b[2] = b[2]! & 0x7f;
+  return b;
+}
+
+/** The server drops only messages shorter than a header and responses; everything else gets an answer. */
+const expectsReply = (b: Buffer) => b.length >= 12 && (b[2]! & 0x80) === 0;
+
+describe('fuzz', () => {
+  let server: Child;
+  let port: number;
+  before(async () => {
+    const dead = await freePort();
+    const started = await startChild(
+      'node',
+      ['--expose-gc', '--import', 'tsx', 'test/dns/support/serve.ts'],
+      {
+        ready: /^READY /,
+        input: JSON.stringify({
+          snapshot: fixtureSnapshot(),
+          listen: ['127.0.0.1:0'],
+          // a dead upstream: forwarded names fail fast (ICMP) and get SERVFAIL
+          upstreams: [`127.0.0.1:${dead}`],
+          defaultNetwork: NET_A,
+          region: 'ord',
+        }),
+      },
+    );
+    server = started.child;
+    port = (JSON.parse(started.line.slice(6)) as { port: number }[])[0]!.port;
+  });
+  after(() => server.stop());
+
+  async function memory(): Promise<{ heapUsed: number; rss: number }> {
+    const line = server.nextLine(/^MEM /);
+    server.proc.kill('SIGUSR2');
+    return JSON.parse((await line).slice(4)) as { heapUsed: number; rss: number };
+  }
+
+  /** Sends `count` packets, at most WINDOW unanswered at a time; checks every reply. */
+  async function blast(
+    count: number,
+    rand: () => number,
+    seeds: Buffer[],
+  ): Promise<{ expected: number; got: number }> {
+    const sock = dgram.createSocket('udp4');
+    await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+    let got = 0;
+    let expected = 0;
+    const bad: string[] = [];
+    let wake: (() => void) | undefined;
+    sock.on('message', (m) => {
+      got++;
+      try {
+        const d = dnsPacket.decode(m);
+        if (!(m[2]! & 0x80)) bad.push(`QR not set: ${m.toString('hex')}`);
+        void d;
+      } catch (e) {
+        bad.push(`${(e as Error).message}: ${m.toString('hex')}`);
+      }
+      if (wake && expected - got < WINDOW / 2) wake();
+    });
+    for (let i = 0; i < count; i++) {
+      const p = packet(rand, seeds);
+      if (expectsReply(p)) expected++;
+      sock.send(p, port, '127.0.0.1');
+      if (expected - got >= WINDOW) {
+        const moved = await new Promise<boolean>((resolve) => {
+          const t = setTimeout(() => resolve(false), 3000);
+          wake = () => {
+            clearTimeout(t);
+            resolve(true);
+          };
+        });
+        wake = undefined;
+        if (!moved) break;
+      }
+    }
+    const end = Date.now() + 3000;
+    while (got < expected && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    sock.close();
+    assert.deepEqual(bad.slice(0, 5), [], `${bad.length} bad replies`);
+    return { expected, got };
+  }
+
+  test(`${PACKETS} random and mutated UDP packets: no crash, every query answered with a valid reply, flat heap`, async (t) => {
+    const rand = rng(20250101);
+    const seeds = corpus(rand);
+    await blast(WARMUP, rand, seeds);
+    const before = await memory();
+    const { expected, got } = await blast(PACKETS, rand, seeds);
+    assert.ok(!server.exited(), `server exited: ${server.stderr()}`);
+    assert.ok(expected > PACKETS * 0.6, `only ${expected} of ${PACKETS} packets were queries`);
+    assert.equal(got, expected, 'every query got exactly one reply');
+    const afterMem = await memory();
+    const heapGrowth = afterMem.heapUsed - before.heapUsed;
+    const rssGrowth = afterMem.rss - before.rss;
+    t.diagnostic(
+      `${expected} queries answered of ${PACKETS} packets; heap ${before.heapUsed} → ${afterMem.heapUsed}, RSS ${before.rss} → ${afterMem.rss}`,
+    );
+    assert.ok(heapGrowth < 4 * 1024 * 1024, `heap grew by ${heapGrowth} bytes`);
+    assert.ok(rssGrowth < 48 * 1024 * 1024, `RSS grew by ${rssGrowth} bytes`);
+    // the server still answers correctly afterwards
+    const check = dgram.createSocket('udp4');
+    const reply = await new Promise<Buffer>((resolve) => {
+      check.once('message', resolve);
+      check.send(encodeQuery('web.internal', 'AAAA', { id: 5 }), port, '127.0.0.1');
+    });
+    check.close();
+    assert.equal(dnsPacket.decode(reply).answers?.length, 3);
+  });
+
+  test('garbage over TCP: the server closes or answers, never crashes', async (t) => {
+    const rand = rng(7);
+    const seeds = corpus(rand);
+    const bad: string[] = [];
+    let replies = 0;
+    for (let c = 0; c < 200; c++) {
+      await new Promise<void>((resolve) => {
+        const sock = net.connect({ host: '127.0.0.1', port });
+        let buf = Buffer.alloc(0);
+        sock.on('data', (d) => {
+          buf = Buffer.concat([buf, d]);
+          while (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+            const m = buf.subarray(2, 2 + buf.readUInt16BE(0));
+            buf = buf.subarray(2 + m.length);
+            replies++;
+            try {
+              dnsPacket.decode(m);
+            } catch (e) {
+              bad.push((e as Error).message);
+            }
+          }
+        });
+        sock.on('error', () => resolve());
+        sock.on('close', () => resolve());
+        sock.on('connect', () => {
+          const frames: Buffer[] = [];
+          for (let i = 0; i < 5; i++) {
+            const p = packet(rand, seeds);
+            const f = Buffer.alloc(2 + p.length);
+            f.writeUInt16BE(rand() < 0.9 ? p.length : Math.floor(rand() * 65536), 0);
+            p.copy(f, 2);
+            frames.push(f);
+          }
+          sock.end(Buffer.concat(frames));
+          setTimeout(() => sock.destroy(), 500);
+        });
+      });
+    }
+    t.diagnostic(`${replies} TCP replies`);
+    assert.deepEqual(bad, []);
+    assert.ok(replies > 200, `only ${replies} TCP replies`);
+    assert.ok(!server.exited(), `server exited: ${server.stderr()}`);
+  });
+});
