@@ -4,12 +4,13 @@
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
 import { ErrorBody } from './schemas.ts';
+import { fetchForBaseUrl } from './unix-fetch.ts';
 
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface HttpOptions {
-  /** Base URL of the control plane, e.g. `http://127.0.0.1:4280`. */
+  /** Base URL of the control plane, e.g. `http://127.0.0.1:4280`, or `unix:/run/sixpn-lab/api.sock`. */
   baseUrl: string;
   /** Bearer token; omitted for the unauthenticated routes. */
   token?: string | undefined;
@@ -39,7 +40,7 @@ export class Http {
   constructor(opts: HttpOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.token = opts.token;
-    this.fetchFn = opts.fetch ?? ((input, init) => fetch(input, init));
+    this.fetchFn = opts.fetch ?? fetchForBaseUrl(this.baseUrl);
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 

@@ -261,6 +261,14 @@ describe('watchChanges', () => {
     assert.equal(h.server.openStreams, 0);
   });
 
+  test('aborted while paused at a yield: the next pull ends without connecting', async () => {
+    const h = harness(undefined, {}, (s) => s.commit(regionChange(1)));
+    await h.take(1);
+    h.ctl.abort();
+    assert.deepEqual(await h.gen.next(), { done: true, value: undefined });
+    assert.deepEqual(h.server.watchRequests, []);
+  });
+
   test('breaking out of for-await closes the stream', async () => {
     const h = harness(0, {}, (s) => {
       for (let r = 1; r <= 3; r++) s.commit(regionChange(r));

@@ -87,7 +87,9 @@ export async function* watchChanges(
         last = snapshot.revision;
         yield { type: 'snapshot', snapshot, reason };
       }
+      if (signal.aborted) return;
       for await (const line of streamOnce(source, last, signal, idleMs)) {
+        if (signal.aborted) return;
         if ('heartbeat' in line) {
           if (line.heartbeat > last) last = line.heartbeat;
           failures = 0;
@@ -127,47 +129,59 @@ export async function* watchChanges(
 
 /** One connection: its lines until the stream ends, an error line arrives, or nothing came for `idleMs`. */
 async function* streamOnce(source: WatchSource, since: number, outer: AbortSignal, idleMs: number) {
+  if (outer.aborted) return;
   const conn = new AbortController();
   const signal = AbortSignal.any([outer, conn.signal]);
   let idle = false;
   let timer: NodeJS.Timeout | undefined;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  // Cancel the body ourselves too: not every fetch (in-process ones) ends a body when its signal aborts.
+  const close = () => {
+    conn.abort();
+    reader?.cancel().catch(() => undefined);
+  };
   const arm = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
       idle = true;
-      conn.abort();
-      reader?.cancel().catch(() => undefined);
+      close();
     }, idleMs);
   };
+  const idleError = () => new SixpnError('unavailable', `no data on the watch stream for ${idleMs / 1000}s`);
+  outer.addEventListener('abort', close, { once: true });
   try {
     arm();
     const res = await source.openWatch(since, signal);
     if (!res.body) throw new SixpnError('unavailable', 'the watch answer has no body');
     reader = res.body.getReader();
+    if (outer.aborted) return;
     const lines = new LineDecoder();
     for (;;) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
       try {
         chunk = await reader.read();
       } catch (e) {
-        if (idle) break;
+        if (outer.aborted) return;
+        if (idle) throw idleError();
         throw e;
       }
-      if (idle || chunk.done) break;
+      if (outer.aborted) return;
+      if (idle) throw idleError();
+      if (chunk.done) break;
       arm();
-      for (const text of lines.push(chunk.value)) yield parseLine(text);
+      for (const text of lines.push(chunk.value)) {
+        if (outer.aborted) return;
+        yield parseLine(text);
+      }
     }
-    if (idle) throw new SixpnError('unavailable', `no data on the watch stream for ${idleMs / 1000}s`);
     for (const text of lines.end()) yield parseLine(text);
   } catch (e) {
-    if (idle && !outer.aborted)
-      throw new SixpnError('unavailable', `no data on the watch stream for ${idleMs / 1000}s`);
+    if (idle && !outer.aborted) throw idleError();
     throw e;
   } finally {
     clearTimeout(timer);
-    conn.abort();
-    reader?.cancel().catch(() => undefined);
+    outer.removeEventListener('abort', close);
+    close();
   }
 }
 
