@@ -1,0 +1,196 @@
+// What a host should look like, computed from the agent's copy of the state: its instances' namespaces, links and
+// files, the host mesh (WireGuard peers), the nftables isolation table, and its registration. Pure.
+
+import {
+  type AddressPlan,
+  asHostId,
+  asNetworkId,
+  enclosing,
+  formatCidr,
+  formatIPv6,
+  hostPrefix,
+  hostResolverAddress,
+  type NetworkId,
+  parseCidr,
+  parseIPv6,
+  planCidr,
+} from '../core/address.ts';
+import type { Host, Instance } from '../core/model.ts';
+import type { IsolationSpec } from '../core/nft/isolation.ts';
+import type { LocalState } from '../core/state.ts';
+import { parseEndpoint, type WgEndpoint } from '../core/wg/endpoint.ts';
+import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
+import type { DeviceConfig, PeerConfig } from '../core/wg/plan.ts';
+import { etcFiles, instanceEnv, renderEnv } from './instance-files.ts';
+
+/** MTU of instance links: 1500 of the underlay minus WireGuard's 80 bytes over IPv6. */
+export const INSTANCE_MTU = 1420;
+export const MESH_MTU = 1420;
+/** The host side of every instance veth: the instance's next hop. */
+export const HOST_LINK_LOCAL = 'fe80::1';
+export const INSTANCE_IFACE = 'eth0';
+export const NFT_TABLE = 'sixpn_agent';
+
+/** Who this agent is and how it lays things out (from its flags and its key file). */
+export interface AgentIdentity {
+  host: string;
+  region: string;
+  plan: AddressPlan;
+  meshIface: string;
+  /** This host's underlay endpoint, registered with the control plane; its port is the mesh listen port. */
+  endpoint: WgEndpoint;
+  meshKey: WgPrivateKey;
+  /** Lab mode: the agent creates and deletes the instance namespaces and lays files under `etcNetnsDir`. */
+  lab: boolean;
+  /** Namespace name of an instance; `{id}` is replaced by the instance id (default `sixpn-i-{id}`). */
+  netnsTemplate: string;
+  /** Where per-instance env files go (`<stateDir>/instances`). */
+  envDir: string;
+  /** `/etc/netns` (tests point it elsewhere). */
+  etcNetnsDir: string;
+}
+
+export interface DesiredInstance {
+  id: string;
+  ns: string;
+  /** The host end of the veth, `sxi<id>` (15 characters at most, unique on the machine). */
+  hostIface: string;
+  /** `<address>/112` in canonical text, or null without private networking (then: no veth). */
+  address: string | null;
+  /** The instance's /112, or null. */
+  prefix: string | null;
+  network: NetworkId | null;
+}
+
+export interface DesiredFile {
+  path: string;
+  content: string;
+  mode: number;
+}
+
+export interface Desired {
+  registration: { endpoint: string; mesh_key: WgPublicKey };
+  instances: DesiredInstance[];
+  files: DesiredFile[];
+  mesh: DeviceConfig;
+  /** The deployment's /16, routed into the mesh. */
+  meshRoute: string;
+  /** `fdaa::3/128` on the host's loopback: the resolver every instance uses. */
+  dnsAddress: string;
+  nft: IsolationSpec;
+}
+
+export function netnsName(template: string, id: string): string {
+  return template.replaceAll('{id}', id);
+}
+
+export const hostIfaceOf = (id: string) => `sxi${id}`;
+export const envFileOf = (envDir: string, id: string) => `${envDir}/${id}.env`;
+
+/** `addr/112` and the /112 of an instance address. */
+function addressing(address: string): { address: string; prefix: string } {
+  const a = parseIPv6(address);
+  return { address: `${formatIPv6(a)}/112`, prefix: formatCidr(enclosing(a, 112)) };
+}
+
+function desiredInstance(i: Instance, id: AgentIdentity): DesiredInstance {
+  const net = i.address ? addressing(i.address) : null;
+  return {
+    id: i.id,
+    ns: netnsName(id.netnsTemplate, i.id),
+    hostIface: hostIfaceOf(i.id),
+    address: net?.address ?? null,
+    prefix: net?.prefix ?? null,
+    network: i.address ? asNetworkId(i.network_num) : null,
+  };
+}
+
+/** The networks whose /80 slot of `h` a mesh peer is allowed: where it runs started instances, or has peers. */
+function slotsOf(h: Host, state: LocalState, plan: AddressPlan): string[] {
+  const nets = new Set<number>();
+  if (h.role === 'gateway') {
+    for (const p of state.all('peer')) if (p.gateway === h.name) nets.add(p.network_num);
+  } else {
+    for (const i of state.all('instance')) {
+      if (i.host === h.name && i.state === 'started' && i.address) nets.add(i.network_num);
+    }
+  }
+  return [...nets]
+    .sort((a, b) => a - b)
+    .map((n) => formatCidr(hostPrefix(plan, asNetworkId(n), asHostId(h.num))));
+}
+
+function meshPeers(state: LocalState, id: AgentIdentity): PeerConfig[] {
+  const out: PeerConfig[] = [];
+  const hosts = state
+    .all('host')
+    .filter((h) => h.name !== id.host && h.endpoint && h.mesh_key)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const h of hosts) {
+    let endpoint: WgEndpoint;
+    try {
+      endpoint = parseEndpoint(h.endpoint ?? '');
+    } catch {
+      continue; // the control plane validates endpoints; a bad one is skipped rather than block the mesh
+    }
+    out.push({ publicKey: h.mesh_key as WgPublicKey, endpoint, allowedIps: slotsOf(h, state, id.plan) });
+  }
+  return out;
+}
+
+/** Instances this host should run: started, placed here. Sorted by id so plans are stable. */
+export function localInstances(state: LocalState, host: string): Instance[] {
+  return state
+    .all('instance')
+    .filter((i) => i.host === host && i.state === 'started')
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The app name of an instance (`Instance.app` is the app's name; an id is looked up). */
+export function appNameOf(state: LocalState, i: Instance): string {
+  return state.get('app', i.app)?.name ?? i.app;
+}
+
+export function desiredState(state: LocalState, id: AgentIdentity): Desired {
+  const started = localInstances(state, id.host);
+  const instances = started.map((i) => desiredInstance(i, id));
+  const files: DesiredFile[] = [];
+  for (const i of started) {
+    files.push({
+      path: envFileOf(id.envDir, i.id),
+      content: renderEnv(instanceEnv(i, appNameOf(state, i))),
+      mode: 0o644,
+    });
+    if (id.lab) {
+      const dir = `${id.etcNetnsDir}/${netnsName(id.netnsTemplate, i.id)}`;
+      for (const f of etcFiles(i, id.plan))
+        files.push({ path: `${dir}/${f.name}`, content: f.content, mode: 0o644 });
+    }
+  }
+  const networked = instances.filter((i) => i.network !== null && i.prefix !== null);
+  const resolver = hostResolverAddress(id.plan);
+  return {
+    registration: { endpoint: id.endpoint, mesh_key: publicKeyOf(id.meshKey) },
+    instances,
+    files,
+    mesh: {
+      privateKey: id.meshKey,
+      listenPort: Number(id.endpoint.slice(id.endpoint.lastIndexOf(':') + 1)),
+      peers: meshPeers(state, id),
+    },
+    meshRoute: formatCidr(planCidr(id.plan)),
+    dnsAddress: `${formatIPv6(resolver)}/128`,
+    nft: {
+      table: NFT_TABLE,
+      plan: id.plan,
+      networks: [...new Set(networked.map((i) => i.network as NetworkId))].sort((a, b) => a - b),
+      interfaces: [id.meshIface],
+      guards: networked.map((i) => ({
+        iface: i.hostIface,
+        allowed: [parseCidr(i.prefix as string)],
+        network: i.network as NetworkId,
+      })),
+      resolvers: [resolver],
+    },
+  };
+}

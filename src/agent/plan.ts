@@ -1,0 +1,161 @@
+// The host agent's reconciler: from the desired host and the observed one, the ordered steps that fix the
+// difference. Pure; an empty plan means the host is right. Steps for things that are already right are never
+// emitted (unchanged WireGuard peers are not touched, the nft table is not re-applied).
+
+import { planDevice } from '../core/wg/plan.ts';
+import type { Action } from './actions.ts';
+import {
+  type Desired,
+  type DesiredInstance,
+  envFileOf,
+  HOST_LINK_LOCAL,
+  hostIfaceOf,
+  INSTANCE_IFACE,
+  INSTANCE_MTU,
+  MESH_MTU,
+  netnsName,
+} from './desired.ts';
+import { nftFingerprint, nftNeedsApply } from './nft-check.ts';
+import { emptyNs, type Observed, type ObservedNs } from './observed.ts';
+
+/** What the plan needs to know about the agent beyond the desired state. */
+export interface PlanContext {
+  lab: boolean;
+  meshIface: string;
+  netnsTemplate: string;
+  envDir: string;
+  etcNetnsDir: string;
+  /** Manage `net.ipv6.conf.all.forwarding` (only in a namespace of our own). */
+  manageForwarding: boolean;
+}
+
+const EMPTY_DEVICE = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
+const HOST_LL = `${HOST_LINK_LOCAL}/64`;
+
+function hasRoute(ns: ObservedNs, dst: string, dev: string, via?: string): boolean {
+  return ns.routes.some((r) => r.dst === dst && r.dev === dev && r.via === via);
+}
+
+/** Bring a link up with the MTU asked, unless it is already so (a link about to be created is not). */
+function linkUp(acts: Action[], ns: string | undefined, iface: string, have: ObservedNs, mtu?: number): void {
+  const l = have.links.get(iface);
+  if (l?.up && (mtu === undefined || l.mtu === mtu)) return;
+  acts.push({ do: 'link-set', ...(ns ? { ns } : {}), iface, up: true, ...(mtu ? { mtu } : {}) });
+}
+
+function planInstance(
+  acts: Action[],
+  want: DesiredInstance,
+  o: Observed,
+  ctx: PlanContext,
+  meshRoute: string,
+) {
+  const nsExists = o.namespaces.has(want.ns);
+  if (!nsExists) {
+    if (!ctx.lab) return; // the runtime has not made it yet: try again on the next reconcile
+    acts.push({ do: 'netns-add', ns: want.ns });
+  }
+  if (want.address === null || want.prefix === null) return;
+  const inside = (nsExists && o.instances.get(want.ns)) || emptyNs();
+  // A veth missing either end is (re)made; everything on it then starts from nothing.
+  const fresh = !(o.host.links.has(want.hostIface) && inside.links.has(INSTANCE_IFACE));
+  if (fresh) {
+    acts.push({
+      do: 'veth-add',
+      iface: want.hostIface,
+      ns: want.ns,
+      peer: INSTANCE_IFACE,
+      mtu: INSTANCE_MTU,
+    });
+  }
+  const hostSide = fresh ? emptyNs() : o.host;
+  const nsSide = fresh ? emptyNs() : inside;
+  // Host side: up, fe80::1 (the instance's next hop).
+  linkUp(acts, undefined, want.hostIface, hostSide, INSTANCE_MTU);
+  if (!hostSide.links.get(want.hostIface)?.addrs.includes(HOST_LL)) {
+    acts.push({ do: 'addr-add', iface: want.hostIface, addr: HOST_LL });
+  }
+  // Instance side: eth0 up with exactly its address; the 6PN (and fdaa::3) through the host.
+  linkUp(acts, want.ns, INSTANCE_IFACE, nsSide, INSTANCE_MTU);
+  const have = nsSide.links.get(INSTANCE_IFACE)?.globalAddrs ?? [];
+  for (const a of have) {
+    if (a !== want.address) acts.push({ do: 'addr-del', ns: want.ns, iface: INSTANCE_IFACE, addr: a });
+  }
+  if (!have.includes(want.address)) {
+    acts.push({ do: 'addr-add', ns: want.ns, iface: INSTANCE_IFACE, addr: want.address });
+  }
+  if (!hasRoute(nsSide, meshRoute, INSTANCE_IFACE, HOST_LINK_LOCAL)) {
+    acts.push({
+      do: 'route-replace',
+      ns: want.ns,
+      dst: meshRoute,
+      dev: INSTANCE_IFACE,
+      via: HOST_LINK_LOCAL,
+    });
+  }
+  // The host's route to the instance's /112.
+  if (!hasRoute(hostSide, want.prefix, want.hostIface)) {
+    acts.push({ do: 'route-replace', dst: want.prefix, dev: want.hostIface });
+  }
+}
+
+/** Tears down an instance this agent set up before and that should no longer run here. */
+function planRemoval(acts: Action[], id: string, o: Observed, ctx: PlanContext): void {
+  const ns = netnsName(ctx.netnsTemplate, id);
+  if (ctx.lab && o.namespaces.has(ns)) acts.push({ do: 'netns-del', ns });
+  const iface = hostIfaceOf(id);
+  // In lab mode the veth goes with the namespace; otherwise remove our end (the namespace is the runtime's).
+  if (o.host.links.has(iface) && !(ctx.lab && o.namespaces.has(ns))) acts.push({ do: 'link-del', iface });
+  if (ctx.lab) acts.push({ do: 'dir-remove', path: `${ctx.etcNetnsDir}/${ns}` });
+  acts.push({ do: 'file-remove', path: envFileOf(ctx.envDir, id) });
+}
+
+/**
+ * The steps from `o` to `d`, in an order where each step's prerequisites come first: isolation before
+ * forwarding and links, the mesh before its route, files before namespaces (an env file marks an instance as
+ * ours, so a crash halfway is finished or undone by the next reconcile), links before addresses and routes.
+ */
+export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
+  const acts: Action[] = [];
+  if (
+    o.registered !== undefined &&
+    (o.registered.endpoint !== d.registration.endpoint || o.registered.mesh_key !== d.registration.mesh_key)
+  ) {
+    acts.push({ do: 'register', ...d.registration });
+  }
+  const hash = nftFingerprint(d.nft);
+  if (nftNeedsApply(d.nft, o.nft, hash)) acts.push({ do: 'nft', spec: d.nft, hash });
+  if (ctx.manageForwarding && o.forwarding !== undefined && o.forwarding !== '1') {
+    acts.push({ do: 'enable-forwarding' });
+  }
+
+  // The mesh: device, link, peers, route to the 6PN.
+  const meshLink = o.host.links.get(ctx.meshIface);
+  const created = o.mesh === undefined || meshLink === undefined;
+  if (created) acts.push({ do: 'mesh-create' });
+  linkUp(acts, undefined, ctx.meshIface, created ? emptyNs() : o.host, MESH_MTU);
+  const op = planDevice(d.mesh, created ? EMPTY_DEVICE : (o.mesh ?? EMPTY_DEVICE));
+  if (op) acts.push({ do: 'mesh-set', op });
+  if (created || !hasRoute(o.host, d.meshRoute, ctx.meshIface)) {
+    acts.push({ do: 'route-replace', dst: d.meshRoute, dev: ctx.meshIface });
+  }
+  const lo = o.host.links.get('lo');
+  if (!lo?.addrs.includes(d.dnsAddress)) acts.push({ do: 'addr-add', iface: 'lo', addr: d.dnsAddress });
+
+  // Instances that should not run here any more; stray instance links.
+  const wanted = new Set(d.instances.map((i) => i.id));
+  const owned = new Set(o.ownedIds);
+  for (const id of [...owned].sort()) if (!wanted.has(id)) planRemoval(acts, id, o, ctx);
+  for (const name of [...o.host.links.keys()].sort()) {
+    const id = name.startsWith('sxi') ? name.slice(3) : undefined;
+    if (id !== undefined && !wanted.has(id) && !owned.has(id)) acts.push({ do: 'link-del', iface: name });
+  }
+
+  // Files first (they mark the instance as ours), then namespaces, links, addresses, routes.
+  for (const f of d.files) {
+    if (o.files.get(f.path) !== f.content)
+      acts.push({ do: 'file-write', path: f.path, content: f.content, mode: f.mode });
+  }
+  for (const want of d.instances) planInstance(acts, want, o, ctx, d.meshRoute);
+  return acts;
+}
