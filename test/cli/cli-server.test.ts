@@ -3,13 +3,10 @@
 // address plan; bad input gives one error line, a non-zero exit, and changes nothing.
 
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../src/client/api-client.ts';
 import {
   asHostId,
@@ -22,53 +19,20 @@ import {
   parseCidr,
   parseIPv6,
 } from '../../src/core/address.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The environment without any SIXPN_* setting of whoever runs the tests. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIXPN_')) env[k] = v;
-  return { ...env, ...extra };
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { cleanEnv, runSixpn, type ServerProcess, startServer } from './helpers.ts';
 
 describe('sixpn server + CLI', { timeout: 120_000 }, () => {
   let dir: string;
-  let server: ChildProcess;
-  let serverErr = '';
+  let server: ServerProcess;
   let url: string;
   let admin: string;
   let env: NodeJS.ProcessEnv;
 
   const sixpn = (args: string[], opts: { cwd?: string; stdin?: string; env?: NodeJS.ProcessEnv } = {}) =>
-    new Promise<Run>((resolve) => {
-      const child = execFile(
-        process.execPath,
-        [BIN, ...args],
-        { cwd: opts.cwd ?? dir, env: opts.env ?? env, timeout: 30_000 },
-        (err, stdout, stderr) => {
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-          resolve({ code, stdout, stderr });
-        },
-      );
-      child.stdin?.end(opts.stdin ?? '');
+    runSixpn(args, {
+      cwd: opts.cwd ?? dir,
+      env: opts.env ?? env,
+      ...(opts.stdin ? { stdin: opts.stdin } : {}),
     });
 
   /** Runs a command that must succeed; returns stdout. */
@@ -94,42 +58,15 @@ describe('sixpn server + CLI', { timeout: 120_000 }, () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'sixpn-cli-e2e-'));
-    const port = await freePort();
-    server = spawn(
-      process.execPath,
-      [BIN, 'server', '--db', `sqlite:${join(dir, 's.db')}`, '--listen', `127.0.0.1:${port}`],
-      {
-        cwd: dir,
-        env: cleanEnv({ HOME: dir, SIXPN_LOG: 'warn' }),
-        stdio: ['ignore', 'ignore', 'pipe'],
-      },
-    );
-    admin = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server did not start: ${serverErr}`)), 30_000);
-      server.stderr?.setEncoding('utf8');
-      server.stderr?.on('data', (s: string) => {
-        serverErr += s;
-        const m = /admin token \(shown once\): (\S+)/.exec(serverErr);
-        if (m && /listening on (\S+)/.test(serverErr)) {
-          clearTimeout(timer);
-          resolve(m[1] ?? '');
-        }
-      });
-      server.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited with ${code}: ${serverErr}`));
-      });
-    });
-    url = /listening on (\S+)/.exec(serverErr)?.[1] ?? '';
-    assert.equal(url, `http://127.0.0.1:${port}`);
+    server = await startServer(dir);
+    url = server.url;
+    admin = server.admin;
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
     env = cleanEnv({ HOME: dir, SIXPN_API_URL: url, SIXPN_TOKEN: admin });
   });
 
   after(async () => {
-    if (server.exitCode === null && server.pid !== undefined) {
-      server.kill('SIGKILL');
-      await new Promise((r) => server.once('exit', r));
-    }
+    await server.kill();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -257,9 +194,11 @@ describe('sixpn server + CLI', { timeout: 120_000 }, () => {
   });
 
   test('SIGTERM stops the server cleanly', async () => {
-    const exited = new Promise<number | null>((r) => server.once('exit', (code) => r(code)));
-    server.kill('SIGTERM');
-    assert.equal(await exited, 0, serverErr);
-    assert.match(serverErr, /sixpn server: stopped/);
+    const child = server.child;
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    assert.ok(child.pid);
+    process.kill(child.pid, 'SIGTERM');
+    assert.equal(await exited, 0, server.stderr());
+    assert.match(server.stderr(), /sixpn server: stopped/);
   });
 });
