@@ -1,5 +1,6 @@
 // `sixpn server`: opens the store, makes sure an admin token exists, and serves the API until the signal aborts.
 
+import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { parsePlanPrefix } from '../core/address.ts';
@@ -25,6 +26,11 @@ export interface ServerOptions {
   adminToken?: string;
   /** How many change-log entries to keep for resuming watchers (default 100,000). */
   retainChanges?: number;
+  /**
+   * Also serve the API on this unix socket (mode 0600; a stale socket file is removed first). The lab uses it
+   * so the CLI in the machine's own namespace reaches a control plane that listens inside a namespace.
+   */
+  unixSocket?: string;
 }
 
 export interface RunningServer {
@@ -58,6 +64,22 @@ async function bootstrapAdmin(store: Store, given: string | undefined): Promise<
   return secret;
 }
 
+/** Serves `fetch` on a unix socket at `path`, replacing a stale socket file; only root may connect (0600). */
+async function listenUnix(fetch: (req: Request) => Response | Promise<Response>, path: string) {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  const srv = createAdaptorServer({ fetch });
+  await new Promise<void>((resolve, reject) => {
+    srv.once('error', reject);
+    srv.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+  return srv;
+}
+
 export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen);
   const plan = parsePlanPrefix(opts.prefix ?? 'fdaa::/16');
@@ -73,6 +95,15 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  let unixServer: Awaited<ReturnType<typeof listenUnix>> | undefined;
+  try {
+    if (opts.unixSocket !== undefined) unixServer = await listenUnix(api.fetch, opts.unixSocket);
+  } catch (e) {
+    server.close();
+    hub.close();
+    await store.close();
+    throw e;
+  }
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   logger.info({ url, db: opts.db.replace(/:\/\/[^@]*@/, '://***@') }, 'control plane listening');
@@ -87,6 +118,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     const stop = () => {
       clearInterval(prune);
       hub.close();
+      unixServer?.close();
+      (unixServer as unknown as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
       server.close(() => {
         store
           .close()
