@@ -120,6 +120,8 @@ export class WatchHub {
   /** Every visible change after `since`, in order, then heartbeats while idle. Ends when `signal` aborts. */
   async *stream(since: number, scope: Scope, signal: AbortSignal): AsyncGenerator<WatchEvent> {
     let cursor = since;
+    // An immediate heartbeat flushes the response headers, so the client knows the stream is open.
+    yield { heartbeat: cursor };
     let lastSent = Date.now();
     while (!signal.aborted) {
       const first = this.buffer[0];
