@@ -28,6 +28,8 @@ export interface CliIo {
 export class CliContext {
   /** The root command's `--api` and `--token`, set before any action runs. */
   globals: { api?: string | undefined; token?: string | undefined } = {};
+  /** Set by a command whose exit code is another program's (`sixpn lab exec`); the CLI exits with it. */
+  exitCode: number | undefined;
   private conn: Promise<Connection> | undefined;
   private appConfig: Promise<AppConfig | undefined> | undefined;
 

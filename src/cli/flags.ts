@@ -56,6 +56,14 @@ export const duration = flagOf((v) => {
 
 /** The control plane's URL: http or https, no trailing slash. */
 export function parseApiUrl(v: string, source = '--api'): string {
+  // A unix socket, as `sixpn lab env` prints for the lab's control plane: unix:/run/sixpn-lab/api.sock
+  if (v.startsWith('unix:')) {
+    const path = v.slice('unix:'.length);
+    if (!/^\/[^\0?#]*[^/]$/.test(path)) {
+      throw invalid(`${source} '${v}' must be unix:/absolute/path/to.sock`, { field: source });
+    }
+    return `unix:${path}`;
+  }
   let url: URL;
   try {
     url = new URL(v);
@@ -63,7 +71,9 @@ export function parseApiUrl(v: string, source = '--api'): string {
     throw invalid(`${source} '${v}' is not a URL; use e.g. http://127.0.0.1:4280`, { field: source });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw invalid(`${source} '${v}' must be an http:// or https:// URL`, { field: source });
+    throw invalid(`${source} '${v}' must be an http:// or https:// URL (or unix:/path for a socket)`, {
+      field: source,
+    });
   }
   if (url.search || url.hash || url.username || url.password) {
     throw invalid(`${source} '${v}' must be a plain base URL (no query, fragment or credentials)`, {

@@ -60,7 +60,7 @@ export async function runCli(
   for (const register of groups) register(program, ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (e) {
     return reportError(e, ctx);
   }

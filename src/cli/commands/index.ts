@@ -6,6 +6,7 @@ import { registerApps } from './apps.ts';
 import { registerGateways } from './gateways.ts';
 import { registerHosts } from './hosts.ts';
 import { registerInstances } from './instances.ts';
+import { registerLab } from './lab.ts';
 import { registerLogin } from './login.ts';
 import { registerNetworks } from './networks.ts';
 import { registerOrgs } from './orgs.ts';
@@ -24,4 +25,5 @@ export const commandGroups: readonly CommandGroup[] = [
   registerApps,
   registerInstances,
   registerTokens,
+  registerLab,
 ];

@@ -1,0 +1,137 @@
+// `sixpn lab up|status|env|exec|logs|down`: a whole multi-host fleet in network namespaces of this machine
+// (src/lab). The lab modules load inside the actions, so other commands do not pay for them.
+
+import { Option } from '@commander-js/extra-typings';
+import { SixpnError } from '../../core/errors.ts';
+import type { CommandGroup } from '../run.ts';
+
+async function recordedLab() {
+  const [{ labPlan, LAB_DIR }, { readLabState }] = await Promise.all([
+    import('../../lab/plan.ts'),
+    import('../../lab/state.ts'),
+  ]);
+  const state = readLabState(`${LAB_DIR}/lab.json`);
+  if (!state) throw new SixpnError('failed_precondition', 'no lab is up; bring one up with: sixpn lab up');
+  return { plan: labPlan(state.options), state };
+}
+
+export const registerLab: CommandGroup = (program, ctx) => {
+  const lab = program
+    .command('lab')
+    .description('a multi-host fleet in network namespaces of this machine, with a demo (root)');
+
+  lab
+    .command('up')
+    .description('build the lab: underlay, hosts with agents, control plane, upstream resolver, laptop, demo')
+    .option('--regions <list>', 'hosts per region, like ord:2,nrt:1 (known region codes only)', 'ord:2,nrt:1')
+    .option('--gateways <list>', 'regions that get a WireGuard gateway, like ord (needs `sixpn gateway`)', '')
+    .option('--no-demo', 'do not create the demo orgs, apps and instances')
+    .option('--json', 'print what was built as JSON')
+    .action(async (o) => {
+      const [{ parseRegionCounts, parseGatewayRegions }, { labUp }, { renderUp }] = await Promise.all([
+        import('../../lab/regions.ts'),
+        import('../../lab/up.ts'),
+        import('../../lab/summary.ts'),
+      ]);
+      const regions = parseRegionCounts(o.regions);
+      const gateways = parseGatewayRegions(o.gateways);
+      const started = Date.now();
+      const { plan, state } = await labUp({
+        regions,
+        gateways,
+        noDemo: !o.demo,
+        progress: (line) => ctx.io.stderr(`lab: ${line}\n`),
+      }).catch(async (e: unknown) => {
+        const { existsSync } = await import('node:fs');
+        const { LAB_DIR } = await import('../../lab/plan.ts');
+        if (existsSync(`${LAB_DIR}/lab.json`)) {
+          ctx.io.stderr(
+            `lab: up failed; logs are in ${LAB_DIR}/logs; \`sixpn lab down\` removes what was built\n`,
+          );
+        }
+        throw e;
+      });
+      ctx.io.stderr(`lab: ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (o.json) ctx.json({ dir: plan.dir, api: plan.underlay, hosts: plan.hosts, demo: state.demo });
+      else ctx.out(renderUp(plan, state));
+    });
+
+  lab
+    .command('status')
+    .description('nodes, processes (alive?), addresses, agents and instances of the lab')
+    .option('--json', 'print JSON')
+    .action(async (o) => {
+      const [{ labStatus }, { renderStatus }] = await Promise.all([
+        import('../../lab/status.ts'),
+        import('../../lab/summary.ts'),
+      ]);
+      const st = await labStatus();
+      if (o.json) ctx.json(st);
+      else ctx.io.stdout(renderStatus(st));
+      if (st.phase !== 'none' && !st.up) ctx.exitCode = 1;
+    });
+
+  lab
+    .command('env')
+    .description('print export lines that point the CLI at the lab: eval "$(sixpn lab env)"')
+    .action(async () => {
+      const { renderEnv } = await import('../../lab/summary.ts');
+      const { plan, state } = await recordedLab();
+      ctx.io.stdout(renderEnv(plan, state));
+    });
+
+  lab
+    .command('exec')
+    .description('run a command in a lab node: a host name, an instance id, laptop, ul or dns')
+    .usage('NODE -- CMD [ARGS…]')
+    .argument('<node>', 'host name (ord1), instance id, laptop, ul or dns')
+    .argument('[cmd...]', 'the command and its arguments, after --')
+    .action(async (node, cmd) => {
+      const [{ execTarget, execIn }, { preflight }] = await Promise.all([
+        import('../../lab/exec.ts'),
+        import('../../lab/preflight.ts'),
+      ]);
+      preflight(['ip'], 'lab exec');
+      const { plan } = await recordedLab();
+      ctx.exitCode = await execIn(await execTarget(plan, node), cmd);
+    });
+
+  lab
+    .command('logs')
+    .description('show the logs of the lab (one node, control, unbound, or all)')
+    .argument('[node]', 'host or gateway name, control, or unbound')
+    .option('-f, --follow', 'keep printing new lines')
+    .addOption(new Option('-n, --lines <n>', 'lines to show from each file').default('50'))
+    .action(async (node, o) => {
+      const { logFiles, showLogs } = await import('../../lab/logs.ts');
+      const { plan } = await recordedLab();
+      const files = logFiles(plan, node);
+      if (files.length === 0) throw new SixpnError('not_found', `no logs in ${plan.files.logs}`);
+      ctx.exitCode = await showLogs(files, { follow: o.follow === true, lines: Number(o.lines) || 50 });
+    });
+
+  lab
+    .command('down')
+    .description('remove every namespace, interface, process and file of the lab (safe to run twice)')
+    .action(async () => {
+      const { labDown } = await import('../../lab/down.ts');
+      const r = await labDown({ progress: (line) => ctx.io.stderr(`lab: ${line}\n`) });
+      ctx.out(
+        r.namespaces.length === 0 && r.processes === 0
+          ? 'no lab here; nothing to remove'
+          : `lab removed: ${r.processes} processes stopped, ${r.namespaces.length} namespaces deleted`,
+      );
+    });
+
+  lab
+    .command('serve-control', { hidden: true })
+    .description('the lab control plane process (run by lab up inside the underlay namespace)')
+    .requiredOption('--dir <dir>', 'the lab dir')
+    .requiredOption('--listen <addr>', 'HOST:PORT for agents')
+    .action(async (o) => {
+      const { serveLabControl } = await import('../../lab/serve-control.ts');
+      const adminToken = ctx.io.env.SIXPN_ADMIN_TOKEN;
+      if (!adminToken) throw new SixpnError('invalid_argument', 'SIXPN_ADMIN_TOKEN must be set');
+      await serveLabControl({ dir: o.dir, listen: o.listen, adminToken });
+    });
+};

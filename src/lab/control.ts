@@ -1,0 +1,66 @@
+// The lab's control plane: a `sixpn server` with embedded SQLite in the lab dir, run inside the underlay
+// namespace on 198.18.0.1:4280 for agents, and on the unix socket DIR/api.sock for the CLI on this machine.
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { ApiClient } from '../client/api-client.ts';
+import { SixpnError } from '../core/errors.ts';
+import type { LabPlan } from './plan.ts';
+import { isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
+
+/** The `sixpn` executable the lab runs its processes with (this checkout's). */
+export const SIXPN_BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
+
+/** Environment for the lab's node processes: this one's, minus what would make them act as test runners. */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT') env[k] = v;
+  }
+  return { ...env, ...extra };
+}
+
+/** An admin client of the lab's control plane over its unix socket. */
+export const labClient = (p: LabPlan, adminToken: string) =>
+  new ApiClient({ baseUrl: p.underlay.apiSocketUrl, token: adminToken });
+
+/** Starts the control plane process (`sixpn lab serve-control`) in the underlay namespace. */
+export function startControl(p: LabPlan, adminToken: string): ProcessRecord {
+  return startDetached(
+    p.underlay.ns,
+    process.execPath,
+    [SIXPN_BIN, 'lab', 'serve-control', '--dir', p.dir, '--listen', p.underlay.apiListen],
+    { log: p.files.controlLog, env: childEnv({ SIXPN_ADMIN_TOKEN: adminToken }) },
+  );
+}
+
+/** Waits until the control plane answers on its socket; a clear error pointing at its log otherwise. */
+export async function waitControl(
+  p: LabPlan,
+  rec: ProcessRecord,
+  adminToken: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const client = labClient(p, adminToken);
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isAlive(rec)) {
+      throw new SixpnError(
+        'unavailable',
+        `the lab's control plane exited at start; see ${rec.log}:\n${tailOf(rec.log)}`,
+      );
+    }
+    try {
+      if (await client.healthz(AbortSignal.timeout(2_000))) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > end) {
+      throw new SixpnError(
+        'unavailable',
+        `the lab's control plane did not answer on ${p.files.socket} within ${timeoutMs / 1000} s; see ${rec.log}`,
+      );
+    }
+    await delay(100);
+  }
+}

@@ -1,0 +1,48 @@
+// Gateways of the lab (issue 5): one `sixpn gateway` per `--gateways` region, in its own namespace on the
+// underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled).
+// Until this checkout has the `gateway` command, `lab up` skips them and says so.
+
+import { childEnv, SIXPN_BIN } from './control.ts';
+import type { LabNode, LabPlan } from './plan.ts';
+import { type ProcessRecord, startDetached } from './processes.ts';
+
+/** The gateway's command line (after the `sixpn` executable), with the lab's names for everything. */
+export function gatewayArgs(p: LabPlan, g: LabNode, token: string): string[] {
+  return [
+    'gateway',
+    '--name',
+    g.name,
+    '--region',
+    g.region,
+    '--api',
+    p.underlay.apiUrl,
+    '--token',
+    token,
+    '--endpoint',
+    g.endpoint,
+    '--peer-endpoint',
+    g.peerEndpoint ?? '',
+    '--state-dir',
+    g.stateDir,
+    '--mesh-interface',
+    g.meshInterface,
+    '--peer-interface',
+    g.peerInterface ?? '',
+    '--wireguard',
+    'userspace',
+    '--upstream',
+    p.upstream.listen,
+  ];
+}
+
+export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessRecord {
+  return startDetached(g.ns, process.execPath, [SIXPN_BIN, ...gatewayArgs(p, g, token)], {
+    log: g.log,
+    env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
+  });
+}
+
+/** The note `lab up` prints (and lab.json keeps) when gateways were asked for but cannot run yet. */
+export const GATEWAYS_MISSING =
+  'gateways were not started: this checkout has no `sixpn gateway` command yet (issue 5); ' +
+  'the laptop namespace is there, but peers have no gateway to join';

@@ -1,0 +1,53 @@
+// What the lab needs from the machine before it touches anything: root, and the programs (named with the Debian
+// package that has them, so the message says what to install).
+
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { SixpnError } from '../core/errors.ts';
+
+/** Program → Debian package. */
+export const PROGRAMS: Readonly<Record<string, string>> = {
+  ip: 'iproute2',
+  sysctl: 'procps',
+  nft: 'nftables',
+  'wireguard-go': 'wireguard-go',
+  wg: 'wireguard-tools',
+  'wg-quick': 'wireguard-tools',
+  unbound: 'unbound',
+};
+
+/** What `lab up` runs itself or has its agents run. */
+export const UP_PROGRAMS = ['ip', 'sysctl', 'nft', 'wireguard-go', 'wg', 'unbound'] as const;
+
+/** The programs of `needed` that `has` does not find, as one message naming their packages; undefined if none. */
+export function missingMessage(needed: readonly string[], has: (p: string) => boolean): string | undefined {
+  const missing = needed.filter((p) => !has(p));
+  if (missing.length === 0) return undefined;
+  const pkgs = [...new Set(missing.map((p) => PROGRAMS[p] ?? p))];
+  return `the lab needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed: apt-get install ${pkgs.join(' ')} (or run bash scripts/setup.sh)`;
+}
+
+/** True when `program` is an executable on PATH or in the sbin directories root uses. */
+export function onPath(program: string, path = process.env.PATH ?? ''): boolean {
+  const dirs = [...path.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Throws `failed_precondition` unless this process is root and every program of `needed` is installed. */
+export function preflight(needed: readonly string[], what = 'the lab'): void {
+  if (process.getuid?.() !== 0) {
+    throw new SixpnError(
+      'failed_precondition',
+      `${what} creates network namespaces and must run as root: sudo ./bin/sixpn.js lab …`,
+    );
+  }
+  const msg = missingMessage(needed, (p) => onPath(p));
+  if (msg) throw new SixpnError('failed_precondition', msg);
+}

@@ -1,0 +1,131 @@
+// The lab's long-running processes (control plane, unbound, agents): started detached inside a namespace with
+// output to a log file, recorded by PID and start time, and stopped by that record only (a PID the kernel has
+// since given to another program is never signalled).
+
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SixpnError } from '../core/errors.ts';
+import { inNetns } from '../runtime/exec.ts';
+
+/** A process the lab started: enough to find it again and to know it is still the same one. */
+export interface ProcessRecord {
+  pid: number;
+  /** Field 22 of /proc/PID/stat (clock ticks since boot): with the PID, identifies the process. */
+  startTime: number;
+  ns: string;
+  argv: string[];
+  log: string;
+}
+
+/** Field 22 (`starttime`) of a /proc/PID/stat line; the command name (field 2) may hold spaces and parens. */
+export function parseStartTime(stat: string): number | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  const fields = stat
+    .slice(close + 2)
+    .trim()
+    .split(/\s+/);
+  // fields[0] is field 3 (state), so field 22 is fields[19]
+  const v = Number(fields[19]);
+  return Number.isInteger(v) ? v : undefined;
+}
+
+function startTimeOf(pid: number): number | undefined {
+  try {
+    return parseStartTime(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when the recorded process still runs (same PID and start time; a zombie counts as gone). */
+export function isAlive(r: Pick<ProcessRecord, 'pid' | 'startTime'>): boolean {
+  try {
+    const stat = readFileSync(`/proc/${r.pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return parseStartTime(stat) === r.startTime && state !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts `cmd args` inside namespace `ns` (through `ip netns exec`, which execs in place so the PID is the
+ * program's), in its own session, stdout and stderr appended to `log`, and returns its record. The caller does
+ * not wait for it; it outlives this process.
+ */
+export function startDetached(
+  ns: string,
+  cmd: string,
+  args: readonly string[],
+  opts: { log: string; env?: Record<string, string>; cwd?: string },
+): ProcessRecord {
+  const [file, argv] = inNetns(ns, cmd, args);
+  const fd = openSync(opts.log, 'a', 0o600);
+  try {
+    const child = spawn(file, argv, {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, ...opts.env },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+    child.on('error', () => {
+      // `ip` itself missing is caught by the preflight; a later exit shows in the log and in isAlive.
+    });
+    const pid = child.pid;
+    if (pid === undefined) throw new SixpnError('internal', `could not start ${cmd} in ${ns}`);
+    child.unref();
+    const startTime = startTimeOf(pid);
+    if (startTime === undefined) {
+      throw new SixpnError('internal', `${cmd} in ${ns} exited at once; see ${opts.log}`);
+    }
+    return { pid, startTime, ns, argv: [cmd, ...args], log: opts.log };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Stops a recorded process: SIGTERM, then SIGKILL after `graceMs`. Does nothing when it is already gone or the
+ * PID now belongs to another process. Resolves once it is gone.
+ */
+export async function stopRecorded(r: ProcessRecord, graceMs = 5_000): Promise<void> {
+  if (!isAlive(r)) return;
+  signal(r.pid, 'SIGTERM');
+  const end = Date.now() + graceMs;
+  while (isAlive(r) && Date.now() < end) await delay(25);
+  if (!isAlive(r)) return;
+  signal(r.pid, 'SIGKILL');
+  while (isAlive(r)) await delay(10);
+}
+
+/** SIGKILLs a process found running inside one of the lab's namespaces (see down.ts), if it is still there. */
+export async function killPid(pid: number): Promise<void> {
+  const startTime = startTimeOf(pid);
+  if (startTime === undefined) return;
+  const r = { pid, startTime };
+  signal(pid, 'SIGTERM');
+  const end = Date.now() + 2_000;
+  while (isAlive(r) && Date.now() < end) await delay(20);
+  if (isAlive(r)) signal(pid, 'SIGKILL');
+  while (isAlive(r)) await delay(10);
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+  }
+}
+
+/** The last `n` lines of a log file (for error messages), or '' when it cannot be read. */
+export function tailOf(path: string, n = 15): string {
+  try {
+    const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
+    return lines.slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}

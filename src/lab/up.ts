@@ -1,0 +1,137 @@
+// `sixpn lab up`: executes the plan — underlay, upstream resolver, laptop, control plane, hosts and agents,
+// gateways when this checkout has them, then the demo — recording each step in lab.json as it goes, and
+// waiting on the agents' own status (never on a sleep) before it says the lab is up.
+
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { SixpnError } from '../core/errors.ts';
+import { listNetns } from '../runtime/netns.ts';
+import { hasSixpnCommand, startAgent, type Waiting, waitAgents } from './agents.ts';
+import { labClient, startControl, waitControl } from './control.ts';
+import { createDemo, createFleet, createGateways } from './demo.ts';
+import { GATEWAYS_MISSING, startGateway } from './gateways.ts';
+import { writeLaptopShim } from './laptop.ts';
+import { attachMember, buildUnderlay } from './network.ts';
+import { LAB_NS_PREFIX, type LabOptions, type LabPlan, labPlan } from './plan.ts';
+import { preflight, UP_PROGRAMS } from './preflight.ts';
+import { type LabState, readLabState, writeLabState } from './state.ts';
+import { startUpstream, waitUpstream } from './upstream.ts';
+
+export interface UpOptions extends LabOptions {
+  /** How long agents may take to reach the control plane's revision; default 90 s (first start) . */
+  readyTimeoutMs?: number;
+  /** Skip the demo orgs/apps/instances (benchmarks bring their own). */
+  noDemo?: boolean;
+  /** One line per step, for the CLI to print. */
+  progress?: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface UpResult {
+  plan: LabPlan;
+  state: LabState;
+}
+
+/** Refuses to build over an existing lab, or over leftovers of a crashed one. */
+async function checkNoLab(p: LabPlan, signal?: AbortSignal): Promise<void> {
+  const existing = readLabState(p.files.state);
+  if (existing) {
+    throw new SixpnError(
+      'failed_precondition',
+      `a lab is already ${existing.phase === 'up' ? 'up' : 'half built'} (since ${existing.createdAt}); see \`sixpn lab status\`, or remove it with \`sixpn lab down\``,
+    );
+  }
+  const left = (await listNetns(signal)).filter((n) => n.startsWith(LAB_NS_PREFIX));
+  if (left.length > 0) {
+    throw new SixpnError(
+      'failed_precondition',
+      `leftovers of an earlier lab are still here (${left.join(', ')}); remove them with \`sixpn lab down\``,
+    );
+  }
+}
+
+export async function labUp(o: UpOptions): Promise<UpResult> {
+  preflight(UP_PROGRAMS);
+  const say = o.progress ?? (() => {});
+  const p = labPlan(o);
+  await checkNoLab(p, o.signal);
+  const [hasAgent, hasGateway] = await Promise.all([
+    hasSixpnCommand('agent', o.signal),
+    p.gateways.length > 0 ? hasSixpnCommand('gateway', o.signal) : Promise.resolve(false),
+  ]);
+  if (!hasAgent) {
+    throw new SixpnError(
+      'failed_precondition',
+      'this checkout has no `sixpn agent` command yet (issue 4); the lab runs one per host and cannot start without it',
+    );
+  }
+  await mkdir(p.dir, { recursive: true, mode: 0o700 });
+  await mkdir(p.files.logs, { recursive: true, mode: 0o700 });
+  const state: LabState = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    options: { regions: o.regions, gateways: o.gateways, dir: p.dir },
+    phase: 'building',
+    adminToken: randomBytes(32).toString('base64url'),
+    hostTokens: {},
+    processes: {},
+    demo: [],
+    etcNetnsCreated: !existsSync('/etc/netns'),
+  };
+  if (p.gateways.length > 0 && !hasGateway) state.gatewaysSkipped = GATEWAYS_MISSING;
+  const save = () => writeLabState(p.files.state, state);
+  save();
+
+  say(`underlay: namespace ${p.underlay.ns}, bridge ${p.underlay.bridge} ${p.underlay.cidr}`);
+  await buildUnderlay(p, o.signal);
+  await attachMember(p, p.upstream, { forwarding: false, signal: o.signal });
+  await attachMember(p, p.laptop, { forwarding: false, signal: o.signal });
+  const nodes = [...p.hosts, ...(state.gatewaysSkipped ? [] : p.gateways)];
+  for (const n of nodes) await attachMember(p, n, { forwarding: true, signal: o.signal });
+  await writeLaptopShim(p);
+
+  say(`upstream resolver: unbound on ${p.upstream.listen} (example.test)`);
+  state.processes.unbound = await startUpstream(p);
+  save();
+  await waitUpstream(state.processes.unbound);
+
+  say(`control plane: ${p.underlay.apiUrl} and ${p.underlay.apiSocketUrl}`);
+  state.processes.control = startControl(p, state.adminToken);
+  save();
+  await waitControl(p, state.processes.control, state.adminToken);
+  const client = labClient(p, state.adminToken);
+  state.hostTokens = await createFleet(client, p);
+  if (!state.gatewaysSkipped && p.gateways.length > 0) {
+    Object.assign(state.hostTokens, await createGateways(client, p));
+  }
+  save();
+
+  say(`agents: ${p.hosts.map((h) => `${h.name} (${h.region})`).join(', ')}`);
+  const waiting: Waiting[] = [];
+  for (const h of p.hosts) {
+    const rec = startAgent(p, h, state.hostTokens[h.name] ?? '');
+    state.processes[`agent:${h.name}`] = rec;
+    waiting.push({ node: h, rec });
+  }
+  if (!state.gatewaysSkipped) {
+    for (const g of p.gateways) {
+      const rec = startGateway(p, g, state.hostTokens[g.name] ?? '');
+      state.processes[`gateway:${g.name}`] = rec;
+      waiting.push({ node: g, rec });
+    }
+  }
+  save();
+  const timeout = o.readyTimeoutMs ?? 90_000;
+  await waitAgents(waiting, (await client.snapshot(o.signal)).revision, timeout, o.signal);
+
+  if (!o.noDemo) {
+    say('demo: org acme (apps web, db) and org globex (app vault), private networking');
+    state.demo = await createDemo(client, p);
+    save();
+    await waitAgents(waiting, (await client.snapshot(o.signal)).revision, timeout, o.signal);
+  }
+  state.phase = 'up';
+  save();
+  return { plan: p, state };
+}
