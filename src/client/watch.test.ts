@@ -148,6 +148,22 @@ describe('watchChanges', () => {
     await h.gen.return(undefined);
   });
 
+  test('a server that opens with a heartbeat and then drops still gets growing backoff', async () => {
+    const h = harness(0, { minBackoffMs: 100, maxBackoffMs: 1000 }, (s) => {
+      for (let i = 0; i < 3; i++) s.next({ kind: 'raw', lines: ['{"heartbeat":0}'] });
+    });
+    // each raw connection stays open after its line: close them as they come
+    const events: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await h.take(h.events.length + 1); // the heartbeat
+      h.server.closeAll();
+      await h.take(h.events.length + 1); // the disconnect
+    }
+    for (const e of h.events) events.push(e.type === 'disconnected' ? `d${e.retryInMs}` : e.type);
+    assert.deepEqual(events, ['heartbeat', 'd100', 'heartbeat', 'd200', 'heartbeat', 'd400']);
+    await h.gen.return(undefined);
+  });
+
   test('410 resync_required: refetches the snapshot and continues from its revision', async () => {
     const h = harness(1, {}, (s) => {
       for (let r = 1; r <= 4; r++) s.commit(regionChange(r));

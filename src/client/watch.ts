@@ -88,11 +88,14 @@ export async function* watchChanges(
         yield { type: 'snapshot', snapshot, reason };
       }
       if (signal.aborted) return;
+      let lines = 0;
       for await (const line of streamOnce(source, last, signal, idleMs)) {
         if (signal.aborted) return;
+        lines++;
         if ('heartbeat' in line) {
           if (line.heartbeat > last) last = line.heartbeat;
-          failures = 0;
+          // The server opens every stream with a heartbeat: only a later one shows the stream really works.
+          if (lines > 1) failures = 0;
           resyncs = 0;
           yield { type: 'heartbeat', revision: line.heartbeat };
           continue;
