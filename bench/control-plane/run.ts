@@ -1,16 +1,17 @@
-// Control-plane benchmark (prints figures; not a test): instance creations per second on SQLite and PostgreSQL,
-// through the HTTP API and straight into the store, and the latency from a committed change to its arrival on
-// 100 concurrent watch streams (p50/p99).
+// Control-plane benchmark (prints figures; not a test): instance creations per second on SQLite and PostgreSQL —
+// through the HTTP API (server in its own process, load from this one) and straight into the store — and the
+// latency from a committed change to its arrival on 100 concurrent watch streams (p50/p99).
 //
 //   node --import tsx bench/control-plane/run.ts [--instances 2000] [--concurrency 16] [--streams 100] [--changes 200]
 
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { ApiClient } from '../../src/client/api-client.ts';
-import { runServer } from '../../src/control/main.ts';
-import { silentLogger } from '../../src/lib/log.ts';
+import { openStore } from '../../src/control/store/open.ts';
 import { postgresUnavailable, startPostgres } from '../../test/support/postgres.ts';
 
 const { values } = parseArgs({
@@ -25,13 +26,15 @@ const N = Number(values.instances);
 const C = Number(values.concurrency);
 const STREAMS = Number(values.streams);
 const CHANGES = Number(values.changes);
+const ADMIN = 'sixpn_benchadmin000000000000000000000000000000000';
+const wall = () => performance.timeOrigin + performance.now();
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
 };
 
-async function pool<T>(n: number, c: number, fn: (i: number) => Promise<T>): Promise<void> {
+async function pool(n: number, c: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: c }, async () => {
@@ -40,48 +43,58 @@ async function pool<T>(n: number, c: number, fn: (i: number) => Promise<T>): Pro
   );
 }
 
-async function bench(label: string, db: string): Promise<void> {
-  const ac = new AbortController();
-  const admin = 'sixpn_benchadmintoken0000000000000000000000000000';
-  const srv = await runServer({
-    db,
-    listen: '127.0.0.1:0',
-    logger: silentLogger,
-    signal: ac.signal,
-    adminToken: admin,
-  });
+/** Creations/s straight into the store (no HTTP), on a database of its own. */
+async function storeRate(db: string): Promise<number> {
+  const store = await openStore(db, {});
   try {
-    const api = new ApiClient({ baseUrl: srv.url, token: admin });
+    await store.createOrg('bench');
+    await store.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
+    for (let h = 0; h < 4; h++) await store.createHost({ name: `h${h}`, region: 'ord', role: 'host' });
+    await store.createApp({ org: 'bench', name: 'web', private_network: true });
+    const t0 = performance.now();
+    await pool(N, C, () => store.createInstance({ org: 'bench', app: 'web', region: 'ord' }));
+    return N / ((performance.now() - t0) / 1000);
+  } finally {
+    await store.close();
+  }
+}
+
+async function apiAndWatch(label: string, db: string, direct: number): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'server-child.ts'), db, ADMIN],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const nextJson = async () => JSON.parse((await lines.next()).value as string);
+  try {
+    const { url } = (await nextJson()) as { url: string };
+    const api = new ApiClient({ baseUrl: url, token: ADMIN });
     await api.createOrg('bench');
     await api.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
     for (let h = 0; h < 4; h++) await api.createHost({ name: `h${h}`, region: 'ord' });
-    await srv.store.createApp({ org: 'bench', name: 'web', private_network: true });
-
-    let t0 = performance.now();
+    await api.createApp('bench', { name: 'web', private_network: true });
+    const t0 = performance.now();
     await pool(N, C, () => api.createInstance('bench', 'web', { region: 'ord' }));
     const apiRate = N / ((performance.now() - t0) / 1000);
 
-    t0 = performance.now();
-    await pool(N, C, () => srv.store.createInstance({ org: 'bench', app: 'web', region: 'ord' }));
-    const storeRate = N / ((performance.now() - t0) / 1000);
-
-    // watch latency: STREAMS open streams, CHANGES sequential commits, arrival time of each change on each stream
-    const inst = (await srv.store.listInstances({ org: 'bench' })).slice(0, CHANGES);
-    const head = await srv.store.headRevision();
-    const committedAt = new Map<number, number>();
+    const head = (await api.snapshot()).revision;
     const arrivals: [number, number][] = [];
+    const ac = new AbortController();
     const streams = await Promise.all(
       Array.from({ length: STREAMS }, async () => {
         const res = await api.openWatch(head, ac.signal);
         const reader = res.body!.getReader();
         const dec = new TextDecoder();
-        let buf = '';
-        let seen = 0;
         const done = (async () => {
+          let buf = '';
+          let seen = 0;
           while (seen < CHANGES) {
             const { value, done } = await reader.read();
             if (done) break;
-            const now = performance.now();
+            const now = wall();
             buf += dec.decode(value, { stream: true });
             for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
               const line = JSON.parse(buf.slice(0, nl)) as { rev?: number };
@@ -96,37 +109,50 @@ async function bench(label: string, db: string): Promise<void> {
         return { done };
       }),
     );
-    for (const i of inst) {
-      await srv.store.setInstanceState(i.id, 'stopped');
-      const at = performance.now();
-      committedAt.set(await srv.store.headRevision(), at);
-      await new Promise((res) => setTimeout(res, 2));
-    }
+    child.stdin.write(`churn ${CHANGES}\n`);
+    const { commits } = (await nextJson()) as { commits: [number, number][] };
     await Promise.all(streams.map((s) => s.done));
+    const committedAt = new Map(commits);
     const lat = arrivals.flatMap(([rev, t]) => {
       const c = committedAt.get(rev);
       return c === undefined ? [] : [Math.max(0, t - c)];
     });
     console.log(
-      `${label.padEnd(10)} creations/s: API ${apiRate.toFixed(0)} (c=${C}), store ${storeRate.toFixed(0)} (c=${C}); ` +
-        `watch commit→arrival on ${STREAMS} streams × ${CHANGES} changes: p50 ${pct(lat, 50).toFixed(2)} ms, ` +
-        `p99 ${pct(lat, 99).toFixed(2)} ms (n=${lat.length})`,
+      `${label.padEnd(9)} instance creations/s: API ${apiRate.toFixed(0)}, store ${direct.toFixed(0)} (${C} concurrent, ${N} each)`,
+    );
+    console.log(
+      `${label.padEnd(9)} commit → arrival on ${STREAMS} watch streams × ${CHANGES} changes: ` +
+        `p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms (${lat.length} arrivals)`,
     );
   } finally {
-    ac.abort();
-    await srv.done;
+    child.stdin.end();
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
   }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sixpn-bench-cp-'));
 try {
-  await bench('sqlite', `sqlite:${join(dir, 'bench.db')}`);
+  await apiAndWatch(
+    'sqlite',
+    `sqlite:${join(dir, 'api.db')}`,
+    await storeRate(`sqlite:${join(dir, 'store.db')}`),
+  );
   const why = postgresUnavailable();
-  if (why) console.log(`postgres   skipped: ${why}`);
+  if (why) console.log(`postgres  skipped: ${why}`);
   else {
     const pg = await startPostgres();
     try {
-      await bench('postgres', pg.url);
+      const u = (name: string) => {
+        const x = new URL(pg.url);
+        x.pathname = `/${name}`;
+        return x.toString();
+      };
+      const { createDatabase } = await import('../../test/support/postgres.ts');
+      const a = await createDatabase(pg.url);
+      const s = await createDatabase(pg.url);
+      void u;
+      await apiAndWatch('postgres', a, await storeRate(s));
     } finally {
       await pg.stop();
     }

@@ -81,6 +81,18 @@ export class WatchHub {
     }
   }
 
+  /** Index of the first buffered change with rev > `rev` (the buffer is sorted by rev). */
+  private indexAfter(rev: number): number {
+    let lo = 0;
+    let hi = this.buffer.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.buffer[mid]!.rev <= rev) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private wakeAll(): void {
     const ws = this.waiters;
     this.waiters = new Set();
@@ -131,7 +143,7 @@ export class WatchHub {
         batch = [];
         examined = cursor;
       } else if (first !== undefined && cursor >= first.rev - 1) {
-        batch = this.buffer.filter((c) => c.rev > cursor);
+        batch = this.buffer.slice(this.indexAfter(cursor));
         examined = this.head;
       } else {
         const page = await this.store.changesSince(cursor, 1000);
