@@ -9,6 +9,7 @@ import { SixpnError } from '../core/errors.ts';
 export const PROGRAMS: Readonly<Record<string, string>> = {
   ip: 'iproute2',
   sysctl: 'procps',
+  nsenter: 'util-linux',
   nft: 'nftables',
   'wireguard-go': 'wireguard-go',
   wg: 'wireguard-tools',
@@ -17,7 +18,7 @@ export const PROGRAMS: Readonly<Record<string, string>> = {
 };
 
 /** What `lab up` runs itself or has its agents run. */
-export const UP_PROGRAMS = ['ip', 'sysctl', 'nft', 'wireguard-go', 'wg', 'unbound'] as const;
+export const UP_PROGRAMS = ['ip', 'nsenter', 'sysctl', 'nft', 'wireguard-go', 'wg', 'unbound'] as const;
 
 /** The programs of `needed` that `has` does not find, as one message naming their packages; undefined if none. */
 export function missingMessage(needed: readonly string[], has: (p: string) => boolean): string | undefined {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
-import { inNetns } from '../runtime/exec.ts';
+import { checkNetnsName } from '../runtime/netns.ts';
 
 /** A process the lab started: enough to find it again and to know it is still the same one. */
 export interface ProcessRecord {
@@ -51,9 +51,12 @@ export function isAlive(r: Pick<ProcessRecord, 'pid' | 'startTime'>): boolean {
 }
 
 /**
- * Starts `cmd args` inside namespace `ns` (through `ip netns exec`, which execs in place so the PID is the
- * program's), in its own session, stdout and stderr appended to `log`, and returns its record. The caller does
- * not wait for it; it outlives this process.
+ * Starts `cmd args` inside network namespace `ns`, in its own session, stdout and stderr appended to `log`, and
+ * returns its record. The caller does not wait for it; it outlives this process.
+ *
+ * It enters only the network namespace (`nsenter --net`, which execs in place, so the PID is the program's), not
+ * the private mount namespace `ip netns exec` makes: an agent creates instance namespaces with `ip netns add`,
+ * and those must be visible to the rest of the machine (`lab exec`, `lab down`).
  */
 export function startDetached(
   ns: string,
@@ -61,7 +64,8 @@ export function startDetached(
   args: readonly string[],
   opts: { log: string; env?: Record<string, string>; cwd?: string },
 ): ProcessRecord {
-  const [file, argv] = inNetns(ns, cmd, args);
+  checkNetnsName(ns);
+  const [file, argv] = ['nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args]];
   const fd = openSync(opts.log, 'a', 0o600);
   try {
     const child = spawn(file, argv, {

@@ -111,6 +111,17 @@ export const registerLab: CommandGroup = (program, ctx) => {
     });
 
   lab
+    .command('restart')
+    .description("restart a host's agent (SIGTERM, or SIGKILL with --kill) and wait until it has caught up")
+    .argument('<host>', 'host name, like ord1')
+    .option('--kill', 'SIGKILL it, as a crash would')
+    .action(async (host, o) => {
+      const { restartAgent } = await import('../../lab/restart.ts');
+      const r = await restartAgent(host, { kill: o.kill === true });
+      ctx.out(`agent of ${r.host} restarted (pid ${r.old?.pid ?? '-'} → ${r.new.pid}) and caught up`);
+    });
+
+  lab
     .command('down')
     .description('remove every namespace, interface, process and file of the lab (safe to run twice)')
     .action(async () => {
