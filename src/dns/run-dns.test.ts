@@ -31,9 +31,9 @@ test('answers over UDP and TCP, counts them, and shuts down on abort', async () 
     const udp = await dig({ name: 'web.internal', server });
     assert.equal(udp.rcode, 'NOERROR');
     assert.deepEqual(udp.lines, [
+      'fdaa:0:18:0:3:b000:3:2',
       'fdaa:0:18:0:1:a000:1:2',
       'fdaa:0:18:0:2:a000:2:2',
-      'fdaa:0:18:0:3:b000:3:2',
     ]);
     assert.ok(udp.flags.includes('aa'));
     const tcp = await dig({ name: 'regions.web.internal', type: 'TXT', server, tcp: true });

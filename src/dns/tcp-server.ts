@@ -76,7 +76,7 @@ export function listenTcp(
   server.maxConnections = opts.maxConnections ?? 1024;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: hp.host, port: hp.port, exclusive: true }, () => {
+    server.listen({ host: hp.host, port: hp.port }, () => {
       server.off('error', reject);
       server.on('error', (e) => logger.warn({ err: e.message, address: hp.host }, 'dns tcp server error'));
       const addr = server.address();

@@ -41,7 +41,8 @@ export function listenUdp(hp: HostPort, handle: DatagramHandler, logger: Logger)
   return new Promise((resolve, reject) => {
     const onListenError = (e: Error) => reject(e);
     sock.once('error', onListenError);
-    sock.bind({ address: hp.host, port: hp.port, exclusive: true }, () => {
+    // Not exclusive: under `cluster` the workers share one socket (Node 20 has no reusePort for UDP).
+    sock.bind({ address: hp.host, port: hp.port }, () => {
       sock.off('error', onListenError);
       // After bind, errors (e.g. ICMP unreachable reported on send) must never crash the process.
       sock.on('error', (e) => logger.warn({ err: e.message, address: hp.host }, 'dns udp socket error'));

@@ -119,8 +119,8 @@ describe('real clients in network namespaces', { skip }, () => {
   after(() => c.run());
 
   const fromA: [name: string, type: string, lines: string[]][] = [
-    ['web.internal', 'AAAA', [W1, W2, W3]],
-    ['global.web.internal', 'AAAA', [W1, W2, W3]],
+    ['web.internal', 'AAAA', [W3, W1, W2]],
+    ['global.web.internal', 'AAAA', [W3, W1, W2]],
     ['ord.web.internal', 'AAAA', [W1, W2]],
     ['nrt.web.internal', 'AAAA', [W3]],
     ['top1.nearest.of.web.internal', 'AAAA', [W1]],
@@ -189,7 +189,7 @@ describe('real clients in network namespaces', { skip }, () => {
 
   test('gateway case: the network DNS address decides; outside every network is REFUSED', async () => {
     const viaA = await digIn(A, ['-b', OUTSIDE, '@fdaa:0:18::3', 'web.internal', 'AAAA']);
-    assert.deepEqual(viaA, { status: 'NOERROR', lines: [W1, W2, W3] });
+    assert.deepEqual(viaA, { status: 'NOERROR', lines: [W3, W1, W2] });
     const viaB = await digIn(A, ['-b', OUTSIDE, '@fdaa:0:2a::3', '_api.internal', 'AAAA']);
     assert.deepEqual(viaB, { status: 'NOERROR', lines: ['fdaa:0:2a::3'] });
     assert.equal((await digIn(A, ['-b', OUTSIDE, '@fdaa::3', 'web.internal', 'AAAA'])).status, 'REFUSED');

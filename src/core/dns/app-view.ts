@@ -25,6 +25,9 @@ export class AppView implements SlotList {
   privateNetwork = false;
   id = '';
   private sorted: Int32Array | undefined;
+  /** Slots of the records of {@link rrset}, in its order. */
+  private live: Int32Array | undefined;
+  private rrset: Uint8Array | undefined;
   private all: Answer | undefined;
   private byRegion: Map<number, Answer> | undefined;
   private readonly txt: (Answer | undefined)[] = [undefined, undefined, undefined, undefined];
@@ -45,6 +48,8 @@ export class AppView implements SlotList {
   /** Forgets every built answer; the next lookup rebuilds what it needs. */
   changed(): void {
     this.sorted = undefined;
+    this.live = undefined;
+    this.rrset = undefined;
     this.all = undefined;
     this.byRegion = undefined;
     this.txt.fill(undefined);
@@ -57,40 +62,37 @@ export class AppView implements SlotList {
     return this.sorted;
   }
 
-  /** `<app>.internal` and `global.<app>.internal`: started instances, by id. */
-  aaaaAll(t: InstanceTable): Answer {
-    if (this.all === undefined) this.all = aaaaOf(t, this.slots(t));
-    return this.all;
+  /** `<app>.internal` and `global.<app>.internal`: started instances grouped by region code, then by id. */
+  aaaaAll(t: InstanceTable, regions: RegionTable): Answer {
+    if (this.all === undefined) this.buildAaaa(t, regions);
+    return this.all ?? NODATA;
   }
 
-  /** `<region>.<app>.internal`. */
-  aaaaRegion(t: InstanceTable, region: number): Answer {
-    if (this.byRegion === undefined) {
-      const groups = new Map<number, number[]>();
-      for (const s of this.slots(t)) {
-        const r = t.region[s]!;
-        if (r === NO_REGION) continue;
-        const g = groups.get(r);
-        if (g === undefined) groups.set(r, [s]);
-        else g.push(s);
-      }
-      this.byRegion = new Map();
-      for (const [r, g] of groups) this.byRegion.set(r, aaaaOf(t, Int32Array.from(g)));
-    }
-    return this.byRegion.get(region) ?? NODATA;
+  /** `<region>.<app>.internal`: a slice of the app's RRset (no copy). */
+  aaaaRegion(t: InstanceTable, regions: RegionTable, region: number): Answer {
+    if (this.all === undefined) this.buildAaaa(t, regions);
+    return this.byRegion?.get(region) ?? NODATA;
   }
 
-  /** `top<N>.nearest.of.<app>.internal`: started instances by distance from `asker`, then by id. */
+  /**
+   * `top<N>.nearest.of.<app>.internal`: the app's records reordered by distance from region `asker`, ties by
+   * instance id. Shares the RRset's bytes; only the order (4 bytes a record) is new.
+   */
   nearestFrom(t: InstanceTable, regions: RegionTable, asker: number): Answer {
     if (this.nearest === undefined || this.nearestEpoch !== regions.epoch) {
       this.nearest = new Map();
       this.nearestEpoch = regions.epoch;
     }
-    let a = this.nearest.get(asker);
-    if (a === undefined) {
-      const ordered = this.slots(t);
+    const cached = this.nearest.get(asker);
+    if (cached !== undefined) return cached;
+    const all = this.aaaaAll(t, regions);
+    const live = this.live ?? new Int32Array(0);
+    let a: Answer = NODATA;
+    if (all.count > 0) {
       const rank = new Map<number, number>();
-      for (let i = 0; i < ordered.length; i++) rank.set(ordered[i]!, i);
+      this.slots(t).forEach((s, i) => {
+        rank.set(s, i);
+      });
       const dist = new Map<number, number>();
       const d = (s: number): number => {
         const r = t.region[s]!;
@@ -100,11 +102,59 @@ export class AppView implements SlotList {
         dist.set(r, v);
         return v;
       };
-      const byDistance = Int32Array.from(ordered).sort((x, y) => d(x) - d(y) || rank.get(x)! - rank.get(y)!);
-      a = aaaaOf(t, byDistance);
-      this.nearest.set(asker, a);
+      const order = Uint32Array.from(live.keys()).sort((x, y) => {
+        const sx = live[x]!;
+        const sy = live[y]!;
+        return d(sx) - d(sy) || rank.get(sx)! - rank.get(sy)!;
+      });
+      const n = Math.min(order.length, MAX_AAAA_RECORDS);
+      a = { rcode: 0, count: n, bytes: this.rrset!, len: n * AAAA_RR_LEN, recLen: AAAA_RR_LEN, order };
     }
+    this.nearest.set(asker, a);
     return a;
+  }
+
+  /**
+   * Encodes the RRset once: started instances with an address, sorted by region code then id, so each
+   * region's records are one contiguous slice.
+   */
+  private buildAaaa(t: InstanceTable, regions: RegionTable): void {
+    const code = (s: number): string => {
+      const r = t.region[s]!;
+      return r === NO_REGION ? '\uffff' : (regions.codes[r] ?? '\uffff');
+    };
+    const ids = this.slots(t);
+    const rank = new Map<number, number>();
+    ids.forEach((s, i) => {
+      rank.set(s, i);
+    });
+    const live = ids
+      .filter((s) => (t.flags[s]! & (STARTED | HAS_ADDR)) === (STARTED | HAS_ADDR))
+      .sort((x, y) => {
+        const cx = code(x);
+        const cy = code(y);
+        return cx < cy ? -1 : cx > cy ? 1 : rank.get(x)! - rank.get(y)!;
+      });
+    this.live = live;
+    this.byRegion = new Map();
+    if (live.length === 0) {
+      this.rrset = undefined;
+      this.all = NODATA;
+      return;
+    }
+    const bytes = new Uint8Array(live.length * AAAA_RR_LEN);
+    live.forEach((s, i) => {
+      writeAaaa(bytes, i * AAAA_RR_LEN, t.addr, s * 16);
+    });
+    this.rrset = bytes;
+    this.all = slice(bytes, 0, live.length);
+    for (let i = 0; i < live.length; ) {
+      const r = t.region[live[i]!]!;
+      let j = i + 1;
+      while (j < live.length && t.region[live[j]!] === r) j++;
+      if (r !== NO_REGION) this.byRegion.set(r, slice(bytes, i, j - i));
+      i = j;
+    }
   }
 
   txtOf(t: InstanceTable, regions: RegionTable, kind: TxtKind): Answer {
@@ -132,19 +182,9 @@ export class AppView implements SlotList {
   }
 }
 
-/** The AAAA RRset of the started instances with an address among `slots`, in that order. */
-function aaaaOf(t: InstanceTable, slots: Int32Array): Answer {
-  let n = 0;
-  for (const s of slots) if ((t.flags[s]! & (STARTED | HAS_ADDR)) === (STARTED | HAS_ADDR)) n++;
-  if (n === 0) return NODATA;
-  n = Math.min(n, MAX_AAAA_RECORDS);
-  const bytes = new Uint8Array(n * AAAA_RR_LEN);
-  let i = 0;
-  for (const s of slots) {
-    if (i === n) break;
-    if ((t.flags[s]! & (STARTED | HAS_ADDR)) !== (STARTED | HAS_ADDR)) continue;
-    writeAaaa(bytes, i * AAAA_RR_LEN, t.addr, s * 16);
-    i++;
-  }
-  return { rcode: 0, count: n, bytes, len: bytes.length, recLen: AAAA_RR_LEN };
+/** The records [first, first + count) of an RRset as an answer: a view, no copy; cut at the largest message. */
+function slice(bytes: Uint8Array, first: number, count: number): Answer {
+  const n = Math.min(count, MAX_AAAA_RECORDS);
+  const view = bytes.subarray(first * AAAA_RR_LEN, (first + n) * AAAA_RR_LEN);
+  return { rcode: 0, count: n, bytes: view, len: view.length, recLen: AAAA_RR_LEN };
 }

@@ -90,7 +90,7 @@ export function resolveInternal(
       const app = view?.apps.getAt(msg, l0);
       if (view && app?.visible) {
         kind = Kind.AAAA;
-        ans = app.aaaaAll(view.table);
+        ans = app.aaaaAll(view.table, ctx.regions);
       }
     }
   } else if (n === 2 && labelIs(msg, L[1]!, W.peer)) {
@@ -112,7 +112,7 @@ export function resolveInternal(
       if (n === 2) {
         if (labelIs(msg, l0, W.global)) {
           kind = Kind.AAAA;
-          ans = app.aaaaAll(t);
+          ans = app.aaaaAll(t, ctx.regions);
         } else if (labelIs(msg, l0, W.regions)) {
           kind = Kind.TXT;
           ans = app.txtOf(t, ctx.regions, Txt.REGIONS);
@@ -125,7 +125,7 @@ export function resolveInternal(
         } else {
           const r = ctx.regions.indexAt(msg, l0);
           if (r >= 0) {
-            const a = app.aaaaRegion(t, r);
+            const a = app.aaaaRegion(t, ctx.regions, r);
             if (ctx.regions.known[r] || a.count > 0) {
               kind = Kind.AAAA;
               ans = a;

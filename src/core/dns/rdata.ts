@@ -9,7 +9,9 @@ export const TTL = 5;
 
 /**
  * An answer ready to copy: `count` records in `bytes[0, len)`. When `recLen` is not 0, every record has that
- * length, so the first k records are the first k × recLen bytes (used for `top<N>`).
+ * length, so the first k records are the first k × recLen bytes. With `order`, the records are not in place:
+ * record i of the answer is record `order[i]` of `bytes` (the nearest-first view of an app's RRset shares
+ * the bytes of the app's answer instead of copying them).
  */
 export interface Answer {
   readonly rcode: number;
@@ -17,6 +19,7 @@ export interface Answer {
   readonly bytes: Uint8Array;
   readonly len: number;
   readonly recLen: number;
+  readonly order?: Uint32Array;
 }
 
 const EMPTY = new Uint8Array(0);

@@ -77,7 +77,17 @@ export function answerResponse(
   writeHeader(out, msg, q, flags, ans.rcode, [1, count, withSoa ? 1 : 0, q.edns ? 1 : 0]);
   out.set(msg.subarray(HEADER_LEN, qEnd), HEADER_LEN);
   let p = qEnd;
-  if (ansLen > 0) {
+  const order = ans.order;
+  if (order !== undefined) {
+    // gather records by index: 28-byte copies, cheaper in a loop than a view per record
+    const src = ans.bytes;
+    const rl = ans.recLen;
+    for (let i = 0; i < count; i++) {
+      const from = order[i]! * rl;
+      for (let j = 0; j < rl; j++) out[p + j] = src[from + j]!;
+      p += rl;
+    }
+  } else if (ansLen > 0) {
     out.set(ansLen === ans.bytes.length ? ans.bytes : ans.bytes.subarray(0, ansLen), p);
     p += ansLen;
   }

@@ -47,14 +47,14 @@ test('changes update the answers incrementally', () => {
 
   // stop a0000001
   zone.applyChange(put('instance', instance('a0000001', 'web', NET_A, 'ord', 1, 'stopped')));
-  assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w2, w3]);
+  assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w3, w2]);
   assert.deepEqual(lines(zone, NET_A, 'top1.nearest.of.web.internal'), [w2]);
   assert.deepEqual(lines(zone, NET_A, 'a0000001.vm.web.internal'), []);
   assert.deepEqual(lines(zone, NET_A, 'vms.web.internal', 'TXT'), ['"a0000002 ord,b0000003 nrt"']);
 
   // start c0000004 (iad)
   zone.applyChange(put('instance', instance('c0000004', 'web', NET_A, 'iad', 4)));
-  assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w2, w3, w4]);
+  assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w4, w3, w2]);
   assert.deepEqual(lines(zone, NET_A, 'regions.web.internal', 'TXT'), ['"iad,nrt,ord"']);
   assert.deepEqual(lines(zone, NET_A, 'top2.nearest.of.web.internal', 'AAAA', 'ord'), [w2, w4]);
 

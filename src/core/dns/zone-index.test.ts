@@ -36,6 +36,7 @@ function ask(zone: ZoneIndex, net: number, name: string, type = 'AAAA', region =
   };
 }
 
+// `<app>.internal` lists instances by region code (nrt before ord), then by id
 const web1 = 'fdaa:0:18:0:1:a000:1:2';
 const web2 = 'fdaa:0:18:0:2:a000:2:2';
 const web3 = 'fdaa:0:18:0:3:b000:3:2';
@@ -46,10 +47,10 @@ type Row = [name: string, type: string, net: number, rcode: string, lines: strin
 
 const rows: Row[] = [
   // apps
-  ['web.internal', 'AAAA', NET_A, 'NOERROR', [web1, web2, web3]],
-  ['WEB.Internal', 'AAAA', NET_A, 'NOERROR', [web1, web2, web3]],
-  ['global.web.internal', 'AAAA', NET_A, 'NOERROR', [web1, web2, web3]],
-  ['web.internal', 'ANY', NET_A, 'NOERROR', [web1, web2, web3]],
+  ['web.internal', 'AAAA', NET_A, 'NOERROR', [web3, web1, web2]],
+  ['WEB.Internal', 'AAAA', NET_A, 'NOERROR', [web3, web1, web2]],
+  ['global.web.internal', 'AAAA', NET_A, 'NOERROR', [web3, web1, web2]],
+  ['web.internal', 'ANY', NET_A, 'NOERROR', [web3, web1, web2]],
   ['web.internal', 'A', NET_A, 'NOERROR', []],
   ['web.internal', 'TXT', NET_A, 'NOERROR', []],
   ['db.internal', 'AAAA', NET_A, 'NOERROR', [db5]],

@@ -42,15 +42,33 @@ export class ZoneIndex implements NameContext {
   private readonly apiCache = new Map<number, Answer>();
   private readonly plan: AddressPlan;
   private rev = 0;
-  /** The SOA record of `internal.` for negative answers; its serial is the revision. */
-  soa: Uint8Array;
-  apex: Answer;
+  private soaRev = 0;
+  private soaBytes: Uint8Array;
+  private apexAnswer: Answer;
   private readonly listeners = new Set<(rev: number) => void>();
 
   constructor(opts: ZoneIndexOptions = {}) {
     this.plan = opts.plan ?? defaultPlan;
-    this.soa = soaAuthority(0);
-    this.apex = soaAnswer(0);
+    this.soaBytes = soaAuthority(0);
+    this.apexAnswer = soaAnswer(0);
+  }
+
+  /** The SOA record of `internal.` for negative answers; its serial is the revision (encoded on demand). */
+  get soa(): Uint8Array {
+    if (this.soaRev !== this.rev) this.refreshSoa();
+    return this.soaBytes;
+  }
+
+  /** The SOA as the answer for `internal.` itself. */
+  get apex(): Answer {
+    if (this.soaRev !== this.rev) this.refreshSoa();
+    return this.apexAnswer;
+  }
+
+  private refreshSoa(): void {
+    this.soaBytes = soaAuthority(this.rev);
+    this.apexAnswer = soaAnswer(this.rev);
+    this.soaRev = this.rev;
   }
 
   get revision(): number {
@@ -144,8 +162,6 @@ export class ZoneIndex implements NameContext {
 
   private setRevision(rev: number): void {
     this.rev = rev;
-    this.soa = soaAuthority(rev);
-    this.apex = soaAnswer(rev);
     for (const fn of this.listeners) fn(rev);
   }
 

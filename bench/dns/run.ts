@@ -1,0 +1,259 @@
+// DNS benchmark (prints figures; not a test): `node --import tsx bench/dns/run.ts [--seconds S] [--rounds R]`.
+// dnsperf against sixpn's DNS and against unbound serving the same 10,000-instance zone, each server pinned to
+// core 0 and dnsperf to core 1: max qps and the ratio to unbound; p50/p99 latency at a fixed 20,000 qps; qps
+// with `cluster` over both cores; memory per record at 1M records; time from a change to the new answer.
+
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
+import { formatShort } from '../../src/core/dns/dig-format.ts';
+import { exchangeUdp } from '../../src/dns/upstream-client.ts';
+import { run } from '../../src/runtime/exec.ts';
+import { type Child, startChild } from '../../test/dns/support/child.ts';
+import { freePort } from '../../test/dns/support/free-port.ts';
+import { ASKER_REGION, benchSnapshot, NET, queryMix, unboundZone } from './zone.ts';
+
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } },
+});
+const SECONDS = Number(values.seconds);
+/** Rounds alternate the two servers; the machine is shared, so each figure is given as best and median. */
+const ROUNDS = Number(values.rounds);
+const FIXED_QPS = 20_000;
+
+interface Perf {
+  qps: number;
+  lostPct: number;
+  p50us?: number;
+  p99us?: number;
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+/**
+ * One dnsperf run from core 1; with `qps` a fixed rate and per-query latencies (-v, written to a file so that
+ * printing 20,000 lines a second does not hold up dnsperf's receiving).
+ */
+async function dnsperf(
+  port: number,
+  file: string,
+  opts: { qps?: number; seconds: number; dir: string },
+): Promise<Perf> {
+  const args = [
+    '-c',
+    '1',
+    'dnsperf',
+    '-s',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-d',
+    file,
+    '-l',
+    String(opts.seconds),
+  ];
+  args.push('-c', '8', '-q', '256', '-t', '2');
+  if (opts.qps) args.push('-Q', String(opts.qps), '-v');
+  const outFile = join(opts.dir, 'dnsperf.out');
+  const fd = openSync(outFile, 'w');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const p = spawn('taskset', args, { stdio: ['ignore', fd, 'ignore'] });
+      p.on('error', reject);
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`dnsperf exited with ${code}`))));
+    });
+  } finally {
+    closeSync(fd);
+  }
+  const stdout = readFileSync(outFile, 'utf8');
+  const qps = Number(/Queries per second:\s+([0-9.]+)/.exec(stdout)?.[1]);
+  const lostPct = Number(/Queries lost:\s+\d+ \(([0-9.]+)%\)/.exec(stdout)?.[1] ?? 0);
+  const out: Perf = { qps, lostPct };
+  if (opts.qps) {
+    const lat = [...stdout.matchAll(/^> \S+ \S+ \S+ ([0-9.]+)$/gm)]
+      .map((m) => Number(m[1]) * 1e6)
+      .sort((a, b) => a - b);
+    out.p50us = pct(lat, 50);
+    out.p99us = pct(lat, 99);
+  }
+  return out;
+}
+
+async function startUnboundPinned(dir: string, port: number, zone: string[]): Promise<Child> {
+  const conf = join(dir, 'unbound.conf');
+  const server = [
+    `interface: 127.0.0.1@${port}`,
+    'do-daemonize: no',
+    'username: ""',
+    'chroot: ""',
+    `directory: "${dir}"`,
+    'pidfile: ""',
+    'use-syslog: no',
+    'logfile: ""',
+    'verbosity: 0',
+    'num-threads: 1',
+    'do-ip6: no',
+    'access-control: 127.0.0.0/8 allow',
+    'module-config: "iterator"',
+    'auto-trust-anchor-file: ""',
+    ...zone,
+  ];
+  writeFileSync(
+    conf,
+    `server:\n${server.map((l) => `  ${l}`).join('\n')}\nremote-control:\n  control-enable: no\n`,
+  );
+  const { child } = await startChild('taskset', ['-c', '0', 'unbound', '-d', '-v', '-c', conf], {
+    ready: /start of service/,
+  });
+  return child;
+}
+
+async function startSixpn(file: string, port: number, workers: number): Promise<Child> {
+  const args = ['--import', 'tsx', 'bench/dns/serve.ts', '--snapshot', file, '--listen', `127.0.0.1:${port}`];
+  args.push('--default-network', String(NET), '--region', ASKER_REGION, '--workers', String(workers));
+  // one worker: pinned to core 0 like unbound; two: cluster over both cores
+  const [cmd, argv] = workers > 1 ? ['node', args] : ['taskset', ['-c', '0', 'node', ...args]];
+  const { child } = await startChild(cmd, argv, { ready: /^READY/, timeoutMs: 60_000 });
+  return child;
+}
+
+/** Both servers give the same records for a sample of the asked names (order aside). */
+async function compare(
+  a: number,
+  b: number,
+  asked: [string, string][],
+): Promise<{ same: number; differ: string[] }> {
+  const never = new AbortController().signal;
+  let same = 0;
+  const differ: string[] = [];
+  for (const [name, type] of asked.slice(0, 300)) {
+    const ask = async (port: number) => {
+      const q = encodeQuery(name, type, { id: 1, udpSize: 1232 });
+      const r = decodeResponse(await exchangeUdp({ host: '127.0.0.1', port, family: 4 }, q, 2000, never));
+      return `${r.rcode} ${formatShort(r.packet).sort().join(' ')}`;
+    };
+    const [x, y] = [await ask(a), await ask(b)];
+    if (x === y) same++;
+    else differ.push(`${type} ${name}: ${x} | ${y}`);
+  }
+  return { same, differ };
+}
+
+const f = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const best = (xs: Perf[]) => Math.max(...xs.map((x) => x.qps));
+const lowestP99 = (xs: Perf[]): Perf =>
+  [...xs].sort((a, b) => (a.p99us ?? 0) - (b.p99us ?? 0))[0] ?? { qps: 0, lostPct: 0 };
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sixpn-dnsbench-'));
+  const children: Child[] = [];
+  try {
+    const snapshot = benchSnapshot();
+    const mix = queryMix(snapshot);
+    const snapFile = join(dir, 'snapshot.json');
+    const queries = join(dir, 'queries.txt');
+    writeFileSync(snapFile, JSON.stringify(snapshot));
+    writeFileSync(queries, `${mix.lines.join('\n')}\n`);
+    const zone = unboundZone(snapshot, mix.distinct);
+    console.log(
+      `zone: ${snapshot.instances.length} instances in ${snapshot.apps.length} apps; ${mix.lines.length} queries (${mix.distinct.length} distinct names); unbound serves ${zone.length} local-data lines`,
+    );
+
+    const pu = await freePort();
+    const ps = await freePort();
+    children.push(await startUnboundPinned(dir, pu, zone));
+    let sixpn = await startSixpn(snapFile, ps, 1);
+    children.push(sixpn);
+    const cmp = await compare(ps, pu, mix.distinct);
+    console.log(
+      `same answers from both servers: ${cmp.same} of ${cmp.same + cmp.differ.length} names compared`,
+    );
+    for (const d of cmp.differ.slice(0, 5)) console.log(`  differs: ${d}`);
+
+    const load0 = loadavg()[0] ?? 0;
+    const servers = [
+      ['unbound', pu],
+      ['sixpn', ps],
+    ] as const;
+    const max: Record<string, Perf[]> = { unbound: [], sixpn: [] };
+    const fixed: Record<string, Perf[]> = { unbound: [], sixpn: [] };
+    for (const [, port] of servers) await dnsperf(port, queries, { seconds: 2, dir }); // warm-up (JIT)
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, port] of servers) {
+        max[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, dir }));
+        fixed[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, qps: FIXED_QPS, dir }));
+      }
+    }
+    await sixpn.stop();
+    sixpn = await startSixpn(snapFile, ps, 2);
+    children.push(sixpn);
+    await dnsperf(ps, queries, { seconds: 2, dir });
+    const clustered: Perf[] = [];
+    for (let round = 0; round < ROUNDS; round++)
+      clustered.push(await dnsperf(ps, queries, { seconds: SECONDS, dir }));
+    await sixpn.stop();
+    const load1 = loadavg()[0] ?? 0;
+
+    const memOut = await run('node', ['--expose-gc', '--import', 'tsx', 'bench/dns/memory.ts', '1000000'], {
+      timeoutMs: 300_000,
+    });
+    const mem = JSON.parse(memOut.stdout) as Record<string, number>;
+    const changeOut = await run('node', ['--import', 'tsx', 'bench/dns/change-latency.ts', '2000'], {
+      timeoutMs: 120_000,
+    });
+    const change = JSON.parse(changeOut.stdout) as Record<string, number>;
+
+    const mu = max.unbound ?? [];
+    const mx = max.sixpn ?? [];
+    const fu = fixed.unbound ?? [];
+    const fx = fixed.sixpn ?? [];
+    const row = (label: string, u: string, x: string, extra = '') =>
+      console.log(`${label.padEnd(36)}${u.padStart(10)} ${x.padStart(10)}${extra}`);
+    console.log('');
+    console.log(`${ROUNDS} rounds of ${SECONDS} s, servers alternating; server on core 0, dnsperf on core 1`);
+    console.log(
+      `load average (1 min) ${load0.toFixed(2)} before, ${load1.toFixed(2)} after (the machine is shared)`,
+    );
+    row('', 'unbound', 'sixpn');
+    row(
+      'max qps, one core (best)',
+      f(best(mu)),
+      f(best(mx)),
+      `   sixpn/unbound ${(best(mx) / best(mu)).toFixed(2)}`,
+    );
+    row('max qps, one core (median)', f(median(mu.map((p) => p.qps))), f(median(mx.map((p) => p.qps))));
+    row(
+      'lost at max qps, % (median)',
+      f(median(mu.map((p) => p.lostPct)), 2),
+      f(median(mx.map((p) => p.lostPct)), 2),
+    );
+    const [lu, lx] = [lowestP99(fu), lowestP99(fx)];
+    row(`p50 at ${FIXED_QPS} qps, µs (best round)`, f(lu.p50us), f(lx.p50us));
+    row(`p99 at ${FIXED_QPS} qps, µs (best round)`, f(lu.p99us), f(lx.p99us));
+    row(
+      `p99 at ${FIXED_QPS} qps, µs (median)`,
+      f(median(fu.map((p) => p.p99us ?? 0))),
+      f(median(fx.map((p) => p.p99us ?? 0))),
+    );
+    console.log(
+      `sixpn with cluster, 2 workers sharing the socket (unpinned; dnsperf shares the 2 cores): best ${f(best(clustered))} qps, median ${f(median(clustered.map((p) => p.qps)))}`,
+    );
+    console.log(
+      `memory at ${mem.records} records: index ${f(mem.indexBytesPerRecord, 1)} B/record; with every answer of every app built ${f(mem.withAnswersBytesPerRecord, 1)} B/record (RSS ${f(mem.rssWithAnswersPerRecord, 1)} B/record); load ${mem.loadMs} ms`,
+    );
+    console.log(
+      `change → new answer on the wire (${change.changes} changes): p50 ${f(change.toWireP50us)} µs, p99 ${f(change.toWireP99us)} µs; apply alone p50 ${f(change.applyP50us, 1)} µs, p99 ${f(change.applyP99us, 1)} µs; the same query without a change p50 ${f(change.queryOnlyP50us)} µs, p99 ${f(change.queryOnlyP99us)} µs`,
+    );
+  } finally {
+    for (const c of children.reverse()) await c.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
