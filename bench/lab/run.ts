@@ -1,0 +1,165 @@
+// Lab benchmark (prints figures; not a test): a 10-host lab; an instance is stopped and started 100 times, and
+// for each change the time from the API call to (a) the new answer on every host's DNS (fdaa::3, asked from an
+// instance on each host) and (b) for a start, the address answering TCP from every host; p50/p99 over the changes.
+// Also each agent's CPU and memory when idle and under that churn. Needs root; builds and removes its own lab.
+//
+//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10]
+
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
+import { labClient } from '../../src/lab/control.ts';
+import { labDown } from '../../src/lab/down.ts';
+import { parseRegionCounts } from '../../src/lab/regions.ts';
+import { labUp } from '../../src/lab/up.ts';
+
+const { values } = parseArgs({
+  options: {
+    regions: { type: 'string', default: 'ord:4,iad:2,ams:2,nrt:2' },
+    changes: { type: 'string', default: '100' },
+    idle: { type: 'string', default: '10' },
+  },
+});
+const CHANGES = Number(values.changes);
+const IDLE_S = Number(values.idle);
+const wall = () => performance.timeOrigin + performance.now();
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+};
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const TICK = 100; // USER_HZ on Linux
+
+/** CPU seconds (user+system) and RSS (KiB) of a process, from /proc. */
+function usage(pid: number): { cpuS: number; rssKiB: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpuS = (Number(f[11]) + Number(f[12])) / TICK;
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { cpuS, rssKiB: Number(rss?.[1] ?? 0) };
+}
+
+class Probe {
+  private readonly pending = new Map<number, (r: { dnsAt: number; connAt?: number }) => void>();
+  readonly child;
+  constructor(ns: string) {
+    const probe = fileURLToPath(new URL('./probe.ts', import.meta.url));
+    this.child = spawn(
+      'ip',
+      ['netns', 'exec', ns, process.execPath, '--import', 'tsx', probe, 'target.internal'],
+      {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    );
+    createInterface({ input: this.child.stdout }).on('line', (l) => {
+      const r = JSON.parse(l) as { seq: number; dnsAt: number; connAt?: number };
+      this.pending.get(r.seq)?.(r);
+      this.pending.delete(r.seq);
+    });
+  }
+  expect(seq: number, line: string): Promise<{ dnsAt: number; connAt?: number }> {
+    return new Promise((resolve) => {
+      this.pending.set(seq, resolve);
+      this.child.stdin.write(`${seq} ${line}\n`);
+    });
+  }
+  stop() {
+    this.child.kill('SIGKILL');
+  }
+}
+
+const ac = new AbortController();
+process.once('SIGINT', () => ac.abort());
+const probes: Probe[] = [];
+try {
+  const t0 = Date.now();
+  const { plan, state } = await labUp({
+    regions: parseRegionCounts(values.regions),
+    gateways: [],
+    noDemo: true,
+    progress: (l) => process.stderr.write(`lab: ${l}\n`),
+    signal: ac.signal,
+  });
+  console.log(`lab up: ${plan.hosts.length} hosts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const c = labClient(plan, state.adminToken);
+  await c.createOrg('bench');
+  await c.createApp('bench', { name: 'probe', private_network: true });
+  await c.createApp('bench', { name: 'target', private_network: true });
+  const probeInst = [];
+  for (const h of plan.hosts)
+    probeInst.push(await c.createInstance('bench', 'probe', { region: h.region, host: h.name }));
+  const home = plan.hosts[0];
+  if (!home) throw new Error('no hosts');
+  const target = await c.createInstance('bench', 'target', { region: home.region, host: home.name });
+  const agents = plan.hosts.map((h) => ({ node: h, rec: state.processes[`agent:${h.name}`]! }));
+  await waitAgents(agents, (await c.snapshot()).revision, 60_000);
+  for (const i of probeInst) probes.push(new Probe(`sixpn-i-${i.id}`));
+  // warm up: every probe sees the target
+  await Promise.all(probes.map((p) => p.expect(0, `present ${target.address}`)));
+
+  const pids = agents.map((a) => a.rec.pid);
+  const before = pids.map(usage);
+  await delay(IDLE_S * 1000);
+  const idle = pids.map(usage);
+  const idleCpu = idle.map((u, k) => ((u.cpuS - (before[k]?.cpuS ?? 0)) / IDLE_S) * 100);
+
+  const dnsAll: number[] = [];
+  const connAll: number[] = [];
+  const dnsStop: number[] = [];
+  const dnsStart: number[] = [];
+  const churnStart = wall();
+  let up = true;
+  for (let seq = 1; seq <= CHANGES; seq++) {
+    const line = up ? 'absent' : `present ${target.address}`;
+    const waits = probes.map((p) => p.expect(seq, line));
+    const sent = wall();
+    if (up) await c.stopInstance(target.id);
+    else await c.startInstance(target.id);
+    const results = await Promise.all(waits);
+    const dns = Math.max(...results.map((r) => r.dnsAt)) - sent;
+    dnsAll.push(dns);
+    (up ? dnsStop : dnsStart).push(dns);
+    if (!up) connAll.push(Math.max(...results.map((r) => r.connAt ?? Number.NaN)) - sent);
+    up = !up;
+    await delay(20);
+  }
+  const churnS = (wall() - churnStart) / 1000;
+  const churn = pids.map(usage);
+  const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
+  const head = (await c.snapshot()).revision;
+  const behind = plan.hosts.filter((h) => (readAgentStatus(h.stateDir)?.revision ?? -1) < head).length;
+
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;
+  console.log(
+    `changes: ${CHANGES} (stop/start alternating) of one instance on ${home.name}, watched from ${probes.length} hosts`,
+  );
+  console.log(
+    `to every host's DNS  p50 ${ms(pct(dnsAll, 50))}  p99 ${ms(pct(dnsAll, 99))}  max ${ms(Math.max(...dnsAll))}`,
+  );
+  console.log(`  stops              p50 ${ms(pct(dnsStop, 50))}  p99 ${ms(pct(dnsStop, 99))}`);
+  console.log(`  starts             p50 ${ms(pct(dnsStart, 50))}  p99 ${ms(pct(dnsStart, 99))}`);
+  console.log(`start → TCP from every host  p50 ${ms(pct(connAll, 50))}  p99 ${ms(pct(connAll, 99))}`);
+  console.log(
+    `agent CPU idle   mean ${mean(idleCpu).toFixed(2)} %  max ${Math.max(...idleCpu).toFixed(2)} % of a core (${IDLE_S} s)`,
+  );
+  console.log(
+    `agent CPU churn  mean ${mean(churnCpu).toFixed(2)} %  max ${Math.max(...churnCpu).toFixed(2)} % of a core (${churnS.toFixed(1)} s)`,
+  );
+  console.log(
+    `agent RSS idle   mean ${mib(mean(idle.map((u) => u.rssKiB)))}  max ${mib(Math.max(...idle.map((u) => u.rssKiB)))}`,
+  );
+  console.log(
+    `agent RSS churn  mean ${mib(mean(churn.map((u) => u.rssKiB)))}  max ${mib(Math.max(...churn.map((u) => u.rssKiB)))}`,
+  );
+  console.log(`agents behind the control plane after the churn: ${behind}`);
+  console.log('(times run from sending the API request, so they include the commit itself)');
+} finally {
+  for (const p of probes) p.stop();
+  await labDown();
+}
