@@ -65,17 +65,16 @@ export function startDetached(
   opts: { log: string; env?: Record<string, string>; cwd?: string },
 ): ProcessRecord {
   checkNetnsName(ns);
-  const [file, argv] = ['nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args]];
   const fd = openSync(opts.log, 'a', 0o600);
   try {
-    const child = spawn(file, argv, {
+    const child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...process.env, ...opts.env },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     child.on('error', () => {
-      // `ip` itself missing is caught by the preflight; a later exit shows in the log and in isAlive.
+      // nsenter missing is caught by the preflight; a later exit shows in the log and in isAlive.
     });
     const pid = child.pid;
     if (pid === undefined) throw new SixpnError('internal', `could not start ${cmd} in ${ns}`);
