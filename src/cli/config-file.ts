@@ -13,6 +13,8 @@ export const LoginFile = z.object({
   org: z.string().nullable().default(null),
   kind: z.string().optional(),
   name: z.string().optional(),
+  /** The caller's own region (like SIXPN_REGION): `wireguard create` picks the nearest gateway to it. */
+  region: z.string().optional(),
 });
 export type LoginFile = z.infer<typeof LoginFile>;
 

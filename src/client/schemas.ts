@@ -69,7 +69,12 @@ export const CreatedPeer = z.object({
 });
 export type CreatedPeer = z.infer<typeof CreatedPeer>;
 
-export const PeerStatusView = PeerStatus.extend({ gateway: z.string(), region: z.string() }).loose();
+/** A peer's last status; `reported_at` is null until its gateway has reported it once. */
+export const PeerStatusView = PeerStatus.extend({
+  gateway: z.string(),
+  region: z.string(),
+  reported_at: z.string().nullable(),
+}).loose();
 export type PeerStatusView = z.infer<typeof PeerStatusView>;
 
 export const SnapshotSchema = z.object({

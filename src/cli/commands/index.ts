@@ -13,6 +13,7 @@ import { registerOrgs } from './orgs.ts';
 import { registerRegions } from './regions.ts';
 import { registerServer } from './server.ts';
 import { registerTokens } from './tokens.ts';
+import { registerWireguard } from './wireguard.ts';
 
 export const commandGroups: readonly CommandGroup[] = [
   registerServer,
@@ -25,5 +26,6 @@ export const commandGroups: readonly CommandGroup[] = [
   registerApps,
   registerInstances,
   registerTokens,
+  registerWireguard,
   registerLab,
 ];
