@@ -34,7 +34,8 @@ export function listenTcp(
   const idleMs = opts.idleMs ?? 10_000;
   const maxPending = opts.maxPending ?? 64;
   const conns = new Set<net.Socket>();
-  const server = net.createServer({ noDelay: true }, (sock) => {
+  // allowHalfOpen: a client may send its queries and half-close; the answers still go out (RFC 7766 §6.2.1).
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (sock) => {
     conns.add(sock);
     sock.on('close', () => conns.delete(sock));
     sock.on('error', () => sock.destroy());
@@ -42,6 +43,7 @@ export function listenTcp(
     const remote = sock.remoteAddress ?? '';
     let buf = Buffer.alloc(0);
     let pending = 0;
+    let ended = false;
     const write = (out: Buffer) => {
       if (sock.destroyed) return;
       const framed = Buffer.allocUnsafe(out.length + 2);
@@ -52,8 +54,13 @@ export function listenTcp(
     const later = (out: Buffer) => {
       pending--;
       write(out);
-      if (pending < maxPending && sock.isPaused()) sock.resume();
+      if (ended && pending === 0) sock.end();
+      else if (pending < maxPending && sock.isPaused()) sock.resume();
     };
+    sock.on('end', () => {
+      ended = true;
+      if (pending === 0) sock.end();
+    });
     sock.on('data', (chunk) => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       while (buf.length >= 2) {

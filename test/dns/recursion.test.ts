@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
 import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
@@ -89,6 +90,24 @@ describe('recursion', { skip }, () => {
       const overUdp = decodeResponse(await exchangeUdp(hp(port), q, 3000, never));
       assert.ok(overUdp.flags.has('tc'));
       assert.equal((await dig({ name: 'big.example.test', server })).lines.length, BIG_COUNT);
+    });
+  });
+
+  test('TCP: a client that half-closes after its query still gets the forwarded answer', async () => {
+    await withServer({ upstreams: [unbound.upstream] }, async (server) => {
+      const port = Number(server.split(':')[1]);
+      const q = encodeQuery('www.example.test', 'A', { id: 31 });
+      const framed = Buffer.concat([Buffer.from([q.length >> 8, q.length & 0xff]), q]);
+      const got = await new Promise<Buffer>((resolve, reject) => {
+        const sock = net.connect({ host: '127.0.0.1', port }, () => sock.end(framed));
+        const chunks: Buffer[] = [];
+        sock.on('data', (d) => chunks.push(d));
+        sock.on('error', reject);
+        sock.on('close', () => resolve(Buffer.concat(chunks)));
+      });
+      const reply = decodeResponse(got.subarray(2));
+      assert.equal(reply.id, 31);
+      assert.equal(reply.packet.answers?.[0]?.type === 'A' && reply.packet.answers[0].data, WWW_A);
     });
   });
 

@@ -24,7 +24,7 @@ const W = {
 };
 
 /** What kind of data a name holds; a query of another type gets NODATA. */
-export const Kind = { NONE: 0, AAAA: 1, TXT: 2, SOA: 3, EMPTY: 4 } as const;
+const Kind = { NONE: 0, AAAA: 1, TXT: 2, SOA: 3, EMPTY: 4 } as const;
 type KindValue = (typeof Kind)[keyof typeof Kind];
 
 /** What the index needs to supply besides the view. */

@@ -26,7 +26,6 @@ const EMPTY = new Uint8Array(0);
 export const NXDOMAIN: Answer = { rcode: 3, count: 0, bytes: EMPTY, len: 0, recLen: 0 };
 /** NOERROR with no records: the name exists but has nothing of the asked type (RFC 2308 §2.2). */
 export const NODATA: Answer = { rcode: 0, count: 0, bytes: EMPTY, len: 0, recLen: 0 };
-export const REFUSED: Answer = { rcode: 5, count: 0, bytes: EMPTY, len: 0, recLen: 0 };
 
 export const AAAA_RR_LEN = 28;
 /**

@@ -189,18 +189,3 @@ export function skipName(msg: Uint8Array, off: number, end: number): number {
   }
   return -1;
 }
-
-/** Encodes a dotted name (no escapes; labels ≤ 63 bytes) to wire form, lowercased. */
-export function encodeName(name: string): Uint8Array {
-  const trimmed = name.endsWith('.') ? name.slice(0, -1) : name;
-  const labels = trimmed === '' ? [] : trimmed.split('.');
-  const out: number[] = [];
-  for (const l of labels) {
-    const bytes = Buffer.from(l.toLowerCase(), 'utf8');
-    if (bytes.length === 0 || bytes.length > 63) throw new RangeError(`bad label '${l}' in '${name}'`);
-    out.push(bytes.length, ...bytes);
-  }
-  out.push(0);
-  if (out.length > 255) throw new RangeError(`name '${name}' is longer than 255 bytes`);
-  return Uint8Array.from(out);
-}
