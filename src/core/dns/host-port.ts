@@ -1,12 +1,24 @@
 // Parses `ADDR`, `ADDR:PORT`, `[V6]`, `[V6]:PORT` (listen addresses, upstreams, `dig --server`).
 
-import { isIP } from 'node:net';
+import { tryParseIPv6 } from '../address.ts';
 import { invalid } from '../errors.ts';
 
 export interface HostPort {
   host: string;
   port: number;
   family: 4 | 6;
+}
+
+const V4 =
+  /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
+
+/** 4 or 6 for an IP literal (an IPv6 one may carry a `%zone`), 0 for anything else. */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  if (V4.test(text)) return 4;
+  const zone = text.indexOf('%');
+  const bare = zone < 0 ? text : text.slice(0, zone);
+  if (zone === 0 || zone === text.length - 1) return 0;
+  return bare.includes(':') && tryParseIPv6(bare) !== undefined ? 6 : 0;
 }
 
 /** Throws `invalid_argument` naming the input when it is not an IP literal with an optional port. */
@@ -17,19 +29,19 @@ export function parseHostPort(text: string, defaultPort = 53): HostPort {
   if (bracket) {
     host = bracket[1] ?? '';
     if (bracket[2] !== undefined) port = Number(bracket[2]);
-  } else if (isIP(host) === 0) {
+  } else if (ipFamily(host) === 0) {
     const m = /^([0-9.]+):([0-9]{1,5})$/.exec(host);
     if (m) {
       host = m[1] ?? '';
       port = Number(m[2]);
     }
   }
-  const family = isIP(host.split('%')[0] ?? '');
+  const family = ipFamily(host);
   if (family === 0) {
     throw invalid(`'${text}' is not an address: use an IP literal, e.g. 127.0.0.1:53, [::1]:53 or fdaa::3`);
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw invalid(`'${text}' has a bad port ${port}`);
-  return { host, port, family: family as 4 | 6 };
+  return { host, port, family };
 }
 
 export function formatHostPort(hp: { host: string; port: number }): string {
