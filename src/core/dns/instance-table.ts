@@ -1,5 +1,5 @@
-// The instances of one network as columns of typed arrays (about 40 bytes each), found by instance number
-// through an open-addressing hash, and chained per app in intrusive lists — so a million records stay small.
+// The instances of one network as typed-array columns (about 60 bytes each, hash included), found by instance
+// number through an open-addressing hash and chained per app in intrusive lists, so a million records stay small.
 
 import { instanceNumOfId } from '../address.ts';
 
