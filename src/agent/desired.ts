@@ -3,24 +3,23 @@
 
 import {
   type AddressPlan,
-  asHostId,
   asNetworkId,
   enclosing,
   formatCidr,
   formatIPv6,
-  hostPrefix,
   hostResolverAddress,
   type NetworkId,
   parseCidr,
   parseIPv6,
   planCidr,
 } from '../core/address.ts';
-import type { Host, Instance } from '../core/model.ts';
+import { meshPeers } from '../core/mesh-peers.ts';
+import type { Instance } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
 import type { LocalState } from '../core/state.ts';
-import { parseEndpoint, type WgEndpoint } from '../core/wg/endpoint.ts';
+import type { WgEndpoint } from '../core/wg/endpoint.ts';
 import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
-import type { DeviceConfig, PeerConfig } from '../core/wg/plan.ts';
+import type { DeviceConfig } from '../core/wg/plan.ts';
 import { etcFiles, instanceEnv, renderEnv } from './instance-files.ts';
 
 /** MTU of instance links: 1500 of the underlay minus WireGuard's 80 bytes over IPv6. */
@@ -105,39 +104,6 @@ function desiredInstance(i: Instance, id: AgentIdentity): DesiredInstance {
   };
 }
 
-/** The networks whose /80 slot of `h` a mesh peer is allowed: where it runs started instances, or has peers. */
-function slotsOf(h: Host, state: LocalState, plan: AddressPlan): string[] {
-  const nets = new Set<number>();
-  if (h.role === 'gateway') {
-    for (const p of state.all('peer')) if (p.gateway === h.name) nets.add(p.network_num);
-  } else {
-    for (const i of state.all('instance')) {
-      if (i.host === h.name && i.state === 'started' && i.address) nets.add(i.network_num);
-    }
-  }
-  return [...nets]
-    .sort((a, b) => a - b)
-    .map((n) => formatCidr(hostPrefix(plan, asNetworkId(n), asHostId(h.num))));
-}
-
-function meshPeers(state: LocalState, id: AgentIdentity): PeerConfig[] {
-  const out: PeerConfig[] = [];
-  const hosts = state
-    .all('host')
-    .filter((h) => h.name !== id.host && h.endpoint && h.mesh_key)
-    .sort((a, b) => a.name.localeCompare(b.name));
-  for (const h of hosts) {
-    let endpoint: WgEndpoint;
-    try {
-      endpoint = parseEndpoint(h.endpoint ?? '');
-    } catch {
-      continue; // the control plane validates endpoints; a bad one is skipped rather than block the mesh
-    }
-    out.push({ publicKey: h.mesh_key as WgPublicKey, endpoint, allowedIps: slotsOf(h, state, id.plan) });
-  }
-  return out;
-}
-
 /** Instances this host should run: started, placed here. Sorted by id so plans are stable. */
 export function localInstances(state: LocalState, host: string): Instance[] {
   return state
@@ -176,7 +142,7 @@ export function desiredState(state: LocalState, id: AgentIdentity): Desired {
     mesh: {
       privateKey: id.meshKey,
       listenPort: Number(id.endpoint.slice(id.endpoint.lastIndexOf(':') + 1)),
-      peers: meshPeers(state, id),
+      peers: meshPeers(state, id.host, id.plan),
     },
     meshRoute: formatCidr(planCidr(id.plan)),
     dnsAddress: `${formatIPv6(resolver)}/128`,

@@ -1,0 +1,33 @@
+// The host's mesh private key: generated on the first start, kept in <state dir>/mesh.key (0600), reused after.
+// The private key never leaves the host; only its public key is registered.
+
+import { chmod, readFile } from 'node:fs/promises';
+import { SixpnError } from '../core/errors.ts';
+import { generateKeyPair, parsePrivateKey, type WgPrivateKey } from '../core/wg/keys.ts';
+import { writeAtomic } from './file-store.ts';
+
+/** Reads the key file, or creates it with a fresh key. Throws `failed_precondition` for a damaged file. */
+export async function loadOrCreateMeshKey(path: string): Promise<WgPrivateKey> {
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (text === undefined) {
+    const { privateKey } = generateKeyPair();
+    await writeAtomic(path, `${privateKey}\n`, 0o600);
+    return privateKey;
+  }
+  try {
+    const key = parsePrivateKey(text.trim());
+    await chmod(path, 0o600);
+    return key;
+  } catch (e) {
+    throw new SixpnError(
+      'failed_precondition',
+      `${path} does not hold a WireGuard private key; restore it, or delete it to make a new one (the host then registers its new public key)`,
+      { cause: e },
+    );
+  }
+}

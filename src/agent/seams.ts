@@ -1,0 +1,28 @@
+// The real drivers behind the agent's seams: iproute2, files on disk, wireguard-go or kernel WireGuard, nft.
+
+import { join } from 'node:path';
+import type { Logger } from '../lib/log.ts';
+import { NftCli } from '../runtime/nft.ts';
+import { DiskFiles } from './file-store.ts';
+import { IpNet } from './host-net.ts';
+import { KernelMesh, UserspaceMesh, type WireguardMode } from './mesh-device.ts';
+import type { AgentSeams } from './observe.ts';
+
+export function realSeams(o: {
+  meshIface: string;
+  wireguard: WireguardMode;
+  stateDir: string;
+  logger: Logger;
+  register: AgentSeams['register'];
+}): AgentSeams {
+  return {
+    net: new IpNet(),
+    files: new DiskFiles(),
+    mesh:
+      o.wireguard === 'kernel'
+        ? new KernelMesh(o.meshIface)
+        : new UserspaceMesh(o.meshIface, { logFile: join(o.stateDir, 'wireguard-go.log'), logger: o.logger }),
+    nft: new NftCli(),
+    register: o.register,
+  };
+}

@@ -1,0 +1,164 @@
+// `sixpn agent`: runs the host agent (until SIGINT/SIGTERM), or tears down what it made (--teardown);
+// `sixpn agent env ID` prints an instance's env; `sixpn agent inject` writes its files into a root filesystem.
+// The agent modules load inside the actions.
+
+import { Option } from '@commander-js/extra-typings';
+import { parsePlanPrefix } from '../../core/address.ts';
+import { parseHostPort } from '../../core/dns/host-port.ts';
+import { invalid } from '../../core/errors.ts';
+import { parseEndpoint } from '../../core/wg/endpoint.ts';
+import { requireToken } from '../connection.ts';
+import { flagOf, instanceId, label, regionCode } from '../flags.ts';
+import type { CommandGroup } from '../run.ts';
+
+const endpoint = flagOf((v) => parseEndpoint(v) as string);
+const upstream = flagOf((v) => {
+  parseHostPort(v);
+  return v;
+});
+const prefix = flagOf((v) => {
+  parsePlanPrefix(v);
+  return v;
+});
+const iface = flagOf((v) => {
+  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
+    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
+  return v;
+});
+const template = flagOf((v) => {
+  if (!/^sixpn-[a-z0-9-]*\{id\}[a-z0-9-]*$/.test(v)) {
+    throw invalid(`'${v}' must be a namespace name sixpn-… containing {id}, like sixpn-i-{id}`);
+  }
+  return v;
+});
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), upstream(v)];
+
+const DEFAULT_STATE_DIR = '/var/lib/sixpn/agent';
+
+export const registerAgent: CommandGroup = (program, ctx) => {
+  const agent = program
+    .command('agent')
+    .description(
+      'run the host agent: instances, WireGuard mesh, isolation and .internal DNS of this host (root)',
+    )
+    .option('--host <name>', 'this host, as created with `sixpn hosts create`', label('host name'))
+    .option('--region <code>', "this host's region (origin of nearest-instance answers)", regionCode)
+    .option(
+      '--endpoint <ip:port>',
+      'underlay endpoint of the mesh; its port is the WireGuard listen port',
+      endpoint,
+    )
+    .option('--state-dir <dir>', 'saved state, mesh key, instance env files, status.json', DEFAULT_STATE_DIR)
+    .option('--mesh-interface <iface>', 'WireGuard mesh interface (unique on the machine)', iface, 'sxmesh0')
+    .addOption(
+      new Option(
+        '--wireguard <impl>',
+        'kernel (wg) or userspace (wireguard-go); default: kernel when loaded',
+      ).choices(['userspace', 'kernel'] as const),
+    )
+    .option('--lab', 'create instance namespaces sixpn-i-<id> and lay files under /etc/netns/<ns>/')
+    .option(
+      '--netns-template <name>',
+      'namespace of an instance ({id} = instance id)',
+      template,
+      'sixpn-i-{id}',
+    )
+    .option(
+      '--upstream <ip:port>',
+      'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
+      collect,
+    )
+    .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
+    .addHelpText(
+      'after',
+      '\nThe agent logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves instances, the\n' +
+        'mesh and the firewall in place; a restarted agent adopts them. Uses --api/--token (or SIXPN_API_URL,\n' +
+        'SIXPN_TOKEN) with the host token `sixpn hosts create` printed.',
+    )
+    .action(async (o) => {
+      const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
+        import('../../lib/log.ts'),
+        import('../../agent/mesh-device.ts'),
+      ]);
+      const logger = createLogger();
+      const wireguard = o.wireguard ?? defaultWireguardMode();
+      if (o.teardown) {
+        const [{ teardown }, { realSeams }, { checkLabPlacement }] = await Promise.all([
+          import('../../agent/teardown.ts'),
+          import('../../agent/seams.ts'),
+          import('../../agent/preflight.ts'),
+        ]);
+        if (o.lab) await checkLabPlacement();
+        const seams = realSeams({
+          meshIface: o.meshInterface,
+          wireguard,
+          stateDir: o.stateDir,
+          logger,
+          register: async () => {},
+        });
+        const n = await teardown(seams, { ...o, lab: o.lab === true, logger });
+        ctx.io.stderr(
+          `sixpn agent: removed ${n} instance(s), the mesh ${o.meshInterface} and the nft table\n`,
+        );
+        return;
+      }
+      const missing = (['host', 'region', 'endpoint'] as const).filter((k) => o[k] === undefined);
+      if (missing.length > 0) {
+        throw invalid(`sixpn agent needs ${missing.map((m) => `--${m}`).join(', ')}`, { field: missing[0] });
+      }
+      const conn = await ctx.connection();
+      const { runAgent } = await import('../../agent/agent.ts');
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const a = await runAgent({
+          host: o.host as string,
+          region: o.region as string,
+          api: conn.api,
+          token: requireToken(conn),
+          endpoint: o.endpoint as string,
+          stateDir: o.stateDir,
+          meshIface: o.meshInterface,
+          wireguard,
+          lab: o.lab === true,
+          netnsTemplate: o.netnsTemplate,
+          ...(o.upstream ? { upstreams: o.upstream } : {}),
+          prefix: o.prefix,
+          logger,
+          signal: abort.signal,
+        });
+        await a.done;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+
+  agent
+    .command('env')
+    .description(
+      "print an instance's SIXPN_* env from the agent's saved state (uses the agent's --state-dir)",
+    )
+    .argument('<id>', 'instance id', instanceId)
+    .action(async (id) => {
+      const { instanceEnvText } = await import('../../agent/inject.ts');
+      ctx.io.stdout(await instanceEnvText(agent.opts().stateDir, id));
+    });
+
+  agent
+    .command('inject')
+    .description(
+      'write an instance’s /etc/hosts, resolv.conf, nsswitch.conf (when missing) and /etc/sixpn/env',
+    )
+    .requiredOption('--rootfs <dir>', 'the root filesystem of the VM or container')
+    .requiredOption('--instance <id>', 'instance id', instanceId)
+    .action(async (o) => {
+      const { injectFiles } = await import('../../agent/inject.ts');
+      const opts = agent.opts();
+      const paths = await injectFiles(opts.stateDir, o.instance, o.rootfs, parsePlanPrefix(opts.prefix));
+      for (const p of paths) ctx.out(`wrote ${p}`);
+    });
+};
