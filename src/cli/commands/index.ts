@@ -2,6 +2,7 @@
 // lab, …) is one import and one entry here; keep imports light (heavy modules load inside the action).
 
 import type { CommandGroup } from '../run.ts';
+import { registerAgent } from './agent.ts';
 import { registerApps } from './apps.ts';
 import { registerGateways } from './gateways.ts';
 import { registerHosts } from './hosts.ts';
@@ -27,5 +28,6 @@ export const commandGroups: readonly CommandGroup[] = [
   registerInstances,
   registerTokens,
   registerWireguard,
+  registerAgent,
   registerLab,
 ];
