@@ -11,6 +11,7 @@ import type { DeviceConfig } from '../core/wg/plan.ts';
 import { applyIsolation } from './nft.ts';
 import { MemoryNft } from './nft-fake.ts';
 import { reconcileDevice } from './wg-device.ts';
+import { CachedWgDevice } from './wg-device-cached.ts';
 import { FakeWgDevice } from './wg-device-fake.ts';
 
 test('MemoryNft: applying a spec twice leaves the same table; a smaller spec prunes', async () => {
@@ -67,4 +68,26 @@ test('FakeWgDevice + reconcileDevice: the second run sends nothing', async () =>
     dev.state.peers.map((p) => p.allowedIps),
     [['fdaa:0:1::/48']],
   );
+});
+
+test('CachedWgDevice: answers from memory, follows its own sets, re-reads after a failure', async () => {
+  const fake = new FakeWgDevice('sxwg0');
+  const cached = new CachedWgDevice(fake);
+  const want: DeviceConfig = {
+    privateKey: generateKeyPair().privateKey,
+    peers: [{ publicKey: generateKeyPair().publicKey, allowedIps: ['fdaa:0:1::/48'] }],
+  };
+  assert.ok(await reconcileDevice(cached, want));
+  assert.equal(await reconcileDevice(cached, want), null);
+  assert.equal(fake.gets, 1, 'one real read');
+  assert.deepEqual(await cached.get(), fake.state);
+  const failing = new CachedWgDevice({
+    iface: 'sxwg1',
+    get: () => fake.get(),
+    set: () => Promise.reject(new Error('device gone')),
+  });
+  await failing.get();
+  await assert.rejects(failing.set({ listenPort: 1 }), /device gone/);
+  await failing.get();
+  assert.equal(fake.gets, 3, 'the failed set dropped the cache');
 });

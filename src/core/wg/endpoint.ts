@@ -64,6 +64,19 @@ export function endpointOf(ip: string, port: number): WgEndpoint {
  * zero); IPv4 ranges are checked for shape only (`10.0.0.0/8`).
  */
 export function normalizeAllowedIp(text: string): string {
+  // Reconciling a gateway normalises the same tens of thousands of ranges on every pass: remember them.
+  const hit = canonicalCache.get(text);
+  if (hit !== undefined) return hit;
+  const canon = normalizeUncached(text);
+  if (canonicalCache.size >= CACHE_MAX) canonicalCache.clear();
+  canonicalCache.set(text, canon);
+  return canon;
+}
+
+const CACHE_MAX = 200_000;
+const canonicalCache = new Map<string, string>();
+
+function normalizeUncached(text: string): string {
   const slash = text.indexOf('/');
   const addr = slash < 0 ? text : text.slice(0, slash);
   if (isIPv4(addr)) {

@@ -78,3 +78,11 @@ test('keyFromHex rejects uppercase and wrong length', () => {
   assert.throws(() => keyFromHex(ALICE_PRIV_HEX.toUpperCase()), SixpnError);
   assert.throws(() => keyFromHex(ALICE_PRIV_HEX.slice(2)), SixpnError);
 });
+
+test('thousands of key pairs in one process (JWK export deadlocked Node 20.20 after ~2,500)', {
+  timeout: 30_000,
+}, () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 5000; i++) seen.add(generateKeyPair().publicKey);
+  assert.equal(seen.size, 5000);
+});

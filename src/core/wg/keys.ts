@@ -1,7 +1,7 @@
 // WireGuard keys (Curve25519): generation, public-key derivation, base64 ↔ hex (https://www.wireguard.com/protocol/).
 // Pure: node:crypto computes, nothing is read or written. Keys are the 44-character base64 text `wg genkey` prints.
 
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { invalid } from '../errors.ts';
 
 declare const brand: unique symbol;
@@ -25,26 +25,23 @@ const HEX_KEY = /^[0-9a-f]{64}$/;
 // DER header of a PKCS#8 X25519 private key; the 32 raw bytes follow (RFC 8410 §7).
 const PKCS8_X25519_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
 
-function base64UrlToBase64(s: string): string {
-  const b = s.replace(/-/g, '+').replace(/_/g, '/');
-  return b + '='.repeat((4 - (b.length % 4)) % 4);
-}
-
 /** A fresh key pair from the OS CSPRNG. */
 export function generateKeyPair(): WgKeyPair {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const d = privateKey.export({ format: 'jwk' }).d;
-  const x = publicKey.export({ format: 'jwk' }).x;
-  if (d === undefined || x === undefined) throw new Error('node:crypto returned an X25519 JWK without d/x');
-  return { privateKey: base64UrlToBase64(d) as WgPrivateKey, publicKey: base64UrlToBase64(x) as WgPublicKey };
+  // DER, not JWK: on Node 20.20, exporting freshly generated private keys as JWK deadlocks the process after
+  // a few thousand calls (seen here generating gateway test peers). The raw key is the tail of both encodings.
+  const { privateKey, publicKey } = generateKeyPairSync('x25519', {
+    privateKeyEncoding: { format: 'der', type: 'pkcs8' },
+    publicKeyEncoding: { format: 'der', type: 'spki' },
+  });
+  return {
+    privateKey: rawTail(privateKey).toString('base64') as WgPrivateKey,
+    publicKey: rawTail(publicKey).toString('base64') as WgPublicKey,
+  };
 }
 
-/** A fresh random preshared key (`wg genpsk`). */
+/** A fresh random preshared key (`wg genpsk`): 32 bytes from the CSPRNG. */
 export function generatePresharedKey(): WgPresharedKey {
-  // An X25519 private scalar is 32 uniformly random bytes before clamping; the JWK `d` is exactly those bytes.
-  const d = generateKeyPairSync('x25519').privateKey.export({ format: 'jwk' }).d;
-  if (d === undefined) throw new Error('node:crypto returned an X25519 JWK without d');
-  return base64UrlToBase64(d) as WgPresharedKey;
+  return randomBytes(KEY_BYTES).toString('base64') as WgPresharedKey;
 }
 
 /** The public key of a private key (`wg pubkey`). */
@@ -52,9 +49,13 @@ export function publicKeyOf(privateKey: WgPrivateKey): WgPublicKey {
   const raw = keyBytes(privateKey, 'private key');
   const der = Buffer.concat([PKCS8_X25519_PREFIX, raw]);
   const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
-  const x = pub.export({ format: 'jwk' }).x;
-  if (x === undefined) throw new Error('node:crypto returned an X25519 JWK without x');
-  return base64UrlToBase64(x) as WgPublicKey;
+  return rawTail(pub.export({ format: 'der', type: 'spki' })).toString('base64') as WgPublicKey;
+}
+
+/** The last 32 bytes of a DER-encoded X25519 key (PKCS#8 or SPKI): the raw key (RFC 8410). */
+function rawTail(der: Buffer): Buffer {
+  if (der.length < KEY_BYTES) throw new Error('node:crypto returned a DER key shorter than 32 bytes');
+  return der.subarray(der.length - KEY_BYTES);
 }
 
 /** The 32 raw bytes of a base64 key; throws `invalid_argument` naming `what` if it is not one. */
