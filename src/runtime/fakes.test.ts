@@ -91,3 +91,32 @@ test('CachedWgDevice: answers from memory, follows its own sets, re-reads after 
   await failing.get();
   assert.equal(fake.gets, 3, 'the failed set dropped the cache');
 });
+
+test('CachedWgDevice.setPeers: one change, one small set; the cache matches the device', async () => {
+  const fake = new FakeWgDevice('sxwg0');
+  const cached = new CachedWgDevice(fake);
+  const [a, b] = [generateKeyPair().publicKey, generateKeyPair().publicKey];
+  const want: DeviceConfig = {
+    privateKey: generateKeyPair().privateKey,
+    peers: [{ publicKey: a, allowedIps: ['fdaa:0:1::/48'] }],
+  };
+  await reconcileDevice(cached, want);
+  const add = await cached.setPeers([
+    { publicKey: b, want: { publicKey: b, allowedIps: ['fdaa:0:2::/48'] } },
+  ]);
+  assert.deepEqual(add, {
+    peers: [{ publicKey: b, replaceAllowedIps: true, allowedIps: ['fdaa:0:2::/48'] }],
+  });
+  assert.equal(
+    await cached.setPeers([{ publicKey: b, want: { publicKey: b, allowedIps: ['fdaa:0:2::/48'] } }]),
+    null,
+  );
+  assert.deepEqual(await cached.get(), fake.state);
+  await cached.setPeers([{ publicKey: a, want: undefined }]);
+  assert.deepEqual(await cached.get(), fake.state);
+  assert.equal(fake.gets, 1);
+  // Moving a range away from a peer not in the change list: the cache is dropped and re-read.
+  await cached.setPeers([{ publicKey: a, want: { publicKey: a, allowedIps: ['fdaa:0:2::/48'] } }]);
+  assert.deepEqual(await cached.get(), fake.state);
+  assert.equal(fake.gets, 2);
+});

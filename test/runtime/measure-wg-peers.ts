@@ -109,6 +109,22 @@ async function main() {
       if ((await reconcileDevice(cached, desired))?.peers?.length !== 1) throw new Error('expected one peer');
       removeCached.push(performance.now() - t);
     }
+    const addInc: number[] = [];
+    const removeInc: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const p = peer(N + r + 1, keys[N + r]!);
+      t = performance.now();
+      if ((await cached.setPeers([{ publicKey: p.publicKey, want: p }]))?.peers?.length !== 1)
+        throw new Error('add');
+      addInc.push(performance.now() - t);
+      t = performance.now();
+      if ((await cached.setPeers([{ publicKey: p.publicKey, want: undefined }]))?.peers?.length !== 1) {
+        throw new Error('remove');
+      }
+      removeInc.push(performance.now() - t);
+    }
+    console.log(`one peer through CachedWgDevice.setPeers, add to ${N}: ${stats(addInc)}`);
+    console.log(`one peer through CachedWgDevice.setPeers, remove of ${N + 1}: ${stats(removeInc)}`);
     const real = planDevice(desired, await dev.get());
     if (real !== null) throw new Error('the cache drifted from the device');
     console.log(`reconcile against the cache (plan + set), add one peer to ${N}: ${stats(addCached)}`);

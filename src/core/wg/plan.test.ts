@@ -6,7 +6,7 @@ import { SixpnError } from '../errors.ts';
 import { applySet, clampPrivateKey } from './apply.ts';
 import type { WgEndpoint } from './endpoint.ts';
 import { generateKeyPair, type WgPrivateKey, type WgPublicKey } from './keys.ts';
-import { type DeviceConfig, describeSet, type PeerConfig, planDevice } from './plan.ts';
+import { type DeviceConfig, describeSet, type PeerConfig, planDevice, planPeer } from './plan.ts';
 import type { DeviceState } from './uapi.ts';
 
 const me = generateKeyPair();
@@ -232,4 +232,23 @@ test('random walk: every plan converges in one step and the next plan is null', 
     state = converge(desired, state).after;
     assert.deepEqual(state.peers.map((p) => p.publicKey).sort(), peers.map((p) => p.publicKey).sort());
   }
+});
+
+test('planPeer: one peer at a time gives the same updates as planDevice', () => {
+  const want: PeerConfig = { publicKey: k(5), allowedIps: ['fdaa:0:1:0:9::/80'], persistentKeepalive: 15 };
+  const added = planPeer(want, undefined);
+  assert.deepEqual(
+    added,
+    planDevice(cfg([...base.peers, want], { listenPort: 51820 }), baseState)?.peers?.[0],
+  );
+  const have = applySet(baseState, { peers: [added!] }).peers.find((p) => p.publicKey === k(5));
+  assert.equal(planPeer(want, have), undefined);
+  assert.deepEqual(planPeer({ ...want, persistentKeepalive: 0 }, have), {
+    publicKey: k(5),
+    updateOnly: true,
+    persistentKeepaliveInterval: 0,
+  });
+  assert.deepEqual(planPeer(undefined, have), { publicKey: k(5), remove: true });
+  assert.equal(planPeer(undefined, undefined), undefined);
+  assert.throws(() => planPeer({ ...want, publicKey: k(6) }, have), /different public keys/);
 });

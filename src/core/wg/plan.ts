@@ -54,12 +54,12 @@ function checkDesired(desired: DeviceConfig, ownKey: WgPublicKey): PeerConfig[] 
       }
       ranges.set(a, p.publicKey);
     }
-    return {
-      ...p,
-      allowedIps,
-      ...(p.endpoint === undefined ? {} : { endpoint: parseEndpoint(p.endpoint) }),
-    };
+    return normalizePeer(p, allowedIps);
   });
+}
+
+function normalizePeer(p: PeerConfig, allowedIps = p.allowedIps.map(normalizeAllowedIp)): PeerConfig {
+  return { ...p, allowedIps, ...(p.endpoint === undefined ? {} : { endpoint: parseEndpoint(p.endpoint) }) };
 }
 
 /** What must change on an existing peer, or undefined when it is already right. */
@@ -96,6 +96,23 @@ function newPeer(want: PeerConfig): UapiPeerUpdate {
   up.replaceAllowedIps = true;
   up.allowedIps = want.allowedIps;
   return up;
+}
+
+/**
+ * The update for one peer: add it (`want` only), fix it (both; undefined when already right), or remove it
+ * (`have` only). For reconcilers that know which peers changed and keep the device's state in memory, so each
+ * change costs the same whatever the number of peers. Checks across peers (duplicate ranges) are the caller's.
+ */
+export function planPeer(
+  want: PeerConfig | undefined,
+  have: PeerState | undefined,
+): UapiPeerUpdate | undefined {
+  if (want === undefined) return have === undefined ? undefined : { publicKey: have.publicKey, remove: true };
+  if (have !== undefined && have.publicKey !== want.publicKey) {
+    throw invalid('planPeer: desired and observed peers have different public keys');
+  }
+  const w = normalizePeer(want);
+  return have === undefined ? newPeer(w) : peerDiff(w, have);
 }
 
 /**
