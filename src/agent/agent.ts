@@ -2,7 +2,7 @@
 // stream (DNS updated straight from each change; reconcile debounced), reconciles the host, and reports status.
 // On abort (SIGTERM) it stops and leaves instances, wireguard-go and nft in place: they are state, not process.
 
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
@@ -75,6 +75,8 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   // Lab mode changes namespaces and the network of the namespace it runs in: make sure that is a lab one.
   const ownNs = o.seams ? 'test' : o.lab ? await checkLabPlacement() : await currentNetnsName();
   await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+  // A status from an earlier run would tell readers this process is ready before it is.
+  await rm(join(o.stateDir, 'status.json'), { force: true });
   const meshKey = await loadOrCreateMeshKey(join(o.stateDir, 'mesh.key'));
 
   const identity: AgentIdentity = {
@@ -126,6 +128,8 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   let connected = false;
   let lastDesired = '';
   let last: ReconcileResult | undefined;
+  let applied = 0;
+  let passes = 0;
   const dnsAddress = desiredState(state, identity).dnsAddress;
   const ensureDns = async () => {
     if (dns || o.signal.aborted) return;
@@ -144,6 +148,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const status = async (revision: number) => {
     const d = last?.desired;
     await writeStatus(join(o.stateDir, 'status.json'), {
+      pid: process.pid,
       revision,
       reconciledAt: new Date().toISOString(),
       instances: d?.instances.map((i) => i.id) ?? [],
@@ -152,6 +157,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       connected,
       failed: last?.failed.length ?? 0,
       reconcileMs: Math.round(last?.ms ?? 0),
+      applied,
     }).catch((e: unknown) => log.warn({ err: String(e) }, 'cannot write status.json'));
   };
 
@@ -171,7 +177,8 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'cannot read the host; retrying');
       return false;
     }
-    if (last.actions.length > 0 || reason !== 'periodic') {
+    applied += last.applied;
+    if (last.actions.length > 0 || reason !== 'periodic' || passes++ === 0) {
       log.info(
         {
           reason,

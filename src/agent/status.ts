@@ -4,6 +4,8 @@
 import { writeAtomic } from './file-store.ts';
 
 export interface AgentStatus {
+  /** The agent process that wrote it. */
+  pid: number;
   /** The state revision the host matches. */
   revision: number;
   reconciledAt: string;
@@ -18,6 +20,8 @@ export interface AgentStatus {
   failed: number;
   /** How long the last reconcile took, ms. */
   reconcileMs: number;
+  /** Steps applied since the agent started: 0 after a restart on a host that was already right. */
+  applied: number;
 }
 
 export function writeStatus(path: string, s: AgentStatus): Promise<void> {
