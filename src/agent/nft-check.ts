@@ -31,13 +31,19 @@ export function expectedListing(spec: IsolationSpec): TableListing {
     else if (kind === 'rule') {
       const chain = String(body.chain);
       out.chains.set(chain, (out.chains.get(chain) ?? 0) + 1);
-    } else if (kind === 'set' || kind === 'map') {
-      const elements = Array.isArray(body.elem) ? body.elem.length : 0;
-      const had = out.sets.get(name)?.elements ?? 0;
-      out.sets.set(name, { kind, signature: setSignature(body), elements: had + elements });
-    } else if (kind === 'element') {
-      const set = out.sets.get(name);
-      if (set) set.elements += Array.isArray(body.elem) ? body.elem.length : 0;
+    } else if (kind === 'set' || kind === 'map' || kind === 'element') {
+      const had = out.sets.get(name);
+      const elem = [
+        ...(had?.elem ?? []),
+        ...(Array.isArray(body.elem) ? body.elem.map((e) => JSON.stringify(e)) : []),
+      ];
+      const info = {
+        kind: kind === 'element' ? (had?.kind ?? 'set') : kind,
+        signature: kind === 'element' ? (had?.signature ?? '') : setSignature(body),
+        elements: elem.length,
+        elem,
+      };
+      out.sets.set(name, info);
     }
   }
   return out;
