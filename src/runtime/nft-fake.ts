@@ -40,7 +40,22 @@ export class MemoryNft implements Nft {
       if (verb === 'flush') {
         const set = t.sets.get(name);
         if (!set) throw invalid(`nft: ${kind} ${name}: No such file or directory`);
+        set.elem = [];
         set.elements = 0;
+        continue;
+      }
+      if (verb === 'delete' && kind === 'element') {
+        const set = t.sets.get(name);
+        if (!set) throw invalid(`nft: set ${name}: No such file or directory`);
+        for (const key of Array.isArray(body.elem) ? body.elem : []) {
+          const k = JSON.stringify(key);
+          const keyOf = (e: string) =>
+            set.kind === 'map' ? JSON.stringify((JSON.parse(e) as Json[])[0]) : e;
+          const i = set.elem.findIndex((e) => keyOf(e) === k);
+          if (i < 0) throw invalid(`nft: element ${k}: No such file or directory`);
+          set.elem.splice(i, 1);
+        }
+        set.elements = set.elem.length;
         continue;
       }
       if (verb === 'delete') {
@@ -59,13 +74,21 @@ export class MemoryNft implements Nft {
       } else if (kind === 'element') {
         const set = t.sets.get(name);
         if (!set) throw invalid(`nft: set ${name}: No such file or directory`);
-        set.elements += Array.isArray(body.elem) ? body.elem.length : 0;
+        for (const e of Array.isArray(body.elem) ? body.elem : []) {
+          const k = JSON.stringify(e);
+          if (!set.elem.includes(k)) set.elem.push(k);
+        }
+        set.elements = set.elem.length;
       } else if (kind === 'set' || kind === 'map') {
         const signature = setSignature(body);
-        const elements = Array.isArray(body.elem) ? body.elem.length : 0;
         const had = t.sets.get(name);
         if (had && had.signature !== signature) throw invalid(`nft: ${kind} ${name}: File exists`);
-        t.sets.set(name, { kind, signature, elements: (had?.elements ?? 0) + elements });
+        const elem = [...(had?.elem ?? [])];
+        for (const e of Array.isArray(body.elem) ? body.elem : []) {
+          const k = JSON.stringify(e);
+          if (!elem.includes(k)) elem.push(k);
+        }
+        t.sets.set(name, { kind, signature, elements: elem.length, elem });
       }
     }
     this.tables.clear();
@@ -91,7 +114,7 @@ function clone(t: TableListing): TableListing {
   return {
     table: t.table,
     counters: new Map([...t.counters].map(([k, v]) => [k, { ...v }])),
-    sets: new Map([...t.sets].map(([k, v]) => [k, { ...v }])),
+    sets: new Map([...t.sets].map(([k, v]) => [k, { ...v, elem: [...v.elem] }])),
     chains: new Map(t.chains),
   };
 }

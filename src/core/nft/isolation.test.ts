@@ -1,6 +1,7 @@
 // Unit tests for the isolation table builder: batch shape, constant rule count, validation, stale-object cleanup.
 
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   asHostId,
@@ -15,7 +16,7 @@ import { SixpnError } from '../errors.ts';
 import { dropCounterName, networkOfCounter } from './counters.ts';
 import { buildIsolation, deleteTableBatch, type IsolationSpec } from './isolation.ts';
 import type { NftCommand } from './json.ts';
-import type { TableListing } from './listing.ts';
+import { parseTableListing, type TableListing } from './listing.ts';
 
 const nets = (n: number) => Array.from({ length: n }, (_, i) => asNetworkId(i + 1));
 const N1 = asNetworkId(1);
@@ -125,8 +126,11 @@ test('stale objects are deleted in a safe order: chains, sets, (maps flushed), c
       [dropCounterName(asNetworkId(9)), { packets: 0, bytes: 0 }],
     ]),
     sets: new Map([
-      ['old_set', { kind: 'set', signature: '{}', elements: 3 }],
-      ['resolvers', { kind: 'set', signature: '{"type":"ipv4_addr","flags":[],"map":null}', elements: 1 }],
+      ['old_set', { kind: 'set', signature: '{}', elements: 0, elem: [] }],
+      [
+        'resolvers',
+        { kind: 'set', signature: '{"type":"ipv4_addr","flags":[],"map":null}', elements: 0, elem: [] },
+      ],
     ]),
     chains: new Map([
       ['forward', 4],
@@ -157,4 +161,57 @@ test('deleteTableBatch only for sixpn tables', () => {
     { delete: { table: { family: 'inet', name: 'sixpnx' } } },
   ]);
   assert.throws(() => deleteTableBatch('nat'), SixpnError);
+});
+
+// The spec that produced testdata/host-listing.json (also in test/runtime/nft-golden.test.ts).
+const goldenSpec: IsolationSpec = {
+  table: 'sixpn',
+  plan: defaultPlan,
+  networks: [asNetworkId(0x18), asNetworkId(0x2a)],
+  interfaces: ['sxmesh'],
+  guards: [
+    {
+      iface: 'sxi00000001',
+      allowed: [instancePrefix(defaultPlan, asNetworkId(0x18), asHostId(7), asInstanceNum(1))],
+      network: asNetworkId(0x18),
+    },
+    {
+      iface: 'sxi00000002',
+      allowed: [instancePrefix(defaultPlan, asNetworkId(0x2a), asHostId(7), asInstanceNum(2))],
+      network: asNetworkId(0x2a),
+    },
+  ],
+  resolvers: [hostResolverAddress(defaultPlan)],
+};
+const goldenListing = parseTableListing(
+  readFileSync(new URL('./testdata/host-listing.json', import.meta.url), 'utf8'),
+);
+
+test('with the listing, elements nft already holds are neither flushed nor re-added (same text as nft prints)', () => {
+  const cmds = buildIsolation(goldenSpec, goldenListing).nftables;
+  assert.equal(count(cmds, 'add', 'element') + count(cmds, 'delete', 'element'), 0);
+  assert.equal(count(cmds, 'flush', 'set') + count(cmds, 'flush', 'map'), 0);
+  assert.equal(
+    count(cmds, 'delete', 'counter') + count(cmds, 'delete', 'set') + count(cmds, 'delete', 'chain'),
+    0,
+  );
+});
+
+test('with the listing, a changed guard is one element out and one in; a map entry is deleted by key', () => {
+  const moved = {
+    ...goldenSpec,
+    guards: [goldenSpec.guards[0]!, { ...goldenSpec.guards[1]!, iface: 'sxi00000003' }],
+  };
+  const cmds = buildIsolation(moved, goldenListing).nftables;
+  const json = (c: NftCommand) => JSON.stringify(c);
+  const dels = cmds.filter((c) => verb(c) === 'delete').map(json);
+  assert.ok(
+    dels.includes(
+      '{"delete":{"element":{"family":"inet","table":"sixpn","name":"iface_counter","elem":["sxi00000002"]}}}',
+    ),
+  );
+  assert.equal(dels.length, 4, 'sixpn_ifaces, guarded, allowed_src, iface_counter');
+  const adds = cmds.filter((c) => verb(c) === 'add' && kindOf(c) === 'element');
+  assert.equal(adds.length, 4);
+  assert.ok(adds.every((c) => (c.add as { element: { elem: unknown[] } }).element.elem.length === 1));
 });

@@ -35,7 +35,7 @@ import {
   rule,
   tableObj,
 } from './json.ts';
-import { staleCommands, type TableListing } from './listing.ts';
+import { setSignature, staleCommands, type TableListing } from './listing.ts';
 
 /** One interface whose packets must come from the given ranges (an instance's /112; a gateway's networks). */
 export interface SpoofGuard {
@@ -106,7 +106,7 @@ const uniq = <T>(xs: Iterable<T>): T[] => [...new Set(xs)];
 interface Declarations {
   counters: NftCommand[];
   /** `add set|map` without elements (so an existing one is kept), then its elements, added after a flush. */
-  sets: { kind: 'set' | 'map'; name: string; decl: NftCommand; elem: Json[] }[];
+  sets: { kind: 'set' | 'map'; name: string; body: { [k: string]: Json }; decl: NftCommand; elem: Json[] }[];
 }
 
 function declarations(spec: IsolationSpec): Declarations {
@@ -118,12 +118,8 @@ function declarations(spec: IsolationSpec): Declarations {
   const counters = [names.spoofed, names.dropOther, ...nets.map(dropCounterName)];
   const set = (name: string, type: Json, elem: Json[], extra: { [k: string]: Json } = {}) => {
     const kind = extra.map ? ('map' as const) : ('set' as const);
-    return {
-      kind,
-      name,
-      decl: { add: { [kind]: { family: FAMILY, table: t, name, type, ...extra } } },
-      elem,
-    };
+    const body = { family: FAMILY, table: t, name, type, ...extra };
+    return { kind, name, body, decl: { add: { [kind]: body } }, elem };
   };
   const ifaces = uniq([...spec.interfaces, ...spec.guards.map((g) => g.iface)]).sort();
   const guarded = spec.guards.map((g) => g.iface).sort();
@@ -260,10 +256,11 @@ function rules(spec: IsolationSpec): NftCommand[] {
 
 /**
  * The batch that makes the table exactly `spec`, applied atomically by `nft -j -f`. In order: create the table
- * if missing; flush its rules; delete objects the spec no longer has (known from the current `listing`);
- * declare counters, sets and maps (kept when they exist); flush every set and map (`flush table` leaves
- * elements); delete stale counters (now unreferenced); add the elements, chains and rules.
- * Without `listing` nothing is deleted: stale counters stay, and a set whose type changed makes the batch fail.
+ * if missing; flush its rules; delete objects the spec no longer has; declare counters, sets and maps (kept
+ * when they exist); fix set elements; delete stale counters (no longer referenced); add chains and rules.
+ * With the current `listing`, elements change by difference (delete the gone, add the new): re-adding 10,000
+ * interval elements costs seconds, a difference costs what changed. Without it every set is flushed and
+ * refilled, nothing stale is deleted, and a set whose type changed makes the batch fail.
  * Named counters are never flushed, so drop counts keep growing across re-applies.
  */
 export function buildIsolation(spec: IsolationSpec, listing?: TableListing): NftBatch {
@@ -276,6 +273,24 @@ export function buildIsolation(spec: IsolationSpec, listing?: TableListing): Nft
     ? staleCommands(t, [...d.counters, ...d.sets.map((x) => x.decl), ...ch], listing)
     : { chains: [], sets: [], counters: [] };
   const obj = (name: string) => ({ family: FAMILY, table: t, name });
+  const flushes: NftCommand[] = [];
+  const removals: NftCommand[] = [];
+  const additions: NftCommand[] = [];
+  for (const x of d.sets) {
+    const current = listing?.sets.get(x.name);
+    let add: Json[] = x.elem;
+    if (current && current.signature === setSignature(x.body)) {
+      const want = x.elem.map((e) => JSON.stringify(e));
+      const wanted = new Set(want);
+      const have = new Set(current.elem);
+      const gone = current.elem.filter((e) => !wanted.has(e)).map((e) => JSON.parse(e) as Json);
+      // A map element is deleted by its key alone.
+      const keys = x.kind === 'map' ? gone.map((e) => (Array.isArray(e) ? (e[0] ?? null) : e)) : gone;
+      if (keys.length > 0) removals.push({ delete: { element: { ...obj(x.name), elem: keys } } });
+      add = x.elem.filter((_, i) => !have.has(want[i]!));
+    } else flushes.push({ flush: { [x.kind]: obj(x.name) } });
+    if (add.length > 0) additions.push({ add: { element: { ...obj(x.name), elem: add } } });
+  }
   return {
     nftables: [
       { add: { table } },
@@ -284,11 +299,10 @@ export function buildIsolation(spec: IsolationSpec, listing?: TableListing): Nft
       ...stale.sets,
       ...d.counters,
       ...d.sets.map((x) => x.decl),
-      ...d.sets.map((x) => ({ flush: { [x.kind]: obj(x.name) } })),
+      ...flushes,
+      ...removals,
       ...stale.counters,
-      ...d.sets
-        .filter((x) => x.elem.length > 0)
-        .map((x) => ({ add: { element: { ...obj(x.name), elem: x.elem } } })),
+      ...additions,
       ...ch,
       ...rules(spec),
     ],

@@ -16,6 +16,8 @@ export interface SetInfo {
   /** JSON of type, flags and map data type: two sets with the same signature can be flushed and reused. */
   signature: string;
   elements: number;
+  /** Each element as JSON text, as nft lists it (the builder writes elements the same way). */
+  elem: string[];
 }
 
 export interface TableListing {
@@ -65,6 +67,7 @@ export function parseTableListing(input: string | unknown): TableListing {
           kind,
           signature: setSignature(body),
           elements: Array.isArray(body.elem) ? body.elem.length : 0,
+          elem: Array.isArray(body.elem) ? body.elem.map((e) => JSON.stringify(e)) : [],
         });
         break;
       case 'chain':
