@@ -139,6 +139,8 @@ export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
   if (created || !hasRoute(o.host, d.meshRoute, ctx.meshIface)) {
     acts.push({ do: 'route-replace', dst: d.meshRoute, dev: ctx.meshIface });
   }
+  // fdaa::3 lives on the loopback, which must be up for anything to reach it.
+  linkUp(acts, undefined, 'lo', o.host);
   const lo = o.host.links.get('lo');
   if (!lo?.addrs.includes(d.dnsAddress)) acts.push({ do: 'addr-add', iface: 'lo', addr: d.dnsAddress });
 

@@ -268,6 +268,12 @@ describe('reconcile repairs drift', () => {
         want: ['file-write /etc/netns/sixpn-i-000000c1/resolv.conf'],
       },
       {
+        name: 'the loopback went down and lost fdaa::3',
+        drift: async (a) =>
+          a.seams.net.addLink(undefined, 'lo', { up: false, mtu: 65536, addrs: ['::1/128'] }),
+        want: ['link-set - lo', 'addr-add - lo fdaa::3/128'],
+      },
+      {
         name: 'a stray instance link is removed',
         drift: async (a) => a.seams.net.addLink(undefined, 'sxi0000beef'),
         want: ['link-del - sxi0000beef'],
