@@ -74,6 +74,15 @@ export const tokenRoutes: RouteSpec[] = [
     handle: async ({ principal, query, deps }) => {
       if (principal.kind === 'admin') {
         const kind = Token.shape.kind.safeParse(query.kind);
+        if (query.kind !== undefined && !kind.success) {
+          throw new SixpnError(
+            'invalid_argument',
+            `query field 'kind': not a token kind (admin, org, peer, host, gateway)`,
+            {
+              details: { field: 'kind' },
+            },
+          );
+        }
         return {
           items: await deps.store.listTokens({
             ...(query.org ? { org: query.org } : {}),

@@ -185,7 +185,10 @@ export async function appByName(
   name: string,
 ): Promise<App & { org_id: string; network_id: string }> {
   const row = await appsQuery(db).where('o.name', '=', org).where('a.name', '=', name).executeTakeFirst();
-  if (!row) throw notFound('app', `${org}/${name}`);
+  if (!row) {
+    await orgByName(db, org); // names the org when it is the org that is missing
+    throw notFound('app', `${org}/${name}`);
+  }
   return { ...toApp(row), org_id: row.org_id, network_id: row.network_id };
 }
 
