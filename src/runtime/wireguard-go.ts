@@ -54,6 +54,18 @@ export class WireguardGo {
   }
 
   /**
+   * True once the process has exited, false after `ms`. The timer is referenced (the child is not), so a
+   * caller awaiting this keeps the event loop alive; it is cleared as soon as the process exits.
+   */
+  private async waitExit(ms: number): Promise<boolean> {
+    const ac = new AbortController();
+    const timer = sleep(ms, false, { signal: ac.signal }).catch(() => true);
+    const exited = await Promise.race([this.done.then(() => true), timer]);
+    ac.abort();
+    return exited;
+  }
+
+  /**
    * Starts `wireguard-go -f IFACE` (in `ns` via `ip netns exec`, which execs, so the PID is wireguard-go's own)
    * and resolves once its UAPI socket answers. Fails with `already_exists` if a device of that name answers.
    */
@@ -127,10 +139,9 @@ export class WireguardGo {
   async stop(graceMs = 3_000): Promise<void> {
     if (this.pid > 0 && !this.exited && alive(this.pid)) {
       process.kill(this.pid, 'SIGTERM');
-      const killed = await Promise.race([this.done.then(() => true), sleep(graceMs).then(() => false)]);
-      if (!killed && alive(this.pid)) {
+      if (!(await this.waitExit(graceMs)) && alive(this.pid)) {
         process.kill(this.pid, 'SIGKILL');
-        await this.done;
+        await this.waitExit(graceMs);
       }
     }
     rmSync(socketPath(this.iface), { force: true });
