@@ -119,7 +119,7 @@ export class WireguardGo {
       if (wg.exited) {
         throw new SixpnError(
           'unavailable',
-          `wireguard-go for ${opts.iface} exited at start${opts.logFile ? `; see ${opts.logFile}` : ''}`,
+          `wireguard-go for ${opts.iface} exited at start (is it installed?)${opts.logFile ? `; see ${opts.logFile}` : ''}`,
           { details: { iface: opts.iface, ns: opts.ns } },
         );
       }

@@ -1,4 +1,4 @@
-// The isolation table loaded with `nft -j -f -` in a "host" namespace routing for three "instance" namespaces:
+// The isolation table loaded with `nft -j -f` in a "host" namespace routing for three "instance" namespaces:
 // same-network traffic passes, cross-network and forged-source packets are dropped and counted, DNS only.
 
 import assert from 'node:assert/strict';
