@@ -56,7 +56,13 @@ export async function leastLoaded(db: Db, region: string, role: 'host' | 'gatewa
     .execute();
   const best = rows
     .map((r) => ({ ...r, load: Number(r.load) }))
-    .sort((a, b) => a.load - b.load || byKey<Host>((h) => h.name)(a, b))[0];
+    // Registered machines first: one whose agent never reported in cannot run anything yet.
+    .sort(
+      (a, b) =>
+        Number(a.registered_at === null) - Number(b.registered_at === null) ||
+        a.load - b.load ||
+        byKey<Host>((h) => h.name)(a, b),
+    )[0];
   if (best) {
     const { load: _load, ...host } = best;
     return host;

@@ -1,0 +1,192 @@
+// The authorization matrix, generated from the route table so a new route cannot be missed: every route × every
+// kind of caller → the expected status, and nothing of org A in any answer to org B.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { hashSecret, newSecret } from '../auth.ts';
+import { wgKey } from '../store/test-fixtures.ts';
+import { routeTable } from './app.ts';
+import type { RouteSpec } from './route.ts';
+import { type TestApi, testApi } from './test-support.ts';
+
+type Caller = 'none' | 'bad' | 'expired' | 'admin' | 'orgA' | 'orgB' | 'peerA' | 'host' | 'gateway';
+const CALLERS: Caller[] = ['none', 'bad', 'expired', 'admin', 'orgA', 'orgB', 'peerA', 'host', 'gateway'];
+
+interface World {
+  t: TestApi;
+  tokens: Record<Caller, string | undefined>;
+  instanceA: string;
+  tokenIdA: string;
+  /** Strings that identify org A's objects; none may appear in an answer to org B. */
+  secretsOfA: string[];
+}
+
+async function world(): Promise<World> {
+  const t = await testApi();
+  const a = t.admin;
+  const ok = async (m: string, p: string, body?: unknown) => {
+    const r = await t.call(m, p, a, body);
+    assert.ok(r.status < 300, `${m} ${p}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+  await ok('POST', '/v1/orgs', { name: 'acme' });
+  await ok('POST', '/v1/orgs', { name: 'globex' });
+  await ok('POST', '/v1/regions', { code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
+  const host = await ok('POST', '/v1/hosts', { name: 'h1', region: 'ord' });
+  const gw = await ok('POST', '/v1/gateways', { name: 'g1', region: 'ord' });
+  await ok('PUT', '/v1/gateways/g1/registration', {
+    endpoint: '198.18.1.9:51820',
+    mesh_key: wgKey(1),
+    peer_key: wgKey(2),
+    peer_endpoint: '198.18.1.9:51821',
+  });
+  await ok('POST', '/v1/orgs/acme/networks', { name: 'extra' });
+  // unused objects for the deletes of regions, hosts and gateways (used ones are refused with 409)
+  await ok('POST', '/v1/regions', { code: 'iad', name: 'Ashburn', lat: 39, lon: -77.5 });
+  await ok('POST', '/v1/hosts', { name: 'h9', region: 'ord' });
+  await ok('POST', '/v1/gateways', { name: 'g9', region: 'ord' });
+  await ok('POST', '/v1/orgs/acme/apps', { name: 'web', private_network: true });
+  const inst = await ok('POST', '/v1/orgs/acme/apps/web/instances', { region: 'ord' });
+  await ok('POST', '/v1/orgs/acme/peers', { name: 'laptop', region: 'ord', public_key: wgKey(3) });
+  const orgA = await ok('POST', '/v1/tokens', { kind: 'org', name: 'a', org: 'acme' });
+  const orgB = await ok('POST', '/v1/tokens', { kind: 'org', name: 'b', org: 'globex' });
+  const peerA = await ok('POST', '/v1/tokens', { kind: 'peer', name: 'ci', org: 'acme' });
+  const expired = newSecret();
+  await t.store.createToken(
+    { kind: 'admin', name: 'old', expires_at: new Date(Date.now() - 1000).toISOString() },
+    hashSecret(expired),
+  );
+  return {
+    t,
+    tokens: {
+      none: undefined,
+      bad: 'sixpn_not_a_token',
+      expired,
+      admin: a,
+      orgA: orgA.secret,
+      orgB: orgB.secret,
+      peerA: peerA.secret,
+      host: host.token,
+      gateway: gw.token,
+    },
+    instanceA: inst.id,
+    tokenIdA: orgA.token.id,
+    secretsOfA: [inst.id, inst.address, 'laptop', wgKey(3), 'acme'],
+  };
+}
+
+/** Path parameters: always org A's objects (acme), the host h1 and the gateway g1. */
+function pathOf(r: RouteSpec, w: World): string {
+  const del = r.method === 'delete';
+  const values: Record<string, string> = {
+    org: 'acme',
+    app: 'web',
+    id: r.path.startsWith('/v1/tokens') ? w.tokenIdA : w.instanceA,
+    code: del ? 'iad' : 'ord',
+    name: r.path.includes('/networks/')
+      ? 'extra'
+      : r.path.includes('/peers/')
+        ? 'laptop'
+        : r.path.startsWith('/v1/gateways')
+          ? del
+            ? 'g9'
+            : 'g1'
+          : del
+            ? 'h9'
+            : 'h1',
+  };
+  const p = r.path.replace(/:([a-z_]+)/g, (_, k: string) => values[k] ?? `?${k}`);
+  return r.path === '/v1/watch' ? `${p}?since=0` : p;
+}
+
+/** A valid body for every route that takes one. A route missing here fails the test: add its sample. */
+const BODIES: Record<string, unknown> = {
+  'post /v1/orgs': { name: 'newco' },
+  'post /v1/orgs/:org/networks': { name: 'newnet' },
+  'post /v1/regions': { code: 'ams', name: 'Amsterdam', lat: 52.4, lon: 4.9 },
+  'post /v1/hosts': { name: 'h2', region: 'ord' },
+  'post /v1/gateways': { name: 'g2', region: 'ord' },
+  'put /v1/hosts/:name/registration': { endpoint: '198.18.1.1:51820', mesh_key: wgKey(10) },
+  'put /v1/gateways/:name/registration': {
+    endpoint: '198.18.1.9:51820',
+    mesh_key: wgKey(1),
+    peer_key: wgKey(2),
+    peer_endpoint: '198.18.1.9:51821',
+  },
+  'put /v1/gateways/:name/peer-status': { items: [] },
+  'post /v1/orgs/:org/apps': { name: 'api', private_network: true },
+  'post /v1/orgs/:org/apps/:app/instances': { region: 'ord' },
+  'post /v1/orgs/:org/peers': { name: 'ci-1', region: 'ord', public_key: wgKey(20) },
+  'post /v1/tokens': { kind: 'peer', name: 'x', org: 'acme' },
+};
+
+const ORG_SCOPED = /^\/v1\/(orgs\/:org|instances\/:id|tokens\/:id)/;
+
+/** What `caller` must get from route `r` (called on org A's objects). 'ok' means any 2xx. */
+function expected(r: RouteSpec, caller: Caller): 'ok' | 401 | 403 | 404 {
+  if (caller === 'none' || caller === 'bad' || caller === 'expired') return 401;
+  const kind = caller === 'orgA' || caller === 'orgB' ? 'org' : caller === 'peerA' ? 'peer' : caller;
+  if (!r.allow.includes(kind)) return 403;
+  if (kind === 'peer' && (r.path === '/v1/snapshot' || r.path === '/v1/watch')) return 403;
+  if (caller === 'orgB' && ORG_SCOPED.test(r.path)) return 404;
+  if (caller === 'orgB' && r.method === 'post' && r.path === '/v1/tokens') return 404; // token for org A
+  if (caller === 'orgB' && r.path === '/v1/orgs' && r.method === 'post') return 403;
+  return 'ok';
+}
+
+describe('authorization matrix (every route × every caller)', () => {
+  for (const r of routeTable) {
+    const key = `${r.method} ${r.path}`;
+    test(key, async () => {
+      if (r.body) assert.ok(key in BODIES, `no sample body for ${key}: add one to BODIES`);
+      for (const caller of CALLERS) {
+        // mutations get a fresh world per caller, so one caller's delete cannot change the next one's answer
+        if (r.method === 'get' && shared === undefined) shared = await world();
+        const w = r.method === 'get' && shared ? shared : await world();
+        try {
+          const path = pathOf(r, w);
+          const token = w.tokens[caller];
+          let status: number;
+          let text: string;
+          if (r.stream) {
+            const res = await w.t.raw(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+            status = res.status;
+            if (status === 200) {
+              const reader = res.body!.getReader();
+              const { value } = await reader.read();
+              text = new TextDecoder().decode(value);
+              await reader.cancel();
+            } else {
+              text = await res.text();
+            }
+          } else {
+            const res = await w.t.call(r.method.toUpperCase(), path, token, BODIES[key]);
+            status = res.status;
+            text = JSON.stringify(res.json);
+          }
+          const want = expected(r, caller);
+          if (want === 'ok')
+            assert.ok(status >= 200 && status < 300, `${key} as ${caller}: ${status} ${text}`);
+          else assert.equal(status, want, `${key} as ${caller}: ${text}`);
+          if (caller === 'orgB' || caller === 'none' || caller === 'bad' || caller === 'expired') {
+            // a 404 may echo what the caller itself sent (path or body); anything else of org A is a leak
+            for (const s of w.secretsOfA.filter(
+              (x) => !path.includes(x) && !JSON.stringify(BODIES[key] ?? '').includes(x),
+            )) {
+              if (key === 'get /v1/regions' || key === 'get /v1/hosts' || key === 'get /v1/gateways')
+                continue;
+              assert.ok(
+                !text.includes(`"${s}"`) && !text.includes(`'${s}'`),
+                `${key} as ${caller} leaked ${s}: ${text}`,
+              );
+            }
+          }
+        } finally {
+          if (r.method !== 'get') await w.t.close();
+        }
+      }
+    });
+  }
+});
+
+let shared: World | undefined;
