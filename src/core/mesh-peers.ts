@@ -1,0 +1,61 @@
+// The host mesh as every member computes it: each other registered host or gateway is a WireGuard peer allowed
+// exactly its /80 slots (a host: of the networks it runs started instances of; a gateway: of the networks it has
+// peers in). Host agents and gateways both call this, so the two ends of every mesh link agree. Pure.
+
+import { type AddressPlan, asHostId, asNetworkId, formatCidr, hostPrefix } from './address.ts';
+import type { Host } from './model.ts';
+import type { LocalState } from './state.ts';
+import { parseEndpoint, type WgEndpoint } from './wg/endpoint.ts';
+import type { WgPublicKey } from './wg/keys.ts';
+import type { PeerConfig } from './wg/plan.ts';
+
+/** Per host name, the networks whose /80 slot it holds: by started instances (hosts) and by peers (gateways). */
+export interface SlotNetworks {
+  instances: Map<string, Set<number>>;
+  peers: Map<string, Set<number>>;
+}
+
+export function slotNetworks(state: LocalState): SlotNetworks {
+  const out: SlotNetworks = { instances: new Map(), peers: new Map() };
+  const add = (m: Map<string, Set<number>>, host: string, net: number) => {
+    const s = m.get(host);
+    if (s) s.add(net);
+    else m.set(host, new Set([net]));
+  };
+  for (const i of state.all('instance')) {
+    if (i.state === 'started' && i.address) add(out.instances, i.host, i.network_num);
+  }
+  for (const p of state.all('peer')) add(out.peers, p.gateway, p.network_num);
+  return out;
+}
+
+/** The /80s mesh peer `h` is allowed, sorted by network: where it runs started instances, or has peers. */
+export function slotsOf(h: Host, nets: SlotNetworks, plan: AddressPlan): string[] {
+  const mine = (h.role === 'gateway' ? nets.peers : nets.instances).get(h.name);
+  return [...(mine ?? [])]
+    .sort((a, b) => a - b)
+    .map((n) => formatCidr(hostPrefix(plan, asNetworkId(n), asHostId(h.num))));
+}
+
+/**
+ * The mesh peers of host (or gateway) `self`: every other host and gateway that has registered an endpoint and
+ * a mesh key, sorted by name. One with an endpoint that does not parse is skipped rather than block the mesh.
+ */
+export function meshPeers(state: LocalState, self: string, plan: AddressPlan): PeerConfig[] {
+  const nets = slotNetworks(state);
+  const out: PeerConfig[] = [];
+  const hosts = state
+    .all('host')
+    .filter((h) => h.name !== self && h.endpoint && h.mesh_key)
+    .sort((a, b) => a.name.localeCompare(b.name));
+  for (const h of hosts) {
+    let endpoint: WgEndpoint;
+    try {
+      endpoint = parseEndpoint(h.endpoint ?? '');
+    } catch {
+      continue;
+    }
+    out.push({ publicKey: h.mesh_key as WgPublicKey, endpoint, allowedIps: slotsOf(h, nets, plan) });
+  }
+  return out;
+}
