@@ -36,7 +36,7 @@ describe('checkLabel', () => {
     ['', /'' is not a valid name: it is empty/],
     ['x'.repeat(64), /it is 64 characters; the limit is 63/],
     ['Web', /use lowercase \(web\)/],
-    ['Web_1', /use lowercase \(web_1\)/],
+    ['Web_1', /use lowercase letters, digits and "-"/], // no "use lowercase (web_1)": that would still be invalid
     ['WEB', /use lowercase \(web\)/],
     ['-web', /must not start or end with "-"/],
     ['web-', /must not start or end with "-"/],

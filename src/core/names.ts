@@ -23,7 +23,8 @@ export function checkLabel(field: string, value: string): string {
   let why = 'use lowercase letters, digits and "-", 1–63 characters, not starting or ending with "-"';
   if (value.length === 0) why = 'it is empty';
   else if (value.length > 63) why = `it is ${value.length} characters; the limit is 63`;
-  else if (/[A-Z]/.test(value)) why = `use lowercase (${value.toLowerCase()})`;
+  else if (/[A-Z]/.test(value) && LABEL_RE.test(value.toLowerCase()))
+    why = `use lowercase (${value.toLowerCase()})`;
   else if (value.startsWith('-') || value.endsWith('-')) why = 'it must not start or end with "-"';
   throw invalid(`${field} '${value}' is not a valid name: ${why}`, { field });
 }

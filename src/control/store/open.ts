@@ -45,7 +45,7 @@ export function parseStoreUrl(url: string): ParsedUrl {
 /** Opens and migrates the store. The caller closes it (`store.close()`). */
 export async function openStore(url: string, opts: OpenStoreOptions = {}): Promise<Store> {
   const target = parseStoreUrl(url);
-  const logger = (opts.logger ?? silentLogger).child({ component: 'store' });
+  const logger = (opts.logger ?? silentLogger).child({ part: 'store' });
   const dialect: Dialect = target.dialect;
   const db =
     target.dialect === 'sqlite'
