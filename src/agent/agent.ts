@@ -15,17 +15,17 @@ import { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { DnsServer } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
+import { loadOrCreateKey } from '../runtime/key-file.ts';
+import { Scheduler } from '../runtime/scheduler.ts';
+import { loadStateFile, StateFile } from '../runtime/state-file.ts';
+import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
 import { checkIfaceName } from './host-net.ts';
-import type { WireguardMode } from './mesh-device.ts';
-import { loadOrCreateMeshKey } from './mesh-key.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement, currentNetnsName } from './preflight.ts';
 import { type ReconcileResult, reconcileOnce } from './reconcile.ts';
-import { Scheduler } from './scheduler.ts';
 import { realSeams } from './seams.ts';
-import { loadStateFile, StateFile } from './state-file.ts';
 import { writeStatus } from './status.ts';
 
 export interface AgentOptions {
@@ -77,7 +77,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   // A status from an earlier run would tell readers this process is ready before it is.
   await rm(join(o.stateDir, 'status.json'), { force: true });
-  const meshKey = await loadOrCreateMeshKey(join(o.stateDir, 'mesh.key'));
+  const meshKey = await loadOrCreateKey(join(o.stateDir, 'mesh.key'));
 
   const identity: AgentIdentity = {
     host: o.host,

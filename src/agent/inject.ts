@@ -7,10 +7,10 @@ import type { AddressPlan } from '../core/address.ts';
 import { SixpnError } from '../core/errors.ts';
 import { LocalState } from '../core/state.ts';
 import { silentLogger } from '../lib/log.ts';
+import { writeAtomic } from '../runtime/file-store.ts';
+import { loadStateFile } from '../runtime/state-file.ts';
 import { appNameOf } from './desired.ts';
-import { writeAtomic } from './file-store.ts';
 import { etcFiles, instanceEnv, renderEnv } from './instance-files.ts';
-import { loadStateFile } from './state-file.ts';
 
 async function instanceOf(stateDir: string, id: string) {
   const snap = await loadStateFile(join(stateDir, 'state.json'), silentLogger);

@@ -2,8 +2,8 @@
 
 import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
 import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
+import type { MeshDevice } from '../runtime/wg-interface.ts';
 import type { MemoryNet } from './host-net-fake.ts';
-import type { MeshDevice } from './mesh-device.ts';
 
 export class FakeMesh implements MeshDevice {
   device: FakeWgDevice | undefined;

@@ -1,11 +1,11 @@
 // Reads the host as it is, through the agent's seams: namespaces, links, addresses and routes (`ip -j`), the mesh
 // device (UAPI `get=1` or `wg show dump`), the nftables table (`nft -j list`), and the files the agent manages.
 
+import type { FileStore } from '../runtime/file-store.ts';
 import type { Nft } from '../runtime/nft.ts';
+import type { MeshDevice } from '../runtime/wg-interface.ts';
 import { type Desired, netnsName } from './desired.ts';
-import type { FileStore } from './file-store.ts';
 import type { HostNet } from './host-net.ts';
-import type { MeshDevice } from './mesh-device.ts';
 import type { Observed, ObservedNs } from './observed.ts';
 import type { PlanContext } from './plan.ts';
 

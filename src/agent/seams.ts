@@ -2,10 +2,10 @@
 
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
+import { DiskFiles } from '../runtime/file-store.ts';
 import { NftCli } from '../runtime/nft.ts';
-import { DiskFiles } from './file-store.ts';
+import { KernelMesh, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
 import { IpNet } from './host-net.ts';
-import { KernelMesh, UserspaceMesh, type WireguardMode } from './mesh-device.ts';
 import type { AgentSeams } from './observe.ts';
 
 export function realSeams(o: {

@@ -1,7 +1,7 @@
 // <state dir>/status.json, rewritten after each reconcile: what the lab and operators read to know the agent has
 // caught up (revision ≥ the control plane's head) and what it runs.
 
-import { writeAtomic } from './file-store.ts';
+import { writeAtomic } from '../runtime/file-store.ts';
 
 export interface AgentStatus {
   /** The agent process that wrote it. */

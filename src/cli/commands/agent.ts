@@ -79,7 +79,7 @@ export const registerAgent: CommandGroup = (program, ctx) => {
     .action(async (o) => {
       const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
         import('../../lib/log.ts'),
-        import('../../agent/mesh-device.ts'),
+        import('../../runtime/wg-interface.ts'),
       ]);
       const logger = createLogger();
       const wireguard = o.wireguard ?? defaultWireguardMode();

@@ -1,5 +1,5 @@
-// The host's mesh private key: generated on the first start, kept in <state dir>/mesh.key (0600), reused after.
-// The private key never leaves the host; only its public key is registered.
+// A WireGuard private key kept in a file (0600): generated on the first start, reused after. Host agents keep their
+// mesh key so (<state dir>/mesh.key), gateways their mesh and peer keys. Only public keys are ever registered.
 
 import { chmod, readFile } from 'node:fs/promises';
 import { SixpnError } from '../core/errors.ts';
@@ -7,7 +7,7 @@ import { generateKeyPair, parsePrivateKey, type WgPrivateKey } from '../core/wg/
 import { writeAtomic } from './file-store.ts';
 
 /** Reads the key file, or creates it with a fresh key. Throws `failed_precondition` for a damaged file. */
-export async function loadOrCreateMeshKey(path: string): Promise<WgPrivateKey> {
+export async function loadOrCreateKey(path: string): Promise<WgPrivateKey> {
   let text: string | undefined;
   try {
     text = await readFile(path, 'utf8');
@@ -26,7 +26,7 @@ export async function loadOrCreateMeshKey(path: string): Promise<WgPrivateKey> {
   } catch (e) {
     throw new SixpnError(
       'failed_precondition',
-      `${path} does not hold a WireGuard private key; restore it, or delete it to make a new one (the host then registers its new public key)`,
+      `${path} does not hold a WireGuard private key; restore it, or delete it to make a new one (its new public key is then registered)`,
       { cause: e },
     );
   }

@@ -1,14 +1,15 @@
-// The host mesh's WireGuard device: userspace (wireguard-go, spawned detached so it outlives the agent, adopted
-// by its UAPI socket after a restart) or kernel (`ip link add type wireguard`, driven with `wg`).
+// A WireGuard interface of this namespace and its lifecycle: userspace (wireguard-go, spawned detached so it outlives
+// the agent or gateway, adopted by its UAPI socket after a restart) or kernel (`ip link add type wireguard`, `wg`).
+// The host mesh of agents and gateways, and a gateway's peer interface.
 
 import { existsSync } from 'node:fs';
 import { SixpnError } from '../core/errors.ts';
 import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
-import { getLink, removeLink } from '../runtime/link.ts';
-import { UapiDevice } from '../runtime/wg-device.ts';
-import { ensureKernelWg, WgToolDevice } from '../runtime/wg-tool-device.ts';
-import { stopWireguardGoByLink, WireguardGo } from '../runtime/wireguard-go.ts';
+import { getLink, removeLink } from './link.ts';
+import { UapiDevice } from './wg-device.ts';
+import { ensureKernelWg, WgToolDevice } from './wg-tool-device.ts';
+import { stopWireguardGoByLink, WireguardGo } from './wireguard-go.ts';
 
 /** The mesh device of the agent's namespace. */
 export interface MeshDevice {
