@@ -22,7 +22,7 @@ export interface HandlerOptions {
   logger: Logger;
   /** The asker's region for `top<N>.nearest.of` (this host's or gateway's region). */
   region: string | undefined;
-  /** At most this many forwarded queries in flight; more get SERVFAIL at once (default 2048). */
+  /** Forwarded queries in flight at most (each holds a socket); more get SERVFAIL at once. Default 512. */
   maxInFlight?: number;
   signal: AbortSignal;
 }
@@ -39,7 +39,7 @@ export class DnsHandler {
 
   constructor(private readonly opts: HandlerOptions) {
     this.responder = new Responder(opts.zone);
-    this.maxInFlight = opts.maxInFlight ?? 2048;
+    this.maxInFlight = opts.maxInFlight ?? 512;
     // The asker region's index can change when regions change; resolve it once per revision, not per query.
     const refresh = () => {
       this.askerRegion = opts.zone.regionIndex(opts.region);
