@@ -1,6 +1,6 @@
-// Whether the isolation table must be re-applied: a fingerprint of the batch the spec builds (kept by the agent
-// or gateway after each apply) and the table's shape as `nft -j list` shows it (chains and rule counts, sets and their sizes,
-// counters), so a table someone flushed, edited or deleted is noticed. Pure.
+// Whether the isolation table must be re-applied: a fingerprint of the batch the spec builds (kept by the agent or
+// gateway after each apply) and the table's shape as `nft -j list` shows it (chains and rule counts, sets and their
+// sizes, counters), so a table someone flushed, edited or deleted is noticed. Pure.
 
 import { createHash } from 'node:crypto';
 import { buildIsolation, type IsolationSpec } from './isolation.ts';
