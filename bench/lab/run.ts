@@ -97,7 +97,7 @@ try {
   if (!home) throw new Error('no hosts');
   const target = await c.createInstance('bench', 'target', { region: home.region, host: home.name });
   const agents = plan.hosts.map((h) => ({ node: h, rec: state.processes[`agent:${h.name}`]! }));
-  await waitAgents(agents, (await c.snapshot()).revision, 60_000);
+  await waitAgents(c, agents, 60_000);
   for (const i of probeInst) probes.push(new Probe(`sixpn-i-${i.id}`));
   // warm up: every probe sees the target
   await Promise.all(probes.map((p) => p.expect(0, `present ${target.address}`)));

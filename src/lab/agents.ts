@@ -6,13 +6,14 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { SixpnError } from '../core/errors.ts';
+import type { Snapshot } from '../core/model.ts';
 import { run } from '../runtime/exec.ts';
-import { childEnv, SIXPN_BIN } from './control.ts';
+import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
-import { isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
+import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 
-/** The agent's command line for a lab host (after the `sixpn` executable). */
-export function agentArgs(p: LabPlan, h: LabNode, token: string): string[] {
+/** The agent's command line for a lab host (after the `sixpn` executable); its token goes in SIXPN_TOKEN. */
+export function agentArgs(p: LabPlan, h: LabNode): string[] {
   return [
     'agent',
     '--host',
@@ -21,8 +22,6 @@ export function agentArgs(p: LabPlan, h: LabNode, token: string): string[] {
     h.region,
     '--api',
     p.underlay.apiUrl,
-    '--token',
-    token,
     '--endpoint',
     h.endpoint,
     '--state-dir',
@@ -39,9 +38,9 @@ export function agentArgs(p: LabPlan, h: LabNode, token: string): string[] {
 
 /** Starts the agent of host `h` in its namespace. */
 export function startAgent(p: LabPlan, h: LabNode, token: string): ProcessRecord {
-  return startDetached(h.ns, process.execPath, [SIXPN_BIN, ...agentArgs(p, h, token)], {
+  return startDetached(h.ns, process.execPath, [SIXPN_BIN, ...agentArgs(p, h)], {
     log: h.log,
-    env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
+    env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
 }
 
@@ -82,34 +81,49 @@ export async function hasSixpnCommand(name: string, signal?: AbortSignal): Promi
 export interface Waiting {
   node: LabNode;
   rec: ProcessRecord;
+  /** When set, the agent must also have written a status newer than this `reconciledAt` (after a restart). */
+  newerThan?: string | undefined;
+}
+
+/** What waitAgents needs from the control plane: its head revision and which hosts have registered. */
+export interface HeadSource {
+  snapshot(signal?: AbortSignal): Promise<Snapshot>;
 }
 
 /**
- * Waits until every agent has reconciled up to `revision` (status.json revision ≥ it). Throws a clear error
- * naming each agent that is not there, why (no status yet, behind, or exited) and its log file.
+ * Waits until the fleet has converged: every agent has registered (its mesh key is in the control plane) and has
+ * reconciled up to the control plane's head revision, read again on every round (registrations themselves
+ * move it). Throws a clear error naming each agent that is not there, why (not registered, no status yet,
+ * behind, or exited) and its log file; at once when an agent's process exited.
  */
 export async function waitAgents(
+  client: HeadSource,
   agents: readonly Waiting[],
-  revision: number,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
-    const behind = agents.filter((a) => (readAgentStatus(a.node.stateDir)?.revision ?? -1) < revision);
+    const snap = await client.snapshot(signal);
+    const registered = new Set(snap.hosts.filter((h) => h.mesh_key !== null).map((h) => h.name));
+    const why = (a: Waiting): string | undefined => {
+      const st = readAgentStatus(a.node.stateDir);
+      if (!isAlive(a.rec))
+        return `its process ${exitOf(a.rec.pid)} (last log line: ${JSON.stringify(tailOf(a.node.log, 1))})`;
+      if (!registered.has(a.node.name)) return 'it has not registered with the control plane yet';
+      if (!st) return 'it has written no status.json yet';
+      if (st.revision < snap.revision)
+        return `it is at revision ${st.revision}, the control plane at ${snap.revision}`;
+      if (a.newerThan !== undefined && st.reconciledAt === a.newerThan)
+        return 'it has not reconciled since it started';
+      return undefined;
+    };
+    const behind = agents.map((a) => ({ a, why: why(a) })).filter((x) => x.why !== undefined);
     if (behind.length === 0) return;
-    const dead = behind.filter((a) => !isAlive(a.rec));
+    const dead = behind.filter((x) => !isAlive(x.a.rec));
     if (dead.length > 0 || Date.now() > end) {
-      const lines = behind.map((a) => {
-        const st = readAgentStatus(a.node.stateDir);
-        const why = !isAlive(a.rec)
-          ? `its process exited (last log line: ${JSON.stringify(tailOf(a.node.log, 1))})`
-          : st
-            ? `it is at revision ${st.revision}, the control plane at ${revision}`
-            : 'it has written no status.json yet';
-        return `${a.node.name}: ${why}, see ${a.node.log}`;
-      });
+      const lines = behind.map((x) => `${x.a.node.name}: ${x.why}, see ${x.a.node.log}`);
       const after = dead.length > 0 ? '' : ` after ${timeoutMs / 1000} s`;
       throw new SixpnError('unavailable', `agents not ready${after}: ${lines.join('; ')}`);
     }

@@ -6,19 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../client/api-client.ts';
 import { SixpnError } from '../core/errors.ts';
 import type { LabPlan } from './plan.ts';
-import { isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
+import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 
 /** The `sixpn` executable the lab runs its processes with (this checkout's). */
 export const SIXPN_BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
-
-/** Environment for the lab's node processes: this one's, minus what would make them act as test runners. */
-export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && k !== 'NODE_TEST_CONTEXT') env[k] = v;
-  }
-  return { ...env, ...extra };
-}
 
 /** An admin client of the lab's control plane over its unix socket. */
 export const labClient = (p: LabPlan, adminToken: string) =>
@@ -47,7 +38,7 @@ export async function waitControl(
     if (!isAlive(rec)) {
       throw new SixpnError(
         'unavailable',
-        `the lab's control plane exited at start; see ${rec.log}:\n${tailOf(rec.log)}`,
+        `the lab's control plane ${exitOf(rec.pid)} at start; see ${rec.log}:\n${tailOf(rec.log)}`,
       );
     }
     try {

@@ -2,9 +2,9 @@
 // underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled).
 // Until this checkout has the `gateway` command, `lab up` skips them and says so.
 
-import { childEnv, SIXPN_BIN } from './control.ts';
+import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
-import { type ProcessRecord, startDetached } from './processes.ts';
+import { childEnv, type ProcessRecord, startDetached } from './processes.ts';
 
 /** The gateway's command line (after the `sixpn` executable), with the lab's names for everything. */
 export function gatewayArgs(p: LabPlan, g: LabNode, token: string): string[] {

@@ -39,6 +39,23 @@ function startTimeOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * Environment for the lab's processes: this one's plus `extra`, minus NODE_TEST_CONTEXT (set by node --test, it
+ * would silence their logs and make node programs act as test runners).
+ */
+export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT') env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** How processes this process started have ended (for error messages), by PID. */
+const exits = new Map<number, string>();
+
+/** `exited with code N` / `was killed by SIG`, when this process started `pid` and saw it end; else `exited`. */
+export const exitOf = (pid: number) => exits.get(pid) ?? 'exited';
+
 /** True when the recorded process still runs (same PID and start time; a zombie counts as gone). */
 export function isAlive(r: Pick<ProcessRecord, 'pid' | 'startTime'>): boolean {
   try {
@@ -62,7 +79,11 @@ export function startDetached(
   ns: string,
   cmd: string,
   args: readonly string[],
-  opts: { log: string; env?: Record<string, string>; cwd?: string },
+  opts: {
+    log: string /** The whole environment; default {@link childEnv}(). */;
+    env?: Record<string, string>;
+    cwd?: string;
+  },
 ): ProcessRecord {
   checkNetnsName(ns);
   const fd = openSync(opts.log, 'a', 0o600);
@@ -70,11 +91,15 @@ export function startDetached(
     const child = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', cmd, ...args], {
       detached: true,
       stdio: ['ignore', fd, fd],
-      env: { ...process.env, ...opts.env },
+      env: opts.env ?? childEnv(),
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     child.on('error', () => {
       // nsenter missing is caught by the preflight; a later exit shows in the log and in isAlive.
+    });
+    child.once('exit', (code, sig) => {
+      if (child.pid !== undefined)
+        exits.set(child.pid, sig ? `was killed by ${sig}` : `exited with code ${code}`);
     });
     const pid = child.pid;
     if (pid === undefined) throw new SixpnError('internal', `could not start ${cmd} in ${ns}`);

@@ -47,14 +47,7 @@ export async function restartAgent(
   const rec = startAgent(p, n, state.hostTokens[n.name] ?? '');
   state.processes[key] = rec;
   writeLabState(path, state);
-  const head = (await labClient(p, state.adminToken).snapshot(o.signal)).revision;
-  await waitAgents([{ node: n, rec }], head, o.readyTimeoutMs ?? 60_000, o.signal);
-  const end = Date.now() + (o.readyTimeoutMs ?? 60_000);
-  while (readAgentStatus(n.stateDir)?.reconciledAt === before && before !== undefined) {
-    if (!isAlive(rec) || Date.now() > end) {
-      throw new SixpnError('unavailable', `the restarted agent of ${host} has not reconciled; see ${n.log}`);
-    }
-    await delay(25);
-  }
+  const client = labClient(p, state.adminToken);
+  await waitAgents(client, [{ node: n, rec, newerThan: before }], o.readyTimeoutMs ?? 60_000, o.signal);
   return { host: n.name, old, new: rec };
 }

@@ -75,7 +75,7 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
           x(web?.id, 'dig +short aaaa top1.nearest.of.web.internal'),
           x(web?.id, 'dig +short www.example.test', 'other names go to the upstream'),
           x(vault?.id, 'dig aaaa web.internal', 'NXDOMAIN: globex cannot see acme'),
-          x(web?.id, 'env', 'SIXPN_PRIVATE_IP and friends'),
+          x(web?.id, "sh -c 'env | grep ^SIXPN_'", 'its SIXPN_* env'),
           `eval "$(${bin} lab env)" && ${bin} instances list`,
           `${bin} lab status    ${bin} lab logs ${p.hosts[0]?.name ?? 'HOST'} -f    ${bin} lab down`,
         ].join('\n'),

@@ -123,13 +123,13 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   }
   save();
   const timeout = o.readyTimeoutMs ?? 90_000;
-  await waitAgents(waiting, (await client.snapshot(o.signal)).revision, timeout, o.signal);
+  await waitAgents(client, waiting, timeout, o.signal);
 
   if (!o.noDemo) {
     say('demo: org acme (apps web, db) and org globex (app vault), private networking');
     state.demo = await createDemo(client, p);
     save();
-    await waitAgents(waiting, (await client.snapshot(o.signal)).revision, timeout, o.signal);
+    await waitAgents(client, waiting, timeout, o.signal);
   }
   state.phase = 'up';
   save();

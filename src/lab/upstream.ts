@@ -5,7 +5,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
 import type { LabPlan } from './plan.ts';
-import { isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
+import { exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 import { renderUnboundConf } from './unbound-conf.ts';
 
 /** Writes the config and starts unbound in the foreground (so its PID is the one recorded). */
@@ -36,7 +36,7 @@ export async function waitUpstream(rec: ProcessRecord, timeoutMs = 15_000): Prom
     if (!isAlive(rec) || Date.now() > end) {
       throw new SixpnError(
         'unavailable',
-        `the lab's upstream resolver (unbound) did not start; see ${rec.log}:\n${tailOf(rec.log)}`,
+        `the lab's upstream resolver (unbound) did not start (${isAlive(rec) ? 'no answer' : exitOf(rec.pid)}); see ${rec.log}:\n${tailOf(rec.log)}`,
       );
     }
     await delay(50);
