@@ -64,6 +64,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
 
   before(async () => {
     machineBefore = await machineState();
+    const t0 = Date.now();
     try {
       ({ plan, state } = await labUp({
         regions: [
@@ -71,7 +72,9 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
           { code: 'nrt', hosts: 1 },
         ],
         gateways: [],
+        progress: (line) => process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
       }));
+      process.stderr.write(`e2e: lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (e) {
       failed = true;
       throw e;
