@@ -2,8 +2,7 @@
 // rest still run (what depended on it fails too and is retried by the next reconcile).
 
 import type { Logger } from '../lib/log.ts';
-import { applyIsolation } from '../runtime/nft.ts';
-import { type Action, describeAction } from './actions.ts';
+import { type Action, describeAction, isNetStep, type NetStep, stepNs } from './actions.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 
 export interface ApplyResult {
@@ -18,7 +17,7 @@ async function step(s: AgentSeams, a: Action, ctx: ReconcileContext, signal?: Ab
     case 'enable-forwarding':
       return s.net.enableForwarding();
     case 'nft':
-      await applyIsolation(s.nft, a.spec, signal);
+      await s.nft.apply(a.batch, signal);
       return s.files.write(ctx.nftHashFile, `${a.hash}\n`, 0o600);
     case 'mesh-create':
       return s.mesh.create(signal);
@@ -28,28 +27,33 @@ async function step(s: AgentSeams, a: Action, ctx: ReconcileContext, signal?: Ab
       return s.net.addNetns(a.ns);
     case 'netns-del':
       return s.net.delNetns(a.ns);
-    case 'veth-add':
-      return s.net.addVeth(a.iface, a.ns, a.peer, a.mtu);
-    case 'link-del':
-      return s.net.delLink(a.ns, a.iface);
-    case 'link-set':
-      return s.net.setLink(a.ns, a.iface, { up: a.up, ...(a.mtu ? { mtu: a.mtu } : {}) });
-    case 'addr-add':
-      return s.net.addAddr(a.ns, a.iface, a.addr);
-    case 'addr-del':
-      return s.net.delAddr(a.ns, a.iface, a.addr);
-    case 'route-replace':
-      return s.net.replaceRoute(a.ns, { dst: a.dst, dev: a.dev, ...(a.via ? { via: a.via } : {}) });
     case 'file-write':
       return s.files.write(a.path, a.content, a.mode);
     case 'file-remove':
       return s.files.remove(a.path);
     case 'dir-remove':
       return s.files.removeDir(a.path);
+    default:
+      return s.net.batch(stepNs(a), [a]);
   }
 }
 
-/** Runs every step; never throws (failures are in the result). Stops early only when `signal` aborts. */
+/** The plan cut into units of work: runs of net steps in one namespace become one batch. */
+export function units(actions: readonly Action[]): Action[][] {
+  const out: Action[][] = [];
+  for (const a of actions) {
+    const prev = out.at(-1);
+    const head = prev?.[0];
+    if (head && isNetStep(a) && isNetStep(head) && stepNs(a) === stepNs(head)) prev.push(a);
+    else out.push([a]);
+  }
+  return out;
+}
+
+/**
+ * Runs every unit; never throws (failures are in the result). A failed batch counts all its steps as failed;
+ * the rest of the plan still runs. Stops early only when `signal` aborts.
+ */
 export async function apply(
   s: AgentSeams,
   actions: readonly Action[],
@@ -58,17 +62,18 @@ export async function apply(
   signal?: AbortSignal,
 ): Promise<ApplyResult> {
   const out: ApplyResult = { applied: 0, failed: [] };
-  for (const a of actions) {
+  for (const unit of units(actions)) {
     if (signal?.aborted) break;
-    const what = describeAction(a);
+    const first = unit[0] as Action;
     try {
-      await step(s, a, ctx, signal);
-      out.applied++;
-      logger.debug(what, 'applied');
+      if (unit.length > 1) await s.net.batch(stepNs(first as NetStep), unit as NetStep[]);
+      else await step(s, first, ctx, signal);
+      out.applied += unit.length;
+      for (const a of unit) logger.debug(describeAction(a), 'applied');
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      out.failed.push({ action: what, error });
-      logger.warn({ ...what, err: error }, 'reconcile step failed');
+      for (const a of unit) out.failed.push({ action: describeAction(a), error });
+      logger.warn({ ...describeAction(first), steps: unit.length, err: error }, 'reconcile step failed');
     }
   }
   return out;

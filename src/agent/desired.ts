@@ -27,6 +27,8 @@ export const INSTANCE_MTU = 1420;
 export const MESH_MTU = 1420;
 /** The host side of every instance veth: the instance's next hop. */
 export const HOST_LINK_LOCAL = 'fe80::1';
+/** The instance side's link-local (each veth is its own link, so every instance can have the same one). */
+export const INSTANCE_LINK_LOCAL = 'fe80::2';
 export const INSTANCE_IFACE = 'eth0';
 export const NFT_TABLE = 'sixpn_agent';
 

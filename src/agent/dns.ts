@@ -23,7 +23,12 @@ export interface AgentDnsOptions {
 
 export async function startAgentDns(o: AgentDnsOptions): Promise<DnsServer> {
   const lo = (await o.seams.net.readNs()).links.get('lo');
-  if (!lo?.addrs.includes(o.dnsAddress)) await o.seams.net.addAddr(undefined, 'lo', o.dnsAddress);
+  if (!lo?.up || !lo.addrs.includes(o.dnsAddress)) {
+    await o.seams.net.batch(undefined, [
+      { do: 'link-set', iface: 'lo', up: true },
+      { do: 'addr-add', iface: 'lo', addr: o.dnsAddress },
+    ]);
+  }
   const address = o.dnsAddress.slice(0, o.dnsAddress.indexOf('/'));
   return runDns({
     listen: [{ address, port: o.port ?? 53 }],

@@ -2,7 +2,8 @@
 // kernel's (deleting a namespace takes its veths' host ends and their routes), and every mutation is recorded.
 
 import { invalid } from '../core/errors.ts';
-import type { HostNet } from './host-net.ts';
+import type { NetStep } from './actions.ts';
+import { type HostNet, ipLine } from './host-net.ts';
 import type { ObservedLink, ObservedNs, ObservedRoute } from './observed.ts';
 
 interface Link {
@@ -52,10 +53,10 @@ export class MemoryNet implements HostNet {
   }
 
   async addNetns(ns: string): Promise<void> {
-    if (this.spaces.has(ns)) return;
+    if (this.spaces.has(ns)) throw invalid(`Cannot create namespace file "/run/netns/${ns}": File exists`);
     this.calls.push(`netns-add ${ns}`);
     this.spaces.set(ns, { links: new Map(), routes: [] });
-    this.addLink(ns, 'lo', { up: true, mtu: 65536, addrs: ['::1/128'] });
+    this.addLink(ns, 'lo', { mtu: 65536, addrs: ['::1/128'] });
   }
 
   async delNetns(ns: string): Promise<void> {
@@ -92,47 +93,58 @@ export class MemoryNet implements HostNet {
     return { links, routes: s.routes.map((r) => ({ ...r })) };
   }
 
-  async addVeth(iface: string, ns: string, peer: string, mtu: number): Promise<void> {
-    this.calls.push(`veth-add ${iface} ${ns} ${peer}`);
-    const inner = this.space(ns);
-    this.removeLink(undefined, iface);
-    this.removeLink(ns, peer);
-    this.space(HOST).links.set(iface, { up: false, mtu, addrs: [], peer: [ns, peer] });
-    inner.links.set(peer, { up: false, mtu, addrs: [], peer: [HOST, iface] });
+  /** Every step is recorded in `calls`; like `ip -batch`, the first failing step stops the rest. */
+  async batch(ns: string | undefined, steps: readonly NetStep[]): Promise<void> {
+    for (const st of steps) {
+      this.calls.push(`${ns ?? '-'}: ${ipLine(st)}`);
+      this.step(ns, st);
+    }
   }
 
+  /** Deletes a link the way the kernel does (a veth's other end and both ends' routes go with it). */
   async delLink(ns: string | undefined, iface: string): Promise<void> {
-    if (!this.space(ns).links.has(iface)) return;
-    this.calls.push(`link-del ${ns ?? ''} ${iface}`);
-    this.removeLink(ns, iface);
+    if (this.hasLink(ns, iface)) await this.batch(ns, [{ do: 'link-del', iface }]);
   }
 
-  async setLink(ns: string | undefined, iface: string, want: { up: true; mtu?: number }): Promise<void> {
-    this.calls.push(`link-set ${ns ?? ''} ${iface}`);
-    const l = this.link(ns, iface);
-    l.up = want.up;
-    if (want.mtu !== undefined) l.mtu = want.mtu;
-  }
-
-  async addAddr(ns: string | undefined, iface: string, addr: string): Promise<void> {
-    this.calls.push(`addr-add ${ns ?? ''} ${iface} ${addr}`);
-    const l = this.link(ns, iface);
-    if (!l.addrs.includes(addr)) l.addrs.push(addr);
-  }
-
-  async delAddr(ns: string | undefined, iface: string, addr: string): Promise<void> {
-    this.calls.push(`addr-del ${ns ?? ''} ${iface} ${addr}`);
-    const l = this.link(ns, iface);
-    l.addrs = l.addrs.filter((a) => a !== addr);
-  }
-
-  async replaceRoute(ns: string | undefined, r: { dst: string; dev: string; via?: string }): Promise<void> {
-    this.calls.push(`route-replace ${ns ?? ''} ${r.dst} ${r.dev}`);
-    const s = this.space(ns);
-    const l = this.link(ns, r.dev);
-    if (!l.up) throw invalid(`Error: Nexthop device is not up (${r.dev})`);
-    s.routes = s.routes.filter((x) => x.dst !== r.dst);
-    s.routes.push({ dst: r.dst, dev: r.dev, ...(r.via ? { via: r.via } : {}) });
+  private step(ns: string | undefined, st: NetStep): void {
+    switch (st.do) {
+      case 'veth-add': {
+        const inner = this.space(st.ns);
+        if (this.hasLink(undefined, st.iface) || inner.links.has(st.peer))
+          throw invalid('RTNETLINK answers: File exists');
+        this.space(HOST).links.set(st.iface, { up: false, mtu: st.mtu, addrs: [], peer: [st.ns, st.peer] });
+        inner.links.set(st.peer, { up: false, mtu: st.mtu, addrs: [], peer: [HOST, st.iface] });
+        return;
+      }
+      case 'link-del':
+        this.link(ns, st.iface);
+        this.removeLink(ns, st.iface);
+        return;
+      case 'link-set': {
+        const l = this.link(ns, st.iface);
+        l.up = st.up;
+        if (st.mtu !== undefined) l.mtu = st.mtu;
+        return;
+      }
+      case 'addr-add': {
+        const l = this.link(ns, st.iface);
+        if (!l.addrs.includes(st.addr)) l.addrs.push(st.addr);
+        return;
+      }
+      case 'addr-del': {
+        const l = this.link(ns, st.iface);
+        if (!l.addrs.includes(st.addr)) throw invalid('RTNETLINK answers: Cannot assign requested address');
+        l.addrs = l.addrs.filter((a) => a !== st.addr);
+        return;
+      }
+      case 'route-replace': {
+        const s = this.space(ns);
+        if (!this.link(ns, st.dev).up) throw invalid(`Error: Nexthop device is not up (${st.dev})`);
+        s.routes = s.routes.filter((x) => x.dst !== st.dst);
+        s.routes.push({ dst: st.dst, dev: st.dev, ...(st.via ? { via: st.via } : {}) });
+        return;
+      }
+    }
   }
 
   async readForwarding(): Promise<string> {

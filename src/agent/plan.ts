@@ -2,6 +2,7 @@
 // difference. Pure; an empty plan means the host is right. Steps for things that are already right are never
 // emitted (unchanged WireGuard peers are not touched, the nft table is not re-applied).
 
+import { buildIsolation } from '../core/nft/isolation.ts';
 import { planDevice } from '../core/wg/plan.ts';
 import type { Action } from './actions.ts';
 import {
@@ -11,6 +12,7 @@ import {
   HOST_LINK_LOCAL,
   hostIfaceOf,
   INSTANCE_IFACE,
+  INSTANCE_LINK_LOCAL,
   INSTANCE_MTU,
   MESH_MTU,
   netnsName,
@@ -31,6 +33,7 @@ export interface PlanContext {
 
 const EMPTY_DEVICE = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
 const HOST_LL = `${HOST_LINK_LOCAL}/64`;
+const INSTANCE_LL = `${INSTANCE_LINK_LOCAL}/64`;
 
 function hasRoute(ns: ObservedNs, dst: string, dev: string, via?: string): boolean {
   return ns.routes.some((r) => r.dst === dst && r.dev === dev && r.via === via);
@@ -55,10 +58,18 @@ function planInstance(
     if (!ctx.lab) return; // the runtime has not made it yet: try again on the next reconcile
     acts.push({ do: 'netns-add', ns: want.ns });
   }
-  if (want.address === null || want.prefix === null) return;
+  if (want.address === null || want.prefix === null) {
+    if (!nsExists) acts.push({ do: 'link-set', ns: want.ns, iface: 'lo', up: true });
+    return;
+  }
   const inside = (nsExists && o.instances.get(want.ns)) || emptyNs();
-  // A veth missing either end is (re)made; everything on it then starts from nothing.
-  const fresh = !(o.host.links.has(want.hostIface) && inside.links.has(INSTANCE_IFACE));
+  const hostLink = o.host.links.has(want.hostIface);
+  const nsLink = inside.links.has(INSTANCE_IFACE);
+  // A veth missing either end is made again; everything on it then starts from nothing. Host side first (up,
+  // fe80::1 as the instance's next hop), then the instance side, then the host's route to it: three `ip -batch`.
+  const fresh = !(hostLink && nsLink);
+  if (fresh && hostLink) acts.push({ do: 'link-del', iface: want.hostIface });
+  if (fresh && nsLink) acts.push({ do: 'link-del', ns: want.ns, iface: INSTANCE_IFACE });
   if (fresh) {
     acts.push({
       do: 'veth-add',
@@ -70,12 +81,16 @@ function planInstance(
   }
   const hostSide = fresh ? emptyNs() : o.host;
   const nsSide = fresh ? emptyNs() : inside;
-  // Host side: up, fe80::1 (the instance's next hop).
   linkUp(acts, undefined, want.hostIface, hostSide, INSTANCE_MTU);
   if (!hostSide.links.get(want.hostIface)?.addrs.includes(HOST_LL)) {
     acts.push({ do: 'addr-add', iface: want.hostIface, addr: HOST_LL });
   }
-  // Instance side: eth0 up with exactly its address; the 6PN (and fdaa::3) through the host.
+  linkUp(acts, want.ns, 'lo', inside);
+  // A link-local without duplicate address detection, there before the link is up: otherwise the instance's only
+  // link-local is tentative for its first second, and it cannot send the neighbour solicitation for fe80::1.
+  if (!nsSide.links.get(INSTANCE_IFACE)?.addrs.includes(INSTANCE_LL)) {
+    acts.push({ do: 'addr-add', ns: want.ns, iface: INSTANCE_IFACE, addr: INSTANCE_LL });
+  }
   linkUp(acts, want.ns, INSTANCE_IFACE, nsSide, INSTANCE_MTU);
   const have = nsSide.links.get(INSTANCE_IFACE)?.globalAddrs ?? [];
   for (const a of have) {
@@ -93,7 +108,8 @@ function planInstance(
       via: HOST_LINK_LOCAL,
     });
   }
-  // The host's route to the instance's /112.
+  // Last, once the instance side answers: a packet routed here earlier would wait on a neighbour solicitation
+  // that nobody answers, and the retry comes a second later.
   if (!hasRoute(hostSide, want.prefix, want.hostIface)) {
     acts.push({ do: 'route-replace', dst: want.prefix, dev: want.hostIface });
   }
@@ -124,7 +140,9 @@ export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
     acts.push({ do: 'register', ...d.registration });
   }
   const hash = nftFingerprint(d.nft);
-  if (nftNeedsApply(d.nft, o.nft, hash)) acts.push({ do: 'nft', spec: d.nft, hash });
+  if (nftNeedsApply(d.nft, o.nft, hash)) {
+    acts.push({ do: 'nft', spec: d.nft, batch: buildIsolation(d.nft, o.nft.listing), hash });
+  }
   if (ctx.manageForwarding && o.forwarding !== undefined && o.forwarding !== '1') {
     acts.push({ do: 'enable-forwarding' });
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Snapshot } from '../core/model.ts';
 import type { Action } from './actions.ts';
+import { units } from './apply.ts';
 import { apps, demoSnapshot, fakeAgent, hosts, instance, keys, nets, peer, stateOf } from './test-fixture.ts';
 
 /** A compact, readable form of a step for table assertions. */
@@ -83,6 +84,8 @@ describe('reconcile from nothing', () => {
       `veth-add sxi000000a1 ${a1}`,
       'link-set - sxi000000a1',
       'addr-add - sxi000000a1 fe80::1/64',
+      `link-set ${a1} lo`,
+      `addr-add ${a1} eth0 fe80::2/64`,
       `link-set ${a1} eth0`,
       `addr-add ${a1} eth0 fdaa:0:1:0:1:0:a1:2/112`,
       `route-replace ${a1} fdaa::/16 eth0`,
@@ -91,6 +94,8 @@ describe('reconcile from nothing', () => {
       'veth-add sxi000000c1 sixpn-i-000000c1',
       'link-set - sxi000000c1',
       'addr-add - sxi000000c1 fe80::1/64',
+      'link-set sixpn-i-000000c1 lo',
+      'addr-add sixpn-i-000000c1 eth0 fe80::2/64',
       'link-set sixpn-i-000000c1 eth0',
       'addr-add sixpn-i-000000c1 eth0 fdaa:0:2:0:1:0:c1:2/112',
       'route-replace sixpn-i-000000c1 fdaa::/16 eth0',
@@ -150,6 +155,8 @@ describe('reconcile after a change of state', () => {
         'veth-add sxi000000d1 sixpn-i-000000d1',
         'link-set - sxi000000d1',
         'addr-add - sxi000000d1 fe80::1/64',
+        'link-set sixpn-i-000000d1 lo',
+        'addr-add sixpn-i-000000d1 eth0 fe80::2/64',
         'link-set sixpn-i-000000d1 eth0',
         'addr-add sixpn-i-000000d1 eth0 fdaa:0:1:0:1:0:d1:2/112',
         'route-replace sixpn-i-000000d1 fdaa::/16 eth0',
@@ -235,6 +242,8 @@ describe('reconcile repairs drift', () => {
           'veth-add sxi000000a1 sixpn-i-000000a1',
           'link-set - sxi000000a1',
           'addr-add - sxi000000a1 fe80::1/64',
+          'link-set sixpn-i-000000a1 lo',
+          'addr-add sixpn-i-000000a1 eth0 fe80::2/64',
           'link-set sixpn-i-000000a1 eth0',
           'addr-add sixpn-i-000000a1 eth0 fdaa:0:1:0:1:0:a1:2/112',
           'route-replace sixpn-i-000000a1 fdaa::/16 eth0',
@@ -243,7 +252,10 @@ describe('reconcile repairs drift', () => {
       },
       {
         name: 'a foreign address on eth0 is removed',
-        drift: (a) => a.seams.net.addAddr('sixpn-i-000000a1', 'eth0', 'fdaa:0:2:0:1:0:c1:2/112'),
+        drift: (a) =>
+          a.seams.net.batch('sixpn-i-000000a1', [
+            { do: 'addr-add', iface: 'eth0', addr: 'fdaa:0:2:0:1:0:c1:2/112' },
+          ]),
         want: ['addr-del sixpn-i-000000a1 eth0 fdaa:0:2:0:1:0:c1:2/112'],
       },
       {
@@ -266,6 +278,24 @@ describe('reconcile repairs drift', () => {
         drift: (a) =>
           a.seams.files.write('/etc/netns/sixpn-i-000000c1/resolv.conf', 'nameserver 1.1.1.1\n', 0o644),
         want: ['file-write /etc/netns/sixpn-i-000000c1/resolv.conf'],
+      },
+      {
+        name: 'a foreign eth0 in an instance namespace is replaced by the veth',
+        drift: async (a) => {
+          await a.seams.net.delLink(undefined, 'sxi000000c1');
+          a.seams.net.addLink('sixpn-i-000000c1', 'eth0', { up: true });
+        },
+        want: [
+          'link-del sixpn-i-000000c1 eth0',
+          'veth-add sxi000000c1 sixpn-i-000000c1',
+          'link-set - sxi000000c1',
+          'addr-add - sxi000000c1 fe80::1/64',
+          'addr-add sixpn-i-000000c1 eth0 fe80::2/64',
+          'link-set sixpn-i-000000c1 eth0',
+          'addr-add sixpn-i-000000c1 eth0 fdaa:0:2:0:1:0:c1:2/112',
+          'route-replace sixpn-i-000000c1 fdaa::/16 eth0',
+          'route-replace - fdaa:0:2:0:1:0:c1:0/112 sxi000000c1',
+        ],
       },
       {
         name: 'the loopback went down and lost fdaa::3',
@@ -309,5 +339,26 @@ describe('without --lab', () => {
     ]);
     assert.ok(agent.seams.net.hasLink(undefined, 'lo'));
     assert.deepEqual(await agent.seams.net.listNetns(), ['sixpn-i-000000a1'], 'the namespace stays');
+  });
+});
+
+describe('apply', () => {
+  test('consecutive link, address and route steps of one namespace run as one batch', () => {
+    const d = (ns?: string): Action => ({ do: 'link-set', iface: 'x', up: true, ...(ns ? { ns } : {}) });
+    const plan: Action[] = [
+      { do: 'netns-add', ns: 'a' },
+      { do: 'veth-add', iface: 'sxi1', ns: 'a', peer: 'eth0', mtu: 1420 },
+      d(),
+      d(),
+      d('a'),
+      d('a'),
+      { do: 'file-remove', path: '/x' },
+      d('a'),
+      d(),
+    ];
+    assert.deepEqual(
+      units(plan).map((u) => u.length),
+      [1, 3, 2, 1, 1, 1],
+    );
   });
 });

@@ -40,7 +40,9 @@ export async function teardown(s: AgentSeams, o: TeardownOptions): Promise<numbe
   }
   const host = await s.net.readNs();
   for (const name of host.links.keys()) {
-    if (name.startsWith('sxi')) await attempt(`link ${name}`, () => s.net.delLink(undefined, name));
+    if (name.startsWith('sxi')) {
+      await attempt(`link ${name}`, () => s.net.batch(undefined, [{ do: 'link-del', iface: name }]));
+    }
   }
   await attempt('mesh', () => s.mesh.destroy());
   await attempt('nft', async () => {
@@ -49,7 +51,9 @@ export async function teardown(s: AgentSeams, o: TeardownOptions): Promise<numbe
   });
   const resolver = `${formatIPv6(hostResolverAddress(parsePlanPrefix(o.prefix ?? 'fdaa::/16')))}/128`;
   if (host.links.get('lo')?.addrs.includes(resolver)) {
-    await attempt('resolver address', () => s.net.delAddr(undefined, 'lo', resolver));
+    await attempt('resolver address', () =>
+      s.net.batch(undefined, [{ do: 'addr-del', iface: 'lo', addr: resolver }]),
+    );
   }
   await attempt('status', () => s.files.remove(join(o.stateDir, 'status.json')));
   if (errors.length > 0) throw errors[0];
