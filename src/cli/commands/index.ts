@@ -4,6 +4,7 @@
 import type { CommandGroup } from '../run.ts';
 import { registerAgent } from './agent.ts';
 import { registerApps } from './apps.ts';
+import { registerGateway } from './gateway.ts';
 import { registerGateways } from './gateways.ts';
 import { registerHosts } from './hosts.ts';
 import { registerInstances } from './instances.ts';
@@ -29,5 +30,6 @@ export const commandGroups: readonly CommandGroup[] = [
   registerTokens,
   registerWireguard,
   registerAgent,
+  registerGateway,
   registerLab,
 ];

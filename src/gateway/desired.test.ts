@@ -1,0 +1,151 @@
+// The desired gateway from a small fleet: its peers each allowed exactly their /120, slots and routes per network,
+// the mesh shared with the agents, the nft table growing with networks (not peers), and the fast path's updates.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Change } from '../core/model.ts';
+import { LocalState } from '../core/state.ts';
+import { desiredGateway, infraFingerprint, peerConfigOf } from './desired.ts';
+import { peerUpdates } from './peer-updates.ts';
+import { ACME, fleet, GLOBEX, identity, keys, peer, plan } from './test-fakes.ts';
+
+const id = identity('gw1');
+
+test('peers of this gateway only, each allowed exactly its /120, no endpoint', () => {
+  const s = new LocalState(
+    fleet([
+      peer('laptop', 'acme', ACME),
+      peer('ci', 'acme', ACME, 'gw1', 2),
+      peer('vault-ci', 'globex', GLOBEX),
+      peer('other', 'acme', ACME, 'gw2'),
+    ]),
+  );
+  const d = desiredGateway(s, id);
+  assert.deepEqual(
+    d.peerDevice.peers.map((p) => [p.publicKey, p.allowedIps, p.endpoint]),
+    [
+      [keys.ci!.publicKey, ['fdaa:0:18:0:9::200/120'], undefined],
+      [keys.laptop!.publicKey, ['fdaa:0:18:0:9::100/120'], undefined],
+      [keys['vault-ci']!.publicKey, ['fdaa:0:2a:0:9::100/120'], undefined],
+    ],
+  );
+  assert.equal(d.peerDevice.listenPort, 51821);
+  assert.deepEqual(d.networks, [ACME, GLOBEX]);
+  assert.deepEqual(d.peerRoutes, ['fdaa:0:18:0:9::/80', 'fdaa:0:2a:0:9::/80']);
+  assert.equal(d.meshRoute, 'fdaa::/16');
+  assert.equal(d.serviceAddress, 'fdaa::3/128');
+  assert.deepEqual(
+    d.nft.resolvers.map((r) => r.toString(16)),
+    ['fdaa0000001800000000000000000003', 'fdaa0000002a00000000000000000003'],
+  );
+  assert.equal(d.nft.dnsRedirectPort, 5353);
+  assert.deepEqual(d.nft.interfaces, ['sxm9', 'sxp9']);
+  assert.deepEqual(
+    d.nft.guards.map((g) => [g.iface, g.allowed.length]),
+    [['sxp9', 2]],
+  );
+});
+
+test('the mesh: every host with its instance slots, the other gateway with its peer slots', () => {
+  const s = new LocalState(fleet([peer('laptop', 'acme', ACME), peer('other', 'acme', ACME, 'gw2')]));
+  const d = desiredGateway(s, id);
+  assert.equal(d.meshDevice.listenPort, 51820);
+  assert.deepEqual(
+    d.meshDevice.peers.map((p) => [p.endpoint, p.allowedIps]),
+    [
+      ['198.18.1.10:51820', ['fdaa:0:18:0:a::/80']],
+      ['198.18.1.1:51820', ['fdaa:0:18:0:1::/80', 'fdaa:0:2a:0:1::/80']],
+      ['198.18.1.2:51820', ['fdaa:0:18:0:2::/80']],
+    ],
+  );
+  assert.equal(d.registration.endpoint, '198.18.1.9:51820');
+  assert.equal(d.registration.peer_endpoint, '198.18.1.9:51821');
+  assert.equal(d.registration.mesh_key, keys.gw1!.publicKey);
+});
+
+test('the nft table grows with networks, not with peers', () => {
+  const many = Array.from({ length: 500 }, (_, i) => ({
+    ...peer(`p${i}`, 'acme', ACME, 'gw1', i + 1),
+    public_key: keys.laptop!.publicKey.replace(/^.{4}/, (i + 1000).toString().slice(0, 4)),
+  }));
+  const one = desiredGateway(new LocalState(fleet([peer('laptop', 'acme', ACME)])), id);
+  const lots = desiredGateway(new LocalState(fleet(many)), id);
+  assert.equal(lots.peerDevice.peers.length, 500);
+  assert.deepEqual(lots.nft, one.nft);
+  assert.equal(infraFingerprint(lots), infraFingerprint(one), 'a peer more is no infrastructure change');
+});
+
+test('a peer record outside this gateway slot is not trusted', () => {
+  const bad = { ...peer('laptop', 'acme', ACME), address: 'fdaa:0:18:0:1::102' };
+  assert.equal(peerConfigOf(bad, plan), undefined);
+  assert.equal(peerConfigOf({ ...bad, address: 'nonsense' }, plan), undefined);
+  assert.deepEqual(desiredGateway(new LocalState(fleet([bad])), id).peerDevice.peers, []);
+});
+
+test('no peers: an empty device, no routes, every packet from the peer side is spoofed', () => {
+  const d = desiredGateway(new LocalState(fleet([])), id);
+  assert.deepEqual(d.peerDevice.peers, []);
+  assert.deepEqual(d.peerRoutes, []);
+  assert.deepEqual(d.nft.guards, [{ iface: 'sxp9', allowed: [] }]);
+});
+
+const laptop = peer('laptop', 'acme', ACME);
+const put = (p = laptop, rev = 11): Change => ({
+  rev,
+  op: 'put',
+  kind: 'peer',
+  id: p.id,
+  org: p.org,
+  obj: p,
+});
+const del = (p = laptop, rev = 11): Change => ({
+  rev,
+  op: 'delete',
+  kind: 'peer',
+  id: p.id,
+  org: p.org,
+  obj: p,
+});
+
+const updates: [string, Change, typeof laptop | undefined, [string, string[] | undefined][]][] = [
+  ['a new peer here is installed', put(), undefined, [['laptop', ['fdaa:0:18:0:9::100/120']]]],
+  ['a deleted peer here is removed', del(), laptop, [['laptop', undefined]]],
+  ['a peer of another gateway: nothing', put(peer('other', 'acme', ACME, 'gw2')), undefined, []],
+  [
+    'a peer moved away is removed',
+    put({ ...laptop, gateway: 'gw2', gateway_num: 10 }),
+    laptop,
+    [['laptop', undefined]],
+  ],
+  [
+    'a new key: old one out, new one in',
+    put({ ...laptop, public_key: keys.ci!.publicKey }),
+    laptop,
+    [
+      ['laptop', undefined],
+      ['ci', ['fdaa:0:18:0:9::100/120']],
+    ],
+  ],
+  [
+    'a record claiming another slot is removed',
+    put({ ...laptop, gateway_num: 10 }),
+    laptop,
+    [['laptop', undefined]],
+  ],
+  [
+    'other kinds: nothing',
+    { rev: 11, op: 'put', kind: 'host', id: 'h', org: null, obj: fleet().hosts[0]! },
+    undefined,
+    [],
+  ],
+];
+for (const [name, change, before, want] of updates) {
+  test(`fast path: ${name}`, () => {
+    const byKey = new Map(Object.entries(keys).map(([k, v]) => [v.publicKey as string, k]));
+    const got = peerUpdates(change, before, 'gw1', 9, plan).map((u) => [
+      byKey.get(u.publicKey),
+      u.want?.allowedIps,
+    ]);
+    assert.deepEqual(got, want);
+  });
+}

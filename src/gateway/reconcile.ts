@@ -1,0 +1,90 @@
+// One full reconcile pass of a gateway (desired state, observe, plan, apply), and the fast path that installs or
+// removes single peers straight from the watch stream. Both run under one lock, never interleaved.
+
+import type { LocalState } from '../core/state.ts';
+import type { UapiSet } from '../core/wg/uapi.ts';
+import type { Logger } from '../lib/log.ts';
+import { desiredGateway, type GatewayDesired, type GatewayIdentity } from './desired.ts';
+import {
+  applyGateway,
+  type GatewayApplyResult,
+  type GatewayRunContext,
+  observeGateway,
+} from './observe-apply.ts';
+import type { PeerUpdate } from './peer-updates.ts';
+import { type GatewayAction, planGateway } from './plan.ts';
+import type { GatewaySeams } from './seams.ts';
+
+export interface GatewayPassResult extends GatewayApplyResult {
+  revision: number;
+  desired: GatewayDesired;
+  actions: GatewayAction[];
+  /** The peer-device operation sent, if any (installed-at bookkeeping reads it). */
+  peerOp: UapiSet | undefined;
+  ms: number;
+}
+
+/** The registration the control plane has for this gateway, as the local state knows it. */
+export function registrationOf(
+  state: LocalState,
+  name: string,
+): GatewayPassResult['desired']['registration'] | undefined {
+  const me = state.all('host').find((h) => h.name === name);
+  if (!me) return undefined;
+  return {
+    endpoint: me.endpoint ?? '',
+    mesh_key: (me.mesh_key ?? '') as GatewayDesired['registration']['mesh_key'],
+    peer_key: (me.peer_key ?? '') as GatewayDesired['registration']['peer_key'],
+    peer_endpoint: me.peer_endpoint ?? '',
+  };
+}
+
+/**
+ * Makes the gateway match `state`. `fresh` re-reads the peer device instead of trusting its cache (periodic
+ * passes). Idempotent. Throws only when the gateway cannot be read; failed steps are in the result.
+ */
+export async function reconcileGateway(
+  state: LocalState,
+  id: GatewayIdentity,
+  seams: GatewaySeams,
+  ctx: GatewayRunContext,
+  logger: Logger,
+  fresh: boolean,
+  signal?: AbortSignal,
+): Promise<GatewayPassResult> {
+  const t0 = performance.now();
+  const revision = state.revision;
+  const desired = desiredGateway(state, id);
+  const observed = await observeGateway(seams, registrationOf(state, id.name), ctx, fresh, signal);
+  const actions = planGateway(desired, observed, ctx);
+  const result = await applyGateway(seams, actions, ctx, logger, signal);
+  const peerOp = actions.find((a) => a.do === 'wg-set' && a.dev === 'peer');
+  return {
+    revision,
+    desired,
+    actions,
+    ...result,
+    peerOp: peerOp?.do === 'wg-set' ? peerOp.op : undefined,
+    ms: performance.now() - t0,
+  };
+}
+
+/** Sends the fast path's updates in one `set` planned against the cached device; the operation sent, or null. */
+export function applyPeerUpdates(
+  seams: GatewaySeams,
+  updates: readonly PeerUpdate[],
+  signal?: AbortSignal,
+): Promise<UapiSet | null> {
+  if (updates.length === 0) return Promise.resolve(null);
+  return seams.peerCache.setPeers(updates, signal);
+}
+
+/** A promise-chain lock: `run` calls never overlap. */
+export class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(f, f);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}

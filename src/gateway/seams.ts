@@ -1,0 +1,69 @@
+// The I/O a gateway reconciles through, and the real drivers behind it: iproute2, files on disk, two WireGuard
+// interfaces (wireguard-go or kernel), nftables, and its registration with the control plane.
+
+import { join } from 'node:path';
+import { SixpnError } from '../core/errors.ts';
+import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
+import type { Logger } from '../lib/log.ts';
+import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
+import { type Nft, NftCli } from '../runtime/nft.ts';
+import type { WgDevice } from '../runtime/wg-device.ts';
+import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
+import { KernelMesh, type MeshDevice, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
+import type { GatewayRegistrationBody } from './desired.ts';
+import { type GatewayNet, IpGatewayNet } from './net.ts';
+
+export interface GatewaySeams {
+  net: GatewayNet;
+  files: FileStore;
+  /** The host-mesh interface. */
+  mesh: MeshDevice;
+  /** The peer interface (its lifecycle: create, destroy). */
+  peer: MeshDevice;
+  /** The peer interface's device behind a cache: one-peer changes cost the same at any number of peers. */
+  peerCache: CachedWgDevice;
+  nft: Nft;
+  /** Records this gateway's endpoints and public keys with the control plane. */
+  register(body: GatewayRegistrationBody, signal?: AbortSignal): Promise<void>;
+}
+
+/** A WgDevice view of a MeshDevice: `get` fails with `unavailable` while the device does not exist. */
+export class DeviceOf implements WgDevice {
+  constructor(private readonly dev: MeshDevice) {}
+  get iface(): string {
+    return this.dev.iface;
+  }
+  async get(signal?: AbortSignal): Promise<DeviceState> {
+    const s = await this.dev.get(signal);
+    if (s === undefined)
+      throw new SixpnError('unavailable', `WireGuard interface ${this.dev.iface} is not running`);
+    return s;
+  }
+  set(op: UapiSet, signal?: AbortSignal): Promise<void> {
+    return this.dev.set(op, signal);
+  }
+}
+
+export function realGatewaySeams(o: {
+  meshIface: string;
+  peerIface: string;
+  wireguard: WireguardMode;
+  stateDir: string;
+  logger: Logger;
+  register: GatewaySeams['register'];
+}): GatewaySeams {
+  const wg = (iface: string, log: string): MeshDevice =>
+    o.wireguard === 'kernel'
+      ? new KernelMesh(iface)
+      : new UserspaceMesh(iface, { logFile: join(o.stateDir, log), logger: o.logger });
+  const peer = wg(o.peerIface, 'wireguard-go-peers.log');
+  return {
+    net: new IpGatewayNet(),
+    files: new DiskFiles(),
+    mesh: wg(o.meshIface, 'wireguard-go-mesh.log'),
+    peer,
+    peerCache: new CachedWgDevice(new DeviceOf(peer)),
+    nft: new NftCli(),
+    register: o.register,
+  };
+}
