@@ -232,13 +232,15 @@ test('sixpn agent: instances on an encrypted 6PN across two hosts, isolated, res
   await t.test(
     'with the control plane unreachable, a restarted agent serves DNS from its saved state',
     async () => {
-      await stopAgent(h1, 'SIGTERM');
+      const ms = await stopAgent(h1, 'SIGTERM');
+      assert.ok(ms >= 0 && ms < 5_000, `SIGTERM stops the agent promptly (${ms} ms)`);
       startAgent(f, h1, `unix:${join(f.dir, 'nowhere.sock')}`);
       await waitReady(h1, await head(f));
       assert.equal(await dig(webNs, 'db.internal'), db.address);
       assert.equal(readStatus(h1)?.connected, false);
       assert.equal(readStatus(h1)?.applied, 0);
-      await stopAgent(h1, 'SIGTERM');
+      const offline = await stopAgent(h1, 'SIGTERM');
+      assert.ok(offline >= 0 && offline < 5_000, `without its control plane it stops too (${offline} ms)`);
       startAgent(f, h1);
       await ready(f);
     },

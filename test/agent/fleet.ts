@@ -143,13 +143,14 @@ export function startAgent(f: Fleet, h: FleetHost, api = `unix:${f.sock}`): Chil
   return h.proc;
 }
 
-/** Stops the agent by PID and waits for it to exit. */
-export async function stopAgent(h: FleetHost, sig: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+/** Stops the agent by PID; resolves with how long it took to exit (ms), or -1 when it did not within 10 s. */
+export async function stopAgent(h: FleetHost, sig: 'SIGTERM' | 'SIGKILL'): Promise<number> {
   const p = h.proc;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  if (!p || p.exitCode !== null || p.signalCode !== null) return 0;
+  const t0 = Date.now();
+  const exited = new Promise<number>((r) => p.once('exit', () => r(Date.now() - t0)));
   p.kill(sig);
-  await Promise.race([exited, sleep(10_000)]);
+  return Promise.race([exited, sleep(10_000).then(() => -1)]);
 }
 
 export interface Status {
