@@ -27,12 +27,21 @@ const FIXED_QPS = 20_000;
 interface Perf {
   qps: number;
   lostPct: number;
+  /** Queries answered per second of CPU the server process used (all its threads): robust to other load. */
+  perCpuSecond: number;
   p50us?: number;
   p99us?: number;
 }
 
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
+}
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc/<pid>/stat (100 ticks a second). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
@@ -42,7 +51,7 @@ function pct(sorted: number[], p: number): number {
 async function dnsperf(
   port: number,
   file: string,
-  opts: { qps?: number; seconds: number; dir: string },
+  opts: { qps?: number; seconds: number; dir: string; pid: number },
 ): Promise<Perf> {
   const args = [
     '-c',
@@ -61,6 +70,7 @@ async function dnsperf(
   if (opts.qps) args.push('-Q', String(opts.qps), '-v');
   const outFile = join(opts.dir, 'dnsperf.out');
   const fd = openSync(outFile, 'w');
+  const cpu0 = cpuSeconds(opts.pid);
   try {
     await new Promise<void>((resolve, reject) => {
       const p = spawn('taskset', args, { stdio: ['ignore', fd, 'ignore'] });
@@ -70,10 +80,12 @@ async function dnsperf(
   } finally {
     closeSync(fd);
   }
+  const cpu = cpuSeconds(opts.pid) - cpu0;
   const stdout = readFileSync(outFile, 'utf8');
   const qps = Number(/Queries per second:\s+([0-9.]+)/.exec(stdout)?.[1]);
   const lostPct = Number(/Queries lost:\s+\d+ \(([0-9.]+)%\)/.exec(stdout)?.[1] ?? 0);
-  const out: Perf = { qps, lostPct };
+  const completed = Number(/Queries completed:\s+(\d+)/.exec(stdout)?.[1] ?? 0);
+  const out: Perf = { qps, lostPct, perCpuSecond: cpu > 0 ? completed / cpu : Number.NaN };
   if (opts.qps) {
     const lat = [...stdout.matchAll(/^> \S+ \S+ \S+ ([0-9.]+)$/gm)]
       .map((m) => Number(m[1]) * 1e6)
@@ -148,7 +160,7 @@ const f = (n: number | undefined, d = 0) => (n === undefined || Number.isNaN(n) 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const best = (xs: Perf[]) => Math.max(...xs.map((x) => x.qps));
 const lowestP99 = (xs: Perf[]): Perf =>
-  [...xs].sort((a, b) => (a.p99us ?? 0) - (b.p99us ?? 0))[0] ?? { qps: 0, lostPct: 0 };
+  [...xs].sort((a, b) => (a.p99us ?? 0) - (b.p99us ?? 0))[0] ?? { qps: 0, lostPct: 0, perCpuSecond: 0 };
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'sixpn-dnsbench-'));
@@ -177,26 +189,30 @@ async function main(): Promise<void> {
     for (const d of cmp.differ.slice(0, 5)) console.log(`  differs: ${d}`);
 
     const load0 = loadavg()[0] ?? 0;
+    const unboundPid = children[0]?.proc.pid ?? 0;
     const servers = [
-      ['unbound', pu],
-      ['sixpn', ps],
+      ['unbound', pu, unboundPid],
+      ['sixpn', ps, sixpn.proc.pid ?? 0],
     ] as const;
     const max: Record<string, Perf[]> = { unbound: [], sixpn: [] };
     const fixed: Record<string, Perf[]> = { unbound: [], sixpn: [] };
-    for (const [, port] of servers) await dnsperf(port, queries, { seconds: 2, dir }); // warm-up (JIT)
+    for (const [, port, pid] of servers) await dnsperf(port, queries, { seconds: 2, dir, pid }); // warm-up (JIT)
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, port] of servers) {
-        max[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, dir }));
-        fixed[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, qps: FIXED_QPS, dir }));
+      for (const [name, port, pid] of servers) {
+        max[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, dir, pid }));
+        fixed[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, qps: FIXED_QPS, dir, pid }));
       }
     }
     await sixpn.stop();
     sixpn = await startSixpn(snapFile, ps, 2);
     children.push(sixpn);
-    await dnsperf(ps, queries, { seconds: 2, dir });
+    // (its CPU figure would be the primary's alone; only qps is reported for the cluster)
+    const primary = sixpn.proc.pid ?? 0;
+    await dnsperf(ps, queries, { seconds: 2, dir, pid: primary });
     const clustered: Perf[] = [];
-    for (let round = 0; round < ROUNDS; round++)
-      clustered.push(await dnsperf(ps, queries, { seconds: SECONDS, dir }));
+    for (let round = 0; round < ROUNDS; round++) {
+      clustered.push(await dnsperf(ps, queries, { seconds: SECONDS, dir, pid: primary }));
+    }
     await sixpn.stop();
     const load1 = loadavg()[0] ?? 0;
 
@@ -228,6 +244,13 @@ async function main(): Promise<void> {
       `   sixpn/unbound ${(best(mx) / best(mu)).toFixed(2)}`,
     );
     row('max qps, one core (median)', f(median(mu.map((p) => p.qps))), f(median(mx.map((p) => p.qps))));
+    const cpuBest = (xs: Perf[]) => Math.max(...xs.map((x) => x.perCpuSecond));
+    row(
+      'queries per CPU-second of the server',
+      f(cpuBest(mu)),
+      f(cpuBest(mx)),
+      `   sixpn/unbound ${(cpuBest(mx) / cpuBest(mu)).toFixed(2)} (best; robust to other load)`,
+    );
     row(
       'lost at max qps, % (median)',
       f(median(mu.map((p) => p.lostPct)), 2),
