@@ -60,6 +60,8 @@ export interface GatewayOptions {
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
   seams?: GatewaySeams;
+  /** Where the DNS server listens (default: `fdaa::3` on the peer interface, port `dnsPort`); for tests. */
+  dnsListen?: { address: string; port: number };
   fetch?: FetchLike;
 }
 
@@ -165,7 +167,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
   const ensureDns = async () => {
     if (dns || o.signal.aborted) return;
     dns = await runDns({
-      listen: [{ address: formatIPv6(hostResolverAddress(plan)), port: id.dnsPort }],
+      listen: [o.dnsListen ?? { address: formatIPv6(hostResolverAddress(plan)), port: id.dnsPort }],
       zone,
       ...(o.upstreams ? { upstreams: o.upstreams } : {}),
       region: o.region,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runInProcess } from '../../src/cli/test-support.ts';
+import { defaultConfigFile } from '../../src/cli/wireguard/peer-config.ts';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { type TestApi, testApi } from '../../src/control/api/test-support.ts';
 import { generateKeyPair, publicKeyOf } from '../../src/core/wg/keys.ts';
@@ -123,7 +124,7 @@ describe('sixpn wireguard against the real API', { timeout: 60_000 }, () => {
     assert.match(near.stdout, /gateway ord-gw1 in ord \(nearest to iad \(945 km\)\)/);
     const name = /peer (ana-[a-z0-9-]+-[0-9a-f]{4}) of/.exec(near.stdout)?.[1];
     assert.ok(name, near.stdout);
-    assert.equal((await stat(join(dir, `${name}.conf`))).mode & 0o777, 0o600);
+    assert.equal((await stat(join(dir, defaultConfigFile(name)))).mode & 0o777, 0o600);
     const env = await cli(['wireguard', 'create', 'acme', '', 'tokyo', 'tokyo.conf'], {
       SIXPN_WG_REGION: 'nrt',
     });

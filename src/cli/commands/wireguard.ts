@@ -13,7 +13,12 @@ import { flagOf, label } from '../flags.ts';
 import type { Column } from '../output.ts';
 import type { CommandGroup } from '../run.ts';
 import { type NewFile, reserveFile } from '../wireguard/new-file.ts';
-import { defaultPeerName, renderPeerConfig } from '../wireguard/peer-config.ts';
+import {
+  defaultConfigFile,
+  defaultPeerName,
+  renderPeerConfig,
+  wgQuickInterfaceOf,
+} from '../wireguard/peer-config.ts';
 import { formatPeerStatus } from '../wireguard/peer-status.ts';
 import { terminalQr } from '../wireguard/qr.ts';
 import { chooseRegion } from '../wireguard/region-choice.ts';
@@ -79,7 +84,10 @@ export const registerWireguard: CommandGroup = (program, ctx) => {
       regionArg,
     )
     .argument('[name]', 'peer name: letters, digits, "-" (default: <user>-<host>-<random>)', peerName)
-    .argument('[file]', "where to write the config (default: ./<name>.conf); 'stdout' prints it")
+    .argument(
+      '[file]',
+      "where to write the config (default: ./<name>.conf, short enough for wg-quick); 'stdout' prints it",
+    )
     .option('--network <name>', 'network of the org to join (default: default)', label('network name'))
     .option('--qr', 'also print a QR code of the config for the WireGuard phone apps')
     .addHelpText(
@@ -104,9 +112,10 @@ export const registerWireguard: CommandGroup = (program, ctx) => {
       const name =
         nameIn ?? defaultPeerName(localUser(ctx), hostname(), randomBytes(2).toString('hex').slice(0, 4));
       const toStdout = fileIn === 'stdout';
+      const fileName = fileIn ?? defaultConfigFile(name);
       const file: NewFile | undefined = toStdout
         ? undefined
-        : await reserveFile(resolve(ctx.io.cwd, fileIn ?? `${name}.conf`));
+        : await reserveFile(resolve(ctx.io.cwd, fileName));
       const info = (line: string) => (toStdout ? ctx.io.stderr(`${line}\n`) : ctx.out(line));
       try {
         const keys = generateKeyPair();
@@ -124,7 +133,12 @@ export const registerWireguard: CommandGroup = (program, ctx) => {
         );
         if (file) {
           await file.write(text);
-          info(`wrote ${fileIn ?? `${name}.conf`} (mode 0600); bring it up with: wg-quick up ${file.path}`);
+          info(`wrote ${fileName} (mode 0600); bring it up with: wg-quick up ${file.path}`);
+          if (wgQuickInterfaceOf(fileName) === undefined) {
+            ctx.io.stderr(
+              `note: wg-quick names the interface after the file and accepts only NAME.conf with NAME at most 15 of a-z A-Z 0-9 _ = + . - (rename it, or import it in a WireGuard app)\n`,
+            );
+          }
         } else ctx.io.stdout(text);
         if (o.qr) (toStdout ? ctx.io.stderr : ctx.io.stdout)(terminalQr(text));
       } catch (e) {

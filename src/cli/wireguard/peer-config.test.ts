@@ -7,7 +7,13 @@ import { SixpnError } from '../../core/errors.ts';
 import { PEER_NAME_RE } from '../../core/names.ts';
 import { publicKeyOf, type WgPrivateKey } from '../../core/wg/keys.ts';
 import { parseWgQuick } from '../../core/wg/wg-quick.ts';
-import { type CreatedPeerView, defaultPeerName, renderPeerConfig } from './peer-config.ts';
+import {
+  type CreatedPeerView,
+  defaultConfigFile,
+  defaultPeerName,
+  renderPeerConfig,
+  wgQuickInterfaceOf,
+} from './peer-config.ts';
 
 const golden = readFileSync(new URL('./testdata/peer.conf', import.meta.url), 'utf8');
 const PRIVATE = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=' as WgPrivateKey;
@@ -68,3 +74,20 @@ for (const [user, host, rnd, want] of names) {
     assert.ok(got.length <= 63);
   });
 }
+
+test('default file names are ones wg-quick accepts; explicit ones are checked', () => {
+  for (const [name, file] of [
+    ['laptop', 'laptop.conf'],
+    ['exactly-15-char', 'exactly-15-char.conf'],
+    ['ana-thinkpad-7f3a', 'ana-thinkp-7f3a.conf'],
+    ['runner-1-ip-10-0-0-1-abcd', 'runner-1-i-abcd.conf'],
+    ['a---------b-1234', 'a-1234.conf'],
+  ] as const) {
+    assert.equal(defaultConfigFile(name), file);
+    assert.equal(wgQuickInterfaceOf(file), file.slice(0, -5));
+  }
+  assert.equal(wgQuickInterfaceOf('/home/ana/wg/sxwa1.conf'), 'sxwa1');
+  assert.equal(wgQuickInterfaceOf('ana-thinkpad-7f3a.conf'), undefined, '17 characters');
+  assert.equal(wgQuickInterfaceOf('laptop.txt'), undefined);
+  assert.equal(wgQuickInterfaceOf('my laptop.conf'), undefined);
+});

@@ -75,3 +75,23 @@ export function defaultPeerName(user: string | undefined, host: string | undefin
   if (!PEER_NAME_RE.test(name)) throw new Error(`default peer name '${name}' is not valid`);
   return name;
 }
+
+/** wg-quick names the interface after the file: at most 15 of `[a-zA-Z0-9_=+.-]` before `.conf`. */
+const WG_QUICK_IFACE = /^[a-zA-Z0-9_=+.-]{1,15}$/;
+
+/** The interface name wg-quick would make from `file`, or undefined when wg-quick would refuse the name. */
+export function wgQuickInterfaceOf(file: string): string | undefined {
+  const base = file.slice(file.lastIndexOf('/') + 1);
+  if (!base.endsWith('.conf')) return undefined;
+  const iface = base.slice(0, -'.conf'.length);
+  return WG_QUICK_IFACE.test(iface) ? iface : undefined;
+}
+
+/**
+ * The default file of peer `name`: `<name>.conf`, shortened so that `wg-quick up` accepts it (its first 10
+ * characters and its last 4, the random part of a default name), e.g. `ana-thinkp-7f3a.conf`.
+ */
+export function defaultConfigFile(name: string): string {
+  if (name.length <= 15) return `${name}.conf`;
+  return `${name.slice(0, 10).replace(/-+$/, '')}-${name.slice(-4)}.conf`;
+}
