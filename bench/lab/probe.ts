@@ -1,5 +1,5 @@
 // Benchmark helper, run inside one instance namespace of the lab (`ip netns exec sixpn-i-<id> node --import tsx
-// bench/lab/probe.ts NAME`): waits for expectations on stdin and reports, with wall-clock times, when this host's
+// bench/lab/probe.ts NAME [EVERY_MS]`): waits for expectations on stdin and reports, with wall-clock times, when this host's
 // DNS (fdaa::3) first gave the expected answer for NAME and when the address first answered TCP (a RST from a
 // closed port counts: the packet got there and back).
 //
@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline';
 import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
 
 const name = process.argv[2] ?? 'target.internal';
-const EVERY_MS = 2;
+const EVERY_MS = Number(process.argv[3] ?? 2);
 const wall = () => performance.timeOrigin + performance.now();
 const sock = dgram.createSocket('udp6');
 await new Promise<void>((r) => sock.bind(0, () => r()));

@@ -3,7 +3,7 @@
 // instance on each host) and (b) for a start, the address answering TCP from every host; p50/p99 over the changes.
 // Also each agent's CPU and memory when idle and under that churn. Needs root; builds and removes its own lab.
 //
-//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10]
+//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10] [--poll-ms 2]
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     regions: { type: 'string', default: 'ord:4,iad:2,ams:2,nrt:2' },
     changes: { type: 'string', default: '100' },
     idle: { type: 'string', default: '10' },
+    'poll-ms': { type: 'string', default: '2' },
   },
 });
 const CHANGES = Number(values.changes);
@@ -50,7 +51,7 @@ class Probe {
     const probe = fileURLToPath(new URL('./probe.ts', import.meta.url));
     this.child = spawn(
       'ip',
-      ['netns', 'exec', ns, process.execPath, '--import', 'tsx', probe, 'target.internal'],
+      ['netns', 'exec', ns, process.execPath, '--import', 'tsx', probe, 'target.internal', values['poll-ms']],
       {
         cwd: fileURLToPath(new URL('../..', import.meta.url)),
         stdio: ['pipe', 'pipe', 'inherit'],
@@ -82,6 +83,7 @@ try {
     regions: parseRegionCounts(values.regions),
     gateways: [],
     noDemo: true,
+    name: 'bench',
     progress: (l) => process.stderr.write(`lab: ${l}\n`),
     signal: ac.signal,
   });
@@ -112,6 +114,8 @@ try {
   const connAll: number[] = [];
   const dnsStop: number[] = [];
   const dnsStart: number[] = [];
+  const apiMs: number[] = [];
+  const firstHost: number[] = [];
   const churnStart = wall();
   let up = true;
   for (let seq = 1; seq <= CHANGES; seq++) {
@@ -120,7 +124,9 @@ try {
     const sent = wall();
     if (up) await c.stopInstance(target.id);
     else await c.startInstance(target.id);
+    apiMs.push(wall() - sent);
     const results = await Promise.all(waits);
+    firstHost.push(Math.min(...results.map((r) => r.dnsAt)) - sent);
     const dns = Math.max(...results.map((r) => r.dnsAt)) - sent;
     dnsAll.push(dns);
     (up ? dnsStop : dnsStart).push(dns);
@@ -131,6 +137,7 @@ try {
   const churnS = (wall() - churnStart) / 1000;
   const churn = pids.map(usage);
   const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
+  await delay(1_000);
   const head = (await c.snapshot()).revision;
   const behind = plan.hosts.filter((h) => (readAgentStatus(h.stateDir)?.revision ?? -1) < head).length;
 
@@ -142,6 +149,8 @@ try {
   console.log(
     `to every host's DNS  p50 ${ms(pct(dnsAll, 50))}  p99 ${ms(pct(dnsAll, 99))}  max ${ms(Math.max(...dnsAll))}`,
   );
+  console.log(`  API call returned   p50 ${ms(pct(apiMs, 50))}  p99 ${ms(pct(apiMs, 99))}`);
+  console.log(`  first host's DNS    p50 ${ms(pct(firstHost, 50))}  p99 ${ms(pct(firstHost, 99))}`);
   console.log(`  stops              p50 ${ms(pct(dnsStop, 50))}  p99 ${ms(pct(dnsStop, 99))}`);
   console.log(`  starts             p50 ${ms(pct(dnsStart, 50))}  p99 ${ms(pct(dnsStart, 99))}`);
   console.log(`start → TCP from every host  p50 ${ms(pct(connAll, 50))}  p99 ${ms(pct(connAll, 99))}`);
@@ -157,9 +166,9 @@ try {
   console.log(
     `agent RSS churn  mean ${mib(mean(churn.map((u) => u.rssKiB)))}  max ${mib(Math.max(...churn.map((u) => u.rssKiB)))}`,
   );
-  console.log(`agents behind the control plane after the churn: ${behind}`);
+  console.log(`agents behind the control plane 1 s after the churn: ${behind}`);
   console.log('(times run from sending the API request, so they include the commit itself)');
 } finally {
   for (const p of probes) p.stop();
-  await labDown();
+  await labDown({ name: 'bench' });
 }

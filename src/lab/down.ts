@@ -12,13 +12,14 @@ import { run } from '../runtime/exec.ts';
 import { listNetns, removeNetns } from '../runtime/netns.ts';
 import { readAgentStatus } from './agents.ts';
 import { labClient } from './control.ts';
-import { INSTANCE_NS_PREFIX, LAB_DIR, LAB_NS_PREFIX, labNodes, labPlan } from './plan.ts';
+import { INSTANCE_NS_PREFIX, labDirOf, labNsPrefix, labPlan } from './plan.ts';
 import { preflight } from './preflight.ts';
 import { isAlive, killPid, stopRecorded } from './processes.ts';
 import { type LabState, readLabState } from './state.ts';
 
 export interface DownOptions {
-  dir?: string;
+  /** The lab's name (see plan.ts); the default lab when omitted. */
+  name?: string | undefined;
   progress?: (line: string) => void;
 }
 
@@ -90,7 +91,8 @@ function isStaleSocket(path: string): Promise<boolean> {
 export async function labDown(o: DownOptions = {}): Promise<DownReport> {
   preflight(['ip'], 'lab down');
   const say = o.progress ?? (() => {});
-  const dir = o.dir ?? LAB_DIR;
+  const dir = labDirOf(o.name);
+  const prefix = labNsPrefix(o.name);
   let state: LabState | undefined;
   try {
     state = readLabState(join(dir, 'lab.json'));
@@ -115,14 +117,14 @@ export async function labDown(o: DownOptions = {}): Promise<DownReport> {
   //    namespaces themselves: instance namespaces of our agents first, the lab's own after.
   const present = await listNetns();
   const planned = state ? labPlan(state.options).namespaces : [];
-  const labNs = present.filter((n) => n.startsWith(LAB_NS_PREFIX) || planned.includes(n));
+  const labNs = present.filter((n) => n.startsWith(prefix) || planned.includes(n));
   const instNs = present.filter(
     (n) => n.startsWith(INSTANCE_NS_PREFIX) && ids.has(n.slice(INSTANCE_NS_PREFIX.length)),
   );
   const ordered = [
     ...instNs,
-    ...labNs.filter((n) => n !== `${LAB_NS_PREFIX}ul`),
-    ...labNs.filter((n) => n === `${LAB_NS_PREFIX}ul`),
+    ...labNs.filter((n) => n !== `${prefix}ul`),
+    ...labNs.filter((n) => n === `${prefix}ul`),
   ];
   for (const ns of ordered) {
     for (const pid of await pidsIn(ns)) {
@@ -136,20 +138,19 @@ export async function labDown(o: DownOptions = {}): Promise<DownReport> {
     report.namespaces.push(ns);
   }
 
-  // 3. wireguard-go sockets left by killed processes (the directory is shared by every namespace).
+  // 3. wireguard-go sockets left by killed processes (the directory is shared by every namespace): those of this
+  //    lab's interface names (sx<name>m<N>, sx<name>p<N>) whose process is gone.
   const wgDir = '/var/run/wireguard';
+  const ours = new RegExp(`^sx${o.name ?? ''}[mp][0-9]+\\.sock$`);
   let socks: string[] = [];
   try {
-    socks = readdirSync(wgDir).filter((f) => /^sx[A-Za-z0-9_.-]*\.sock$/.test(f));
+    socks = readdirSync(wgDir).filter((f) => ours.test(f));
   } catch {
     socks = [];
   }
-  const ours = new Set(
-    state ? labNodes(labPlan(state.options)).flatMap((n) => [n.meshInterface, n.peerInterface]) : [],
-  );
   for (const f of socks) {
     const path = join(wgDir, f);
-    if ((ours.has(f.replace(/\.sock$/, '')) || !state) && (await isStaleSocket(path))) {
+    if (await isStaleSocket(path)) {
       await rm(path, { force: true });
       report.sockets.push(path);
     }
@@ -158,7 +159,7 @@ export async function labDown(o: DownOptions = {}): Promise<DownReport> {
   // 4. Files: the resolver files of our namespaces and instances, /etc/netns if we made it, the lab dir.
   const etcDirs = [...new Set([...labNs, ...[...ids].map((id) => `${INSTANCE_NS_PREFIX}${id}`)])];
   try {
-    for (const d of readdirSync('/etc/netns')) if (d.startsWith(LAB_NS_PREFIX)) etcDirs.push(d);
+    for (const d of readdirSync('/etc/netns')) if (d.startsWith(prefix)) etcDirs.push(d);
   } catch {
     // no /etc/netns
   }

@@ -111,3 +111,33 @@ test('plans that cannot be built are refused with the reason', () => {
     assert.throws(f, (e) => isSixpnError(e) && e.code === 'invalid_argument' && re.test(e.message), name);
   }
 });
+
+test('a named lab has names of its own: dir, namespaces, WireGuard interfaces', () => {
+  const p = labPlan({ regions: [{ code: 'ord', hosts: 2 }], gateways: ['ord'], name: 'e1f' });
+  assert.equal(p.dir, '/run/sixpn-lab-e1f');
+  assert.equal(p.nsPrefix, 'sixpn-labe1f-');
+  assert.equal(p.underlay.apiSocketUrl, 'unix:/run/sixpn-lab-e1f/api.sock');
+  assert.deepEqual(p.namespaces, [
+    'sixpn-labe1f-ul',
+    'sixpn-labe1f-dns',
+    'sixpn-labe1f-laptop',
+    'sixpn-labe1f-ord1',
+    'sixpn-labe1f-ord2',
+    'sixpn-labe1f-ord-gw1',
+  ]);
+  assert.deepEqual(
+    labNodes(p).map((n) => [n.meshInterface, n.peerInterface]),
+    [
+      ['sxe1fm1', undefined],
+      ['sxe1fm2', undefined],
+      ['sxe1fm3', 'sxe1fp3'],
+    ],
+  );
+  const big = labPlan({ regions: [{ code: 'ord', hosts: 200 }], gateways: [], name: 'abcdef' });
+  for (const n of labNodes(big)) checkOwnedLink(undefined, n.meshInterface);
+  for (const ns of big.namespaces) checkNetnsName(ns);
+  assert.ok(
+    !labPlan({ regions: [{ code: 'ord', hosts: 1 }], gateways: [] }).namespaces[0]?.startsWith(p.nsPrefix),
+  );
+  assert.throws(() => labPlan({ regions: [], gateways: [], name: 'Bad-1' }), /lab name 'Bad-1' must be 1–6/);
+});

@@ -6,10 +6,33 @@ import { join } from 'node:path';
 import { invalid } from '../core/errors.ts';
 import { type KnownRegion, knownRegion, MAX_LAB_NODES, type RegionCount } from './regions.ts';
 
-/** Where a lab lives: one per machine, since its namespace and interface names are machine-global. */
+/** Where the (default, unnamed) lab lives. */
 export const LAB_DIR = '/run/sixpn-lab';
-/** Every namespace of the lab itself starts with this (instance namespaces are `sixpn-i-<id>`, made by agents). */
+/** Every namespace of the default lab starts with this (instance namespaces are `sixpn-i-<id>`, made by agents). */
 export const LAB_NS_PREFIX = 'sixpn-lab-';
+/**
+ * A lab name (`--name`, env SIXPN_LAB) keeps several labs apart on one machine (tests, benchmarks, a user's own):
+ * its dir is /run/sixpn-lab-<name>, its namespaces sixpn-lab<name>-…, its WireGuard interfaces sx<name>m<N>.
+ */
+export const LAB_NAME_RE = /^[a-z0-9]{1,6}$/;
+
+export function checkLabName(name: string): string {
+  if (!LAB_NAME_RE.test(name)) {
+    throw invalid(
+      `lab name '${name}' must be 1–6 lowercase letters or digits (it goes into interface names)`,
+      {
+        field: 'name',
+      },
+    );
+  }
+  return name;
+}
+
+/** The dir of a lab: /run/sixpn-lab, or /run/sixpn-lab-<name> for a named one. */
+export const labDirOf = (name?: string) => (name ? `${LAB_DIR}-${checkLabName(name)}` : LAB_DIR);
+
+/** The prefix of every namespace of a lab (its own sweep never matches another lab's). */
+export const labNsPrefix = (name?: string) => (name ? `sixpn-lab${checkLabName(name)}-` : LAB_NS_PREFIX);
 export const INSTANCE_NS_PREFIX = 'sixpn-i-';
 export const API_PORT = 4280;
 export const MESH_PORT = 51820;
@@ -20,8 +43,10 @@ export interface LabOptions {
   regions: RegionCount[];
   /** Regions that get one gateway each. */
   gateways: string[];
-  /** Default {@link LAB_DIR}; tests of the plan pass their own. */
-  dir?: string;
+  /** See {@link LAB_NAME_RE}; the default lab has none. */
+  name?: string | undefined;
+  /** Default {@link labDirOf}(name); tests of the plan pass their own. */
+  dir?: string | undefined;
 }
 
 /** A namespace on the underlay bridge: a host, a gateway, the upstream resolver or the laptop. */
@@ -54,7 +79,11 @@ export interface LabNode extends UnderlayMember {
 }
 
 export interface LabPlan {
+  /** The lab's name, '' for the default lab. */
+  name: string;
   dir: string;
+  /** Prefix of the lab's own namespaces (what `lab down` sweeps). */
+  nsPrefix: string;
   files: {
     /** What was built (lab.json, 0600): the record `lab down` and `lab status` read. */
     state: string;
@@ -91,28 +120,34 @@ export interface LabPlan {
   netnsDirs: string[];
 }
 
-const member = (name: string, uplink: string, address: string): UnderlayMember => ({
-  ns: `${LAB_NS_PREFIX}${name}`,
+const member = (prefix: string, name: string, uplink: string, address: string): UnderlayMember => ({
+  ns: `${prefix}${name}`,
   uplink,
   address,
   cidr: `${address}/${UNDERLAY_PREFIXLEN}`,
 });
 
-function node(dir: string, name: string, role: LabNode['role'], region: string, index: number): LabNode {
+function node(
+  lab: { dir: string; nsPrefix: string; ifPrefix: string },
+  name: string,
+  role: LabNode['role'],
+  region: string,
+  index: number,
+): LabNode {
   const address = `198.18.1.${index}`;
   const n: LabNode = {
-    ...member(name, `sxu${index}`, address),
+    ...member(lab.nsPrefix, name, `sxu${index}`, address),
     name,
     role,
     region,
     index,
     endpoint: `${address}:${MESH_PORT}`,
-    meshInterface: `sxm${index}`,
-    stateDir: join(dir, role === 'host' ? 'agents' : 'gateways', name),
-    log: join(dir, 'logs', `${name}.log`),
+    meshInterface: `${lab.ifPrefix}m${index}`,
+    stateDir: join(lab.dir, role === 'host' ? 'agents' : 'gateways', name),
+    log: join(lab.dir, 'logs', `${name}.log`),
   };
   if (role === 'gateway') {
-    n.peerInterface = `sxp${index}`;
+    n.peerInterface = `${lab.ifPrefix}p${index}`;
     n.peerEndpoint = `${address}:${PEER_PORT}`;
   }
   return n;
@@ -124,7 +159,9 @@ function node(dir: string, name: string, role: LabNode['role'], region: string, 
  * interface names sxu<N> (bridge side) and sxm<N> (mesh).
  */
 export function labPlan(opts: LabOptions): LabPlan {
-  const dir = opts.dir ?? LAB_DIR;
+  const name = opts.name ?? '';
+  const dir = opts.dir ?? labDirOf(name);
+  const lab = { dir, nsPrefix: labNsPrefix(name), ifPrefix: `sx${name}` };
   const total = opts.regions.reduce((s, r) => s + r.hosts, 0) + opts.gateways.length;
   if (total > MAX_LAB_NODES) {
     throw invalid(`a lab holds at most ${MAX_LAB_NODES} hosts and gateways; asked for ${total}`);
@@ -134,15 +171,17 @@ export function labPlan(opts: LabOptions): LabPlan {
   const regions = regionCodes.map(knownRegion);
   let index = 0;
   const hosts = opts.regions.flatMap((r) =>
-    Array.from({ length: r.hosts }, (_, i) => node(dir, `${r.code}${i + 1}`, 'host', r.code, ++index)),
+    Array.from({ length: r.hosts }, (_, i) => node(lab, `${r.code}${i + 1}`, 'host', r.code, ++index)),
   );
-  const gateways = opts.gateways.map((g) => node(dir, `${g}-gw1`, 'gateway', g, ++index));
-  const underlayNs = `${LAB_NS_PREFIX}ul`;
-  const upstream = { ...member('dns', 'sxudns', '198.18.0.2'), listen: '198.18.0.2:53' };
-  const laptop = member('laptop', 'sxulaptop', '198.18.0.3');
+  const gateways = opts.gateways.map((g) => node(lab, `${g}-gw1`, 'gateway', g, ++index));
+  const underlayNs = `${lab.nsPrefix}ul`;
+  const upstream = { ...member(lab.nsPrefix, 'dns', 'sxudns', '198.18.0.2'), listen: '198.18.0.2:53' };
+  const laptop = member(lab.nsPrefix, 'laptop', 'sxulaptop', '198.18.0.3');
   const nodes = [...hosts, ...gateways];
   return {
+    name,
     dir,
+    nsPrefix: lab.nsPrefix,
     files: {
       state: join(dir, 'lab.json'),
       db: join(dir, 'control.db'),

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
 import { readAgentStatus, startAgent, waitAgents } from './agents.ts';
 import { labClient } from './control.ts';
-import { findNode, LAB_DIR, labPlan } from './plan.ts';
+import { findNode, labDirOf, labPlan } from './plan.ts';
 import { isAlive, type ProcessRecord } from './processes.ts';
 import { readLabState, writeLabState } from './state.ts';
 
@@ -18,9 +18,9 @@ export interface RestartResult {
 
 export async function restartAgent(
   host: string,
-  o: { kill?: boolean; dir?: string; readyTimeoutMs?: number; signal?: AbortSignal } = {},
+  o: { kill?: boolean; name?: string | undefined; readyTimeoutMs?: number; signal?: AbortSignal } = {},
 ): Promise<RestartResult> {
-  const path = join(o.dir ?? LAB_DIR, 'lab.json');
+  const path = join(labDirOf(o.name), 'lab.json');
   const state = readLabState(path);
   if (!state) throw new SixpnError('failed_precondition', 'no lab is up; bring one up with: sixpn lab up');
   const p = labPlan(state.options);

@@ -20,6 +20,7 @@ export const LabState = z.object({
   options: z.object({
     regions: z.array(z.object({ code: z.string(), hosts: z.number().int() })),
     gateways: z.array(z.string()),
+    name: z.string().optional(),
     dir: z.string(),
   }),
   /** Lifecycle: `building` until up finished; `up` after. */

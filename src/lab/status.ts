@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { listNetns } from '../runtime/netns.ts';
 import { readAgentStatus } from './agents.ts';
 import { labClient } from './control.ts';
-import { LAB_DIR, labNodes, labPlan } from './plan.ts';
+import { labDirOf, labNodes, labPlan } from './plan.ts';
 import { isAlive } from './processes.ts';
 import { readLabState } from './state.ts';
 
@@ -61,7 +61,8 @@ export interface LabStatus {
   problems: string[];
 }
 
-export async function labStatus(dir = LAB_DIR): Promise<LabStatus> {
+export async function labStatus(name?: string): Promise<LabStatus> {
+  const dir = labDirOf(name);
   const state = readLabState(join(dir, 'lab.json'));
   if (!state) return { up: false, phase: 'none', dir, services: [], nodes: [], instances: [], problems: [] };
   const p = labPlan(state.options);

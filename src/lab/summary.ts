@@ -61,8 +61,9 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
     );
     const web = s.demo.find((d) => d.app === 'web');
     const vault = s.demo.find((d) => d.app === 'vault');
+    const lab = `${bin} lab${p.name ? ` --name ${p.name}` : ''}`;
     const x = (id: string | undefined, cmd: string, note = '') =>
-      `${bin} lab exec ${id ?? '<instance>'} -- ${cmd}${note ? `    # ${note}` : ''}`;
+      `${lab} exec ${id ?? '<instance>'} -- ${cmd}${note ? `    # ${note}` : ''}`;
     out.push(
       '',
       'Try (as root):',
@@ -76,8 +77,8 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
           x(web?.id, 'dig +short www.example.test', 'other names go to the upstream'),
           x(vault?.id, 'dig aaaa web.internal', 'NXDOMAIN: globex cannot see acme'),
           x(web?.id, "sh -c 'env | grep ^SIXPN_'", 'its SIXPN_* env'),
-          `eval "$(${bin} lab env)" && ${bin} instances list`,
-          `${bin} lab status    ${bin} lab logs ${p.hosts[0]?.name ?? 'HOST'} -f    ${bin} lab down`,
+          `eval "$(${lab} env)" && ${bin} instances list`,
+          `${lab} status    ${lab} logs ${p.hosts[0]?.name ?? 'HOST'} -f    ${lab} down`,
         ].join('\n'),
       ),
     );

@@ -13,7 +13,7 @@ import { createDemo, createFleet, createGateways } from './demo.ts';
 import { GATEWAYS_MISSING, startGateway } from './gateways.ts';
 import { writeLaptopShim } from './laptop.ts';
 import { attachMember, buildUnderlay } from './network.ts';
-import { LAB_NS_PREFIX, type LabOptions, type LabPlan, labPlan } from './plan.ts';
+import { type LabOptions, type LabPlan, labPlan } from './plan.ts';
 import { preflight, UP_PROGRAMS } from './preflight.ts';
 import { type LabState, readLabState, writeLabState } from './state.ts';
 import { startUpstream, waitUpstream } from './upstream.ts';
@@ -42,7 +42,7 @@ async function checkNoLab(p: LabPlan, signal?: AbortSignal): Promise<void> {
       `a lab is already ${existing.phase === 'up' ? 'up' : 'half built'} (since ${existing.createdAt}); see \`sixpn lab status\`, or remove it with \`sixpn lab down\``,
     );
   }
-  const left = (await listNetns(signal)).filter((n) => n.startsWith(LAB_NS_PREFIX));
+  const left = (await listNetns(signal)).filter((n) => n.startsWith(p.nsPrefix));
   if (left.length > 0) {
     throw new SixpnError(
       'failed_precondition',
@@ -71,7 +71,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   const state: LabState = {
     version: 1,
     createdAt: new Date().toISOString(),
-    options: { regions: o.regions, gateways: o.gateways, dir: p.dir },
+    options: { regions: o.regions, gateways: o.gateways, dir: p.dir, ...(p.name ? { name: p.name } : {}) },
     phase: 'building',
     adminToken: randomBytes(32).toString('base64url'),
     hostTokens: {},

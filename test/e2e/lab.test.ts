@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { ApiClient } from '../../src/client/api-client.ts';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { SIXPN_BIN } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { LAB_DIR, type LabPlan } from '../../src/lab/plan.ts';
+import { type LabPlan, labDirOf } from '../../src/lab/plan.ts';
 import { isAlive } from '../../src/lab/processes.ts';
 import { restartAgent } from '../../src/lab/restart.ts';
 import { type LabState, readLabState } from '../../src/lab/state.ts';
@@ -39,6 +40,8 @@ import {
 } from './support.ts';
 
 const skip = cannotRun();
+/** A lab of its own, so that a lab someone runs on this machine meanwhile is neither touched nor in the way. */
+const NAME = `e${randomBytes(2).toString('hex').slice(0, 3)}`;
 
 describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
   let plan: LabPlan;
@@ -72,7 +75,9 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
           { code: 'nrt', hosts: 1 },
         ],
         gateways: [],
-        progress: (line) => process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
+        name: NAME,
+        progress: (line) =>
+          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
       }));
       process.stderr.write(`e2e: lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     } catch (e) {
@@ -82,12 +87,12 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    if (failed && existsSync(join(LAB_DIR, 'logs'))) {
+    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
       const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
-      cpSync(join(LAB_DIR, 'logs'), keep, { recursive: true });
+      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
       process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
     }
-    await labDown();
+    await labDown({ name: NAME });
   });
 
   check('getent ahosts db.internal from web gives db; web.internal gives every web', async () => {
@@ -267,7 +272,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
       assert.ok(await say('before'));
       const mesh = plan.hosts.find((h) => h.name === web.host)?.meshInterface ?? '';
       const wgPeers = async () =>
-        (await inNs(`sixpn-lab-${web.host}`, 'wg', ['show', mesh, 'allowed-ips']))
+        (await inNs(`${plan.nsPrefix}${web.host}`, 'wg', ['show', mesh, 'allowed-ips']))
           .split('\n')
           .sort()
           .join('\n');
@@ -278,7 +283,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
         process.kill(rec.pid, 'SIGKILL');
         assert.ok(await eventually(async () => !isAlive(rec), 5_000, 10));
         assert.ok(await say(`without-${host}`), `the connection works while ${host}'s agent is down`);
-        await restartAgent(host);
+        await restartAgent(host, { name: NAME });
         assert.ok(await say(`after-${host}`), `the connection works after ${host}'s agent restarted`);
       }
       assert.ok(!client.lines.some((l) => l === 'closed' || l.startsWith('error')), client.lines.join('\n'));
@@ -307,7 +312,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
           execFile(
             process.execPath,
             [SIXPN_BIN, ...args],
-            { env: { ...process.env, ...env } },
+            { env: { ...process.env, SIXPN_LAB: NAME, ...env } },
             (err, stdout, stderr) =>
               resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
           );
@@ -329,7 +334,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
       const vars = Object.fromEntries(
         [...env.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
       );
-      assert.equal(vars.SIXPN_API_URL, 'unix:/run/sixpn-lab/api.sock');
+      assert.equal(vars.SIXPN_API_URL, `unix:/run/sixpn-lab-${NAME}/api.sock`);
       const list = await cli(['instances', 'list', '--json'], vars as Record<string, string>);
       assert.equal(list.code, 0, list.stderr);
       assert.equal((JSON.parse(list.stdout) as unknown[]).length, state.demo.length);
@@ -356,23 +361,28 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     ]);
     assert.equal(
       out.stdout,
-      `${conf}# sixpn lab: the lab's upstream resolver (unbound in sixpn-lab-dns)\nnameserver 198.18.0.2\n`,
+      `${conf}# sixpn lab: the lab's upstream resolver (unbound in ${plan.upstream.ns})\nnameserver 198.18.0.2\n`,
     );
     assert.equal(await run('cat', ['/etc/resolv.conf']).then((r) => r.stdout), machineBefore.resolv);
   });
 
   check('lab down removes everything, twice, and the machine’s own network is as it was', async () => {
     const ids = state.demo.map((d) => instNs(d.id));
-    await labDown();
-    const left = (await listNetns()).filter((n) => n.startsWith('sixpn-lab-') || ids.includes(n));
+    await labDown({ name: NAME });
+    const left = (await listNetns()).filter((n) => n.startsWith(plan.nsPrefix) || ids.includes(n));
     assert.deepEqual(left, []);
-    assert.equal(existsSync(LAB_DIR), false);
-    const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+    assert.equal(existsSync(plan.dir), false);
+    const wg = existsSync('/var/run/wireguard') ? readdirSync('/var/run/wireguard') : [];
     assert.deepEqual(
-      etc.filter((d) => d.startsWith('sixpn-lab-') || ids.includes(d)),
+      wg.filter((f) => f.startsWith(`sx${NAME}`)),
       [],
     );
-    const again = await labDown();
+    const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+    assert.deepEqual(
+      etc.filter((d) => d.startsWith(plan.nsPrefix) || ids.includes(d)),
+      [],
+    );
+    const again = await labDown({ name: NAME });
     assert.deepEqual(again, { processes: 0, namespaces: [], sockets: [] });
     assert.deepEqual(await machineState(), machineBefore);
   });

@@ -5,20 +5,30 @@ import { Option } from '@commander-js/extra-typings';
 import { SixpnError } from '../../core/errors.ts';
 import type { CommandGroup } from '../run.ts';
 
-async function recordedLab() {
-  const [{ labPlan, LAB_DIR }, { readLabState }] = await Promise.all([
+async function recordedLab(name: string | undefined) {
+  const [{ labPlan, labDirOf }, { readLabState }] = await Promise.all([
     import('../../lab/plan.ts'),
     import('../../lab/state.ts'),
   ]);
-  const state = readLabState(`${LAB_DIR}/lab.json`);
-  if (!state) throw new SixpnError('failed_precondition', 'no lab is up; bring one up with: sixpn lab up');
+  const state = readLabState(`${labDirOf(name)}/lab.json`);
+  if (!state) {
+    const which = name ? ` named ${name}` : '';
+    throw new SixpnError('failed_precondition', `no lab${which} is up; bring one up with: sixpn lab up`);
+  }
   return { plan: labPlan(state.options), state };
 }
 
 export const registerLab: CommandGroup = (program, ctx) => {
   const lab = program
     .command('lab')
-    .description('a multi-host fleet in network namespaces of this machine, with a demo (root)');
+    .description('a multi-host fleet in network namespaces of this machine, with a demo (root)')
+    .option('--name <name>', 'a named lab, beside the default one (env SIXPN_LAB); 1–6 of a-z 0-9');
+  /** The lab a subcommand acts on: `--name`, else SIXPN_LAB, else the default lab. */
+  const labName = async () => {
+    const name = lab.opts().name ?? (ctx.io.env.SIXPN_LAB || undefined);
+    if (name !== undefined) (await import('../../lab/plan.ts')).checkLabName(name);
+    return name;
+  };
 
   lab
     .command('up')
@@ -36,17 +46,19 @@ export const registerLab: CommandGroup = (program, ctx) => {
       const regions = parseRegionCounts(o.regions);
       const gateways = parseGatewayRegions(o.gateways);
       const started = Date.now();
+      const name = await labName();
       const { plan, state } = await labUp({
         regions,
         gateways,
+        name,
         noDemo: !o.demo,
         progress: (line) => ctx.io.stderr(`lab: ${line}\n`),
       }).catch(async (e: unknown) => {
         const { existsSync } = await import('node:fs');
-        const { LAB_DIR } = await import('../../lab/plan.ts');
-        if (existsSync(`${LAB_DIR}/lab.json`)) {
+        const dir = (await import('../../lab/plan.ts')).labDirOf(name);
+        if (existsSync(`${dir}/lab.json`)) {
           ctx.io.stderr(
-            `lab: up failed; logs are in ${LAB_DIR}/logs; \`sixpn lab down\` removes what was built\n`,
+            `lab: up failed; logs are in ${dir}/logs; \`sixpn lab down\` removes what was built\n`,
           );
         }
         throw e;
@@ -65,7 +77,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
         import('../../lab/status.ts'),
         import('../../lab/summary.ts'),
       ]);
-      const st = await labStatus();
+      const st = await labStatus(await labName());
       if (o.json) ctx.json(st);
       else ctx.io.stdout(renderStatus(st));
       if (st.phase !== 'none' && !st.up) ctx.exitCode = 1;
@@ -76,7 +88,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
     .description('print export lines that point the CLI at the lab: eval "$(sixpn lab env)"')
     .action(async () => {
       const { renderEnv } = await import('../../lab/summary.ts');
-      const { plan, state } = await recordedLab();
+      const { plan, state } = await recordedLab(await labName());
       ctx.io.stdout(renderEnv(plan, state));
     });
 
@@ -92,7 +104,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
         import('../../lab/preflight.ts'),
       ]);
       preflight(['ip'], 'lab exec');
-      const { plan } = await recordedLab();
+      const { plan } = await recordedLab(await labName());
       ctx.exitCode = await execIn(await execTarget(plan, node), cmd);
     });
 
@@ -104,7 +116,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
     .addOption(new Option('-n, --lines <n>', 'lines to show from each file').default('50'))
     .action(async (node, o) => {
       const { logFiles, showLogs } = await import('../../lab/logs.ts');
-      const { plan } = await recordedLab();
+      const { plan } = await recordedLab(await labName());
       const files = logFiles(plan, node);
       if (files.length === 0) throw new SixpnError('not_found', `no logs in ${plan.files.logs}`);
       ctx.exitCode = await showLogs(files, { follow: o.follow === true, lines: Number(o.lines) || 50 });
@@ -117,7 +129,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
     .option('--kill', 'SIGKILL it, as a crash would')
     .action(async (host, o) => {
       const { restartAgent } = await import('../../lab/restart.ts');
-      const r = await restartAgent(host, { kill: o.kill === true });
+      const r = await restartAgent(host, { kill: o.kill === true, name: await labName() });
       ctx.out(`agent of ${r.host} restarted (pid ${r.old?.pid ?? '-'} → ${r.new.pid}) and caught up`);
     });
 
@@ -126,7 +138,7 @@ export const registerLab: CommandGroup = (program, ctx) => {
     .description('remove every namespace, interface, process and file of the lab (safe to run twice)')
     .action(async () => {
       const { labDown } = await import('../../lab/down.ts');
-      const r = await labDown({ progress: (line) => ctx.io.stderr(`lab: ${line}\n`) });
+      const r = await labDown({ name: await labName(), progress: (line) => ctx.io.stderr(`lab: ${line}\n`) });
       ctx.out(
         r.namespaces.length === 0 && r.processes === 0
           ? 'no lab here; nothing to remove'
