@@ -42,6 +42,8 @@ export interface InstanceStatus {
 export interface LabStatus {
   up: boolean;
   phase: 'building' | 'up' | 'none';
+  /** The lab's name, '' for the default lab. */
+  name: string;
   dir: string;
   createdAt?: string;
   api?: { url: string; socket: string; revision: number | null };
@@ -64,7 +66,18 @@ export interface LabStatus {
 export async function labStatus(name?: string): Promise<LabStatus> {
   const dir = labDirOf(name);
   const state = readLabState(join(dir, 'lab.json'));
-  if (!state) return { up: false, phase: 'none', dir, services: [], nodes: [], instances: [], problems: [] };
+  if (!state) {
+    return {
+      up: false,
+      phase: 'none',
+      name: name ?? '',
+      dir,
+      services: [],
+      nodes: [],
+      instances: [],
+      problems: [],
+    };
+  }
   const p = labPlan(state.options);
   const present = new Set(await listNetns());
   const problems: string[] = [];
@@ -144,6 +157,7 @@ export async function labStatus(name?: string): Promise<LabStatus> {
   return {
     up: state.phase === 'up' && problems.length === 0,
     phase: state.phase,
+    name: name ?? '',
     dir,
     createdAt: state.createdAt,
     api: { url: p.underlay.apiUrl, socket: p.underlay.apiSocketUrl, revision },

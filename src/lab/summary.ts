@@ -87,7 +87,9 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
 }
 
 export function renderStatus(st: LabStatus): string {
-  if (st.phase === 'none') return `no lab in ${st.dir}; bring one up with: sixpn lab up\n`;
+  if (st.phase === 'none') {
+    return `no lab in ${st.dir}; bring one up with: sixpn lab${st.name ? ` --name ${st.name}` : ''} up\n`;
+  }
   const yes = (b: boolean) => (b ? 'yes' : 'NO');
   const out = [
     `lab in ${st.dir}: ${st.up ? 'up' : st.phase === 'building' ? 'half built (lab up did not finish)' : 'up, with problems'} (since ${st.createdAt})`,

@@ -13,7 +13,8 @@ async function recordedLab(name: string | undefined) {
   const state = readLabState(`${labDirOf(name)}/lab.json`);
   if (!state) {
     const which = name ? ` named ${name}` : '';
-    throw new SixpnError('failed_precondition', `no lab${which} is up; bring one up with: sixpn lab up`);
+    const up = name ? `sixpn lab --name ${name} up` : 'sixpn lab up';
+    throw new SixpnError('failed_precondition', `no lab${which} is up; bring one up with: ${up}`);
   }
   return { plan: labPlan(state.options), state };
 }
