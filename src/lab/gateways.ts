@@ -6,8 +6,8 @@ import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, type ProcessRecord, startDetached } from './processes.ts';
 
-/** The gateway's command line (after the `sixpn` executable), with the lab's names for everything. */
-export function gatewayArgs(p: LabPlan, g: LabNode, token: string): string[] {
+/** The gateway's command line (after the `sixpn` executable), with the lab's names; its token goes in SIXPN_TOKEN. */
+export function gatewayArgs(p: LabPlan, g: LabNode): string[] {
   return [
     'gateway',
     '--name',
@@ -16,8 +16,6 @@ export function gatewayArgs(p: LabPlan, g: LabNode, token: string): string[] {
     g.region,
     '--api',
     p.underlay.apiUrl,
-    '--token',
-    token,
     '--endpoint',
     g.endpoint,
     '--peer-endpoint',
@@ -36,9 +34,9 @@ export function gatewayArgs(p: LabPlan, g: LabNode, token: string): string[] {
 }
 
 export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessRecord {
-  return startDetached(g.ns, process.execPath, [SIXPN_BIN, ...gatewayArgs(p, g, token)], {
+  return startDetached(g.ns, process.execPath, [SIXPN_BIN, ...gatewayArgs(p, g)], {
     log: g.log,
-    env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
+    env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
 }
 
