@@ -1,6 +1,6 @@
 // Gateways of the lab (issue 5): one `sixpn gateway` per `--gateways` region, in its own namespace on the
-// underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled).
-// Until this checkout has the `gateway` command, `lab up` skips them and says so.
+// underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
+// and the WireGuard walkthrough `lab up` suggests when there is one.
 
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
@@ -44,3 +44,20 @@ export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessReco
 export const GATEWAYS_MISSING =
   'gateways were not started: this checkout has no `sixpn gateway` command yet (issue 5); ' +
   'the laptop namespace is there, but peers have no gateway to join';
+
+/** The laptop's peer file (and interface) name: `sx…`, unique to this lab, at most 15 characters. */
+export const laptopPeerFile = (p: LabPlan) => `sx${p.name}laptop.conf`;
+
+/** `Try` lines for a lab with a gateway: a peer for acme, wg-quick up in the laptop, then 6PN and DNS from it. */
+export function wireguardTry(p: LabPlan, bin: string, lab: string): string[] {
+  const gw = p.gateways[0];
+  if (!gw) return [];
+  const file = laptopPeerFile(p);
+  return [
+    `eval "$(${lab} env)" && ${bin} wireguard create acme ${gw.region} laptop ${file}    # a peer of acme`,
+    `${lab} exec laptop -- wg-quick up ./${file}    # the laptop joins acme's 6PN through ${gw.name}`,
+    `${lab} exec laptop -- ping -6 -c 2 web.internal    # instances by name, through the tunnel`,
+    `${lab} exec laptop -- dig +short txt _peer.internal`,
+    `${bin} wireguard status acme laptop    ${bin} wireguard remove acme laptop`,
+  ];
+}

@@ -1,6 +1,7 @@
 // What `lab up`, `lab status` and `lab env` print: the fleet that was built, the demo instances, what to try next.
 // Pure (text from the plan, the record and the status).
 
+import { wireguardTry } from './gateways.ts';
 import type { LabPlan } from './plan.ts';
 import type { LabState } from './state.ts';
 import type { LabStatus } from './status.ts';
@@ -78,6 +79,7 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
           x(vault?.id, 'dig aaaa web.internal', 'NXDOMAIN: globex cannot see acme'),
           x(web?.id, "sh -c 'env | grep ^SIXPN_'", 'its SIXPN_* env'),
           `eval "$(${lab} env)" && ${bin} instances list`,
+          ...(s.gatewaysSkipped ? [] : wireguardTry(p, bin, lab)),
           `${lab} status    ${lab} logs ${p.hosts[0]?.name ?? 'HOST'} -f    ${lab} down`,
         ].join('\n'),
       ),
