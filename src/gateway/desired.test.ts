@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Change } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
-import { desiredGateway, infraFingerprint, peerConfigOf } from './desired.ts';
+import { desiredGateway, gatewayInfra, infraFingerprint, peerConfigOf } from './desired.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { ACME, fleet, GLOBEX, identity, keys, peer, plan } from './test-fakes.ts';
 
@@ -73,6 +73,8 @@ test('the nft table grows with networks, not with peers', () => {
   assert.equal(lots.peerDevice.peers.length, 500);
   assert.deepEqual(lots.nft, one.nft);
   assert.equal(infraFingerprint(lots), infraFingerprint(one), 'a peer more is no infrastructure change');
+  const s = new LocalState(fleet(many));
+  assert.equal(infraFingerprint(gatewayInfra(s, id)), infraFingerprint(lots), 'the cheap path agrees');
 });
 
 test('a peer record outside this gateway slot is not trusted', () => {

@@ -96,29 +96,21 @@ export function peerConfigOf(p: Peer, plan: AddressPlan): PeerConfig | undefined
   return { publicKey: p.public_key as WgPublicKey, allowedIps: [formatCidr(enclosing(addr, 120))] };
 }
 
-/** This gateway's host number: from its own record, else from one of its peers; undefined when unknown. */
-export function gatewayNum(state: LocalState, name: string, peers: readonly Peer[]): number | undefined {
-  return state.all('host').find((h) => h.name === name)?.num ?? peers[0]?.gateway_num;
+/** The networks with peers on this gateway (records claiming our slot only), ascending. No per-peer parsing. */
+function networksOf(state: LocalState, name: string, num: number | undefined): NetworkId[] {
+  const nets = new Set<number>();
+  for (const p of state.all('peer')) if (p.gateway === name && p.gateway_num === num) nets.add(p.network_num);
+  return [...nets].sort((a, b) => a - b).map(asNetworkId);
 }
 
-export function desiredGateway(state: LocalState, id: GatewayIdentity): GatewayDesired {
+/** Everything but the peer device's peers: cheap to compute on every change, even with 10,000 peers. */
+export type GatewayInfra = Omit<GatewayDesired, 'peerDevice'> & { peerListenPort: number };
+
+export function gatewayInfra(state: LocalState, id: GatewayIdentity): GatewayInfra {
   const plan = id.plan;
-  const mine = peersOf(state, id.name);
-  const num = gatewayNum(state, id.name, mine);
-  const peers: PeerConfig[] = [];
-  const keys = new Set<string>();
-  const nets = new Set<number>();
-  for (const p of mine) {
-    const cfg = num === p.gateway_num ? peerConfigOf(p, plan) : undefined;
-    // A key listed twice would make the device merge two peers: the first one keeps it.
-    if (!cfg || keys.has(cfg.publicKey)) continue;
-    keys.add(cfg.publicKey);
-    peers.push(cfg);
-    nets.add(p.network_num);
-  }
-  const networks = [...nets].sort((a, b) => a - b).map(asNetworkId);
+  const num = state.all('host').find((h) => h.name === id.name)?.num;
+  const networks = networksOf(state, id.name, num);
   const slots = num === undefined ? [] : networks.map((n) => hostPrefix(plan, n, asHostId(num)));
-  const service = hostResolverAddress(plan);
   return {
     registration: {
       endpoint: id.endpoint,
@@ -127,7 +119,6 @@ export function desiredGateway(state: LocalState, id: GatewayIdentity): GatewayD
       peer_endpoint: id.peerEndpoint,
     },
     networks,
-    peerDevice: { privateKey: id.peerKey, listenPort: id.peerPort, peers },
     meshDevice: {
       privateKey: id.meshKey,
       listenPort: Number(id.endpoint.slice(id.endpoint.lastIndexOf(':') + 1)),
@@ -135,7 +126,8 @@ export function desiredGateway(state: LocalState, id: GatewayIdentity): GatewayD
     },
     meshRoute: formatCidr(planCidr(plan)),
     peerRoutes: slots.map(formatCidr),
-    serviceAddress: `${formatIPv6(service)}/128`,
+    serviceAddress: `${formatIPv6(hostResolverAddress(plan))}/128`,
+    peerListenPort: id.peerPort,
     nft: {
       table: NFT_TABLE,
       plan,
@@ -149,8 +141,24 @@ export function desiredGateway(state: LocalState, id: GatewayIdentity): GatewayD
   };
 }
 
+/** The whole desired gateway: its infrastructure and every peer of the peer device. */
+export function desiredGateway(state: LocalState, id: GatewayIdentity): GatewayDesired {
+  const { peerListenPort, ...infra } = gatewayInfra(state, id);
+  const num = state.all('host').find((h) => h.name === id.name)?.num;
+  const peers: PeerConfig[] = [];
+  const keys = new Set<string>();
+  for (const p of peersOf(state, id.name)) {
+    const cfg = num === p.gateway_num ? peerConfigOf(p, id.plan) : undefined;
+    // A key listed twice would make the device merge two peers: the first one keeps it.
+    if (!cfg || keys.has(cfg.publicKey)) continue;
+    keys.add(cfg.publicKey);
+    peers.push(cfg);
+  }
+  return { ...infra, peerDevice: { privateKey: id.peerKey, listenPort: peerListenPort, peers } };
+}
+
 /** The parts of the desired state that a peer change does not touch, as one string (to skip needless passes). */
-export function infraFingerprint(d: GatewayDesired): string {
+export function infraFingerprint(d: GatewayInfra | GatewayDesired): string {
   return JSON.stringify(
     {
       registration: d.registration,
@@ -158,7 +166,7 @@ export function infraFingerprint(d: GatewayDesired): string {
       mesh: d.meshDevice,
       routes: d.peerRoutes,
       nft: { ...d.nft, plan: d.nft.plan.prefix },
-      listen: d.peerDevice.listenPort,
+      listen: 'peerDevice' in d ? d.peerDevice.listenPort : d.peerListenPort,
     },
     (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v),
   );

@@ -23,7 +23,7 @@ import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
 import { loadStateFile, StateFile } from '../runtime/state-file.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
-import { DEFAULT_DNS_PORT, desiredGateway, type GatewayIdentity, infraFingerprint } from './desired.ts';
+import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledAt } from './installed.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
 import { parsePeerEndpoint } from './peer-endpoint.ts';
@@ -201,7 +201,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     lock.run(async () => {
       const revision = state.revision;
       // Peers are installed by the fast path; a change that leaves everything else as it was needs no pass.
-      const infra = infraFingerprint(desiredGateway(state, id));
+      const infra = infraFingerprint(gatewayInfra(state, id));
       if (reason === 'change' && infra === lastInfra && dns) {
         await status(revision);
         return true;
@@ -250,11 +250,21 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     if (updates.length === 0) return Promise.resolve();
     return lock.run(async () => {
       try {
+        const t0 = performance.now();
         const op = await applyPeerUpdates(seams, updates, o.signal);
         if (op) {
           installed.noteSet(op, new Date());
           fastPaths++;
-          log.debug({ rev: change.rev, op: change.op, peer: change.obj.name }, 'peer applied');
+          const removed = (op.peers ?? []).every((p) => p.remove);
+          log.info(
+            {
+              rev: change.rev,
+              org: change.obj.org,
+              peer: change.obj.name,
+              ms: Math.round((performance.now() - t0) * 100) / 100,
+            },
+            removed ? 'peer removed' : 'peer installed',
+          );
         }
       } catch (e) {
         // The device is not there yet (first start) or broke: the full pass will make it right.
