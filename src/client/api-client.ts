@@ -257,6 +257,11 @@ export class ApiClient {
     });
   }
 
+  /** A watch stream from `url` broke: the next request tries the next control-plane URL first. */
+  moveOn(url: string): void {
+    this.http.moveOn(url);
+  }
+
   /**
    * Every change after `since` as it commits, resuming across disconnects; see {@link watchChanges}.
    * With `since` undefined it starts with a snapshot.

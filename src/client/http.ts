@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
+import { mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
 import { ErrorBody } from './schemas.ts';
 import { fetchForBaseUrl } from './unix-fetch.ts';
 
@@ -10,12 +11,17 @@ import { fetchForBaseUrl } from './unix-fetch.ts';
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
 export interface HttpOptions {
-  /** Base URL of the control plane, e.g. `http://127.0.0.1:4280`, or `unix:/run/sixpn-lab/api.sock`. */
-  baseUrl: string;
+  /**
+   * Base URL of the control plane, e.g. `http://127.0.0.1:4280`, or `unix:/run/sixpn-lab/api.sock`. Several
+   * replicas: a comma-separated list or an array; a request that fails on one goes on to the next (see
+   * {@link Http.send}), and the client stays with the one that answered.
+   */
+  baseUrl: string | readonly string[];
   /** Bearer token; omitted for the unauthenticated routes. */
   token?: string | undefined;
+  /** Used for every URL of the list when given. */
   fetch?: FetchLike;
-  /** Per-request timeout for ordinary (non-streaming) calls; default 30 s. */
+  /** Per-request timeout for ordinary (non-streaming) calls; default 30 s (per replica tried). */
   timeoutMs?: number;
 }
 
@@ -31,29 +37,76 @@ export interface RequestOptions {
 /** True when `c` is one of sixpn's error codes (errors.ts). */
 export const isErrorCode = (c: string): c is ErrorCode => Object.hasOwn(errorCodes, c);
 
+/** One try on one URL: the answer, or the error with whether a server answered and whether to go on. */
+type Attempt = { res: Response } | Failure;
+interface Failure {
+  error: SixpnError;
+  answered: boolean;
+  next: boolean;
+}
+
 export class Http {
-  readonly baseUrl: string;
+  /** Every control-plane URL this client may use, in the order given. */
+  readonly urls: readonly string[];
   private readonly token: string | undefined;
-  private readonly fetchFn: FetchLike;
+  private readonly fetchFns: readonly FetchLike[];
   private readonly timeoutMs: number;
+  /** Index of the URL the next request goes to first: the last one that answered. */
+  private current = 0;
 
   constructor(opts: HttpOptions) {
-    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.urls = parseBaseUrls(opts.baseUrl);
     this.token = opts.token;
-    this.fetchFn = opts.fetch ?? fetchForBaseUrl(this.baseUrl);
+    this.fetchFns = this.urls.map((u) => opts.fetch ?? fetchForBaseUrl(u));
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
-  url(path: string, query?: RequestOptions['query']): string {
+  /** The URL requests go to now (the first of the list until one fails). */
+  get baseUrl(): string {
+    return this.urls[this.current] as string;
+  }
+
+  /**
+   * Tells the client that `url` just failed outside a request (a watch stream broke): the next request starts
+   * at the following URL. Does nothing when another request already moved on, or with one URL.
+   */
+  moveOn(url: string): void {
+    if (this.urls.length > 1 && this.baseUrl === url) this.current = (this.current + 1) % this.urls.length;
+  }
+
+  url(path: string, query?: RequestOptions['query'], base = this.baseUrl): string {
     const params = new URLSearchParams();
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) params.set(k, String(v));
     const qs = params.toString();
-    return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+    return `${base}${path}${qs ? `?${qs}` : ''}`;
   }
 
-  /** Sends a request and returns the response when its status is 2xx; throws SixpnError otherwise. */
+  /**
+   * Sends a request and returns the response when its status is 2xx; throws SixpnError otherwise. With
+   * several URLs, a transport failure or a 500/502/503/504 moves on to the next URL — for a POST only when the
+   * request never left this machine (refused, unreachable), so a create is never sent twice — and each URL is
+   * tried at most once per request.
+   */
   async send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
-    const url = this.url(path, opts.query);
+    const n = this.urls.length;
+    const start = this.current;
+    const failures: Failure[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = (start + i) % n;
+      const r = await this.attempt(k, method, path, opts);
+      if ('res' in r) {
+        this.current = k;
+        return r.res;
+      }
+      failures.push(r);
+      if (n > 1 && this.current === k) this.current = (k + 1) % n;
+      if (!r.next) throw r.error;
+    }
+    throw allFailed(failures, this.urls);
+  }
+
+  private async attempt(k: number, method: string, path: string, opts: RequestOptions): Promise<Attempt> {
+    const base = this.urls[k] as string;
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
@@ -65,15 +118,23 @@ export class Http {
       (s): s is AbortSignal => s !== undefined,
     );
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
+    const fetchFn = this.fetchFns[k] as FetchLike;
     let res: Response;
     try {
-      res = await this.fetchFn(url, { method, headers, ...(body === undefined ? {} : { body }), signal });
+      res = await fetchFn(this.url(path, opts.query, base), {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal,
+      });
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      throw transportError(e, this.baseUrl, this.timeoutMs);
+      const error = transportError(e, base, this.timeoutMs);
+      return { error, answered: false, next: mayTryNext(method, { transport: transportCodeOf(e) }) };
     }
-    if (!res.ok) throw await errorOfResponse(res, method, path);
-    return res;
+    if (res.ok) return { res };
+    const error = await errorOfResponse(res, method, path);
+    return { error, answered: true, next: mayTryNext(method, { status: res.status }) };
   }
 
   /** Sends a request and parses the JSON answer with `schema`; `undefined` schema means no body (204). */
@@ -162,5 +223,18 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number): 
     'unavailable',
     `cannot reach the control plane at ${baseUrl}: ${why}; is \`sixpn server\` running?`,
     { cause: e, details: { url: baseUrl, ...(cause?.code ? { reason: cause.code } : {}) } },
+  );
+}
+
+/** The error when every URL failed: the last server answer if any (it says most), else every transport failure. */
+function allFailed(failures: Failure[], urls: readonly string[]): SixpnError {
+  const answered = failures.filter((f) => f.answered);
+  const last = (answered.at(-1) ?? failures.at(-1)) as Failure;
+  if (failures.length === 1 || answered.length > 0) return last.error;
+  const why = failures.map((f) => f.error.message.replace(/; is `sixpn server` running\?$/, '')).join('; ');
+  return new SixpnError(
+    'unavailable',
+    `no control plane of ${urls.join(', ')} answered: ${why}; is \`sixpn server\` running on any of them?`,
+    { cause: last.error, details: { urls: [...urls] } },
   );
 }

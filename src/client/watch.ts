@@ -25,6 +25,8 @@ export interface WatchSource {
   readonly baseUrl: string;
   snapshot(signal?: AbortSignal): Promise<Snapshot>;
   openWatch(since: number, signal?: AbortSignal): Promise<Response>;
+  /** The stream from `url` broke: reconnect to the next control-plane URL first (clients with several). */
+  moveOn?(url: string): void;
 }
 
 export interface WatchOptions {
@@ -76,10 +78,13 @@ export async function* watchChanges(
   let reason: 'initial' | 'resync' = 'initial';
   let failures = 0;
   let resyncs = 0;
+  /** The URL the current stream was opened at (or answered from), to move on from when it breaks or stalls. */
+  let streamUrl: string | undefined;
   const backoff = () =>
     Math.round(Math.min(maxMs, minMs * 2 ** Math.min(failures, 30)) * (0.5 + random() / 2));
 
   while (!signal.aborted) {
+    streamUrl = undefined;
     try {
       if (last === undefined) {
         if (resyncs > 1) await sleep(backoff(), signal); // the server keeps asking: do not spin
@@ -89,9 +94,10 @@ export async function* watchChanges(
       }
       if (signal.aborted) return;
       let lines = 0;
+      streamUrl = source.baseUrl;
       for await (const line of streamOnce(source, last, signal, idleMs)) {
         if (signal.aborted) return;
-        lines++;
+        if (++lines === 1) streamUrl = source.baseUrl;
         if ('heartbeat' in line) {
           if (line.heartbeat > last) last = line.heartbeat;
           // The server opens every stream with a heartbeat: only a later one shows the stream really works.
@@ -118,6 +124,7 @@ export async function* watchChanges(
         continue;
       }
       if (PERMANENT.has(err.code)) throw err;
+      if (streamUrl !== undefined) source.moveOn?.(streamUrl);
       const retryInMs = backoff();
       failures++;
       log?.warn(

@@ -1,0 +1,51 @@
+// Several control-plane URLs (replicas sharing one PostgreSQL): the list a client is given, and when a failed
+// request may be sent again to the next replica without risking that a change is applied twice. Pure.
+
+/** `http://a:4280,http://b:4280` or an array of URLs → trimmed base URLs without trailing slashes. */
+export function parseBaseUrls(baseUrl: string | readonly string[]): string[] {
+  const list = typeof baseUrl === 'string' ? baseUrl.split(',') : [...baseUrl];
+  const urls = list.map((u) => u.trim().replace(/\/+$/, '')).filter((u) => u !== '');
+  if (urls.length === 0) throw new TypeError(`no control-plane URL in '${String(baseUrl)}'`);
+  return urls;
+}
+
+/** Answers that say this replica cannot serve the request now, while another one may. */
+const FAILOVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+/** Methods whose repetition on another replica cannot apply a change twice. */
+const IDEMPOTENT: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/** Socket errors raised before the request was sent: no replica saw it, so any method may go elsewhere. */
+const NOT_SENT: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EADDRNOTAVAIL',
+  'ENOENT', // a unix socket that is not there
+]);
+
+/** How one attempt failed: an HTTP status, or a transport error with its `code` (ECONNREFUSED, …) if any. */
+export type AttemptFailure = { status: number } | { transport: string | undefined };
+
+/** The errno-style code of a failed fetch: undici puts it on `cause`, node:http on the error itself. */
+export function transportCodeOf(e: unknown): string | undefined {
+  const err = e as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const code = err?.cause?.code ?? err?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Whether a request that failed this way on one replica should be tried on the next one. Idempotent methods go
+ * on after any transport failure or a 500/502/503/504; a POST only when it never left this machine (the first
+ * replica may have committed it before the connection broke, and a second try would create a second object).
+ */
+export function mayTryNext(method: string, failure: AttemptFailure): boolean {
+  if ('status' in failure) return FAILOVER_STATUSES.has(failure.status) && IDEMPOTENT.has(method);
+  if (IDEMPOTENT.has(method)) return true;
+  return failure.transport !== undefined && NOT_SENT.has(failure.transport);
+}
+
+/** Whether a status means "this replica cannot serve now" (the next request should start at another one). */
+export const isReplicaFailure = (status: number) => FAILOVER_STATUSES.has(status);
