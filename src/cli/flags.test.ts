@@ -107,6 +107,10 @@ describe('durations, URLs, databases', () => {
     ['not a url', /is not a URL/],
     ['http://u:p@x', /plain base URL/],
     ['http://x/?a=1', /plain base URL/],
+    ['http://a:4280, http://b:4280/', 'http://a:4280,http://b:4280'],
+    ['http://a:4280,unix:/run/s.sock,', 'http://a:4280,unix:/run/s.sock'],
+    ['http://a:4280,b:4280', /'b:4280' must be an http:\/\/ or https:\/\/ URL|'b:4280' is not a URL/],
+    [',', /names no URL/],
   ];
   for (const [v, want] of urls) {
     test(`api url ${v}`, () => {

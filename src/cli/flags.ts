@@ -54,8 +54,21 @@ export const duration = flagOf((v) => {
   return v.trim();
 });
 
-/** The control plane's URL: http or https, no trailing slash. */
+/**
+ * The control plane's URL: http or https, no trailing slash. Several replicas: a comma-separated list
+ * (`http://a:4280,http://b:4280`), each checked, returned joined by commas (the API client fails over along it).
+ */
 export function parseApiUrl(v: string, source = '--api'): string {
+  if (!v.includes(',')) return parseOneApiUrl(v, source);
+  const urls = v
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+  if (urls.length === 0) throw invalid(`${source} '${v}' names no URL`, { field: source });
+  return urls.map((u) => parseOneApiUrl(u, source)).join(',');
+}
+
+function parseOneApiUrl(v: string, source: string): string {
   // A unix socket, as `sixpn lab env` prints for the lab's control plane: unix:/run/sixpn-lab/api.sock
   if (v.startsWith('unix:')) {
     const path = v.slice('unix:'.length);

@@ -33,7 +33,7 @@ export function createProgram(ctx: CliContext) {
     .version(version(), '-V, --version')
     .option(
       '--api <url>',
-      'control plane URL (env SIXPN_API_URL; default: the login file, then http://127.0.0.1:4280)',
+      'control plane URL, or several replicas URL1,URL2 (env SIXPN_API_URL; default: the login file, then http://127.0.0.1:4280)',
       apiUrl,
     )
     .option('--token <token>', 'API token (env SIXPN_TOKEN; default: the login file)')
