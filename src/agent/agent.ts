@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
-import { isUnixUrl, socketPathOf, unixFetch } from '../client/unix-fetch.ts';
 import { parsePlanPrefix } from '../core/address.ts';
 import { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
@@ -31,7 +30,7 @@ import { writeStatus } from './status.ts';
 export interface AgentOptions {
   host: string;
   region: string;
-  /** Control plane base URL (`http://…` or `unix:/path.sock`). */
+  /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
   api: string;
   token: string;
   /** This host's underlay endpoint `IP:PORT`; the port is the mesh listen port. */
@@ -101,7 +100,8 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
     manageForwarding: ownNs !== undefined,
     nftHashFile: join(o.stateDir, 'nft.hash'),
   };
-  const fetch = o.fetch ?? (isUnixUrl(o.api) ? unixFetch(socketPathOf(o.api)) : undefined);
+  // The client picks the fetch of each URL itself (unix: sockets included), also for a list of replicas.
+  const fetch = o.fetch;
   const client = new ApiClient({ baseUrl: o.api, token: o.token, ...(fetch ? { fetch } : {}) });
   const seams: AgentSeams =
     o.seams ??

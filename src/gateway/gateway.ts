@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
-import { isUnixUrl, socketPathOf, unixFetch } from '../client/unix-fetch.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
 import { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
@@ -35,7 +34,7 @@ import { type GatewaySeams, realGatewaySeams } from './seams.ts';
 export interface GatewayOptions {
   name: string;
   region: string;
-  /** Control plane base URL (`http://…` or `unix:/path.sock`). */
+  /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
   api: string;
   token: string;
   /** Underlay endpoint of the host mesh `IP:PORT`; the port is the mesh listen port. */
@@ -118,7 +117,8 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     manageForwarding: ns !== undefined,
     nftHashFile: join(o.stateDir, 'nft.hash'),
   };
-  const fetch = o.fetch ?? (isUnixUrl(o.api) ? unixFetch(socketPathOf(o.api)) : undefined);
+  // The client picks the fetch of each URL itself (unix: sockets included), also for a list of replicas.
+  const fetch = o.fetch;
   const client = new ApiClient({ baseUrl: o.api, token: o.token, ...(fetch ? { fetch } : {}) });
   const seams =
     o.seams ??
