@@ -366,24 +366,45 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     assert.equal(await run('cat', ['/etc/resolv.conf']).then((r) => r.stdout), machineBefore.resolv);
   });
 
-  check('lab down removes everything, twice, and the machine’s own network is as it was', async () => {
-    const ids = state.demo.map((d) => instNs(d.id));
-    await labDown({ name: NAME });
-    const left = (await listNetns()).filter((n) => n.startsWith(plan.nsPrefix) || ids.includes(n));
-    assert.deepEqual(left, []);
-    assert.equal(existsSync(plan.dir), false);
-    const wg = existsSync('/var/run/wireguard') ? readdirSync('/var/run/wireguard') : [];
-    assert.deepEqual(
-      wg.filter((f) => f.startsWith(`sx${NAME}`)),
-      [],
-    );
-    const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
-    assert.deepEqual(
-      etc.filter((d) => d.startsWith(plan.nsPrefix) || ids.includes(d)),
-      [],
-    );
-    const again = await labDown({ name: NAME });
-    assert.deepEqual(again, { processes: 0, namespaces: [], sockets: [] });
-    assert.deepEqual(await machineState(), machineBefore);
-  });
+  check(
+    'lab down removes everything, also after a host crashed, twice; the machine’s network is as it was',
+    async () => {
+      const ids = state.demo.map((d) => instNs(d.id));
+      // A crash of host nrt1: its agent and its wireguard-go die at once, leaving a stale UAPI socket behind.
+      const nrt = plan.hosts.find((h) => h.name === 'nrt1');
+      assert.ok(nrt);
+      const pids = (await run('ip', ['netns', 'pids', nrt.ns])).stdout
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+      assert.ok(pids.length >= 2, 'agent and wireguard-go run in the host namespace');
+      for (const pid of pids) process.kill(pid, 'SIGKILL');
+      const sock = `/var/run/wireguard/${nrt.meshInterface}.sock`;
+      assert.ok(
+        await eventually(
+          async () => (await run('ip', ['netns', 'pids', nrt.ns])).stdout.trim() === '',
+          5_000,
+        ),
+      );
+      assert.ok(existsSync(sock), 'the dead wireguard-go left its socket');
+      const report = await labDown({ name: NAME });
+      assert.ok(report.sockets.includes(sock), 'the stale socket was removed');
+      const left = (await listNetns()).filter((n) => n.startsWith(plan.nsPrefix) || ids.includes(n));
+      assert.deepEqual(left, []);
+      assert.equal(existsSync(plan.dir), false);
+      const wg = existsSync('/var/run/wireguard') ? readdirSync('/var/run/wireguard') : [];
+      assert.deepEqual(
+        wg.filter((f) => f.startsWith(`sx${NAME}`)),
+        [],
+      );
+      const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
+      assert.deepEqual(
+        etc.filter((d) => d.startsWith(plan.nsPrefix) || ids.includes(d)),
+        [],
+      );
+      const again = await labDown({ name: NAME });
+      assert.deepEqual(again, { processes: 0, namespaces: [], sockets: [] });
+      assert.deepEqual(await machineState(), machineBefore);
+    },
+  );
 });
