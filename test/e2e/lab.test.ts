@@ -343,6 +343,11 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
       assert.deepEqual(status.problems, []);
       assert.equal(status.up, true);
       assert.equal(st.code, 0);
+      const logs = await cli(['lab', 'logs', 'ord1', '-n', '2']);
+      assert.equal(logs.code, 0, logs.stderr);
+      const lines = logs.stdout.trim().split('\n');
+      assert.equal(lines.length, 2);
+      for (const l of lines) assert.equal((JSON.parse(l) as { host?: string }).host, 'ord1');
       const nope = await cli(['lab', 'exec', 'nowhere', '--', 'true']);
       assert.equal(nope.code, 4);
       assert.match(nope.stderr, /no lab node 'nowhere'; use one of: laptop, ord1, ord2, nrt1/);
