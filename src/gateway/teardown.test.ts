@@ -1,0 +1,27 @@
+// Teardown over in-memory seams: both interfaces (with their addresses and routes) and the nft table go;
+// keys and saved state stay; a second teardown is harmless.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LocalState } from '../core/state.ts';
+import { silentLogger } from '../lib/log.ts';
+import { NFT_TABLE } from './desired.ts';
+import { reconcileGateway } from './reconcile.ts';
+import { teardownGateway } from './teardown.ts';
+import { fakeGatewaySeams, fleet, identity, runContext } from './test-fakes.ts';
+
+test('teardown removes what the gateway made, twice without error', async () => {
+  const id = identity('gw1');
+  const s = fakeGatewaySeams(id);
+  await reconcileGateway(new LocalState(fleet()), id, s, runContext(id), silentLogger, true);
+  await s.files.write('/state/peer.key', 'k', 0o600);
+  assert.ok(s.net.links.has('sxp9') && (await s.nft.list(NFT_TABLE)));
+  for (let i = 0; i < 2; i++) {
+    await teardownGateway(s, '/state', silentLogger);
+    assert.deepEqual([...s.net.links.keys()], []);
+    assert.deepEqual(s.net.routes, []);
+    assert.equal(await s.nft.list(NFT_TABLE), undefined);
+    assert.equal(await s.files.read('/state/nft.hash'), undefined);
+    assert.equal(await s.files.read('/state/peer.key'), 'k', 'keys stay');
+  }
+});
