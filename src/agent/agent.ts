@@ -23,7 +23,7 @@ import { startAgentDns } from './dns.ts';
 import { checkIfaceName } from './host-net.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement, currentNetnsName } from './preflight.ts';
-import { type ReconcileResult, reconcileOnce } from './reconcile.ts';
+import { type ReconcileResult, reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
 import { writeStatus } from './status.ts';
 
@@ -164,8 +164,10 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const pass = async (reason: 'change' | 'periodic' | 'retry'): Promise<boolean> => {
     const revision = state.revision;
     // A change that leaves the desired host as it was needs no look at the devices (periodic passes always look).
-    const fingerprint = JSON.stringify(desiredState(state, identity), (_k, v) =>
-      typeof v === 'bigint' ? String(v) : v,
+    // The control plane's record of this host counts too: a snapshot that shows it unregistered must register it.
+    const fingerprint = JSON.stringify(
+      [desiredState(state, identity), registrationOf(state, identity.host)],
+      (_k, v) => (typeof v === 'bigint' ? String(v) : v),
     );
     if (reason === 'change' && fingerprint === lastDesired && dns) {
       await status(revision);
