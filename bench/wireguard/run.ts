@@ -106,29 +106,38 @@ async function nftCounts(ns: string): Promise<{ rules: number; elements: number 
   return { rules, elements };
 }
 
-/** Adds then removes `n` peers one at a time; the time from each API call (its start) to the gateway's log line. */
+/**
+ * Adds then removes `n` peers one at a time. For each: from the API call (its start) to the gateway's log line,
+ * and from the API call returning to that line (the gateway's own share; ≤ 0 when it was done first).
+ */
 async function oneMore(c: ApiClient, log: GatewayLog, tag: string, n: number) {
-  const add: number[] = [];
-  const remove: number[] = [];
-  const addSet: number[] = [];
-  const removeSet: number[] = [];
-  const api: number[] = [];
+  const r = { add: [] as number[], remove: [] as number[], addGw: [] as number[], removeGw: [] as number[] };
+  const set = { add: [] as number[], remove: [] as number[] };
   for (let i = 0; i < n; i++) {
     const name = `${tag}-${i}`;
     const key = generateKeyPair().publicKey;
     let t0 = wall();
     await c.createPeer('acme', { name, region: 'ord', public_key: key });
-    api.push(wall() - t0);
+    let t1 = wall();
     const a = await log.wait('peer installed', name);
-    add.push(a.time - t0);
-    addSet.push(a.ms);
+    r.add.push(a.time - t0);
+    r.addGw.push(a.time - t1);
+    set.add.push(a.ms);
     t0 = wall();
     await c.deletePeer('acme', name);
-    const r = await log.wait('peer removed', name);
-    remove.push(r.time - t0);
-    removeSet.push(r.ms);
+    t1 = wall();
+    const d = await log.wait('peer removed', name);
+    r.remove.push(d.time - t0);
+    r.removeGw.push(d.time - t1);
+    set.remove.push(d.ms);
   }
-  return { add, remove, addSet, removeSet, api };
+  return { ...r, set };
+}
+
+function printOneMore(x: Awaited<ReturnType<typeof oneMore>>) {
+  say(`  add     ${stats(x.add)}   (after the API call returned: ${stats(x.addGw)})`);
+  say(`  remove  ${stats(x.remove)}   (after the API call returned: ${stats(x.removeGw)})`);
+  say(`  the UAPI set itself: add ${stats(x.set.add)}; remove ${stats(x.set.remove)}`);
 }
 
 const out: string[] = [];
@@ -228,9 +237,7 @@ try {
   const have = (await dev.get()).peers.length;
   say('');
   say(`gateway with ${have} peers: one more peer, ${SAMPLES} times (API call made → gateway log line)`);
-  say(`  add     ${stats(small.add)}   (UAPI set ${stats(small.addSet)})`);
-  say(`  remove  ${stats(small.remove)}   (UAPI set ${stats(small.removeSet)})`);
-  say(`  (the create API call alone: ${stats(small.api)})`);
+  printOneMore(small);
 
   const t1 = Date.now();
   let next = 0;
@@ -268,9 +275,7 @@ try {
     `${SCALE} peers created through the API in ${createS.toFixed(1)} s (${CONC} at a time); all on the device after ${installedS.toFixed(1)} s`,
   );
   say(`gateway with ${total} peers: one more peer, ${SAMPLES} times`);
-  say(`  add     ${stats(big.add)}   (UAPI set ${stats(big.addSet)})`);
-  say(`  remove  ${stats(big.remove)}   (UAPI set ${stats(big.removeSet)})`);
-  say(`  (the create API call alone: ${stats(big.api)})`);
+  printOneMore(big);
   say(
     `nft table sixpn_gateway: ${nftSmall.rules} rules, ${nftSmall.elements} set elements at ${have} peers; ${nftBig.rules} rules, ${nftBig.elements} set elements at ${total}`,
   );

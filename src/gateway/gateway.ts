@@ -327,7 +327,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
       await sleep(o.reportMs ?? 5_000, undefined, { signal: o.signal }).catch(() => undefined);
       if (o.signal.aborted) break;
       try {
-        const dev = await seams.peer.get(o.signal);
+        const dev = await seams.peerStats(o.signal);
         if (!dev) continue;
         // Everything once a minute (the control plane may have lost it), only changes in between.
         const full = ticks++ % 12 === 0;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SixpnError } from '../core/errors.ts';
 import type { WgPublicKey } from '../core/wg/keys.ts';
-import type { DeviceState, PeerState } from '../core/wg/uapi.ts';
+import type { PeerState } from '../core/wg/uapi.ts';
 import { InstalledAt } from './installed.ts';
 import { parsePeerEndpoint } from './peer-endpoint.ts';
 import { peerReport } from './peer-report.ts';
@@ -25,7 +25,7 @@ const peerState = (publicKey: WgPublicKey, over: Partial<PeerState> = {}): PeerS
   protocolVersion: 1,
   ...over,
 });
-const dev = (...peers: PeerState[]): DeviceState => ({ privateKey: null, listenPort: 1, fwmark: 0, peers });
+const dev = (...peers: PeerState[]): PeerState[] => peers;
 
 test('a report item carries endpoint, handshake time, traffic and installed-at', () => {
   const at = (k: string) => (k === A ? '2026-01-01T00:00:00.000Z' : null);

@@ -2,18 +2,18 @@
 // when it was installed, read from the device. Only what changed since the last report, unless `full`. Pure.
 
 import type { PeerStatusReport } from '../client/api-client.ts';
-import type { DeviceState } from '../core/wg/uapi.ts';
+import type { PeerState } from '../core/wg/uapi.ts';
 
 /** The report items, and the signature of each (kept after a successful PUT, to send only changes next time). */
 export function peerReport(
-  device: DeviceState,
+  peers: readonly PeerState[],
   installedAt: (publicKey: string) => string | null,
   lastSent: ReadonlyMap<string, string>,
   full: boolean,
 ): { items: PeerStatusReport[]; sent: Map<string, string> } {
   const items: PeerStatusReport[] = [];
   const sent = new Map<string, string>();
-  for (const p of device.peers) {
+  for (const p of peers) {
     const handshake =
       p.lastHandshakeTimeSec > 0
         ? new Date(p.lastHandshakeTimeSec * 1000 + Math.floor(p.lastHandshakeTimeNsec / 1e6)).toISOString()

@@ -2,8 +2,8 @@
 // interfaces (wireguard-go or kernel), nftables, and its registration with the control plane.
 
 import { join } from 'node:path';
-import { SixpnError } from '../core/errors.ts';
-import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
+import { isSixpnError, SixpnError } from '../core/errors.ts';
+import type { DeviceState, PeerState, UapiSet } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
 import { type Nft, NftCli } from '../runtime/nft.ts';
@@ -12,6 +12,7 @@ import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
 import { KernelMesh, type MeshDevice, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { GatewayRegistrationBody } from './desired.ts';
 import { type GatewayNet, IpGatewayNet } from './net.ts';
+import { readPeerStats } from './peer-stats.ts';
 
 export interface GatewaySeams {
   net: GatewayNet;
@@ -23,6 +24,8 @@ export interface GatewaySeams {
   /** The peer interface's device behind a cache: one-peer changes cost the same at any number of peers. */
   peerCache: CachedWgDevice;
   nft: Nft;
+  /** Every peer of the peer device with its counters (fresh, not cached), or undefined when it is not running. */
+  peerStats(signal?: AbortSignal): Promise<readonly PeerState[] | undefined>;
   /** Records this gateway's endpoints and public keys with the control plane. */
   register(body: GatewayRegistrationBody, signal?: AbortSignal): Promise<void>;
 }
@@ -64,6 +67,16 @@ export function realGatewaySeams(o: {
     peer,
     peerCache: new CachedWgDevice(new DeviceOf(peer)),
     nft: new NftCli(),
+    peerStats: async (signal) => {
+      // Userspace: the reply is parsed a slice at a time (see peer-stats.ts); kernel: `wg show dump`.
+      if (o.wireguard === 'kernel') return (await peer.get(signal))?.peers;
+      try {
+        return await readPeerStats(o.peerIface, signal);
+      } catch (e) {
+        if (isSixpnError(e) && e.code === 'unavailable') return undefined;
+        throw e;
+      }
+    },
     register: o.register,
   };
 }

@@ -147,6 +147,7 @@ export function fakeGatewaySeams(id: Pick<GatewayIdentity, 'meshIface' | 'peerIf
     peer,
     peerCache: new CachedWgDevice(new DeviceOf(peer)),
     nft: new MemoryNft(),
+    peerStats: async () => (await peer.get())?.peers,
     registrations,
     register: async (body) => {
       registrations.push(body);
