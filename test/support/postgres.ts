@@ -46,6 +46,11 @@ export function postgresUnavailable(): string | undefined {
 export interface PgServer {
   /** `postgres://postgres@127.0.0.1:PORT/postgres` (trust auth, loopback only). */
   url: string;
+  /**
+   * Restarts the server the way an operator does (`pg_ctl restart -m fast`: every session is disconnected,
+   * in-flight transactions roll back), on the same port. With `downMs` it stays stopped that long in between.
+   */
+  restart(opts?: { downMs?: number }): Promise<void>;
   /** Stops the server and removes its directory. Idempotent. */
   stop(): Promise<void>;
 }
@@ -127,8 +132,19 @@ export async function startPostgres(): Promise<PgServer> {
         continue;
       }
       let stopped: Promise<void> | undefined;
+      const ctl = (...args: string[]) =>
+        run(...pgCommand('pg_ctl', ['-D', data, '-l', join(dir, 'log'), ...args]));
       return {
         url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        async restart({ downMs = 0 } = {}) {
+          if (downMs === 0) {
+            await ctl('-m', 'fast', '-w', '-t', '30', 'restart');
+            return;
+          }
+          await ctl('-m', 'fast', '-w', '-t', '30', 'stop');
+          await new Promise((r) => setTimeout(r, downMs));
+          await ctl('-w', '-t', '30', '-o', settings, 'start');
+        },
         stop() {
           stopped ??= (async () => {
             unhook();

@@ -1,7 +1,8 @@
-// Recognizes unique-constraint violations from both backends (SQLite `SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL
-// `23505`) so the store can turn them into one `already_exists` error.
+// Recognizes database errors the store turns into its own: unique-constraint violations from both backends
+// (SQLite `SQLITE_CONSTRAINT_UNIQUE`, PostgreSQL `23505`) → `already_exists`, and a lost or refused PostgreSQL
+// connection → `unavailable`.
 
-import type { SixpnError } from '../../core/errors.ts';
+import { SixpnError } from '../../core/errors.ts';
 
 export interface UniqueViolation {
   /** What the database named: `orgs.name` (SQLite) or a constraint like `orgs_name_key` (PostgreSQL). */
@@ -31,4 +32,49 @@ export function uniqueViolation(e: unknown): UniqueViolation | undefined {
 export function conflictAs(e: unknown, make: (v: UniqueViolation) => SixpnError): unknown {
   const v = uniqueViolation(e);
   return v ? make(v) : e;
+}
+
+/** SQLSTATEs of a lost or refused connection: class 08, and a server shutting down, crashed or starting up. */
+const CONNECTION_STATES = /^(08...|57P0[123])$/;
+
+/** Socket errors of a database that cannot be reached. */
+const SOCKET_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOENT',
+]);
+
+/** What pg says, without a code, when a connection ends or cannot be made in time. */
+const CONNECTION_MESSAGES =
+  /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Query read timeout)/;
+
+/** True when `e` says the database connection was lost or could not be made (not a failed statement). */
+export function isConnectionError(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null || e instanceof SixpnError) return false;
+  const code = field(e, 'code');
+  if (code !== undefined && (CONNECTION_STATES.test(code) || SOCKET_CODES.has(code))) return true;
+  return CONNECTION_MESSAGES.test(field(e, 'message') ?? '');
+}
+
+/**
+ * `e` as `unavailable` when the database connection was lost or refused, else `e` unchanged. The message
+ * reaches API callers: it names no host, and warns that a write that failed this way may have committed.
+ */
+export function unavailableIfConnection(e: unknown): unknown {
+  if (!isConnectionError(e)) return e;
+  // A socket error's message names the database host (`connect ECONNREFUSED 10.0.0.5:5432`): give only its code.
+  const code = field(e as object, 'code');
+  const why = code && SOCKET_CODES.has(code) ? code : (field(e as object, 'message') ?? 'connection lost');
+  return new SixpnError(
+    'unavailable',
+    `the control plane's database is unreachable (${why}); try again in a moment — a write that failed ` +
+      'this way may still have been applied, so check before repeating it',
+    { cause: e },
+  );
 }

@@ -4,6 +4,7 @@
 import { type AddressPlan, defaultPlan } from '../../core/address.ts';
 import { invalid, SixpnError } from '../../core/errors.ts';
 import { type Logger, silentLogger } from '../../lib/log.ts';
+import { isConnectionError } from './db-errors.ts';
 import { cryptoRandom } from './ids.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrate } from './migrate.ts';
@@ -78,12 +79,15 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     }
   } catch (e) {
     await store.close().catch(() => {});
-    if (e instanceof SixpnError) throw e;
+    // A lost connection is already `unavailable` (worded for API callers); at start, say which database it was.
+    const lost = e instanceof SixpnError && isConnectionError(e.cause);
+    if (e instanceof SixpnError && !lost) throw e;
+    const cause = lost ? (e as SixpnError).cause : e;
     const where = target.dialect === 'sqlite' ? target.path : redactUrl(target.url);
     throw new SixpnError(
       'unavailable',
-      `cannot open the store at ${where}: ${(e as Error).message}; check that the database is running and reachable`,
-      { cause: e },
+      `cannot open the store at ${where}: ${(cause as Error).message}; check that the database is running and reachable`,
+      { cause },
     );
   }
   return store;

@@ -1,9 +1,10 @@
 // The PostgreSQL connection (pg): a pool whose int8 columns come back as JS numbers (on a private types
 // object, not pg's global one), and a dedicated client that LISTENs for commits of every replica.
 
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../../lib/log.ts';
+import { unavailableIfConnection } from './db-errors.ts';
 import type { Database } from './schema.ts';
 import { NOTIFY_CHANNEL } from './write.ts';
 
@@ -32,11 +33,55 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** How long a new connection may take before the request fails as `unavailable` (a dead host, a full server). */
+const CONNECT_TIMEOUT_MS = 5000;
+
 export function openPostgres(url: string, poolSize: number, logger: Logger): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: pgTypes,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    keepAlive: true,
+  });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', (e) => logger.warn({ err: e.message }, 'postgres idle client error'));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // Nor may a checked-out one (pg emits 'error' on a client between two statements of a transaction when the
+  // server ends the session, e.g. on `pg_ctl restart`): the next statement fails, and the pool drops it.
+  pool.on('connect', (client) => {
+    client.on('error', (e) => logger.warn({ err: e.message }, 'postgres connection lost'));
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableOnConnectionLoss(pool) }) });
+}
+
+/** The pool as Kysely sees it, with lost and refused connections thrown as `unavailable` (db-errors.ts). */
+function unavailableOnConnectionLoss(pool: pg.Pool): PostgresPool {
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const wrap = (client: pg.PoolClient): PostgresPoolClient => {
+    let w = wrapped.get(client);
+    if (!w) {
+      // Kysely passes a cursor only for streamed queries, which the store does not use; they go through as is.
+      const query = (text: unknown, params?: readonly unknown[]) =>
+        typeof text === 'string'
+          ? client.query(text, params as unknown[]).catch((e: unknown) => {
+              throw unavailableIfConnection(e);
+            })
+          : client.query(text as pg.Submittable);
+      w = {
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy),
+      };
+      wrapped.set(client, w);
+    }
+    return w;
+  };
+  return {
+    connect: () =>
+      pool.connect().then(wrap, (e: unknown) => {
+        throw unavailableIfConnection(e);
+      }),
+    end: () => pool.end(),
+  };
 }
 
 /**
