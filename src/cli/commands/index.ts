@@ -4,6 +4,7 @@
 import type { CommandGroup } from '../run.ts';
 import { registerAgent } from './agent.ts';
 import { registerApps } from './apps.ts';
+import { registerDns } from './dns.ts';
 import { registerGateway } from './gateway.ts';
 import { registerGateways } from './gateways.ts';
 import { registerHosts } from './hosts.ts';
@@ -29,6 +30,7 @@ export const commandGroups: readonly CommandGroup[] = [
   registerInstances,
   registerTokens,
   registerWireguard,
+  registerDns,
   registerAgent,
   registerGateway,
   registerLab,

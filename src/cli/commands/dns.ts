@@ -1,0 +1,141 @@
+// `sixpn dns` runs the `.internal` DNS server standalone, fed by the control plane's watch stream;
+// `sixpn dig [TYPE] NAME` asks it the way an instance would and prints answers like `dig +short`.
+
+import { parsePlanPrefix } from '../../core/address.ts';
+import { formatHostPort, parseHostPort } from '../../core/dns/host-port.ts';
+import { invalid, SixpnError } from '../../core/errors.ts';
+import { flagOf, label, regionCode } from '../flags.ts';
+import type { CommandGroup } from '../run.ts';
+
+const hostPort = flagOf((v) => {
+  parseHostPort(v);
+  return v;
+});
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), hostPort(v)];
+const prefix = flagOf((v) => {
+  parsePlanPrefix(v);
+  return v;
+});
+const networkNum = flagOf((v) => {
+  if (!/^[1-9][0-9]{0,9}$/.test(v) || Number(v) > 0xffff_ffff) {
+    throw invalid(`'${v}' is not a network number (1 to 4294967295)`, { field: 'default-network' });
+  }
+  return Number(v);
+});
+const RECORD_TYPE = /^(A|AAAA|TXT|SOA|NS|CNAME|MX|SRV|PTR|CAA|ANY)$/i;
+
+export const registerDns: CommandGroup = (program, ctx) => {
+  program
+    .command('dns')
+    .description(
+      'run the .internal DNS server standalone, following the control plane (stops on SIGINT/SIGTERM)',
+    )
+    .requiredOption('--listen <addr>', 'ADDR[:PORT] to answer on (repeat; port 53 by default)', collect)
+    .option(
+      '--upstream <addr>',
+      'upstream resolver for other names (repeat; default: /etc/resolv.conf)',
+      collect,
+    )
+    .option('--region <code>', 'region of the askers, origin of top<N>.nearest.of answers', regionCode)
+    .option(
+      '--default-network <num>',
+      'answer askers outside every network as this network (debugging)',
+      networkNum,
+    )
+    .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .action(async (o) => {
+      const [{ runDns }, { ZoneIndex }, { watchChanges }, { createLogger }] = await Promise.all([
+        import('../../dns/run-dns.ts'),
+        import('../../core/dns/zone-index.ts'),
+        import('../../client/watch.ts'),
+        import('../../lib/log.ts'),
+      ]);
+      const client = await ctx.client();
+      const plan = parsePlanPrefix(o.prefix);
+      const logger = createLogger().child({ component: 'dns' });
+      const abort = new AbortController();
+      const stop = () => abort.abort();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      try {
+        const zone = new ZoneIndex({ plan });
+        const server = await runDns({
+          listen: o.listen,
+          zone,
+          plan,
+          logger,
+          signal: abort.signal,
+          ...(o.upstream ? { upstreams: o.upstream } : {}),
+          ...(o.region ? { region: o.region } : {}),
+          ...(o.defaultNetwork !== undefined ? { defaultNetwork: o.defaultNetwork } : {}),
+        });
+        const at = server.addresses.map((a) => formatHostPort({ host: a.host, port: a.port }));
+        ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`);
+        for await (const ev of watchChanges(client, undefined, abort.signal, { logger })) {
+          if (ev.type === 'snapshot') zone.applySnapshot(ev.snapshot);
+          else if (ev.type === 'change') zone.applyChange(ev.change);
+          else if (ev.type === 'disconnected')
+            logger.warn({ err: ev.error.message }, 'watch disconnected; answering from the last state');
+        }
+        await server.closed;
+      } finally {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+      }
+    });
+
+  program
+    .command('dig')
+    .description('ask the .internal DNS the way an instance would; prints answers like `dig +short`')
+    .argument('<type-or-name>', 'record type (AAAA by default) or the name')
+    .argument('[name]', 'the name, when a type is given first')
+    .option(
+      '--server <addr>',
+      'ADDR[:PORT] to ask (default fdaa::3, or fdaa:N:N::3 with --network)',
+      hostPort,
+    )
+    .option(
+      '--network <net>',
+      'ask as this network: a number, or a network name of the org (asks its fdaa:N:N::3)',
+    )
+    .option('--org <org>', 'org of a --network given by name', label('org name'))
+    .option('--tcp', 'ask over TCP')
+    .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .action(async (first, second, o) => {
+      const { dig } = await import('../../dns/dig.ts');
+      let type = 'AAAA';
+      let name = first;
+      if (second !== undefined) {
+        if (!RECORD_TYPE.test(first)) {
+          throw invalid(
+            `'${first}' is not a record type (AAAA, A, TXT, SOA, …); usage: sixpn dig [TYPE] NAME`,
+          );
+        }
+        type = first.toUpperCase();
+        name = second;
+      }
+      let network: number | undefined;
+      if (o.network !== undefined) {
+        if (/^[0-9]+$/.test(o.network)) network = networkNum(o.network);
+        else {
+          const net = label('network name')(o.network);
+          network = (await (await ctx.client()).getNetwork(await ctx.org(o.org), net)).num;
+        }
+      }
+      const r = await dig({
+        name,
+        type,
+        plan: parsePlanPrefix(o.prefix),
+        ...(o.server ? { server: o.server } : {}),
+        ...(network !== undefined ? { network } : {}),
+        ...(o.tcp ? { tcp: true } : {}),
+      });
+      for (const line of r.lines) ctx.out(line);
+      if (r.rcode !== 'NOERROR') {
+        throw new SixpnError(
+          r.rcode === 'NXDOMAIN' ? 'not_found' : 'unavailable',
+          `${name}: ${r.rcode} from ${r.server}`,
+        );
+      }
+    });
+};
