@@ -3,30 +3,21 @@
 // isolation between orgs, anti-spoofing, removal, region errors and peer-only tokens. Real tools only.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { parseWgQuick } from '../../src/core/wg/wg-quick.ts';
-import { SIXPN_BIN } from '../../src/lab/control.ts';
+import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { laptopEnv, renderResolvconfShim } from '../../src/lab/laptop.ts';
-import { attachMember } from '../../src/lab/network.ts';
+import { startGateway } from '../../src/lab/gateways.ts';
+import { laptopEnv } from '../../src/lab/laptop.ts';
 import { type LabPlan, labDirOf, type UnderlayMember } from '../../src/lab/plan.ts';
-import type { LabState } from '../../src/lab/state.ts';
+import { isAlive } from '../../src/lab/processes.ts';
+import { type LabState, writeLabState } from '../../src/lab/state.ts';
 import { EXAMPLE_TEST } from '../../src/lab/unbound-conf.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
@@ -40,18 +31,14 @@ import {
   instNs,
   NsProcess,
   ping6,
+  TCP_CLIENT,
   TCP_ECHO,
   tcpExchange,
 } from './support.ts';
+import { addLaptop, gatewayDrops, labCli, wgQuick } from './wireguard-support.ts';
 
 const skip = cannotRun();
 const NAME = `w${randomBytes(2).toString('hex').slice(0, 3)}`;
-
-interface Cli {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_000 }, () => {
   let plan: LabPlan;
@@ -60,7 +47,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   let failed = false;
   /** A second laptop, for org B's peer (its own namespace on the underlay, swept by lab down). */
   let laptopB: UnderlayMember;
-  let shimB: string;
+  let envB: Record<string, string>;
   const up: { ns: string; file: string; env: Record<string, string> }[] = [];
   const ifA = `sx${NAME}a`;
   const ifB = `sx${NAME}b`;
@@ -72,26 +59,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   };
   const admin = () => new ApiClient({ baseUrl: plan.underlay.apiSocketUrl, token: state.adminToken });
   const cli = (args: string[], token = state.adminToken, env: Record<string, string> = {}) =>
-    new Promise<Cli>((resolve) => {
-      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIXPN_')));
-      execFile(
-        process.execPath,
-        [SIXPN_BIN, ...args],
-        {
-          cwd: dir,
-          timeout: 60_000,
-          env: {
-            ...clean,
-            SIXPN_LAB: NAME,
-            SIXPN_API_URL: plan.underlay.apiSocketUrl,
-            SIXPN_TOKEN: token,
-            ...env,
-          },
-        },
-        (err, stdout, stderr) =>
-          resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-      );
-    });
+    labCli(plan, NAME, dir)(args, token, env);
   const check = (name: string, f: () => Promise<void>, timeout = 90_000) =>
     it(name, { timeout }, async () => {
       try {
@@ -101,20 +69,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
         throw e;
       }
     });
-  const wgQuick = async (verb: 'up' | 'down', ns: string, file: string, env: Record<string, string>) =>
-    run('ip', ['netns', 'exec', ns, 'wg-quick', verb, file], { env, timeoutMs: 30_000 });
-  const gwNs = () => `${plan.nsPrefix}${plan.gateways[0]?.name}`;
-  const dropCount = async (network: number) => {
-    const out = await inNs(gwNs(), 'nft', [
-      '-j',
-      'list',
-      'counter',
-      'inet',
-      'sixpn_gateway',
-      `drop_${network.toString(16).padStart(8, '0')}`,
-    ]);
-    return Number(/"packets": (\d+)/.exec(out)?.[1] ?? -1);
-  };
+  const dropCount = (network: number) => gatewayDrops(plan.gateways[0]?.ns ?? '', network);
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-wg-'));
@@ -130,23 +85,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
         progress: (line) =>
           process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
       }));
-      laptopB = {
-        ns: `${plan.nsPrefix}laptopb`,
-        uplink: 'sxulaptopb',
-        address: '198.18.0.4',
-        cidr: '198.18.0.4/15',
-      };
-      await attachMember(plan, laptopB, { forwarding: false });
-      shimB = join(dir, 'laptopb-bin');
-      const shimPlan = {
-        ...plan,
-        dir: join(dir, 'b'),
-        laptop: laptopB,
-        files: { ...plan.files, laptopBin: shimB },
-      };
-      mkdirSync(join(dir, 'b', 'laptop'), { recursive: true });
-      mkdirSync(shimB, { recursive: true });
-      writeFileSync(join(shimB, 'resolvconf'), renderResolvconfShim(shimPlan), { mode: 0o755 });
+      ({ member: laptopB, env: envB } = await addLaptop(plan, dir, laptopEnv(plan)));
     } catch (e) {
       failed = true;
       throw e;
@@ -240,7 +179,6 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   check('a peer of globex on the same gateway and acme cannot reach or resolve each other', async () => {
     const r = await cli(['wireguard', 'create', 'globex', 'ord', 'bob', `${ifB}.conf`]);
     assert.equal(r.code, 0, r.stderr);
-    const envB = { ...laptopEnv(plan), PATH: `${shimB}:${process.env.PATH ?? '/usr/bin:/bin'}` };
     await wgQuick('up', laptopB.ns, join(dir, `${ifB}.conf`), envB);
     up.push({ ns: laptopB.ns, file: join(dir, `${ifB}.conf`), env: envB });
     const B = laptopB.ns;
@@ -313,6 +251,45 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
       }
     }
   });
+
+  check(
+    'SIGKILL the gateway and start it again: the tunnel keeps working and nothing is re-applied',
+    async () => {
+      const A = plan.laptop.ns;
+      const web = inst('web', 'ord1');
+      const g = plan.gateways[0]!;
+      const echo = new NsProcess(web.ns, TCP_ECHO, ['7600']);
+      assert.ok(await echo.waitFor(/^listening$/));
+      const client = new NsProcess(A, TCP_CLIENT, [web.address, '7600']);
+      const say = async (word: string) => {
+        client.write(word);
+        return (await client.waitFor(new RegExp(`^echo ${word}$`), 5_000)) !== undefined;
+      };
+      try {
+        assert.ok(await client.waitFor(/^connected$/), client.lines.join('\n'));
+        assert.ok(await say('before'));
+        const old = state.processes[`gateway:${g.name}`]!;
+        process.kill(old.pid, 'SIGKILL');
+        assert.ok(await eventually(async () => !isAlive(old), 5_000, 10));
+        assert.ok(await say('without-gateway-process'), 'wireguard-go and nft outlive the gateway process');
+        const before = readAgentStatus(g.stateDir)?.reconciledAt;
+        const rec = startGateway(plan, g, state.hostTokens[g.name] ?? '');
+        state.processes[`gateway:${g.name}`] = rec;
+        writeLabState(plan.files.state, state);
+        await waitAgents(admin(), [{ node: g, rec, newerThan: before }], 60_000);
+        assert.ok(await say('after'), 'the same connection after the restart');
+        assert.ok(
+          !client.lines.some((l) => l === 'closed' || l.startsWith('error')),
+          client.lines.join('\n'),
+        );
+        const st = JSON.parse(readFileSync(join(g.stateDir, 'status.json'), 'utf8')) as { applied: number };
+        assert.equal(st.applied, 0, 'the restarted gateway found everything right');
+      } finally {
+        await client.stop();
+        await echo.stop();
+      }
+    },
+  );
 
   check('wireguard remove: the tunnel stops passing traffic within 1 s', async () => {
     const A = plan.laptop.ns;
