@@ -12,8 +12,15 @@ export interface WatchHubOptions {
   /** How many recent changes to keep in memory for streams that are close to the head. */
   bufferSize?: number;
   heartbeatMs?: number;
+  /** After a failed fetch (database unreachable) the hub tries again, backing off from this… (default 250 ms) */
+  retryMinMs?: number;
+  /** …to this (default 5 s), until a fetch succeeds. */
+  retryMaxMs?: number;
   logger: Logger;
 }
+
+/** What the hub needs of the store. */
+export type HubStore = Pick<Store, 'onCommit' | 'headRevision' | 'changesSince'>;
 
 /** True when a caller with `scope` may see `c` (regions and hosts are visible to every caller). */
 export function visible(c: Change, scope: Scope): boolean {
@@ -30,12 +37,16 @@ export class WatchHub {
   private waiters = new Set<() => void>();
   private fetching: Promise<void> | undefined;
   private again = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  /** Consecutive failed fetches; 0 when the last one succeeded. */
+  private failures = 0;
+  private closed = false;
   private readonly bufferSize: number;
   readonly heartbeatMs: number;
   private readonly unsubscribe: () => void;
 
   constructor(
-    private readonly store: Store,
+    private readonly store: HubStore,
     private readonly opts: WatchHubOptions,
   ) {
     this.bufferSize = opts.bufferSize ?? 10_000;
@@ -48,19 +59,48 @@ export class WatchHub {
     this.head = await this.store.headRevision();
   }
 
+  /** The newest revision fetched (every stream gets up to it without reading the store). */
+  get fetchedHead(): number {
+    return this.head;
+  }
+
   close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
     this.unsubscribe();
     this.wakeAll();
   }
 
-  /** Fetches what was committed since the last fetch; coalesces concurrent pokes into one more round. */
+  /**
+   * Fetches what was committed since the last fetch; coalesces concurrent pokes into one more round. A failed
+   * fetch is tried again with backoff until one succeeds: the commit that poked it may be the last for a while
+   * (and the store tells each head once), so waiting for the next commit could strand streams behind it.
+   */
   poke(): void {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     if (this.fetching) {
       this.again = true;
       return;
     }
     this.fetching = this.fetch()
-      .catch((err: unknown) => this.opts.logger.warn({ err }, 'watch hub fetch failed'))
+      .then(
+        () => {
+          if (this.failures > 0)
+            this.opts.logger.info({ failures: this.failures }, 'watch hub fetch recovered');
+          this.failures = 0;
+        },
+        (err: unknown) => {
+          if (this.failures === 0) this.opts.logger.warn({ err }, 'watch hub fetch failed; retrying');
+          this.failures++;
+          if (this.closed) return;
+          const min = this.opts.retryMinMs ?? 250;
+          const ms = Math.min(this.opts.retryMaxMs ?? 5000, min * 2 ** Math.min(this.failures - 1, 20));
+          this.retryTimer = setTimeout(() => this.poke(), ms);
+          this.retryTimer.unref();
+        },
+      )
       .finally(() => {
         this.fetching = undefined;
         if (this.again) {
@@ -148,7 +188,9 @@ export class WatchHub {
       } else {
         const page = await this.store.changesSince(cursor, 1000);
         batch = page.changes;
-        examined = page.changes.length === 1000 ? page.changes[999]!.rev : Math.max(cursor, this.head);
+        // The page holds everything up to its own head: not up to this.head, which may have moved on while
+        // the read ran (taking it would skip the revisions in between).
+        examined = page.changes.length === 1000 ? page.changes[999]!.rev : Math.max(cursor, page.head);
       }
       for (const c of batch) {
         if (c.rev > examined) break;
