@@ -87,16 +87,38 @@ export async function startControlPlane(db: string): Promise<ControlPlane> {
   }
 }
 
-/** Every `rev` of the change log straight from PostgreSQL, ascending. */
-export async function changeRevisions(dbUrl: string): Promise<number[]> {
+/** One entry of the change log as stored: what a watch stream must deliver for that revision. */
+export interface LoggedChange {
+  rev: number;
+  op: string;
+  kind: string;
+  id: string;
+  org: string | null;
+  obj: unknown;
+}
+
+/** The whole change log straight from PostgreSQL, by ascending revision. */
+export async function changeLog(dbUrl: string): Promise<LoggedChange[]> {
   const c = new pg.Client({ connectionString: dbUrl });
   await c.connect();
   try {
-    const r = await c.query<{ rev: string }>('select rev::text as rev from changes order by changes.rev');
-    return r.rows.map((x) => Number(x.rev));
+    const r = await c.query<{
+      rev: string;
+      op: string;
+      kind: string;
+      id: string;
+      org: string | null;
+      obj: string;
+    }>('select rev::text as rev, op, kind, id, org, obj from changes order by changes.rev');
+    return r.rows.map((x) => ({ ...x, rev: Number(x.rev), obj: JSON.parse(x.obj) as unknown }));
   } finally {
     await c.end();
   }
+}
+
+/** Every `rev` of the change log straight from PostgreSQL, ascending. */
+export async function changeRevisions(dbUrl: string): Promise<number[]> {
+  return (await changeLog(dbUrl)).map((c) => c.rev);
 }
 
 /** The first place where `revs` is not `from, from+1, …`, or undefined when it is. */
