@@ -1,11 +1,13 @@
 // PostgreSQL restarted (pg_ctl restart -m fast) while clients create instances through the HTTP API: every
 // request succeeds or fails clearly (503 `unavailable` saying the database is unreachable, never a hang or a
 // crash), every success is there afterwards, no id or address twice, the change log stays gap-free, the watch
-// stream delivers every revision once, and the same server process serves normally afterwards.
+// stream delivers every revision once (also one committed by another process: LISTEN reconnected), and the
+// same server process serves normally afterwards.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ApiClient } from '../../src/client/api-client.ts';
+import { openStore } from '../../src/control/store/open.ts';
 import { SixpnError } from '../../src/core/errors.ts';
 import { createDatabase, type PgServer, postgresUnavailable, startPostgres } from '../support/postgres.ts';
 import {
@@ -124,6 +126,15 @@ test('PostgreSQL restarted under load: clear failures, no lost or doubled write,
   }
   // A failed request may still have committed (the connection broke during COMMIT), never more than that.
   assert.ok(listed.length >= succeeded.length && listed.length <= outcomes.length);
+
+  // The LISTEN connection came back: a commit by another process (a second store on the same database, as a
+  // replica would make) reaches the server's watch stream.
+  const other = await openStore(db, { poolSize: 1 });
+  try {
+    await other.createRegion({ code: 'nrt', name: 'Tokyo', lat: 35.7, lon: 139.7 });
+  } finally {
+    await other.close();
+  }
 
   // The change log: gap-free from 1 to the head; the watcher saw every revision after `since` once, in order.
   const revs = await changeRevisions(db);

@@ -111,7 +111,14 @@ export class CommitListener {
   }
 
   async #connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#url, types: pgTypes });
+    // TCP keepalive lets the OS notice a silently dead connection (no FIN: a crashed host, a dropped route).
+    const client = new pg.Client({
+      connectionString: this.#url,
+      types: pgTypes,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     const lost = (why: string) => this.#lost(client, why);
     client.on('error', (e) => lost(e.message));
     client.on('end', () => lost('connection ended'));
