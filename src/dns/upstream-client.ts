@@ -23,23 +23,27 @@ function abortError(): UpstreamError {
   return new UpstreamError('network', 'aborted');
 }
 
-/** Sends `query` (its id already chosen) over UDP and waits for the reply that answers it. */
-export function exchangeUdp(
-  up: HostPort,
-  query: Uint8Array,
+type Finish = (err: Error | undefined, reply?: Buffer) => void;
+
+/**
+ * One exchange with an upstream: settles once, on the first of reply, error, timeout or abort; `close` releases
+ * the socket before it settles. `start` opens the socket and calls `finish`.
+ */
+function exchange(
   timeoutMs: number,
   signal: AbortSignal,
+  start: (finish: Finish) => { close: () => void },
 ): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortError());
-    const sock = dgram.createSocket(up.family === 6 ? 'udp6' : 'udp4');
     let done = false;
-    const finish = (err: Error | undefined, reply?: Buffer) => {
+    let close = () => {};
+    const finish: Finish = (err, reply) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
-      sock.close();
+      close();
       if (err) reject(err);
       else resolve(reply as Buffer);
     };
@@ -49,16 +53,32 @@ export function exchangeUdp(
       timeoutMs,
     );
     signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e) => finish(new UpstreamError('network', e.message, { cause: e })));
+    close = start(finish).close;
+  });
+}
+
+const networkError = (e: Error) => new UpstreamError('network', e.message, { cause: e });
+
+/** Sends `query` (its id already chosen) over UDP and waits for the reply that answers it. */
+export function exchangeUdp(
+  up: HostPort,
+  query: Uint8Array,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Buffer> {
+  return exchange(timeoutMs, signal, (finish) => {
+    const sock = dgram.createSocket(up.family === 6 ? 'udp6' : 'udp4');
+    sock.on('error', (e) => finish(networkError(e)));
     // A connected socket only receives from the upstream's address and port.
     sock.on('message', (msg) => {
       if (answersQuery(query, msg)) finish(undefined, msg);
     });
     sock.connect(up.port, up.host, () => {
       sock.send(query, (e) => {
-        if (e) finish(new UpstreamError('network', e.message, { cause: e }));
+        if (e) finish(networkError(e));
       });
     });
+    return { close: () => sock.close() };
   });
 }
 
@@ -69,27 +89,10 @@ export function exchangeTcp(
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(abortError());
+  return exchange(timeoutMs, signal, (finish) => {
     const sock = net.connect({ host: up.host, port: up.port });
-    let done = false;
     let buf = Buffer.alloc(0);
-    const finish = (err: Error | undefined, reply?: Buffer) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(reply as Buffer);
-    };
-    const onAbort = () => finish(abortError());
-    const timer = setTimeout(
-      () => finish(new UpstreamError('timeout', `no answer in ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    signal.addEventListener('abort', onAbort, { once: true });
-    sock.on('error', (e) => finish(new UpstreamError('network', e.message, { cause: e })));
+    sock.on('error', (e) => finish(networkError(e)));
     sock.on('close', () => finish(new UpstreamError('network', 'connection closed before the answer')));
     sock.on('connect', () => {
       const framed = Buffer.allocUnsafe(2 + query.length);
@@ -106,5 +109,6 @@ export function exchangeTcp(
       if (answersQuery(query, reply)) finish(undefined, Buffer.from(reply));
       else finish(new UpstreamError('malformed', 'the TCP answer does not match the question'));
     });
+    return { close: () => sock.destroy() };
   });
 }
