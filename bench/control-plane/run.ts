@@ -1,6 +1,7 @@
 // Control-plane benchmark (prints figures; not a test): instance creations per second on SQLite and PostgreSQL —
 // through the HTTP API (server in its own process, load from this one) and straight into the store — and the
-// latency from a committed change to its arrival on 100 concurrent watch streams (p50/p99).
+// latency from a committed change to its arrival on 100 concurrent watch streams (p50/p99). On PostgreSQL a second
+// replica serves half the streams: its figure is the latency across replicas (LISTEN/NOTIFY).
 //
 //   node --import tsx bench/control-plane/run.ts [--instances 2000] [--concurrency 16] [--streams 100] [--changes 200]
 
@@ -59,7 +60,7 @@ async function storeRate(db: string): Promise<number> {
   }
 }
 
-async function apiAndWatch(label: string, db: string, direct: number): Promise<void> {
+async function apiAndWatch(label: string, db: string, direct: number, replica = false): Promise<void> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'server-child.ts'), db, ADMIN],
@@ -69,9 +70,19 @@ async function apiAndWatch(label: string, db: string, direct: number): Promise<v
   );
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const nextJson = async () => JSON.parse((await lines.next()).value as string);
+  // The second replica: the same server on the same database; it only serves watch streams here.
+  const other = replica
+    ? spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'server-child.ts'), db, ADMIN], {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      })
+    : undefined;
   try {
     const { url } = (await nextJson()) as { url: string };
     const api = new ApiClient({ baseUrl: url, token: ADMIN });
+    const otherLines = other && createInterface({ input: other.stdout })[Symbol.asyncIterator]();
+    const apiOther = otherLines
+      ? new ApiClient({ baseUrl: JSON.parse((await otherLines.next()).value as string).url, token: ADMIN })
+      : undefined;
     await api.createOrg('bench');
     await api.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
     for (let h = 0; h < 4; h++) await api.createHost({ name: `h${h}`, region: 'ord' });
@@ -81,11 +92,12 @@ async function apiAndWatch(label: string, db: string, direct: number): Promise<v
     const apiRate = N / ((performance.now() - t0) / 1000);
 
     const head = (await api.snapshot()).revision;
-    const arrivals: [number, number][] = [];
+    const arrivals: [number, number, boolean][] = [];
     const ac = new AbortController();
     const streams = await Promise.all(
-      Array.from({ length: STREAMS }, async () => {
-        const res = await api.openWatch(head, ac.signal);
+      Array.from({ length: STREAMS }, async (_, i) => {
+        const across = apiOther !== undefined && i % 2 === 1;
+        const res = await (across ? apiOther : api).openWatch(head, ac.signal);
         const reader = res.body!.getReader();
         const dec = new TextDecoder();
         const done = (async () => {
@@ -100,7 +112,7 @@ async function apiAndWatch(label: string, db: string, direct: number): Promise<v
               const line = JSON.parse(buf.slice(0, nl)) as { rev?: number };
               buf = buf.slice(nl + 1);
               if (line.rev === undefined) continue;
-              arrivals.push([line.rev, now]);
+              arrivals.push([line.rev, now, across]);
               seen++;
             }
           }
@@ -113,21 +125,35 @@ async function apiAndWatch(label: string, db: string, direct: number): Promise<v
     const { commits } = (await nextJson()) as { commits: [number, number][] };
     await Promise.all(streams.map((s) => s.done));
     const committedAt = new Map(commits);
-    const lat = arrivals.flatMap(([rev, t]) => {
-      const c = committedAt.get(rev);
-      return c === undefined ? [] : [Math.max(0, t - c)];
-    });
+    const latency = (across: boolean) =>
+      arrivals.flatMap(([rev, t, a]) => {
+        const c = committedAt.get(rev);
+        return c === undefined || a !== across ? [] : [Math.max(0, t - c)];
+      });
+    const lat = latency(false);
+    const cross = latency(true);
+    const local = apiOther ? STREAMS - Math.floor(STREAMS / 2) : STREAMS;
     console.log(
       `${label.padEnd(9)} instance creations/s: API ${apiRate.toFixed(0)}, store ${direct.toFixed(0)} (${C} concurrent, ${N} each)`,
     );
     console.log(
-      `${label.padEnd(9)} commit → arrival on ${STREAMS} watch streams × ${CHANGES} changes: ` +
+      `${label.padEnd(9)} commit → arrival on ${local} watch streams × ${CHANGES} changes: ` +
         `p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms (${lat.length} arrivals)`,
     );
+    if (apiOther) {
+      console.log(
+        `${label.padEnd(9)} commit → arrival on ${STREAMS - local} streams of a second replica (LISTEN/NOTIFY): ` +
+          `p50 ${pct(cross, 50).toFixed(2)} ms, p99 ${pct(cross, 99).toFixed(2)} ms (${cross.length} arrivals)`,
+      );
+    }
   } finally {
-    child.stdin.end();
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    for (const c of [child, other]) {
+      if (!c || c.exitCode !== null || c.signalCode !== null) continue;
+      const exited = new Promise((r) => c.once('exit', r));
+      c.stdin.end();
+      c.kill('SIGTERM');
+      await exited;
+    }
   }
 }
 
@@ -152,7 +178,7 @@ try {
       const a = await createDatabase(pg.url);
       const s = await createDatabase(pg.url);
       void u;
-      await apiAndWatch('postgres', a, await storeRate(s));
+      await apiAndWatch('postgres', a, await storeRate(s), true);
     } finally {
       await pg.stop();
     }
