@@ -154,6 +154,18 @@ describe('sixpn wireguard against the real API', { timeout: 60_000 }, () => {
     assert.ok(q.stdout.split('\n').filter((l) => /[▀▄█]/.test(l)).length > 20, 'a QR code of many lines');
   });
 
+  test('--network joins another network of the org: its /48 and its DNS address', async () => {
+    const blue = await admin.createNetwork('acme', 'blue');
+    const r = await cli(['wireguard', 'create', 'acme', 'ord', 'blue-1', 'stdout', '--network', 'blue']);
+    assert.equal(r.code, 0, r.stderr);
+    const cfg = parseWgQuick(r.stdout);
+    assert.deepEqual(cfg.peers[0]?.allowedIps, [blue.prefix]);
+    assert.deepEqual(cfg.interface.dns, [blue.dns]);
+    assert.match(r.stderr, /peer blue-1 of acme\/blue/);
+    const bad = await cli(['wireguard', 'create', 'acme', 'ord', 'x', 'stdout', '--network', 'nope']);
+    assert.equal(bad.code, 4);
+  });
+
   test('list, status, remove', async () => {
     const list = await cli(['wireguard', 'list', 'acme', '--json']);
     const names = (JSON.parse(list.stdout) as { name: string }[]).map((p) => p.name);
