@@ -15,6 +15,8 @@ import {
   RegionBody,
 } from './schemas.ts';
 
+const NOT_PEER = ALL_KINDS.filter((k) => k !== 'peer');
+
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
 /** A host or gateway token may act only on itself. */
@@ -34,6 +36,8 @@ async function getRole(deps: Deps, role: HostRole, name: string) {
 function hostRoutes(role: HostRole): RouteSpec[] {
   const base = role === 'host' ? '/v1/hosts' : '/v1/gateways';
   const tag = role === 'host' ? 'hosts' : 'gateways';
+  // Peer-only tokens (CI jobs) may read gateways, to choose a region, and nothing else of the fleet.
+  const readers = role === 'host' ? NOT_PEER : ALL_KINDS;
   const created =
     role === 'host'
       ? z.object({ host: Host, token: z.string() })
@@ -63,7 +67,7 @@ function hostRoutes(role: HostRole): RouteSpec[] {
       path: base,
       summary: `List ${tag}`,
       tag,
-      allow: ALL_KINDS,
+      allow: readers,
       response: list(Host),
       handle: async ({ deps }) => ({ items: await deps.store.listHosts(role) }),
     }),
@@ -72,7 +76,7 @@ function hostRoutes(role: HostRole): RouteSpec[] {
       path: `${base}/:name`,
       summary: `Show a ${role}`,
       tag,
-      allow: ALL_KINDS,
+      allow: readers,
       params: NameParam,
       response: Host,
       handle: ({ params, deps }) => getRole(deps, role, params.name),
