@@ -125,13 +125,18 @@ export const registerLab: CommandGroup = (program, ctx) => {
 
   lab
     .command('restart')
-    .description("restart a host's agent (SIGTERM, or SIGKILL with --kill) and wait until it has caught up")
-    .argument('<host>', 'host name, like ord1')
+    .description(
+      "restart a host's agent, a gateway or the control plane (SIGTERM, or SIGKILL with --kill) and wait until it has caught up",
+    )
+    .argument('<node>', 'host or gateway name (ord1, ord-gw1), or control')
     .option('--kill', 'SIGKILL it, as a crash would')
-    .action(async (host, o) => {
-      const { restartAgent } = await import('../../lab/restart.ts');
-      const r = await restartAgent(host, { kill: o.kill === true, name: await labName() });
-      ctx.out(`agent of ${r.host} restarted (pid ${r.old?.pid ?? '-'} → ${r.new.pid}) and caught up`);
+    .action(async (node, o) => {
+      const { restartAgent, restartControl } = await import('../../lab/restart.ts');
+      const opts = { kill: o.kill === true, name: await labName() };
+      const r = node === 'control' ? await restartControl(opts) : await restartAgent(node, opts);
+      const done = node === 'control' ? 'the control plane restarted' : `${r.host} restarted`;
+      const how = node === 'control' ? 'answers' : 'caught up';
+      ctx.out(`${done} (pid ${r.old?.pid ?? '-'} → ${r.new.pid}) and ${how}`);
     });
 
   lab
