@@ -174,6 +174,8 @@ function rules(spec: IsolationSpec): NftCommand[] {
   const t = spec.table;
   const plan = formatCidr(planCidr(spec.plan));
   const planPrefix = prefix(plan.slice(0, plan.indexOf('/')), 16);
+  /** Network 0, the hosts' own service addresses (`fdaa::3`): where ICMPv6 errors of the 6PN come from. */
+  const infra = prefix(plan.slice(0, plan.indexOf('/')), 48);
   const fromSixpn = match(meta('iifname'), ref(names.ifaces));
   const fromGuarded = match(meta('iifname'), ref(names.guarded));
   const notIPv6 = match(meta('nfproto'), 'ipv4');
@@ -197,8 +199,15 @@ function rules(spec: IsolationSpec): NftCommand[] {
     rule(
       t,
       'forward',
-      [match(ct('state'), ['related'], 'in'), match(meta('l4proto'), 'ipv6-icmp'), accept],
-      'ICMPv6 errors about flows already let through',
+      [
+        match(ct('state'), ['related'], 'in'),
+        match(meta('l4proto'), 'ipv6-icmp'),
+        match(payload('ip6', 'saddr'), infra),
+        accept,
+      ],
+      // Only from the hosts' own addresses (network 0): conntrack relates an error to a flow by the packet
+      // it quotes, whoever sends it, so another network's instance could otherwise send errors into this one.
+      'ICMPv6 errors from sixpn hosts about flows already let through',
     ),
     rule(
       t,
