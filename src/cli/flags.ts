@@ -2,9 +2,11 @@
 // what is wrong, so a bad value stops the command before anything is sent. Pure.
 
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { instanceNumOfId } from '../core/address.ts';
+import { instanceNumOfId, parsePlanPrefix } from '../core/address.ts';
+import { parseHostPort } from '../core/dns/host-port.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
 import { checkLabel, checkRegion } from '../core/names.ts';
+import { parseEndpoint } from '../core/wg/endpoint.ts';
 
 /** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
 export function flagOf<T>(check: (v: string) => T): (v: string) => T {
@@ -115,3 +117,28 @@ export function text(what: string, max = 100): (v: string) => string {
     return t;
   });
 }
+
+/** `--prefix`: the deployment /16 inside fc00::/7. */
+export const prefix = flagOf((v) => {
+  parsePlanPrefix(v);
+  return v;
+});
+
+/** `ADDR[:PORT]` of a DNS server or upstream. */
+export const hostPort = flagOf((v) => {
+  parseHostPort(v);
+  return v;
+});
+
+/** For repeatable `ADDR[:PORT]` flags (`--upstream`, `--listen`): collects them in order. */
+export const collectHostPorts = (v: string, prev: string[] | undefined) => [...(prev ?? []), hostPort(v)];
+
+/** A WireGuard endpoint `IP:PORT` or `[IPv6]:PORT`. */
+export const endpoint = flagOf((v) => parseEndpoint(v) as string);
+
+/** An interface name of ours: `sx…`, 3–15 characters (wireguard-go's sockets are machine-wide). */
+export const iface = flagOf((v) => {
+  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
+    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
+  return v;
+});

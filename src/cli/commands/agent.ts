@@ -4,34 +4,26 @@
 
 import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
-import { parseHostPort } from '../../core/dns/host-port.ts';
 import { invalid } from '../../core/errors.ts';
-import { parseEndpoint } from '../../core/wg/endpoint.ts';
 import { requireToken } from '../connection.ts';
-import { flagOf, instanceId, label, regionCode } from '../flags.ts';
+import {
+  collectHostPorts,
+  endpoint,
+  flagOf,
+  iface,
+  instanceId,
+  label,
+  prefix,
+  regionCode,
+} from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 
-const endpoint = flagOf((v) => parseEndpoint(v) as string);
-const upstream = flagOf((v) => {
-  parseHostPort(v);
-  return v;
-});
-const prefix = flagOf((v) => {
-  parsePlanPrefix(v);
-  return v;
-});
-const iface = flagOf((v) => {
-  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
-    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
-  return v;
-});
 const template = flagOf((v) => {
   if (!/^sixpn-[a-z0-9-]*\{id\}[a-z0-9-]*$/.test(v)) {
     throw invalid(`'${v}' must be a namespace name sixpn-… containing {id}, like sixpn-i-{id}`);
   }
   return v;
 });
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), upstream(v)];
 
 const DEFAULT_STATE_DIR = '/var/lib/sixpn/agent';
 
@@ -66,7 +58,7 @@ export const registerAgent: CommandGroup = (program, ctx) => {
     .option(
       '--upstream <ip:port>',
       'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
-      collect,
+      collectHostPorts,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')

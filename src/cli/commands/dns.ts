@@ -2,20 +2,11 @@
 // `sixpn dig [TYPE] NAME` asks it the way an instance would and prints answers like `dig +short`.
 
 import { parsePlanPrefix } from '../../core/address.ts';
-import { formatHostPort, parseHostPort } from '../../core/dns/host-port.ts';
+import { formatHostPort } from '../../core/dns/host-port.ts';
 import { invalid, SixpnError } from '../../core/errors.ts';
-import { flagOf, label, regionCode } from '../flags.ts';
+import { collectHostPorts, flagOf, hostPort, label, prefix, regionCode } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 
-const hostPort = flagOf((v) => {
-  parseHostPort(v);
-  return v;
-});
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), hostPort(v)];
-const prefix = flagOf((v) => {
-  parsePlanPrefix(v);
-  return v;
-});
 const networkNum = flagOf((v) => {
   if (!/^[1-9][0-9]{0,9}$/.test(v) || Number(v) > 0xffff_ffff) {
     throw invalid(`'${v}' is not a network number (1 to 4294967295)`, { field: 'default-network' });
@@ -30,11 +21,15 @@ export const registerDns: CommandGroup = (program, ctx) => {
     .description(
       'run the .internal DNS server standalone, following the control plane (stops on SIGINT/SIGTERM)',
     )
-    .requiredOption('--listen <addr>', 'ADDR[:PORT] to answer on (repeat; port 53 by default)', collect)
+    .requiredOption(
+      '--listen <addr>',
+      'ADDR[:PORT] to answer on (repeat; port 53 by default)',
+      collectHostPorts,
+    )
     .option(
       '--upstream <addr>',
       'upstream resolver for other names (repeat; default: /etc/resolv.conf)',
-      collect,
+      collectHostPorts,
     )
     .option('--region <code>', 'region of the askers, origin of top<N>.nearest.of answers', regionCode)
     .option(

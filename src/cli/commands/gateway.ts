@@ -2,29 +2,11 @@
 // The gateway modules load inside the action.
 
 import { Option } from '@commander-js/extra-typings';
-import { parsePlanPrefix } from '../../core/address.ts';
-import { parseHostPort } from '../../core/dns/host-port.ts';
 import { invalid } from '../../core/errors.ts';
-import { parseEndpoint } from '../../core/wg/endpoint.ts';
 import { requireToken } from '../connection.ts';
-import { flagOf, label, numberIn, regionCode } from '../flags.ts';
+import { collectHostPorts, endpoint, iface, label, numberIn, prefix, regionCode } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 
-const endpoint = flagOf((v) => parseEndpoint(v) as string);
-const upstream = flagOf((v) => {
-  parseHostPort(v);
-  return v;
-});
-const prefix = flagOf((v) => {
-  parsePlanPrefix(v);
-  return v;
-});
-const iface = flagOf((v) => {
-  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
-    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
-  return v;
-});
-const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), upstream(v)];
 const port = numberIn('port', 1, 65535);
 const seconds = numberIn('seconds', 0.05, 3600);
 
@@ -64,7 +46,7 @@ export const registerGateway: CommandGroup = (program, ctx) => {
     .option(
       '--upstream <ip:port>',
       'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
-      collect,
+      collectHostPorts,
     )
     .option('--dns-port <port>', 'local port DNS for fdaa:N:N::3 is redirected to', port, 5353)
     .option('--report-interval <seconds>', 'how often peer handshakes and traffic are reported', seconds, 5)

@@ -1,14 +1,8 @@
 // `sixpn server`: runs the control plane (API + store) until SIGINT/SIGTERM. The heavy modules load only here.
 
-import { parsePlanPrefix } from '../../core/address.ts';
 import { isSixpnError, SixpnError } from '../../core/errors.ts';
-import { dbUrl, flagOf } from '../flags.ts';
+import { dbUrl, prefix } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
-
-const prefix = flagOf((v) => {
-  parsePlanPrefix(v);
-  return v;
-});
 
 /** The database URL without a password, for printing. */
 export const redactDb = (db: string) => db.replace(/(\/\/[^:/@]*):[^@/]*@/, '$1:***@');
