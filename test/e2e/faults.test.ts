@@ -1,0 +1,359 @@
+// End-to-end (issue 6, faults under load): a lab with a gateway; a TCP echo conversation across hosts and one
+// through a WireGuard peer (a line every 50 ms each) and dig/getent loops run throughout while the control plane,
+// agents and the gateway are SIGKILLed and restarted. DNS must keep answering from the agents' copies,
+// connections must survive, state must converge. The figures are printed (t.diagnostic) for the closing note.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { readAgentStatus, startAgent, waitAgents } from '../../src/lab/agents.ts';
+import { labDown } from '../../src/lab/down.ts';
+import { laptopEnv } from '../../src/lab/laptop.ts';
+import { type LabPlan, labDirOf, labNodes } from '../../src/lab/plan.ts';
+import { isAlive } from '../../src/lab/processes.ts';
+import { restartAgent, restartControl } from '../../src/lab/restart.ts';
+import { type LabState, readLabState, writeLabState } from '../../src/lab/state.ts';
+import { labUp } from '../../src/lab/up.ts';
+import { DnsLoad, dnsFigures, EchoLoad, echoFigures, showDns, showEcho } from './faults-support.ts';
+import { cannotRun, digShort, eventually, inNs, instNs, NsProcess, TCP_ECHO } from './support.ts';
+import { labCli, wgQuick } from './wireguard-support.ts';
+
+const skip = cannotRun();
+const NAME = `f${randomBytes(2).toString('hex').slice(0, 3)}`;
+/** The longest time without an echo reply the tests accept, fault or not (the conversation must never break). */
+const MAX_GAP_MS = 3_000;
+
+describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
+  let plan: LabPlan;
+  let state: LabState;
+  let dir: string;
+  let failed = false;
+  const ifA = `sx${NAME}f`;
+  let wgUp = false;
+  const procs: NsProcess[] = [];
+  /** web@ord1 → db@ord2 across the mesh; the laptop's peer → web@ord1 through the gateway. */
+  let echo: EchoLoad;
+  let peerEcho: EchoLoad;
+  /** db.internal from web@ord1 (its agent's DNS) and from the laptop (the gateway's DNS, through the tunnel). */
+  let dns: DnsLoad;
+  let peerDns: DnsLoad;
+  let dbAnswer = '';
+  /** web.internal as it must be once the control plane's changes have reached everyone. */
+  let webs: string[] = [];
+  const figures: string[] = [];
+
+  const inst = (app: string, host?: string) => {
+    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
+    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
+    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host };
+  };
+  const admin = () => new ApiClient({ baseUrl: plan.underlay.apiSocketUrl, token: state.adminToken });
+  const report = (t: TestContext, line: string) => {
+    figures.push(line);
+    t.diagnostic(line);
+  };
+  /** Figures of [from, to] for both conversations and both query loops. */
+  const loadReport = (t: TestContext, what: string, from: number, to: number) => {
+    const f = {
+      echo: echoFigures(echo.replies(), from, to),
+      peerEcho: echoFigures(peerEcho.replies(), from, to),
+      dns: dnsFigures(dns.queries(), from, to, dbAnswer),
+      peerDns: dnsFigures(peerDns.queries(), from, to, dbAnswer),
+    };
+    report(t, `${what} (${to - from} ms): instance DNS ${showDns(f.dns)}; peer DNS ${showDns(f.peerDns)}`);
+    report(
+      t,
+      `${what}: echo across hosts ${showEcho(f.echo)}; echo through the gateway ${showEcho(f.peerEcho)}`,
+    );
+    return f;
+  };
+  /** Every host's DNS (from an instance on it) and the gateway's (from the laptop) give `want` for web.internal. */
+  const everyoneSees = async (want: string[]) => {
+    const from = [inst('web', 'ord1').ns, inst('db').ns, inst('web', 'nrt1').ns, plan.laptop.ns];
+    for (const ns of from)
+      if ((await digShort(ns, 'AAAA', 'web.internal')).join() !== want.join()) return false;
+    return true;
+  };
+  const allCaughtUp = async (timeoutMs: number) => {
+    const recs = readLabState(plan.files.state)?.processes ?? {};
+    const key = (n: { role: string; name: string }) => `${n.role === 'host' ? 'agent' : 'gateway'}:${n.name}`;
+    await waitAgents(
+      admin(),
+      labNodes(plan).map((node) => ({ node, rec: recs[key(node)]! })),
+      timeoutMs,
+    );
+  };
+  const check = (name: string, f: (t: TestContext) => Promise<void>, timeout = 90_000) =>
+    it(name, { timeout }, async (t) => {
+      try {
+        await f(t);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-faults-'));
+    const t0 = Date.now();
+    try {
+      ({ plan, state } = await labUp({
+        name: NAME,
+        regions: [
+          { code: 'ord', hosts: 2 },
+          { code: 'nrt', hosts: 1 },
+        ],
+        gateways: ['ord'],
+        progress: (line) =>
+          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
+      }));
+      const made = await labCli(
+        plan,
+        NAME,
+        dir,
+      )(['wireguard', 'create', 'acme', 'ord', 'alice', `${ifA}.conf`], state.adminToken);
+      assert.equal(made.code, 0, made.stderr);
+      await wgQuick('up', plan.laptop.ns, join(dir, `${ifA}.conf`), laptopEnv(plan));
+      wgUp = true;
+      const web = inst('web', 'ord1');
+      const db = inst('db');
+      dbAnswer = db.address;
+      webs = state.demo.filter((d) => d.app === 'web').map((d) => d.address ?? '');
+      const servers = [new NsProcess(db.ns, TCP_ECHO, ['7700']), new NsProcess(web.ns, TCP_ECHO, ['7701'])];
+      procs.push(...servers);
+      for (const s of servers) assert.ok(await s.waitFor(/^listening$/), 'echo server listening');
+      assert.ok(
+        await eventually(
+          async () => (await digShort(plan.laptop.ns, 'AAAA', 'db.internal')).length > 0,
+          10_000,
+        ),
+      );
+      echo = new EchoLoad(web.ns, db.address, 7700);
+      peerEcho = new EchoLoad(plan.laptop.ns, web.address, 7701);
+      dns = new DnsLoad(web.ns, 'db.internal');
+      peerDns = new DnsLoad(plan.laptop.ns, 'db.internal');
+      procs.push(echo.p, peerEcho.p, dns.p, peerDns.p);
+      const started = Date.now();
+      assert.ok(
+        await eventually(
+          async () =>
+            echo.answeredAfter(started) &&
+            peerEcho.answeredAfter(started) &&
+            dns.okAfter(started, dbAnswer) &&
+            peerDns.okAfter(started, dbAnswer),
+          15_000,
+        ),
+        `the load runs: ${[echo, peerEcho, dns, peerDns].map((l) => l.p.lines.slice(-2).join(' | ')).join(' / ')}`,
+      );
+      process.stderr.write(`e2e: lab and load up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+
+  after(async () => {
+    for (const p of procs) await p.stop();
+    if (wgUp)
+      await wgQuick('down', plan.laptop.ns, join(dir, `${ifA}.conf`), laptopEnv(plan)).catch(() => {});
+    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
+      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
+      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
+      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
+    }
+    await labDown({ name: NAME });
+    rmSync(`/var/run/wireguard/${ifA}.sock`, { force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    process.stderr.write(`e2e: fault figures:\n${figures.map((l) => `  ${l}\n`).join('')}`);
+  });
+
+  check('baseline: the load runs clean', async (t) => {
+    const from = Date.now();
+    await sleep(2_000);
+    const f = loadReport(t, 'baseline', from, Date.now());
+    assert.equal(f.dns.failed + f.peerDns.failed, 0);
+    assert.ok(f.echo.maxGapMs < MAX_GAP_MS && f.peerEcho.maxGapMs < MAX_GAP_MS);
+  });
+
+  check(
+    'control plane SIGKILLed: DNS answers, tunnels pass traffic; restarted, changes reach everyone, who resume',
+    async (t) => {
+      await allCaughtUp(10_000);
+      const head = (await admin().snapshot()).revision;
+      const nodes = labNodes(plan);
+      const revBefore = new Map(nodes.map((n) => [n.name, readAgentStatus(n.stateDir)?.revision ?? -1]));
+      for (const [n, r] of revBefore) assert.equal(r, head, `${n} at the head before the fault`);
+      const rec = readLabState(plan.files.state)?.processes.control;
+      assert.ok(rec && isAlive(rec));
+      const killedAt = Date.now();
+      process.kill(rec.pid, 'SIGKILL');
+      assert.ok(await eventually(async () => !isAlive(rec), 5_000, 10));
+      assert.equal(
+        await admin()
+          .healthz(AbortSignal.timeout(1_000))
+          .catch(() => false),
+        false,
+        'it is down',
+      );
+      // An agent restarted meanwhile serves DNS from the copy it saved, with no control plane to ask.
+      const nrt = plan.hosts.find((h) => h.name === 'nrt1')!;
+      const lab = readLabState(plan.files.state)!;
+      const oldNrt = lab.processes['agent:nrt1']!;
+      process.kill(oldNrt.pid, 'SIGKILL');
+      assert.ok(await eventually(async () => !isAlive(oldNrt), 5_000, 10));
+      const nrtAt = Date.now();
+      lab.processes['agent:nrt1'] = startAgent(plan, nrt, lab.hostTokens.nrt1 ?? '');
+      writeLabState(plan.files.state, lab);
+      const fromNrt = () => digShort(inst('web', 'nrt1').ns, 'AAAA', 'db.internal').catch(() => []);
+      assert.ok(
+        await eventually(async () => (await fromNrt()).join() === dbAnswer, 15_000, 50),
+        'the restarted agent answers from its saved state',
+      );
+      report(
+        t,
+        `agent of nrt1 SIGKILLed and restarted while the control plane was down: its DNS answered from its ` +
+          `saved state ${Date.now() - nrtAt} ms after the start`,
+      );
+      await sleep(Math.max(0, killedAt + 5_000 - Date.now()));
+      const restartAt = Date.now();
+      const r = await restartControl({ name: NAME });
+      const backAt = Date.now();
+      assert.notEqual(r.new.pid, rec.pid);
+      assert.equal((await admin().snapshot()).revision, head, 'the same database: the revision goes on');
+      report(
+        t,
+        `control plane down ${restartAt - killedAt} ms; restarted and answering in ${backAt - restartAt} ms`,
+      );
+      const f = loadReport(t, 'control plane down', killedAt, backAt);
+      assert.equal(f.dns.failed, 0, "every query answered from the agent's copy");
+      assert.equal(f.peerDns.failed, 0, "every peer query answered from the gateway's copy");
+      assert.ok(!echo.broke() && !peerEcho.broke(), 'no connection broke');
+      assert.ok(
+        f.echo.maxGapMs < MAX_GAP_MS && f.peerEcho.maxGapMs < MAX_GAP_MS,
+        'the tunnels kept passing traffic',
+      );
+
+      // Changes on the restarted control plane (same database): one web stopped, one created in nrt.
+      const changedAt = Date.now();
+      const c = admin();
+      await c.stopInstance(inst('web', 'ord2').id);
+      const added = await c.createInstance('acme', 'web', { region: 'nrt', host: 'nrt1' });
+      assert.ok(added.address);
+      webs = [...webs.filter((a) => a !== inst('web', 'ord2').address), added.address].sort();
+      assert.ok(
+        await eventually(() => everyoneSees(webs), 30_000, 50),
+        'the changes reach every host and the gateway',
+      );
+      const seenAt = Date.now();
+      await allCaughtUp(30_000);
+      report(
+        t,
+        `after the restart: changes in every host's and the gateway's DNS in ${seenAt - changedAt} ms; ` +
+          `every agent and the gateway reconciled to the head in ${Date.now() - changedAt} ms`,
+      );
+      // Each resumed its watch from its last revision: no resync from a snapshot, and it asked from where it was.
+      // Its last failed attempt says when the next (the one that worked) was due: its backoff after the outage.
+      const resumedAfter: string[] = [];
+      for (const n of nodes) {
+        const lines = readFileSync(n.log, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as { time: number; msg: string; since?: number; retryInMs?: number })
+          .filter((l) => l.time >= killedAt);
+        assert.deepEqual(
+          lines.filter((l) => /resync/.test(l.msg)).map((l) => l.msg),
+          [],
+          `${n.name} did not resync`,
+        );
+        const broke = lines.filter((l) => l.msg === 'watch stream broke; reconnecting');
+        assert.ok(broke.length > 0, `${n.name} saw its stream break`);
+        assert.ok(
+          broke.every((l) => l.since === revBefore.get(n.name)),
+          `${n.name} resumed from revision ${revBefore.get(n.name)}: ${broke.map((l) => l.since)}`,
+        );
+        const last = broke.at(-1)!;
+        resumedAfter.push(`${n.name} +${last.time + (last.retryInMs ?? 0) - backAt} ms`);
+      }
+      report(
+        t,
+        `watch streams resumed from revision ${head} (no resync), after the restart: ${resumedAfter.join(', ')}`,
+      );
+    },
+  );
+
+  check(
+    'an agent SIGKILLed and restarted: connections survive, DNS comes back, the host converges',
+    async (t) => {
+      const web = inst('web', 'ord1');
+      const mesh = async (host: string) => {
+        const h = plan.hosts.find((x) => x.name === host)!;
+        return (await inNs(h.ns, 'wg', ['show', h.meshInterface, 'allowed-ips']))
+          .split('\n')
+          .sort()
+          .join('\n');
+      };
+      // ord1 runs the echo client and the DNS loop; ord2 the echo server.
+      for (const host of [web.host, inst('db').host]) {
+        const meshBefore = await mesh(host);
+        const from = Date.now();
+        await restartAgent(host, { kill: true, name: NAME });
+        const caughtUp = Date.now();
+        assert.ok(await eventually(async () => echo.answeredAfter(caughtUp), 5_000, 20), 'echo after');
+        assert.ok(await eventually(async () => dns.okAfter(caughtUp, dbAnswer), 10_000, 20), 'DNS after');
+        const to = Date.now();
+        report(t, `agent of ${host} SIGKILLed, restarted and caught up in ${caughtUp - from} ms`);
+        const f = loadReport(t, `agent of ${host} restart`, from, to);
+        assert.ok(!echo.broke() && !peerEcho.broke(), 'no connection broke');
+        assert.ok(f.echo.maxGapMs < MAX_GAP_MS, `echo gap ${f.echo.maxGapMs} ms`);
+        if (host !== web.host)
+          assert.equal(f.dns.failed, 0, "another host's agent restart does not touch DNS here");
+        assert.equal(await mesh(host), meshBefore, 'the same mesh peers and allowed IPs');
+      }
+      await allCaughtUp(10_000);
+      assert.ok(await everyoneSees(webs), 'every host and the gateway still agree');
+    },
+  );
+
+  check(
+    'the gateway SIGKILLed and restarted: the peer keeps its tunnel, the gateway converges',
+    async (t) => {
+      const g = plan.gateways[0]!;
+      const from = Date.now();
+      await restartAgent(g.name, { kill: true, name: NAME });
+      const caughtUp = Date.now();
+      assert.ok(await eventually(async () => peerEcho.answeredAfter(caughtUp), 5_000, 20), 'peer echo after');
+      assert.ok(
+        await eventually(async () => peerDns.okAfter(caughtUp, dbAnswer), 10_000, 20),
+        'peer DNS after',
+      );
+      const to = Date.now();
+      report(t, `gateway ${g.name} SIGKILLed, restarted and caught up in ${caughtUp - from} ms`);
+      const f = loadReport(t, 'gateway restart', from, to);
+      assert.ok(!echo.broke() && !peerEcho.broke(), 'no connection broke');
+      assert.ok(f.peerEcho.maxGapMs < MAX_GAP_MS, `peer echo gap ${f.peerEcho.maxGapMs} ms`);
+      assert.equal(f.dns.failed, 0, "the gateway's restart does not touch the hosts' DNS");
+      const st = JSON.parse(readFileSync(join(g.stateDir, 'status.json'), 'utf8')) as { applied: number };
+      assert.equal(st.applied, 0, 'the restarted gateway found WireGuard, routes and nft as they must be');
+      await allCaughtUp(10_000);
+      assert.ok(await everyoneSees(webs));
+    },
+  );
+
+  check('every line of both conversations came back, once and in order, on the one connection', async () => {
+    const now = Date.now();
+    assert.ok(
+      await eventually(async () => echo.answeredAfter(now) && peerEcho.answeredAfter(now), 5_000, 20),
+    );
+    for (const e of [echo, peerEcho]) {
+      assert.ok(!e.broke(), e.p.lines.filter((l) => !l.startsWith('r ')).join('\n'));
+      assert.ok(e.inOrder(), 'replies numbered 1, 2, 3, … without a hole');
+    }
+    for (const s of procs.slice(0, 2))
+      assert.equal(s.lines.filter((l) => l.startsWith('conn ')).length, 1, 'one connection, never re-made');
+  });
+});
