@@ -4,7 +4,6 @@
 
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
 import { parsePlanPrefix } from '../core/address.ts';
@@ -14,6 +13,7 @@ import { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { DnsServer } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
+import { followControlPlane } from '../runtime/follow.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
 import { loadStateFile, StateFile } from '../runtime/state-file.ts';
@@ -202,45 +202,21 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   await ensureDns().catch((e: unknown) => log.warn({ err: String(e) }, 'dns server not started yet'));
   scheduler.request('periodic', 0);
 
-  const watch = async () => {
-    while (!o.signal.aborted) {
-      try {
-        const since = state.revision > 0 ? state.revision : undefined;
-        for await (const ev of client.watchChanges(since, o.signal, { logger: log })) {
-          if (ev.type === 'snapshot') {
-            connected = true;
-            state.applySnapshot(ev.snapshot);
-            zone.applySnapshot(ev.snapshot);
-            stateFile.schedule();
-            scheduler.request();
-          } else if (ev.type === 'change') {
-            connected = true;
-            // DNS first, straight from the stream: visible within milliseconds, before any reconcile.
-            if (state.applyChange(ev.change)) {
-              zone.applyChange(ev.change);
-              stateFile.schedule();
-              scheduler.request();
-            }
-          } else if (ev.type === 'heartbeat') {
-            connected = true;
-            if (ev.revision > state.revision) {
-              state.advance(ev.revision);
-              stateFile.schedule();
-              scheduler.request();
-            }
-          } else connected = false;
-        }
-      } catch (e) {
-        connected = false;
-        if (o.signal.aborted) break;
-        log.error(
-          { err: isSixpnError(e) ? e.message : String(e), code: isSixpnError(e) ? e.code : undefined },
-          'watch stream failed; retrying in 30 s',
-        );
-        await sleep(30_000, undefined, { signal: o.signal }).catch(() => undefined);
-      }
-    }
-  };
+  const watch = () =>
+    followControlPlane({
+      client,
+      state,
+      zone,
+      persist: () => stateFile.schedule(),
+      log,
+      signal: o.signal,
+      connected: (up) => {
+        connected = up;
+      },
+      onSnapshot: () => scheduler.request(),
+      onChange: () => scheduler.request(),
+      onAdvance: () => scheduler.request(),
+    });
 
   const done = (async () => {
     await watch();

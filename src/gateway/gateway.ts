@@ -18,6 +18,7 @@ import { type DnsServer, runDns } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
 import { run } from '../runtime/exec.ts';
 import { writeAtomic } from '../runtime/file-store.ts';
+import { followControlPlane } from '../runtime/follow.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
 import { loadStateFile, StateFile } from '../runtime/state-file.ts';
@@ -276,48 +277,25 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
 
   scheduler.request('periodic', 0);
 
-  const watch = async () => {
-    while (!o.signal.aborted) {
-      try {
-        const since = state.revision > 0 ? state.revision : undefined;
-        for await (const ev of client.watchChanges(since, o.signal, { logger: log })) {
-          if (ev.type === 'snapshot') {
-            connected = true;
-            state.applySnapshot(ev.snapshot);
-            zone.applySnapshot(ev.snapshot);
-            stateFile.schedule();
-            // Peers may have changed while we were away: a full pass that re-reads the device.
-            scheduler.request('periodic');
-          } else if (ev.type === 'change') {
-            connected = true;
-            const c = ev.change;
-            const before = c.kind === 'peer' ? state.get('peer', c.id) : undefined;
-            if (state.applyChange(c)) {
-              zone.applyChange(c);
-              stateFile.schedule();
-              if (c.kind === 'peer') await fastPath(c, before);
-              scheduler.request();
-            }
-          } else if (ev.type === 'heartbeat') {
-            connected = true;
-            if (ev.revision > state.revision) {
-              state.advance(ev.revision);
-              stateFile.schedule();
-              scheduler.request();
-            }
-          } else connected = false;
-        }
-      } catch (e) {
-        connected = false;
-        if (o.signal.aborted) break;
-        log.error(
-          { err: isSixpnError(e) ? e.message : String(e), code: isSixpnError(e) ? e.code : undefined },
-          'watch stream failed; retrying in 30 s',
-        );
-        await sleep(30_000, undefined, { signal: o.signal }).catch(() => undefined);
-      }
-    }
-  };
+  const watch = () =>
+    followControlPlane({
+      client,
+      state,
+      zone,
+      persist: () => stateFile.schedule(),
+      log,
+      signal: o.signal,
+      connected: (up) => {
+        connected = up;
+      },
+      // Peers may have changed while we were away: a full pass that re-reads the device.
+      onSnapshot: () => scheduler.request('periodic'),
+      onChange: async (c, before) => {
+        if (c.kind === 'peer') await fastPath(c, before as Peer | undefined);
+        scheduler.request();
+      },
+      onAdvance: () => scheduler.request(),
+    });
 
   const report = async () => {
     let lastSent = new Map<string, string>();
