@@ -33,7 +33,10 @@ export interface WatchOptions {
   logger?: Logger;
   /** Reconnect when nothing (not even a heartbeat) arrived for this long. Default 35 s (heartbeats: 10 s). */
   idleTimeoutMs?: number;
-  /** Reconnect backoff: doubles from `minBackoffMs` to `maxBackoffMs`, with jitter. Defaults 250 ms, 10 s. */
+  /**
+   * Reconnect backoff: doubles from `minBackoffMs` to `maxBackoffMs`, with jitter. Defaults 250 ms and 2 s, so
+   * agents catch up within about 2 s of the control plane's return (a reconnect is one cheap, jittered request).
+   */
   minBackoffMs?: number;
   maxBackoffMs?: number;
   /** Injected for tests. `sleep` resolves early (never rejects) when the signal aborts. */
@@ -72,7 +75,7 @@ export async function* watchChanges(
   const sleep = opts.sleep ?? defaultSleep;
   const random = opts.random ?? Math.random;
   const minMs = opts.minBackoffMs ?? 250;
-  const maxMs = opts.maxBackoffMs ?? 10_000;
+  const maxMs = opts.maxBackoffMs ?? 2_000;
   const idleMs = opts.idleTimeoutMs ?? 35_000;
   let last = since;
   let reason: 'initial' | 'resync' = 'initial';
