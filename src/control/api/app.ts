@@ -141,8 +141,10 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
     app.on(spec.method.toUpperCase(), spec.path, async (c) => {
       const started = performance.now();
       let status = 500;
+      let caller: string | undefined;
       try {
         const principal = await authenticate(c.req.raw, deps);
+        caller = `${principal.kind} ${principal.name}`;
         if (!spec.allow.includes(principal.kind)) {
           throw new SixpnError(
             'permission_denied',
@@ -170,6 +172,17 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
         status = isSixpnError(err) ? httpStatusOf(err.code) : 500;
         throw err;
       } finally {
+        // Never the headers or the body: the caller by token kind and name only.
+        deps.logger.debug(
+          {
+            method: c.req.method,
+            path: c.req.path,
+            status,
+            caller,
+            ms: Math.round(performance.now() - started),
+          },
+          'api request',
+        );
         metrics?.requests.inc({ route: spec.path, method: spec.method, status: String(status) });
         metrics?.latency.observe(
           { route: spec.path, method: spec.method },
