@@ -1,0 +1,526 @@
+// End-to-end attack suite (issue 6, items 2 and 3): one lab (2 hosts and a gateway in ord) with orgs acme (A)
+// and globex (B), instances on shared hosts and one WireGuard peer each on the same gateway. Every attempt to
+// cross between networks, spoof a source or learn the other network's names must fail and be counted by the
+// nft drop counters; then a scan of every log, API answer and store row finds no token or private key.
+
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ApiClient } from '../../src/client/api-client.ts';
+import { labDown } from '../../src/lab/down.ts';
+import { laptopEnv } from '../../src/lab/laptop.ts';
+import { type LabPlan, labDirOf, type UnderlayMember } from '../../src/lab/plan.ts';
+import type { LabState } from '../../src/lab/state.ts';
+import { labUp } from '../../src/lab/up.ts';
+import { run } from '../../src/runtime/exec.ts';
+import { secretScan } from './attack-secrets.ts';
+import {
+  type Drops,
+  ICMP_ERROR_SEND,
+  ICMP_ERRORS_SINK,
+  pythonIn,
+  questionsAbout,
+  type Recorded,
+  readDrops,
+  recordingFetch,
+  TCP_HOLD,
+} from './attack-support.ts';
+import {
+  cannotRun,
+  eventually,
+  inNs,
+  instNs,
+  NsProcess,
+  ping6,
+  TCP_ECHO,
+  tcpExchange,
+  UDP_SEND,
+  UDP_SINK,
+} from './support.ts';
+import { addLaptop, type Cli, labCli, wgQuick } from './wireguard-support.ts';
+
+const skip = cannotRun();
+const NAME = `a${randomBytes(2).toString('hex').slice(0, 3)}`;
+/** Raw ICMPv6 packets are crafted with python3's raw sockets (node has none). */
+const noPython = existsSync('/usr/bin/python3') ? undefined : 'needs /usr/bin/python3 (raw ICMPv6 sockets)';
+
+describe('attacks on isolation, and secrets in logs, answers and the store', {
+  skip,
+  timeout: 240_000,
+}, () => {
+  let plan: LabPlan;
+  let state: LabState;
+  let dir: string;
+  let failed = false;
+  let laptopB: UnderlayMember;
+  const up: { ns: string; file: string; env: Record<string, string> }[] = [];
+  const ifA = `sx${NAME}a`;
+  const ifB = `sx${NAME}b`;
+  /** Every API answer and CLI output of the run, for the secret scan. */
+  const answers: Recorded[] = [];
+  const savedLog = process.env.SIXPN_LOG;
+  const net = { A: { num: 0, prefix: '', dns: '' }, B: { num: 0, prefix: '', dns: '' } };
+  const peer = { alice: '', bob: '' };
+
+  const inst = (app: string, host?: string) => {
+    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
+    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
+    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host };
+  };
+  const client = (token = state.adminToken) =>
+    new ApiClient({
+      baseUrl: plan.underlay.apiSocketUrl,
+      token,
+      fetch: recordingFetch(plan.underlay.apiSocketUrl, answers),
+    });
+  const cli = async (args: string[], token = state.adminToken): Promise<Cli> => {
+    const r = await labCli(plan, NAME, dir)(args, token, { SIXPN_LOG: 'debug' });
+    answers.push({ what: `sixpn ${args.join(' ')}`, text: `${r.stdout}\n${r.stderr}` });
+    return r;
+  };
+  const hostNs = (name: string) => plan.hosts.find((h) => h.name === name)?.ns ?? '';
+  const gwNs = () => plan.gateways[0]?.ns ?? '';
+  const hostDrops = (name: string) => readDrops(hostNs(name), 'sixpn_agent');
+  const gwDrops = () => readDrops(gwNs(), 'sixpn_gateway');
+  const check = (name: string, f: () => Promise<void>, timeout = 90_000, skipWhy?: string) =>
+    it(name, { timeout, skip: skipWhy ?? false }, async () => {
+      try {
+        await f();
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+    });
+  /** Asserts that `after` counted more than `before` on the counter `pick` selects. */
+  const counted = (what: string, before: Drops, after: Drops, pick: (d: Drops) => number) =>
+    assert.ok(pick(after) > pick(before), `${what}: counted (${pick(before)} → ${pick(after)})`);
+
+  before(async () => {
+    process.env.SIXPN_LOG = 'debug'; // the lab's processes inherit it (src/lab/processes.ts childEnv)
+    dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-attacks-'));
+    const t0 = Date.now();
+    try {
+      ({ plan, state } = await labUp({
+        name: NAME,
+        regions: [{ code: 'ord', hosts: 2 }],
+        gateways: ['ord'],
+        progress: (line) =>
+          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
+      }));
+      let envB: Record<string, string>;
+      ({ member: laptopB, env: envB } = await addLaptop(plan, dir, laptopEnv(plan)));
+      for (const [org, name, iface, ns, env] of [
+        ['acme', 'alice', ifA, plan.laptop.ns, laptopEnv(plan)],
+        ['globex', 'bob', ifB, laptopB.ns, envB],
+      ] as const) {
+        const r = await cli(['wireguard', 'create', org, 'ord', name, `${iface}.conf`]);
+        assert.equal(r.code, 0, r.stderr);
+        await wgQuick('up', ns, join(dir, `${iface}.conf`), env);
+        up.push({ ns, file: join(dir, `${iface}.conf`), env });
+      }
+      const c = client();
+      for (const [k, org] of [
+        ['A', 'acme'],
+        ['B', 'globex'],
+      ] as const) {
+        const n = await c.getNetwork(org, 'default');
+        net[k] = { num: n.num, prefix: n.prefix, dns: n.dns };
+      }
+      peer.alice = (await c.getPeer('acme', 'alice')).address;
+      peer.bob = (await c.getPeer('globex', 'bob')).address;
+      const vault = inst('vault');
+      assert.ok(
+        await eventually(() => ping6(plan.laptop.ns, inst('web', 'ord1').address), 10_000),
+        'alice up',
+      );
+      assert.ok(await eventually(() => ping6(laptopB.ns, vault.address), 10_000), 'bob up');
+      process.stderr.write(`e2e: attack lab and peers up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    } catch (e) {
+      failed = true;
+      throw e;
+    }
+  });
+
+  after(async () => {
+    if (savedLog === undefined) delete process.env.SIXPN_LOG;
+    else process.env.SIXPN_LOG = savedLog;
+    for (const u of up.reverse()) await wgQuick('down', u.ns, u.file, u.env).catch(() => undefined);
+    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
+      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
+      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
+      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
+    }
+    await labDown({ name: NAME });
+    for (const i of [ifA, ifB]) rmSync(`/var/run/wireguard/${i}.sock`, { force: true });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  check(
+    'instance → other network, same host and across hosts: ping and TCP fail, and are counted',
+    async () => {
+      const vault = inst('vault');
+      const web1 = inst('web', 'ord1');
+      const web2 = inst('web', 'ord2');
+      const db = inst('db');
+      assert.equal(vault.host, 'ord1');
+      const servers = [vault, web1, db].map((i) => new NsProcess(i.ns, TCP_ECHO, ['7100']));
+      try {
+        for (const s of servers) assert.ok(await s.waitFor(/^listening$/));
+        assert.ok(await tcpExchange(web2.ns, web1.address, 7100), 'control: A reaches A across hosts');
+        const cases: [string, { ns: string }, string, string, number][] = [
+          ['A → B, same host', web1, vault.address, 'ord1', net.A.num],
+          ['A → B, across hosts', web2, vault.address, 'ord2', net.A.num],
+          ['B → A, same host', vault, web1.address, 'ord1', net.B.num],
+          ['B → A, across hosts', vault, db.address, 'ord1', net.B.num],
+        ];
+        for (const [what, from, to, host, charged] of cases) {
+          const before = await hostDrops(host);
+          assert.equal(await ping6(from.ns, to), false, `ping ${what}`);
+          assert.equal(await tcpExchange(from.ns, to, 7100, 1_000), false, `TCP ${what}`);
+          counted(`${what} on ${host}`, before, await hostDrops(host), (d) => d.net(charged));
+        }
+        for (const s of servers)
+          assert.equal(s.lines.filter((l) => l.startsWith('conn ')).length, s === servers[1] ? 1 : 0);
+      } finally {
+        for (const s of servers) await s.stop();
+      }
+    },
+  );
+
+  check(
+    'ICMPv6 errors quoting a flow of the other network are dropped and counted',
+    async () => {
+      const web1 = inst('web', 'ord1');
+      const db = inst('db');
+      const vault = inst('vault');
+      const echo = new NsProcess(db.ns, TCP_ECHO, ['7800']);
+      const sink = pythonIn(web1.ns, ICMP_ERRORS_SINK);
+      let hold: NsProcess | undefined;
+      try {
+        assert.ok(await echo.waitFor(/^listening$/));
+        hold = new NsProcess(web1.ns, TCP_HOLD, [db.address, '7800']);
+        assert.ok(
+          await eventually(async () => sink.lines.includes('listening'), 5_000, 20),
+          sink.lines.join(),
+        );
+        const port = (await hold.waitFor(/^port \d+$/))?.split(' ')[1];
+        assert.ok(port, hold.lines.join('\n'));
+        // web1 → db is a flow on ord1's conntrack; an error quoting it is "related" whoever sends it.
+        const quote = [web1.address, port, db.address, '7800'];
+        const sendFrom = (ns: string) =>
+          run('ip', ['netns', 'exec', ns, 'python3', '-c', ICMP_ERROR_SEND, web1.address, ...quote]);
+        await sendFrom(db.ns);
+        const fromDb = `icmp 1 from ${db.address}`;
+        assert.ok(
+          await eventually(async () => sink.lines.includes(fromDb), 3_000, 20),
+          `control: ${sink.lines}`,
+        );
+        const before = await hostDrops('ord1');
+        await sendFrom(vault.ns);
+        await sleep(500);
+        assert.deepEqual(
+          sink.lines.filter((l) => l.includes(vault.address)),
+          [],
+          'no error from B reached A',
+        );
+        counted('errors from vault', before, await hostDrops('ord1'), (d) => d.net(net.B.num));
+      } finally {
+        await hold?.stop();
+        await sink.stop();
+        await echo.stop();
+      }
+    },
+    30_000,
+    noPython,
+  );
+
+  check(
+    'a host namespace reaches its own instances (trusted), but serves no instance except DNS and relays nothing',
+    async () => {
+      const vault = inst('vault');
+      const web1 = inst('web', 'ord1');
+      const H = hostNs('ord1');
+      // Hosts are trusted infrastructure (root there owns the agent, nft and every instance namespace anyway).
+      assert.ok(
+        await ping6(H, web1.address),
+        'the host namespace reaches an instance it runs (from fdaa::3)',
+      );
+      assert.ok(await ping6(H, vault.address), 'of either network');
+      assert.equal(
+        await ping6(H, inst('db').address),
+        false,
+        'but not instances of other hosts (the mesh carries only 6PN sources)',
+      );
+      const svc = new NsProcess(H, TCP_ECHO, ['7700']);
+      try {
+        assert.ok(await svc.waitFor(/^listening$/));
+        for (const [what, to] of [
+          ['fdaa::3', 'fdaa::3'],
+          ['its veth end fe80::1', 'fe80::1%eth0'],
+        ] as const) {
+          const before = await hostDrops('ord1');
+          assert.equal(await tcpExchange(vault.ns, to, 7700, 1_000), false, `TCP vault → host ${what}`);
+          assert.equal(await ping6(vault.ns, to), false, `ping vault → host ${what}`);
+          counted(`vault → host ${what}`, before, await hostDrops('ord1'), (d) => d.net(net.B.num));
+        }
+        assert.deepEqual(
+          svc.lines.filter((l) => l.startsWith('conn ')),
+          [],
+          'no instance reached the host service',
+        );
+      } finally {
+        await svc.stop();
+      }
+    },
+  );
+
+  check(
+    'spoofed sources from an instance: another instance, another network, the host, outside the plan',
+    async () => {
+      const web1 = inst('web', 'ord1');
+      const db = inst('db');
+      const sink = new NsProcess(db.ns, UDP_SINK, ['7200']);
+      const send = async (src: string, tag: string) => {
+        const s = new NsProcess(web1.ns, UDP_SEND, [src, db.address, '7200', tag]);
+        await eventually(async () => s.exited, 3_000, 20);
+        await s.stop();
+      };
+      try {
+        assert.ok(await sink.waitFor(/^listening$/));
+        await send(web1.address, 'legit');
+        assert.ok(await sink.waitFor(new RegExp(`^from ${web1.address} legit$`)), 'control');
+        for (const [what, forged] of [
+          ['another instance of A', inst('web', 'ord2').address],
+          ['an instance of B', inst('vault').address],
+          ['a peer of B', peer.bob],
+          ['the host resolver', 'fdaa::3'],
+          ['outside the plan', '2001:db8::66'],
+        ] as const) {
+          await inNs(web1.ns, 'ip', ['-6', 'addr', 'add', `${forged}/128`, 'dev', 'eth0', 'nodad']);
+          try {
+            const before = await hostDrops('ord1');
+            await send(forged, 'forged');
+            const after = await hostDrops('ord1');
+            counted(`from ${what}`, before, after, (d) => d.spoofed);
+            counted(`from ${what}, charged to A`, before, after, (d) => d.net(net.A.num));
+          } finally {
+            await inNs(web1.ns, 'ip', ['-6', 'addr', 'del', `${forged}/128`, 'dev', 'eth0']).catch(() => {});
+          }
+        }
+        await sleep(300);
+        assert.deepEqual(
+          sink.lines.filter((l) => l.includes(' forged')),
+          [],
+          'no forged datagram reached db',
+        );
+      } finally {
+        await sink.stop();
+      }
+    },
+  );
+
+  check(
+    'peers: cross-network reach, claimed addresses and spoofed sources fail; the gateway counts',
+    async () => {
+      const A = plan.laptop.ns;
+      const B = laptopB.ns;
+      const vault = inst('vault');
+      const web1 = inst('web', 'ord1');
+      const gwKey = (await client().getGateway('ord-gw1')).peer_key ?? '';
+      // Each peer claims the other network on its own side (AllowedIPs and routes); only the gateway decides.
+      const claim = async (ns: string, iface: string, own: string, other: string) => {
+        await inNs(ns, 'wg', ['set', iface, 'peer', gwKey, 'allowed-ips', `${own},${other},fdaa::3/128`]);
+        for (const r of [other, 'fdaa::3/128'])
+          await inNs(ns, 'ip', ['-6', 'route', 'replace', r, 'dev', iface]);
+      };
+      await claim(A, ifA, net.A.prefix, net.B.prefix);
+      await claim(B, ifB, net.B.prefix, net.A.prefix);
+      const echo = new NsProcess(vault.ns, TCP_ECHO, ['7500']);
+      const echoA = new NsProcess(web1.ns, TCP_ECHO, ['7500']);
+      try {
+        assert.ok(await echo.waitFor(/^listening$/));
+        assert.ok(await echoA.waitFor(/^listening$/));
+        for (const [what, from, to, charged] of [
+          ['alice → vault (B instance)', A, vault.address, net.A.num],
+          ['alice → bob (B peer)', A, peer.bob, net.A.num],
+          ['bob → web (A instance)', B, web1.address, net.B.num],
+          ['bob → alice (A peer)', B, peer.alice, net.B.num],
+        ] as const) {
+          const before = await gwDrops();
+          assert.equal(await ping6(from, to), false, `ping ${what}`);
+          assert.equal(await tcpExchange(from, to, 7500, 1_000), false, `TCP ${what}`);
+          counted(what, before, await gwDrops(), (d) => d.net(charged));
+        }
+        const before = await gwDrops();
+        assert.equal(await ping6(A, 'fdaa::3'), false, 'ping fdaa::3 through the gateway');
+        counted('alice → fdaa::3', before, await gwDrops(), (d) => d.net(net.A.num));
+        assert.equal(
+          echo.lines.filter((l) => l.startsWith('conn ')).length +
+            echoA.lines.filter((l) => l.startsWith('conn ')).length,
+          0,
+        );
+        assert.ok(await tcpExchange(A, web1.address, 7500), 'control: alice still reaches web');
+        // Sources outside the peer's /120: WireGuard's cryptokey routing on the gateway drops them before nft sees
+        // them (the gateway's AllowedIPs for alice are her /120 alone), so no nft counter moves; they must not pass.
+        const neighbour = peer.alice.replace(
+          /::([0-9a-f]+)$/,
+          (_m, x: string) => `::${(Number.parseInt(x, 16) + 0x100).toString(16)}`,
+        );
+        assert.notEqual(neighbour, peer.alice);
+        assert.ok(await ping6(A, web1.address, { from: peer.alice }), 'control: from her own address');
+        for (const forged of [neighbour, peer.bob, vault.address]) {
+          await inNs(A, 'ip', ['-6', 'addr', 'add', `${forged}/128`, 'dev', ifA, 'nodad']);
+          try {
+            assert.equal(await ping6(A, web1.address, { from: forged }), false, `alice from ${forged} → web`);
+            if (forged !== vault.address)
+              assert.equal(
+                await ping6(A, vault.address, { from: forged }),
+                false,
+                `alice from ${forged} → vault`,
+              );
+          } finally {
+            await inNs(A, 'ip', ['-6', 'addr', 'del', `${forged}/128`, 'dev', ifA]).catch(() => undefined);
+          }
+        }
+        assert.equal(
+          echoA.lines.filter((l) => l.startsWith('conn ')).length,
+          1,
+          'only the control connection',
+        );
+      } finally {
+        await echo.stop();
+        await echoA.stop();
+      }
+    },
+  );
+
+  check(
+    'DNS about the other network, in every spelling, from instances and peers: nothing of it',
+    async () => {
+      const vault = inst('vault');
+      const web1 = inst('web', 'ord1');
+      const dbId = inst('db').id;
+      const askers = [
+        {
+          who: 'A instance',
+          ns: web1.ns,
+          server: 'fdaa::3',
+          own: 'web',
+          other: 'vault',
+          otherId: vault.id,
+          otherPeer: 'bob',
+        },
+        {
+          who: 'A peer',
+          ns: plan.laptop.ns,
+          server: net.A.dns,
+          own: 'web',
+          other: 'vault',
+          otherId: vault.id,
+          otherPeer: 'bob',
+        },
+        {
+          who: 'B instance',
+          ns: vault.ns,
+          server: 'fdaa::3',
+          own: 'vault',
+          other: 'db',
+          otherId: dbId,
+          otherPeer: 'alice',
+        },
+        {
+          who: 'B peer',
+          ns: laptopB.ns,
+          server: net.B.dns,
+          own: 'vault',
+          other: 'db',
+          otherId: dbId,
+          otherPeer: 'alice',
+        },
+      ];
+      const secretsOf = (isA: boolean): string[] =>
+        isA
+          ? [vault.address, vault.id, peer.bob, 'vault', 'bob', 'globex']
+          : [
+              ...state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]),
+              peer.alice,
+              'alice',
+              'acme',
+              '"web',
+            ];
+      const ask = async (a: (typeof askers)[number]) => {
+        const questions = questionsAbout(a.other, a.own, a.otherId, a.otherPeer);
+        const isA = a.who.startsWith('A');
+        const bad = secretsOf(isA);
+        for (const [i, [type, name]] of questions.entries()) {
+          // The other network's resolver address: dropped for instances (1 s each), so a few names only.
+          const toOther = a.who.includes('peer') || i < 3;
+          for (const server of toOther ? [a.server, isA ? net.B.dns : net.A.dns] : [a.server]) {
+            const out = await inNs(a.ns, 'dig', [
+              `@${server}`,
+              '+time=1',
+              '+tries=1',
+              '+noall',
+              '+answer',
+              type,
+              name,
+            ]).catch((e: unknown) => `(no answer: ${(e as Error).message.split('\n')[0]})`);
+            const answer = out.startsWith('(no answer') ? '' : out;
+            for (const b of bad)
+              assert.ok(
+                !answer.toLowerCase().includes(b.toLowerCase()),
+                `${a.who} asked ${type} ${name} @${server}: got ${JSON.stringify(b)} in ${out}`,
+              );
+          }
+        }
+      };
+      await Promise.all(askers.map(ask));
+      // The own view still works through the same paths (the checks above are not vacuous).
+      const own = await inNs(web1.ns, 'dig', ['+short', 'AAAA', 'WeB.internal.']);
+      assert.ok(own.includes(web1.address), own);
+      const ownPeer = await inNs(plan.laptop.ns, 'dig', [`@${net.A.dns}`, '+short', 'TXT', '_PEER.internal']);
+      assert.match(ownPeer, /alice/);
+    },
+  );
+
+  check(
+    'DNS to the other network’s fdaa:N:N::3 and to fdaa::3: no answer with its data, dropped and counted',
+    async () => {
+      const web1 = inst('web', 'ord1');
+      const vault = inst('vault');
+      // An instance: fdaa:B::3 is not on its host, so the packet is forwarded towards B's /48 and dropped.
+      const before = await hostDrops('ord1');
+      await assert.rejects(
+        inNs(web1.ns, 'dig', [`@${net.B.dns}`, '+time=1', '+tries=1', 'AAAA', 'vault.internal']),
+      );
+      counted('web → fdaa:B::3 port 53', before, await hostDrops('ord1'), (d) => d.net(net.A.num));
+      const vb = await hostDrops('ord1');
+      await assert.rejects(
+        inNs(vault.ns, 'dig', [`@${net.A.dns}`, '+time=1', '+tries=1', 'AAAA', 'web.internal']),
+      );
+      counted('vault → fdaa:A::3 port 53', vb, await hostDrops('ord1'), (d) => d.net(net.B.num));
+      // fdaa::3 answers an instance with its own network's view only (the other network's names are checked above).
+      const b3 = await hostDrops('ord1');
+      assert.equal(await ping6(vault.ns, 'fdaa::3'), false, 'fdaa::3 answers DNS only');
+      counted('vault pings fdaa::3', b3, await hostDrops('ord1'), (d) => d.net(net.B.num));
+    },
+  );
+
+  check(
+    'secret scan: no token, peer private key or mesh key in any log, API answer or store row',
+    async () => {
+      const summary = await secretScan({
+        plan,
+        answers,
+        client,
+        cli,
+        confs: { alice: join(dir, `${ifA}.conf`), bob: join(dir, `${ifB}.conf`) },
+      });
+      process.stderr.write(`e2e: secret scan: ${summary}\n`);
+    },
+  );
+});
