@@ -2,7 +2,7 @@
 // node, an API client that keeps every response body it got, and a scanner for secrets in files, texts and the
 // rows of the control plane's SQLite store.
 
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
@@ -115,61 +115,6 @@ export function keyForms(name: string, base64: string): Secret[] {
   ];
 }
 
-/** Python: prints `listening`, then `icmp <type> from <address>` for each ICMPv6 error (type < 128) received. */
-export const ICMP_ERRORS_SINK = `
-import socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-print("listening", flush=True)
-while True:
-    data, addr = s.recvfrom(2048)
-    if data[0] < 128:
-        print("icmp %d from %s" % (data[0], addr[0]), flush=True)`;
-
-/**
- * Python, args DST SRC SPORT ORIG_DST DPORT: sends DST three ICMPv6 "destination unreachable" errors quoting a TCP
- * segment SRC:SPORT → ORIG_DST:DPORT (conntrack relates such an error to that flow, whoever sends it).
- */
-export const ICMP_ERROR_SEND = `
-import socket, struct, sys
-dst, osrc, sport, odst, dport = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-a = lambda x: socket.inet_pton(socket.AF_INET6, x)
-inner = struct.pack("!IHBB", 6 << 28, 20, 6, 64) + a(osrc) + a(odst)
-inner += struct.pack("!HHIIHHHH", sport, dport, 0, 0, 0x5010, 1000, 0, 0)
-s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
-for _ in range(3):
-    s.sendto(struct.pack("!BBHI", 1, 1, 0, 0) + inner, (dst, 0))`;
-
-/** Node: a TCP client to ADDR PORT that prints `port <its local port>` once connected and stays connected. */
-export const TCP_HOLD = `
-const c = require('net').connect({ host: process.argv[1], port: Number(process.argv[2]) }, () => console.log('port ' + c.localPort));
-c.on('error', (e) => console.log('error ' + e.code));`;
-
-/** A python3 program in namespace `ns` with its stdout lines collected; stop() kills it by its PID. */
-export function pythonIn(ns: string, script: string, args: string[] = []) {
-  const child = spawn('ip', ['netns', 'exec', ns, 'python3', '-c', script, ...args]);
-  const lines: string[] = [];
-  let buf = '';
-  child.stdout.on('data', (b: Buffer) => {
-    buf += b.toString();
-    const parts = buf.split('\n');
-    buf = parts.pop() ?? '';
-    lines.push(...parts);
-  });
-  child.stderr.on('data', (b: Buffer) => lines.push(`stderr ${b.toString().trim()}`));
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  return {
-    lines,
-    stop: async () => {
-      if (exited) return;
-      child.kill('SIGKILL');
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
-
 /**
  * DNS questions [type, name] an asker may try about app `x` of another network (with `otherId`, one of that
  * network's instances, and `otherPeer`, one of its peers), in every spelling: case tricks, trailing dots, `all.`
@@ -209,4 +154,39 @@ export function questionsAbout(
     ['AAAA', `${otherPeer.toUpperCase()}._PEER.internal.`],
     ['AAAA', '_api.internal'],
   ];
+}
+
+/** Who asks the DNS, about which app, instance and peer of the other network, and at which addresses. */
+export interface Asker {
+  who: string;
+  ns: string;
+  /** Its own resolver: `fdaa::3` for an instance, its network's `fdaa:N:N::3` for a peer. */
+  server: string;
+  /** The other network's `fdaa:N:N::3`. */
+  otherServer: string;
+  isPeer: boolean;
+  own: string;
+  other: string;
+  otherId: string;
+  otherPeer: string;
+}
+
+/**
+ * Asks every question of {@link questionsAbout} at the asker's resolver and at the other network's address (a
+ * few only from instances: dropped there, 1 s each); asserts no answer section holds any string of `bad`.
+ */
+export async function learnsNothing(a: Asker, bad: readonly string[]): Promise<void> {
+  const questions = questionsAbout(a.other, a.own, a.otherId, a.otherPeer);
+  for (const [i, [type, name]] of questions.entries()) {
+    for (const server of a.isPeer || i < 3 ? [a.server, a.otherServer] : [a.server]) {
+      const args = [`@${server}`, '+time=1', '+tries=1', '+noall', '+answer', type, name];
+      const out = await inNs(a.ns, 'dig', args).catch((e: unknown) => `(no answer: ${(e as Error).message})`);
+      const answer = out.startsWith('(no answer') ? '' : out.toLowerCase();
+      for (const b of bad)
+        assert.ok(
+          !answer.includes(b.toLowerCase()),
+          `${a.who} asked ${type} ${name} @${server}: ${b} in ${out}`,
+        );
+    }
+  }
 }

@@ -16,19 +16,9 @@ import { laptopEnv } from '../../src/lab/laptop.ts';
 import { type LabPlan, labDirOf, type UnderlayMember } from '../../src/lab/plan.ts';
 import type { LabState } from '../../src/lab/state.ts';
 import { labUp } from '../../src/lab/up.ts';
-import { run } from '../../src/runtime/exec.ts';
+import { withQuotedFlow } from './attack-icmp.ts';
 import { secretScan } from './attack-secrets.ts';
-import {
-  type Drops,
-  ICMP_ERROR_SEND,
-  ICMP_ERRORS_SINK,
-  pythonIn,
-  questionsAbout,
-  type Recorded,
-  readDrops,
-  recordingFetch,
-  TCP_HOLD,
-} from './attack-support.ts';
+import { type Drops, learnsNothing, type Recorded, readDrops, recordingFetch } from './attack-support.ts';
 import {
   cannotRun,
   eventually,
@@ -197,42 +187,16 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const web1 = inst('web', 'ord1');
       const db = inst('db');
       const vault = inst('vault');
-      const echo = new NsProcess(db.ns, TCP_ECHO, ['7800']);
-      const sink = pythonIn(web1.ns, ICMP_ERRORS_SINK);
-      let hold: NsProcess | undefined;
-      try {
-        assert.ok(await echo.waitFor(/^listening$/));
-        hold = new NsProcess(web1.ns, TCP_HOLD, [db.address, '7800']);
-        assert.ok(
-          await eventually(async () => sink.lines.includes('listening'), 5_000, 20),
-          sink.lines.join(),
-        );
-        const port = (await hold.waitFor(/^port \d+$/))?.split(' ')[1];
-        assert.ok(port, hold.lines.join('\n'));
-        // web1 → db is a flow on ord1's conntrack; an error quoting it is "related" whoever sends it.
-        const quote = [web1.address, port, db.address, '7800'];
-        const sendFrom = (ns: string) =>
-          run('ip', ['netns', 'exec', ns, 'python3', '-c', ICMP_ERROR_SEND, web1.address, ...quote]);
-        await sendFrom(db.ns);
-        const fromDb = `icmp 1 from ${db.address}`;
-        assert.ok(
-          await eventually(async () => sink.lines.includes(fromDb), 3_000, 20),
-          `control: ${sink.lines}`,
-        );
+      // web1 → db is a flow in ord1's conntrack; an error quoting it is "related" to it whoever sends it.
+      await withQuotedFlow(web1, db, 7800, async (send, from) => {
+        await send(db.ns);
+        assert.ok(await eventually(async () => from().includes(db.address), 3_000, 20), `control: ${from()}`);
         const before = await hostDrops('ord1');
-        await sendFrom(vault.ns);
+        await send(vault.ns);
         await sleep(500);
-        assert.deepEqual(
-          sink.lines.filter((l) => l.includes(vault.address)),
-          [],
-          'no error from B reached A',
-        );
+        assert.ok(!from().includes(vault.address), 'no error from B reached A');
         counted('errors from vault', before, await hostDrops('ord1'), (d) => d.net(net.B.num));
-      } finally {
-        await hold?.stop();
-        await sink.stop();
-        await echo.stop();
-      }
+      });
     },
     30_000,
     noPython,
@@ -404,81 +368,17 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const vault = inst('vault');
       const web1 = inst('web', 'ord1');
       const dbId = inst('db').id;
-      const askers = [
-        {
-          who: 'A instance',
-          ns: web1.ns,
-          server: 'fdaa::3',
-          own: 'web',
-          other: 'vault',
-          otherId: vault.id,
-          otherPeer: 'bob',
-        },
-        {
-          who: 'A peer',
-          ns: plan.laptop.ns,
-          server: net.A.dns,
-          own: 'web',
-          other: 'vault',
-          otherId: vault.id,
-          otherPeer: 'bob',
-        },
-        {
-          who: 'B instance',
-          ns: vault.ns,
-          server: 'fdaa::3',
-          own: 'vault',
-          other: 'db',
-          otherId: dbId,
-          otherPeer: 'alice',
-        },
-        {
-          who: 'B peer',
-          ns: laptopB.ns,
-          server: net.B.dns,
-          own: 'vault',
-          other: 'db',
-          otherId: dbId,
-          otherPeer: 'alice',
-        },
-      ];
-      const secretsOf = (isA: boolean): string[] =>
-        isA
-          ? [vault.address, vault.id, peer.bob, 'vault', 'bob', 'globex']
-          : [
-              ...state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]),
-              peer.alice,
-              'alice',
-              'acme',
-              '"web',
-            ];
-      const ask = async (a: (typeof askers)[number]) => {
-        const questions = questionsAbout(a.other, a.own, a.otherId, a.otherPeer);
-        const isA = a.who.startsWith('A');
-        const bad = secretsOf(isA);
-        for (const [i, [type, name]] of questions.entries()) {
-          // The other network's resolver address: dropped for instances (1 s each), so a few names only.
-          const toOther = a.who.includes('peer') || i < 3;
-          for (const server of toOther ? [a.server, isA ? net.B.dns : net.A.dns] : [a.server]) {
-            const out = await inNs(a.ns, 'dig', [
-              `@${server}`,
-              '+time=1',
-              '+tries=1',
-              '+noall',
-              '+answer',
-              type,
-              name,
-            ]).catch((e: unknown) => `(no answer: ${(e as Error).message.split('\n')[0]})`);
-            const answer = out.startsWith('(no answer') ? '' : out;
-            for (const b of bad)
-              assert.ok(
-                !answer.toLowerCase().includes(b.toLowerCase()),
-                `${a.who} asked ${type} ${name} @${server}: got ${JSON.stringify(b)} in ${out}`,
-              );
-          }
-        }
-      };
-      await Promise.all(askers.map(ask));
+      const A = { own: 'web', other: 'vault', otherId: vault.id, otherPeer: 'bob', otherServer: net.B.dns };
+      const B = { own: 'vault', other: 'db', otherId: dbId, otherPeer: 'alice', otherServer: net.A.dns };
+      const ofA = state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]);
+      const badA = [vault.address, vault.id, peer.bob, 'vault', 'bob', 'globex'];
+      const badB = [...ofA, peer.alice, 'alice', 'acme', '"web'];
+      await Promise.all([
+        learnsNothing({ who: 'A instance', ns: web1.ns, server: 'fdaa::3', isPeer: false, ...A }, badA),
+        learnsNothing({ who: 'A peer', ns: plan.laptop.ns, server: net.A.dns, isPeer: true, ...A }, badA),
+        learnsNothing({ who: 'B instance', ns: vault.ns, server: 'fdaa::3', isPeer: false, ...B }, badB),
+        learnsNothing({ who: 'B peer', ns: laptopB.ns, server: net.B.dns, isPeer: true, ...B }, badB),
+      ]);
       // The own view still works through the same paths (the checks above are not vacuous).
       const own = await inNs(web1.ns, 'dig', ['+short', 'AAAA', 'WeB.internal.']);
       assert.ok(own.includes(web1.address), own);
