@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
 import { parsePlanPrefix } from '../core/address.ts';
-import { ZoneIndex } from '../core/dns/zone-index.ts';
+import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
-import { LocalState } from '../core/state.ts';
+import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { DnsServer } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
 import { followControlPlane } from '../runtime/follow.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
-import { loadStateFile, StateFile } from '../runtime/state-file.ts';
+import { loadLocalState } from '../runtime/state-file.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
@@ -116,12 +116,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
     });
 
   // The saved state first: the agent reconciles and answers DNS even when the control plane is down.
-  const state = new LocalState();
-  const saved = await loadStateFile(join(o.stateDir, 'state.json'), log);
-  if (saved) state.applySnapshot(saved);
-  const zone = new ZoneIndex({ plan });
-  zone.applySnapshot(state.snapshot());
-  const stateFile = new StateFile(join(o.stateDir, 'state.json'), state, log);
+  const { state, zone, stateFile } = await loadLocalState(o.stateDir, plan, log);
   log.info({ revision: state.revision, ns: ownNs, wireguard: o.wireguard, lab: o.lab }, 'agent starting');
 
   let dns: DnsServer | undefined;

@@ -9,10 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
-import { ZoneIndex } from '../core/dns/zone-index.ts';
+import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
 import type { Change, Peer } from '../core/model.ts';
-import { LocalState } from '../core/state.ts';
+import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import { type DnsServer, runDns } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
@@ -21,7 +21,7 @@ import { writeAtomic } from '../runtime/file-store.ts';
 import { followControlPlane } from '../runtime/follow.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { Scheduler } from '../runtime/scheduler.ts';
-import { loadStateFile, StateFile } from '../runtime/state-file.ts';
+import { loadLocalState } from '../runtime/state-file.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledAt } from './installed.ts';
@@ -134,12 +134,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
       },
     });
 
-  const state = new LocalState();
-  const saved = await loadStateFile(join(o.stateDir, 'state.json'), log);
-  if (saved) state.applySnapshot(saved);
-  const zone = new ZoneIndex({ plan });
-  zone.applySnapshot(state.snapshot());
-  const stateFile = new StateFile(join(o.stateDir, 'state.json'), state, log);
+  const { state, zone, stateFile } = await loadLocalState(o.stateDir, plan, log);
   const installedFile = join(o.stateDir, 'installed.json');
   const installed = new InstalledAt(
     await readFile(installedFile, 'utf8')

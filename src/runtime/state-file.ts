@@ -2,9 +2,12 @@
 // serves DNS while the control plane is down, rewritten atomically (debounced) as changes arrive.
 
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { SnapshotSchema } from '../client/schemas.ts';
+import type { AddressPlan } from '../core/address.ts';
+import { ZoneIndex } from '../core/dns/zone-index.ts';
 import type { Snapshot } from '../core/model.ts';
-import type { LocalState } from '../core/state.ts';
+import { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 import { writeAtomic } from './file-store.ts';
 
@@ -68,4 +71,23 @@ export class StateFile {
     });
     return this.writing;
   }
+}
+
+/**
+ * The local copy an agent or gateway starts from: the state saved in `stateDir/state.json` (empty when there is
+ * none), the DNS zone built from it, and the file that saves it again. With this a restarted process reconciles
+ * and answers DNS before — or without — reaching the control plane.
+ */
+export async function loadLocalState(
+  stateDir: string,
+  plan: AddressPlan,
+  logger: Logger,
+): Promise<{ state: LocalState; zone: ZoneIndex; stateFile: StateFile }> {
+  const path = join(stateDir, 'state.json');
+  const state = new LocalState();
+  const saved = await loadStateFile(path, logger);
+  if (saved) state.applySnapshot(saved);
+  const zone = new ZoneIndex({ plan });
+  zone.applySnapshot(state.snapshot());
+  return { state, zone, stateFile: new StateFile(path, state, logger) };
 }
