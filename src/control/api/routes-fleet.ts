@@ -97,6 +97,24 @@ function hostRoutes(role: HostRole): RouteSpec[] {
         }
       },
     }),
+    route({
+      method: 'put',
+      path: `${base}/:name/registration`,
+      summary:
+        role === 'host'
+          ? "Record a host agent's mesh key and underlay endpoint"
+          : "Record a gateway's mesh and peer keys and endpoints",
+      tag,
+      allow: ['admin', role],
+      params: NameParam,
+      body: role === 'host' ? HostRegistration : GatewayRegistration,
+      response: Host,
+      handle: async ({ principal, params, body, deps }) => {
+        checkSelf(principal, role, params.name);
+        await getRole(deps, role, params.name);
+        return deps.store.registerHost(params.name, body);
+      },
+    }),
   ];
 }
 
@@ -143,36 +161,6 @@ export const fleetRoutes: RouteSpec[] = [
   }),
   ...hostRoutes('host'),
   ...hostRoutes('gateway'),
-  route({
-    method: 'put',
-    path: '/v1/hosts/:name/registration',
-    summary: "Record a host agent's mesh key and underlay endpoint",
-    tag: 'hosts',
-    allow: ['admin', 'host'],
-    params: NameParam,
-    body: HostRegistration,
-    response: Host,
-    handle: async ({ principal, params, body, deps }) => {
-      checkSelf(principal, 'host', params.name);
-      await getRole(deps, 'host', params.name);
-      return deps.store.registerHost(params.name, body);
-    },
-  }),
-  route({
-    method: 'put',
-    path: '/v1/gateways/:name/registration',
-    summary: "Record a gateway's mesh and peer keys and endpoints",
-    tag: 'gateways',
-    allow: ['admin', 'gateway'],
-    params: NameParam,
-    body: GatewayRegistration,
-    response: Host,
-    handle: async ({ principal, params, body, deps }) => {
-      checkSelf(principal, 'gateway', params.name);
-      await getRole(deps, 'gateway', params.name);
-      return deps.store.registerHost(params.name, body);
-    },
-  }),
   route({
     method: 'put',
     path: '/v1/gateways/:name/peer-status',
