@@ -1,6 +1,10 @@
 #!/usr/bin/env node
-// Entry point of the `sixpn` executable: loads the TypeScript sources through tsx and runs the CLI.
-import { register } from 'tsx/esm/api';
+// Entry point of the `sixpn` executable: runs the CLI compiled to dist/ by `npm run build` (tsc).
+import { existsSync } from 'node:fs';
 
-register();
-await import('../src/cli/main.ts');
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('sixpn: dist/ is missing; run `npm run build` in the sixpn checkout first\n');
+  process.exit(70);
+}
+await import(main.href);

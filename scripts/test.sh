@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, in CI order: lint/format → typecheck → unit → integration.
+# The whole test suite, in CI order: lint/format → typecheck → build → unit → integration.
 # Integration tests need root (network namespaces, nftables, wireguard-go) and skip themselves otherwise.
 # It closes with one line `tests: N passed, N failed` summed over both runs.
 set -uo pipefail
@@ -10,6 +10,8 @@ echo "== lint and format"
 npx biome check . || exit 1
 echo "== typecheck"
 npx tsc -p . || exit 1
+echo "== build"
+npm run --silent build || exit 1
 status=0
 echo "== unit"
 mapfile -t unit < <(find src -name '*.test.ts' | sort)

@@ -126,9 +126,9 @@ export class FakeWatchServer {
     const enc = new TextEncoder();
     let sent = 0;
     let stream!: OpenStream;
+    let open = true; // false once closed by us or cancelled by the reader (closing twice throws)
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        let open = true;
         stream = {
           since,
           push: (line) => {
@@ -154,6 +154,7 @@ export class FakeWatchServer {
         for (const c of this.log) if (this.replayAll || c.rev > since) stream.push(JSON.stringify(c));
       },
       cancel: () => {
+        open = false;
         this.cancelled++;
         this.streams.delete(stream);
       },
