@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { loginFilePath, readLoginFile, writeLoginFile } from './config-file.ts';
+import { readLoginFile, writeLoginFile } from './config-file.ts';
+import { loginFilePath } from './connection.ts';
 
 const dir = await mkdtemp(join(tmpdir(), 'sixpn-cli-'));
 after(() => rm(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // written 0600 through a temporary file and a rename so a crash never leaves half a file.
 
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { invalid } from '../core/errors.ts';
 
@@ -17,11 +17,6 @@ export const LoginFile = z.object({
   region: z.string().optional(),
 });
 export type LoginFile = z.infer<typeof LoginFile>;
-
-/** `$SIXPN_CONFIG`, else `~/.config/sixpn/config.json`. */
-export function loginFilePath(env: Record<string, string | undefined>, home: string): string {
-  return env.SIXPN_CONFIG || join(home, '.config', 'sixpn', 'config.json');
-}
 
 /** The login file, or undefined when there is none. A damaged file is an error that says how to fix it. */
 export async function readLoginFile(path: string): Promise<LoginFile | undefined> {

@@ -1,6 +1,7 @@
 // Which control plane and token a command uses: `--api`/`--token` flags, then SIXPN_API_URL/SIXPN_TOKEN, then the
 // login file. The login file's token is only sent to the login file's own URL. Pure.
 
+import { join } from 'node:path';
 import { SixpnError } from '../core/errors.ts';
 import type { LoginFile } from './config-file.ts';
 import { parseApiUrl } from './flags.ts';
@@ -61,4 +62,9 @@ export function requireToken(c: Connection): string {
     'unauthenticated',
     `no API token for ${c.api}: run \`sixpn login --api ${c.api}\`, set SIXPN_TOKEN, or pass --token`,
   );
+}
+
+/** `$SIXPN_CONFIG`, else `~/.config/sixpn/config.json`. */
+export function loginFilePath(env: Record<string, string | undefined>, home: string): string {
+  return env.SIXPN_CONFIG || join(home, '.config', 'sixpn', 'config.json');
 }

@@ -3,13 +3,13 @@
 
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiClient } from '../client/api-client.ts';
+import type { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
-import { type AppConfig, parseAppConfig } from '../core/app-config.ts';
+import type { AppConfig } from '../core/app-config.ts';
 import { invalid } from '../core/errors.ts';
 import { checkLabel } from '../core/names.ts';
-import { type LoginFile, loginFilePath, readLoginFile } from './config-file.ts';
-import { type Connection, requireToken, resolveConnection } from './connection.ts';
+import type { LoginFile } from './config-file.ts';
+import { type Connection, loginFilePath, requireToken, resolveConnection } from './connection.ts';
 import { type Column, formatJson, formatKeyValues, formatTable } from './output.ts';
 
 export interface CliIo {
@@ -39,7 +39,8 @@ export class CliContext {
     return loginFilePath(this.io.env, this.io.home);
   }
 
-  readLoginFile(): Promise<LoginFile | undefined> {
+  async readLoginFile(): Promise<LoginFile | undefined> {
+    const { readLoginFile } = await import('./config-file.ts'); // loaded on use: it pulls in zod (start-up)
     return readLoginFile(this.loginFilePath);
   }
 
@@ -58,6 +59,7 @@ export class CliContext {
   /** An API client with a token; throws `unauthenticated` with the ways to get one when there is none. */
   async client(): Promise<ApiClient> {
     const c = await this.connection();
+    const { ApiClient } = await import('../client/api-client.ts'); // loaded on use: it pulls in zod (start-up)
     return new ApiClient({
       baseUrl: c.api,
       token: requireToken(c),
@@ -76,6 +78,7 @@ export class CliContext {
         if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
         throw invalid(`cannot read ${path}: ${(e as Error).message}`);
       }
+      const { parseAppConfig } = await import('../core/app-config.ts');
       return parseAppConfig(text, 'sixpn.toml');
     })();
     return this.appConfig;

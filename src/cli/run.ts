@@ -13,6 +13,12 @@ export type Program = ReturnType<typeof createProgram>;
 /** A command group (`orgs`, `server`, `dig`, …): one file under commands/ exporting one of these. */
 export type CommandGroup = (program: Program, ctx: CliContext) => void;
 
+/** A command group and the top-level command names it registers, imported only when a run needs it. */
+export interface LazyGroup {
+  names: readonly string[];
+  load: () => Promise<CommandGroup>;
+}
+
 /** Exit code of a usage error (bad flag, unknown command): the same as `invalid_argument`. */
 export const USAGE_EXIT = exitCodeOf('invalid_argument');
 
@@ -52,18 +58,41 @@ export function createProgram(ctx: CliContext) {
 
 /** Runs the CLI on `argv` (without node and script) and returns the process exit code. */
 export async function runCli(
-  groups: readonly CommandGroup[],
+  groups: readonly LazyGroup[],
   argv: readonly string[],
   ctx: CliContext,
 ): Promise<number> {
   const program = createProgram(ctx);
-  for (const register of groups) register(program, ctx);
+  for (const g of groupsFor(groups, argv)) (await g.load())(program, ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode ?? 0;
   } catch (e) {
     return reportError(e, ctx);
   }
+}
+
+/** Options of the root command that take a value (so the word after them is not a command name). */
+const ROOT_VALUE_OPTIONS = new Set(['--api', '--token']);
+
+/**
+ * The groups a run of `argv` needs: the one that registers its command; none for a bare `--version`; every group
+ * for help, a missing or an unknown command (so help lists them all and commander can suggest the nearest name).
+ */
+export function groupsFor(groups: readonly LazyGroup[], argv: readonly string[]): readonly LazyGroup[] {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] ?? '';
+    if (ROOT_VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    const g = groups.find((x) => x.names.includes(a));
+    return g ? [g] : groups;
+  }
+  const onlyVersion =
+    argv.some((a) => a === '-V' || a === '--version') && !argv.some((a) => a === '-h' || a === '--help');
+  return onlyVersion ? [] : groups;
 }
 
 /** Prints one line for `e` and returns its exit code. */

@@ -1,37 +1,22 @@
-// Every command group of the `sixpn` CLI, in help order. Adding a group (dig, dns, agent, gateway, wireguard,
-// lab, …) is one import and one entry here; keep imports light (heavy modules load inside the action).
+// Every command group of the `sixpn` CLI, in help order, loaded lazily: a run imports only the group it names (so
+// `sixpn --version` and `sixpn wireguard list` skip the server, agent and lab code). Adding a group is one entry here.
 
-import type { CommandGroup } from '../run.ts';
-import { registerAgent } from './agent.ts';
-import { registerApps } from './apps.ts';
-import { registerDns } from './dns.ts';
-import { registerGateway } from './gateway.ts';
-import { registerGateways } from './gateways.ts';
-import { registerHosts } from './hosts.ts';
-import { registerInstances } from './instances.ts';
-import { registerLab } from './lab.ts';
-import { registerLogin } from './login.ts';
-import { registerNetworks } from './networks.ts';
-import { registerOrgs } from './orgs.ts';
-import { registerRegions } from './regions.ts';
-import { registerServer } from './server.ts';
-import { registerTokens } from './tokens.ts';
-import { registerWireguard } from './wireguard.ts';
+import type { LazyGroup } from '../run.ts';
 
-export const commandGroups: readonly CommandGroup[] = [
-  registerServer,
-  registerLogin,
-  registerOrgs,
-  registerNetworks,
-  registerRegions,
-  registerHosts,
-  registerGateways,
-  registerApps,
-  registerInstances,
-  registerTokens,
-  registerWireguard,
-  registerDns,
-  registerAgent,
-  registerGateway,
-  registerLab,
+export const commandGroups: readonly LazyGroup[] = [
+  { names: ['server'], load: async () => (await import('./server.ts')).registerServer },
+  { names: ['login'], load: async () => (await import('./login.ts')).registerLogin },
+  { names: ['orgs'], load: async () => (await import('./orgs.ts')).registerOrgs },
+  { names: ['networks'], load: async () => (await import('./networks.ts')).registerNetworks },
+  { names: ['regions'], load: async () => (await import('./regions.ts')).registerRegions },
+  { names: ['hosts'], load: async () => (await import('./hosts.ts')).registerHosts },
+  { names: ['gateways'], load: async () => (await import('./gateways.ts')).registerGateways },
+  { names: ['apps'], load: async () => (await import('./apps.ts')).registerApps },
+  { names: ['instances'], load: async () => (await import('./instances.ts')).registerInstances },
+  { names: ['tokens'], load: async () => (await import('./tokens.ts')).registerTokens },
+  { names: ['wireguard', 'wg'], load: async () => (await import('./wireguard.ts')).registerWireguard },
+  { names: ['dns', 'dig'], load: async () => (await import('./dns.ts')).registerDns },
+  { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },
+  { names: ['gateway'], load: async () => (await import('./gateway.ts')).registerGateway },
+  { names: ['lab'], load: async () => (await import('./lab.ts')).registerLab },
 ];
