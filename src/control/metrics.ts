@@ -1,22 +1,22 @@
 // The control plane's Prometheus metrics, declared in one place.
 
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, registerProcessMetrics } from '../lib/metrics.ts';
 
 export function createControlMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sixpn_control_' });
+  registerProcessMetrics(registry, 'sixpn_control_');
   return {
     registry,
-    requests: new Counter({
+    requests: new Counter<'route' | 'method' | 'status'>({
       name: 'sixpn_control_http_requests_total',
       help: 'API requests by route, method and status',
-      labelNames: ['route', 'method', 'status'] as const,
+      labelNames: ['route', 'method', 'status'],
       registers: [registry],
     }),
-    latency: new Histogram({
+    latency: new Histogram<'route' | 'method'>({
       name: 'sixpn_control_http_request_duration_seconds',
       help: 'API request latency',
-      labelNames: ['route', 'method'] as const,
+      labelNames: ['route', 'method'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),

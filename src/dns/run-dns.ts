@@ -2,7 +2,6 @@
 // each address, the zone index the caller keeps current, recursion to upstreams with serve-stale, metrics.
 
 import { readFileSync } from 'node:fs';
-import type { Registry } from 'prom-client';
 import { type AddressPlan, defaultPlan } from '../core/address.ts';
 import { formatHostPort, type HostPort, parseHostPort } from '../core/dns/host-port.ts';
 import { parseResolvConf } from '../core/dns/resolv-conf.ts';
@@ -10,6 +9,7 @@ import { NO_NETWORK } from '../core/dns/responder.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../lib/log.ts';
+import type { Registry } from '../lib/metrics.ts';
 import { DnsHandler } from './handler.ts';
 import { createDnsMetrics, type DnsMetrics } from './metrics.ts';
 import { boundNetwork, SourceNetworks } from './source-network.ts';
