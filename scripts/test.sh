@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, in CI order: lint/format → typecheck → build → unit → integration.
+# The whole test suite, in CI order: lint/format → unused code → typecheck → build → unit → integration.
 # Integration tests need root (network namespaces, nftables, wireguard-go) and skip themselves otherwise.
 # It closes with one line `tests: N passed, N failed` summed over both runs.
 set -uo pipefail
@@ -8,6 +8,8 @@ out=$(mktemp -d /tmp/sixpn-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 echo "== lint and format"
 npx biome check . || exit 1
+echo "== unused files, exports and dependencies (knip)"
+npx knip --no-progress || exit 1
 echo "== typecheck"
 npx tsc -p . || exit 1
 echo "== build"

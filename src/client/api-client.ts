@@ -23,7 +23,6 @@ import {
 } from './schemas.ts';
 import { type WatchEvent, type WatchOptions, watchChanges } from './watch.ts';
 
-export type { FetchLike };
 export type ApiClientOptions = HttpOptions;
 
 const seg = encodeURIComponent;

@@ -46,6 +46,3 @@ export function mayTryNext(method: string, failure: AttemptFailure): boolean {
   if (IDEMPOTENT.has(method)) return true;
   return failure.transport !== undefined && NOT_SENT.has(failure.transport);
 }
-
-/** Whether a status means "this replica cannot serve now" (the next request should start at another one). */
-export const isReplicaFailure = (status: number) => FAILOVER_STATUSES.has(status);

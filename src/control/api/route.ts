@@ -57,4 +57,3 @@ export const ALL_KINDS: readonly TokenKind[] = ['admin', 'org', 'peer', 'host', 
 export const ADMIN: readonly TokenKind[] = ['admin'];
 export const ORG_USERS: readonly TokenKind[] = ['admin', 'org'];
 export const PEER_USERS: readonly TokenKind[] = ['admin', 'org', 'peer'];
-export const FLEET_READERS: readonly TokenKind[] = ['admin', 'host', 'gateway'];
