@@ -172,6 +172,13 @@ describe('sixpn wireguard against the real API', { timeout: 60_000 }, () => {
     assert.ok(names.includes('laptop') && names.includes('ci-1'), names.join());
     const table = await cli(['wireguard', 'list', 'acme']);
     assert.match(table.stdout, /^NAME +NETWORK +REGION +GATEWAY +ADDRESS +CREATED\n/);
+    // an admin token and no org: every org's peers, with an ORG column (and the same rows as JSON)
+    const every = await cli(['wireguard', 'list']);
+    assert.equal(every.code, 0, every.stderr);
+    assert.match(every.stdout, /^ORG +NAME +NETWORK +REGION +GATEWAY +ADDRESS +CREATED\n/);
+    assert.match(every.stdout, /^acme +laptop +default +ord +ord-gw1 /m);
+    const everyJson = JSON.parse((await cli(['wireguard', 'list', '--json'])).stdout) as { org: string }[];
+    assert.ok(everyJson.length >= names.length && everyJson.every((p) => typeof p.org === 'string'));
 
     const before = await cli(['wireguard', 'status', 'acme', 'laptop']);
     assert.equal(before.code, 0, before.stderr);
