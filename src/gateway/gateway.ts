@@ -5,7 +5,6 @@
 
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
@@ -27,7 +26,7 @@ import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint 
 import { InstalledAt } from './installed.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
 import { parsePeerEndpoint } from './peer-endpoint.ts';
-import { peerReport } from './peer-report.ts';
+import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { applyPeerUpdates, type GatewayPassResult, Lock, reconcileGateway } from './reconcile.ts';
 import { type GatewaySeams, realGatewaySeams } from './seams.ts';
@@ -153,6 +152,16 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
   log.info({ revision: state.revision, ns, wireguard: o.wireguard }, 'gateway starting');
 
   const lock = new Lock();
+  const reporter = new PeerReporter({
+    stats: (signal) => seams.peerStats(signal),
+    send: (items, signal) => client.reportPeerStatus(o.name, items, signal),
+    installed,
+    saveInstalled,
+    exclusive: (f) => lock.run(f),
+    pacing: { reportMs: o.reportMs ?? 5_000 },
+    log,
+    signal: o.signal,
+  });
   let dns: DnsServer | undefined;
   let connected = false;
   let lastInfra = '';
@@ -210,7 +219,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
         return false;
       }
       applied += last.applied;
-      if (last.peerOp) installed.noteSet(last.peerOp, new Date());
+      if (last.peerOp) reporter.installed(last.peerOp);
       if (reason !== 'change') {
         const dev = await seams.peerCache.get(o.signal).catch(() => undefined);
         if (dev) installed.keepOnly(new Set(dev.peers.map((p) => p.publicKey)));
@@ -249,7 +258,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
         const t0 = performance.now();
         const op = await applyPeerUpdates(seams, updates, o.signal);
         if (op) {
-          installed.noteSet(op, new Date());
+          reporter.installed(op);
           fastPaths++;
           const removed = (op.peers ?? []).every((p) => p.remove);
           log.info(
@@ -292,41 +301,8 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
       onAdvance: () => scheduler.request(),
     });
 
-  // Reading every peer holds wireguard-go's device lock (~120 ms at 10,000 peers), and a peer change arriving
-  // meanwhile waits behind it: read at most 0.5% of the time, so the pause between reads grows with the read.
-  const LOCK_SHARE = 0.005;
-  const report = async () => {
-    let lastSent = new Map<string, string>();
-    let lastFull = 0;
-    let failing = false;
-    let pauseMs = o.reportMs ?? 5_000;
-    while (!o.signal.aborted) {
-      await sleep(pauseMs, undefined, { signal: o.signal }).catch(() => undefined);
-      if (o.signal.aborted) break;
-      try {
-        const started = performance.now();
-        const dev = await seams.peerStats(o.signal);
-        pauseMs = Math.max(o.reportMs ?? 5_000, (performance.now() - started) / LOCK_SHARE);
-        if (!dev) continue;
-        // Everything once a minute (the control plane may have lost it), only changes in between.
-        const full = Date.now() - lastFull >= 60_000;
-        if (full) lastFull = Date.now();
-        const r = peerReport(dev, (k) => installed.get(k), lastSent, full);
-        if (r.items.length > 0) await client.reportPeerStatus(o.name, r.items, o.signal);
-        lastSent = r.sent;
-        if (failing) log.info('peer status reported again');
-        failing = false;
-        await saveInstalled();
-      } catch (e) {
-        if (o.signal.aborted) break;
-        if (!failing) log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'cannot report peer status');
-        failing = true;
-      }
-    }
-  };
-
   const done = (async () => {
-    await Promise.all([watch(), report()]);
+    await Promise.all([watch(), reporter.run()]);
     await scheduler.idle();
     await stateFile.flush();
     await saveInstalled();

@@ -1,13 +1,20 @@
 // Peer status reports: fields from the device, installed-at bookkeeping, only changes unless full; endpoints.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import { SixpnError } from '../core/errors.ts';
 import type { WgPublicKey } from '../core/wg/keys.ts';
 import type { PeerState } from '../core/wg/uapi.ts';
 import { InstalledAt } from './installed.ts';
 import { parsePeerEndpoint } from './peer-endpoint.ts';
-import { peerReport } from './peer-report.ts';
+import {
+  awaitingHandshake,
+  DEFAULT_PACING,
+  newPeerReports,
+  peerReport,
+  type ReportPacing,
+  ReportSchedule,
+} from './peer-report.ts';
 import { keys } from './test-fakes.ts';
 
 const A = keys.laptop!.publicKey;
@@ -95,3 +102,92 @@ for (const text of [
 ]) {
   test(`bad peer endpoint '${text}'`, () => assert.throws(() => parsePeerEndpoint(text), SixpnError));
 }
+
+test('a set reports only the peers it adds, at once: no handshake, no traffic, installed now', () => {
+  const at = (k: string) => (k === B ? '2026-01-01T00:00:00.000Z' : null);
+  const C = keys.other!.publicKey;
+  const op = {
+    peers: [
+      { publicKey: A },
+      { publicKey: B },
+      { publicKey: C, remove: true as const },
+      { publicKey: C, updateOnly: true as const },
+    ],
+  };
+  assert.deepEqual(newPeerReports(op, at, '2026-01-02T00:00:00.000Z'), [
+    {
+      peer: A,
+      endpoint: null,
+      last_handshake: null,
+      rx_bytes: 0,
+      tx_bytes: 0,
+      installed_at: '2026-01-02T00:00:00.000Z',
+    },
+  ]);
+  assert.deepEqual(newPeerReports({}, at, 'x'), []);
+});
+
+test('awaiting a first handshake: a peer installed recently that has none', () => {
+  const now = Date.parse('2026-01-01T00:01:00Z');
+  const recent = (k: string) => (k === A ? '2026-01-01T00:00:30.000Z' : '2025-12-31T00:00:00.000Z');
+  assert.equal(awaitingHandshake([peerState(A)], recent, now, 120_000), true);
+  assert.equal(awaitingHandshake([peerState(A, { lastHandshakeTimeSec: 5 })], recent, now, 120_000), false);
+  assert.equal(awaitingHandshake([peerState(B)], recent, now, 120_000), false, 'installed long ago');
+  assert.equal(
+    awaitingHandshake([peerState(A)], () => null, now, 120_000),
+    false,
+    'not installed by us',
+  );
+});
+
+describe('report schedule', () => {
+  const P: ReportPacing = { ...DEFAULT_PACING }; // report 5 s, quick 1 s, watch 2 min, 0.5 %, quiet 1 s, defer 60 s
+  const at = (steps: (s: ReportSchedule) => void) => {
+    const s = new ReportSchedule(P, 0);
+    steps(s);
+    return s;
+  };
+  for (const [what, steps, now, wait] of [
+    ['first read one interval after start', () => {}, 0, 5_000],
+    ['due now', () => {}, 5_000, 0],
+    ['a cheap read: the report interval', (s) => s.read(10_000, 2, false), 10_000, 5_000],
+    ['a read of 100 ms: 200 times that', (s) => s.read(10_000, 100, false), 10_000, 20_000],
+    ['a new peer: every second while it waits for its handshake', (s) => s.changed(-2_000, true), 1_000, 0],
+    [
+      'its handshake seen: back to the interval',
+      (s) => {
+        s.changed(0, true);
+        s.read(2_000, 2, false);
+      },
+      2_000,
+      5_000,
+    ],
+    [
+      'the quick pace still pays the lock budget',
+      (s) => {
+        s.changed(0, true);
+        s.read(2_000, 100, true);
+      },
+      2_000,
+      20_000,
+    ],
+    [
+      'the quick pace ends when the watch does',
+      (s) => {
+        s.changed(0, true);
+        s.read(130_000, 2, true);
+      },
+      130_000,
+      5_000,
+    ],
+    ['due, but a change 300 ms ago: wait for a quiet second', (s) => s.changed(4_700, false), 5_000, 700],
+    ['changes keep coming: deferred a minute at most', (s) => s.changed(64_900, false), 65_000, 0],
+  ] as const satisfies readonly (readonly [string, (s: ReportSchedule) => void, number, number])[]) {
+    test(what, () => assert.equal(at(steps).waitMs(now), wait));
+  }
+  test('a fast report interval (tests) also shortens the quick pace and the quiet spell', () => {
+    const s = new ReportSchedule({ ...P, reportMs: 50 }, 0);
+    s.changed(0, true);
+    assert.equal(s.waitMs(0), 50);
+  });
+});

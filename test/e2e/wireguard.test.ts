@@ -192,6 +192,18 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
       await admin().getNetwork('globex', 'default'),
     ];
     assert.ok(await eventually(() => ping6(B, vault.address), 5_000), 'control: bob reaches vault');
+    // Right after bob's first ping, status tells the truth: installed (reported with the install), and the
+    // handshake on the gateway's next read, about a second later (not the 5 s report interval).
+    const status = async () =>
+      JSON.parse((await cli(['wireguard', 'status', 'globex', 'bob', '--json'])).stdout || '{}') as {
+        installed_at?: string | null;
+        last_handshake?: string | null;
+      };
+    assert.ok((await status()).installed_at, 'installed at once');
+    assert.ok(
+      await eventually(async () => Boolean((await status()).last_handshake), 3_000, 100),
+      'the first handshake is reported within about a second',
+    );
     assert.equal(await digStatus(B, 'AAAA', 'web.internal'), 'NXDOMAIN');
     assert.deepEqual(await digShort(B, 'TXT', '_peer.internal'), ['"bob"']);
 

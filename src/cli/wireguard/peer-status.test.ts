@@ -47,11 +47,33 @@ test('a peer never seen says so in words', () => {
   assert.deepEqual(lines, {
     peer: 'laptop',
     gateway: 'ord-gw1 (ord)',
-    installed: 'not yet (the gateway has not reported it)',
+    installed: 'not yet (the gateway reports a peer as soon as it has installed it)',
     endpoint: 'none seen yet',
     'last handshake': 'never',
     received: '0 B (0 bytes)',
     sent: '0 B (0 bytes)',
     reported: 'never',
   });
+});
+
+test('no handshake yet says as of which report', () => {
+  const lines = formatPeerStatus(
+    {
+      peer: 'laptop',
+      gateway: 'ord-gw1',
+      region: 'ord',
+      endpoint: null,
+      last_handshake: null,
+      rx_bytes: 0,
+      tx_bytes: 0,
+      installed_at: '2026-01-01T11:59:58Z',
+      reported_at: '2026-01-01T11:59:58Z',
+    },
+    NOW,
+  );
+  assert.equal(lines.installed, '2026-01-01T11:59:58Z (2 s ago)');
+  assert.equal(
+    lines['last handshake'],
+    "none as of the gateway's report 2 s ago (a first handshake is reported within seconds)",
+  );
 });

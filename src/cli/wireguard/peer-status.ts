@@ -28,14 +28,28 @@ export function ago(iso: string, now: number): string {
 const when = (iso: string | null | undefined, now: number, never: string) =>
   iso ? `${iso} (${ago(iso, now)})` : never;
 
+/**
+ * "No handshake" is only as true as the gateway's last report: say how old that is. A gateway reports a peer as
+ * soon as it installs it, and its first handshake on its next read (about a second on a small gateway).
+ */
+function handshake(s: PeerStatusView, now: number): string {
+  if (s.last_handshake) return when(s.last_handshake, now, '');
+  if (!s.reported_at) return 'never';
+  return `none as of the gateway's report ${ago(s.reported_at, now)} (a first handshake is reported within seconds)`;
+}
+
 /** The `key: value` lines of a status, in a fixed order. */
 export function formatPeerStatus(s: PeerStatusView, now: number): Record<string, string> {
   return {
     peer: s.peer,
     gateway: `${s.gateway} (${s.region})`,
-    installed: when(s.installed_at, now, 'not yet (the gateway has not reported it)'),
+    installed: when(
+      s.installed_at,
+      now,
+      'not yet (the gateway reports a peer as soon as it has installed it)',
+    ),
     endpoint: s.endpoint ?? 'none seen yet',
-    'last handshake': when(s.last_handshake, now, 'never'),
+    'last handshake': handshake(s, now),
     received: `${formatBytes(s.rx_bytes)} (${s.rx_bytes} bytes)`,
     sent: `${formatBytes(s.tx_bytes)} (${s.tx_bytes} bytes)`,
     reported: when(s.reported_at, now, 'never'),
