@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { PeerStatusView } from '../../client/schemas.ts';
 import { ago, formatBytes, formatPeerStatus } from './peer-status.ts';
 
 const NOW = Date.parse('2026-01-01T12:00:00Z');
@@ -29,21 +30,20 @@ for (const [iso, want] of [
   test(`ago ${iso} → ${want}`, () => assert.equal(ago(iso, NOW), want));
 }
 
+const unseen: PeerStatusView = {
+  peer: 'laptop',
+  gateway: 'ord-gw1',
+  region: 'ord',
+  endpoint: null,
+  last_handshake: null,
+  rx_bytes: 0,
+  tx_bytes: 0,
+  installed_at: null,
+  reported_at: null,
+};
+
 test('a peer never seen says so in words', () => {
-  const lines = formatPeerStatus(
-    {
-      peer: 'laptop',
-      gateway: 'ord-gw1',
-      region: 'ord',
-      endpoint: null,
-      last_handshake: null,
-      rx_bytes: 0,
-      tx_bytes: 0,
-      installed_at: null,
-      reported_at: null,
-    },
-    NOW,
-  );
+  const lines = formatPeerStatus(unseen, NOW);
   assert.deepEqual(lines, {
     peer: 'laptop',
     gateway: 'ord-gw1 (ord)',
@@ -58,17 +58,7 @@ test('a peer never seen says so in words', () => {
 
 test('no handshake yet says as of which report', () => {
   const lines = formatPeerStatus(
-    {
-      peer: 'laptop',
-      gateway: 'ord-gw1',
-      region: 'ord',
-      endpoint: null,
-      last_handshake: null,
-      rx_bytes: 0,
-      tx_bytes: 0,
-      installed_at: '2026-01-01T11:59:58Z',
-      reported_at: '2026-01-01T11:59:58Z',
-    },
+    { ...unseen, installed_at: '2026-01-01T11:59:58Z', reported_at: '2026-01-01T11:59:58Z' },
     NOW,
   );
   assert.equal(lines.installed, '2026-01-01T11:59:58Z (2 s ago)');
