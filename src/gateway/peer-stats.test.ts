@@ -97,7 +97,8 @@ test('reporter: a new peer at once with no read, then its first handshake on the
     };
     onDevice = [fresh];
     r.installed({ peers: [{ publicKey: peer.publicKey }] });
-    await until('the install reported', () => sent.length === 1);
+    // ≥ 1, not = 1: the quick-paced reads that follow send more, and a slow poll may first look after them
+    await until('the install reported', () => sent.length >= 1);
     assert.equal(readsBeforeSend[0], 0, 'no read for it');
     assert.equal(sent[0]?.[0]?.peer, peer.publicKey);
     assert.equal(sent[0]?.[0]?.last_handshake, null);
