@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { instanceNumOfId, parsePlanPrefix } from '../core/address.ts';
 import { parseHostPort } from '../core/dns/host-port.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
-import { checkLabel, checkRegion } from '../core/names.ts';
+import { checkLabel, checkOwnIfaceName, checkRegion } from '../core/names.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 
 /** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
@@ -137,8 +137,4 @@ export const collectHostPorts = (v: string, prev: string[] | undefined) => [...(
 export const endpoint = flagOf((v) => parseEndpoint(v) as string);
 
 /** An interface name of ours: `sx…`, 3–15 characters (wireguard-go's sockets are machine-wide). */
-export const iface = flagOf((v) => {
-  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
-    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
-  return v;
-});
+export const iface = flagOf((v) => checkOwnIfaceName('interface', v));
