@@ -2,12 +2,12 @@
 // starting at 1 and never reused; registration is idempotent.
 
 import { alreadyExists } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Host, HostRole, Region } from '../../core/model.ts';
 import { checkLabel, checkRegion } from '../../core/names.ts';
 import { parseHostEndpoint } from '../../core/wg/endpoint.ts';
 import { parsePublicKey } from '../../core/wg/keys.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { inUse } from './precondition.ts';
 import { byKey, hostByName, hostsQuery, regionByCode, regionsQuery } from './queries.ts';
 import type { CreateHost, CreateRegion, RegisterHost } from './store.ts';
@@ -63,7 +63,7 @@ export async function createHost(ctx: StoreContext, h: CreateHost): Promise<Host
         .executeTakeFirst();
       if (taken) throw alreadyExists(taken.role, h.name);
       const host: Host = {
-        id: newId('h', ctx.random),
+        id: newId('host', ctx.random),
         name: h.name,
         region: h.region,
         role,

@@ -3,11 +3,11 @@
 
 import { asHostId, asNetworkId, formatIPv6, peerAddress, pickPeerIndex } from '../../core/address.ts';
 import { alreadyExists, invalid, SixpnError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Peer, PeerStatus } from '../../core/model.ts';
 import { checkLabel, checkPeerName, checkRegion } from '../../core/names.ts';
 import { parsePublicKey } from '../../core/wg/keys.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { leastLoaded } from './instances.ts';
 import {
   byKey,
@@ -60,7 +60,7 @@ export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer
         .execute();
       const idx = pickPeerIndex(new Set(used.map((u) => Number(u.idx))));
       const peer: Peer = {
-        id: newId('p', ctx.random),
+        id: newId('peer', ctx.random),
         org: org.name,
         network: net.name,
         network_num: net.num,
