@@ -9,6 +9,7 @@ import type { FetchLike } from '../client/http.ts';
 import { parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
+import { checkIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { DnsServer } from '../dns/run-dns.ts';
@@ -20,7 +21,6 @@ import { loadLocalState } from '../runtime/state-file.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
-import { checkIfaceName } from './host-net.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement, currentNetnsName } from './preflight.ts';
 import { type ReconcileResult, reconcileOnce, registrationOf } from './reconcile.ts';
@@ -66,7 +66,7 @@ export interface RunningAgent {
 export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.logger.child({ component: 'agent', host: o.host });
   const plan = parsePlanPrefix(o.prefix ?? 'fdaa::/16');
-  checkIfaceName(o.meshIface, 'mesh interface');
+  checkIfaceName('mesh interface', o.meshIface);
   if (!o.meshIface.startsWith('sx')) throw invalid(`--mesh-interface '${o.meshIface}' must be named sx…`);
   const endpoint = parseEndpoint(o.endpoint);
   const netnsTemplate = o.netnsTemplate ?? 'sixpn-i-{id}';

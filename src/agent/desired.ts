@@ -17,7 +17,7 @@ import { meshPeers } from '../core/mesh-peers.ts';
 import type { Instance } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
 import type { LocalState } from '../core/state.ts';
-import type { WgEndpoint } from '../core/wg/endpoint.ts';
+import { endpointPort, type WgEndpoint } from '../core/wg/endpoint.ts';
 import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
 import type { DeviceConfig } from '../core/wg/plan.ts';
 import { etcFiles, instanceEnv, renderEnv } from './instance-files.ts';
@@ -143,7 +143,7 @@ export function desiredState(state: LocalState, id: AgentIdentity): Desired {
     files,
     mesh: {
       privateKey: id.meshKey,
-      listenPort: Number(id.endpoint.slice(id.endpoint.lastIndexOf(':') + 1)),
+      listenPort: endpointPort(id.endpoint),
       peers: meshPeers(state, id.host, id.plan),
     },
     meshRoute: formatCidr(planCidr(id.plan)),

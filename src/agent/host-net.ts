@@ -3,6 +3,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { invalid } from '../core/errors.ts';
+import { checkIfaceName } from '../core/names.ts';
 import { run } from '../runtime/exec.ts';
 import { canonicalAddr, parseRoutes } from '../runtime/link.ts';
 import { checkNetnsName, listNetns, removeNetns } from '../runtime/netns.ts';
@@ -103,7 +104,7 @@ export class IpNet implements HostNet {
   }
   async batch(ns: string | undefined, steps: readonly NetStep[]): Promise<void> {
     if (steps.length === 0) return;
-    for (const s of steps) if (s.do !== 'route-replace') checkIfaceName(s.iface, 'interface');
+    for (const s of steps) if (s.do !== 'route-replace') checkIfaceName('interface', s.iface);
     const lines = steps.map(ipLine);
     for (const l of lines)
       if (/[\n#]/.test(l)) throw invalid(`refusing an ip batch line with a newline or #: ${l}`);
@@ -115,12 +116,4 @@ export class IpNet implements HostNet {
   async enableForwarding(): Promise<void> {
     await writeFile(FORWARDING, '1\n');
   }
-}
-
-/** Throws unless `name` is a valid interface name (1–15 characters). */
-export function checkIfaceName(name: string, what: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,15}$/.test(name)) {
-    throw invalid(`${what} '${name}' must be 1–15 of A-Z a-z 0-9 _ . -`, { field: what });
-  }
-  return name;
 }

@@ -61,9 +61,9 @@ describe('names and ids', () => {
   const ids: [string, string | RegExp][] = [
     ['0a7b007d', '0a7b007d'],
     ['0A7B007D', '0a7b007d'],
-    ['00000000', /is not an instance id: 8 hex digits/],
-    ['a7b007d', /is not an instance id/],
-    ['web', /is not an instance id/],
+    ['00000000', /^instance id '00000000' must be 8 hex digits like 0a7b007d/],
+    ['a7b007d', /must be 8 hex digits/],
+    ['web', /must be 8 hex digits/],
   ];
   for (const [v, want] of ids) {
     test(`instance id ${v}`, () => {

@@ -2,10 +2,11 @@
 // what is wrong, so a bad value stops the command before anything is sent. Pure.
 
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { instanceNumOfId, parsePlanPrefix } from '../core/address.ts';
+import { parsePlanPrefix } from '../core/address.ts';
 import { parseHostPort } from '../core/dns/host-port.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
-import { checkLabel, checkRegion } from '../core/names.ts';
+import { parseInstanceId } from '../core/ids.ts';
+import { checkLabel, checkOwnIfaceName, checkRegion } from '../core/names.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 
 /** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
@@ -41,13 +42,7 @@ export const label = (field: string) => flagOf((v) => checkLabel(field, v));
 export const regionCode = flagOf((v) => checkRegion('region', v));
 
 /** An instance id: 8 hex digits (case-insensitive on input, lowercase out). */
-export const instanceId = flagOf((v) => {
-  const id = v.trim().toLowerCase();
-  if (instanceNumOfId(id) === undefined) {
-    throw invalid(`'${v}' is not an instance id: 8 hex digits like 0a7b007d (see sixpn instances list)`);
-  }
-  return id;
-});
+export const instanceId = flagOf((v) => parseInstanceId(v));
 
 /** A token lifetime as the API takes it: `3600`, `3600s`, `90m`, `24h`, `30d`. */
 export const duration = flagOf((v) => {
@@ -137,8 +132,4 @@ export const collectHostPorts = (v: string, prev: string[] | undefined) => [...(
 export const endpoint = flagOf((v) => parseEndpoint(v) as string);
 
 /** An interface name of ours: `sx…`, 3–15 characters (wireguard-go's sockets are machine-wide). */
-export const iface = flagOf((v) => {
-  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(v))
-    throw invalid(`'${v}' must be an interface name sx… of 3–15 characters`);
-  return v;
-});
+export const iface = flagOf((v) => checkOwnIfaceName('interface', v));

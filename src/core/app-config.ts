@@ -4,7 +4,7 @@
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { invalid, isSixpnError, SixpnError } from './errors.ts';
-import { checkLabel, RESERVED_APP_NAMES } from './names.ts';
+import { checkAppName, checkLabel } from './names.ts';
 
 /** An app's settings as `sixpn apps create` uses them. */
 export interface AppConfig {
@@ -51,21 +51,15 @@ export function parseAppConfig(text: string, file = 'sixpn.toml'): AppConfig {
   if (!r.success) throw schemaError(text, file, doc, r.error.issues[0]);
   const v = r.data;
   const where = (table: string, key: string) => at(file, lineOfKey(text, table, key));
-  const name = (field: string, table: string, key: string, value: string) => {
+  const name = (field: string, table: string, key: string, value: string, check = checkLabel) => {
     try {
-      return checkLabel(field, value);
+      return check(field, value);
     } catch (e) {
       if (isSixpnError(e)) throw invalid(`${where(table, key)}${e.message}`, { file, field: key });
       throw e;
     }
   };
-  name('app name', '', 'app', v.app);
-  if (RESERVED_APP_NAMES.has(v.app)) {
-    throw invalid(`${where('', 'app')}app name '${v.app}' is reserved for .internal DNS; choose another`, {
-      file,
-      field: 'app',
-    });
-  }
+  name('app name', '', 'app', v.app, checkAppName);
   const out: AppConfig = { app: v.app, private_network: v.experimental?.private_network ?? false };
   if (v.org !== undefined) out.org = name('org name', '', 'org', v.org);
   if (v.network !== undefined) out.network = name('network name', '', 'network', v.network);

@@ -21,7 +21,7 @@ import { meshPeers } from '../core/mesh-peers.ts';
 import type { Peer } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
 import type { LocalState } from '../core/state.ts';
-import type { WgEndpoint } from '../core/wg/endpoint.ts';
+import { endpointPort, type WgEndpoint } from '../core/wg/endpoint.ts';
 import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
 import type { DeviceConfig, PeerConfig } from '../core/wg/plan.ts';
 
@@ -121,7 +121,7 @@ export function gatewayInfra(state: LocalState, id: GatewayIdentity): GatewayInf
     networks,
     meshDevice: {
       privateKey: id.meshKey,
-      listenPort: Number(id.endpoint.slice(id.endpoint.lastIndexOf(':') + 1)),
+      listenPort: endpointPort(id.endpoint),
       peers: meshPeers(state, id.name, plan),
     },
     meshRoute: formatCidr(planCidr(plan)),

@@ -11,8 +11,9 @@ import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/addres
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
 import type { Change, Peer } from '../core/model.ts';
+import { checkOwnIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
-import { parseEndpoint } from '../core/wg/endpoint.ts';
+import { endpointPort, parseEndpoint, parseHostEndpoint } from '../core/wg/endpoint.ts';
 import { type DnsServer, runDns } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
 import { run } from '../runtime/exec.ts';
@@ -25,7 +26,6 @@ import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledAt } from './installed.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
-import { parsePeerEndpoint } from './peer-endpoint.ts';
 import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { applyPeerUpdates, type GatewayPassResult, Lock, reconcileGateway } from './reconcile.ts';
@@ -77,19 +77,14 @@ async function ownNetns(): Promise<string | undefined> {
   return stdout.trim().split(/\s+/)[0] || undefined;
 }
 
-function checkIface(name: string, flag: string): void {
-  if (!/^sx[A-Za-z0-9_.-]{1,13}$/.test(name))
-    throw invalid(`${flag} '${name}' must be an interface name sx…`);
-}
-
 export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
   const log = o.logger.child({ component: 'gateway', gateway: o.name });
   const plan = parsePlanPrefix(o.prefix ?? 'fdaa::/16');
-  checkIface(o.meshIface, '--mesh-interface');
-  checkIface(o.peerIface, '--peer-interface');
+  checkOwnIfaceName('--mesh-interface', o.meshIface);
+  checkOwnIfaceName('--peer-interface', o.peerIface);
   if (o.meshIface === o.peerIface) throw invalid('--mesh-interface and --peer-interface must differ');
   const endpoint = parseEndpoint(o.endpoint);
-  const peer = parsePeerEndpoint(o.peerEndpoint);
+  const peerEndpoint = parseHostEndpoint(o.peerEndpoint, '--peer-endpoint');
   const ns = o.seams ? 'test' : await ownNetns();
   await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
   await rm(join(o.stateDir, 'status.json'), { force: true });
@@ -104,8 +99,8 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     meshIface: o.meshIface,
     peerIface: o.peerIface,
     endpoint,
-    peerEndpoint: peer.text,
-    peerPort: peer.port,
+    peerEndpoint,
+    peerPort: endpointPort(peerEndpoint),
     meshKey,
     peerKey,
     dnsPort: o.dnsPort ?? DEFAULT_DNS_PORT,

@@ -1,12 +1,10 @@
-// Peer status reports: fields from the device, installed-at bookkeeping, only changes unless full; endpoints.
+// Peer status reports: fields from the device, installed-at bookkeeping, only changes unless full.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { SixpnError } from '../core/errors.ts';
 import type { WgPublicKey } from '../core/wg/keys.ts';
 import type { PeerState } from '../core/wg/uapi.ts';
 import { InstalledAt } from './installed.ts';
-import { parsePeerEndpoint } from './peer-endpoint.ts';
 import {
   awaitingHandshake,
   DEFAULT_PACING,
@@ -81,27 +79,6 @@ test('installed-at: set when added, kept on updates, dropped on removal and when
   restored.keepOnly(new Set());
   assert.equal(restored.get(A), null);
 });
-
-for (const [text, port] of [
-  ['198.18.1.4:51821', 51821],
-  ['[2001:db8::7]:51821', 51821],
-  ['gw.example.com:443', 443],
-  ['localhost:1', 1],
-] as const) {
-  test(`peer endpoint ${text}`, () => assert.deepEqual(parsePeerEndpoint(text), { text, port }));
-}
-for (const text of [
-  '198.18.1.4',
-  '198.18.1.4:0',
-  '198.18.1.4:70000',
-  '2001:db8::7:51821',
-  '[nope]:1',
-  'a_b:1',
-  '1.2.3:5',
-  '',
-]) {
-  test(`bad peer endpoint '${text}'`, () => assert.throws(() => parsePeerEndpoint(text), SixpnError));
-}
 
 test('a set reports only the peers it adds, at once: no handshake, no traffic, installed now', () => {
   const at = (k: string) => (k === B ? '2026-01-01T00:00:00.000Z' : null);

@@ -3,6 +3,7 @@
 
 import { formatIPv6, parseIPv6 } from '../core/address.ts';
 import { invalid } from '../core/errors.ts';
+import { checkIfaceName, checkOwnIfaceName } from '../core/names.ts';
 import { run } from './exec.ts';
 import { checkNetnsName } from './netns.ts';
 
@@ -29,20 +30,14 @@ export interface RouteInfo {
   prefsrc?: string;
 }
 
-const IFNAME_RE = /^[A-Za-z0-9_.-]{1,15}$/;
-
 function ipArgs(ns: string | undefined, args: readonly string[]): string[] {
   return ns === undefined ? [...args] : ['-n', ns, ...args];
 }
 
 /** Names sixpn may create or delete: `sx…` in the root namespace; any valid name inside a sixpn namespace. */
 export function checkOwnedLink(ns: string | undefined, name: string): void {
-  if (!IFNAME_RE.test(name)) throw invalid(`interface name '${name}' must be 1–15 of A-Z a-z 0-9 _ . -`);
-  if (ns === undefined && !name.startsWith('sx')) {
-    throw invalid(
-      `interface '${name}' is in the machine's namespace; sixpn only manages sx… interfaces there`,
-    );
-  }
+  if (ns === undefined) checkOwnIfaceName('interface', name);
+  else checkIfaceName('interface', name);
   if (ns !== undefined) checkNetnsName(ns);
 }
 

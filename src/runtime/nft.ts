@@ -4,7 +4,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { invalid } from '../core/errors.ts';
+import { checkNftTable } from '../core/names.ts';
 import { buildIsolation, type IsolationSpec } from '../core/nft/isolation.ts';
 import { FAMILY, type NftBatch } from '../core/nft/json.ts';
 import { parseTableListing, type TableListing } from '../core/nft/listing.ts';
@@ -20,11 +20,10 @@ export interface Nft {
   deleteTable(table: string, signal?: AbortSignal): Promise<void>;
 }
 
-const TABLE_RE = /^sixpn[a-z0-9_]{0,26}$/;
 const NO_TABLE = /No such file or directory/;
 
 function checkTable(table: string): void {
-  if (!TABLE_RE.test(table)) throw invalid(`nft table '${table}' is not a sixpn table (sixpn…)`);
+  checkNftTable('nft table', table);
 }
 
 /** The real driver: runs `nft` inside namespace `ns` (`ip netns exec`), or in the current one. */

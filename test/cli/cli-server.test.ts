@@ -173,7 +173,7 @@ describe('sixpn server + CLI', { timeout: 120_000 }, () => {
     await fails(['instances', 'create', '--app', 'web', '--region', 'nrt', '-o', 'acme'], 4, /nrt/);
     await fails(['instances', 'create', '--app', 'nope', '--region', 'ord', '-o', 'acme'], 4, /nope/);
     await fails(['orgs', 'create', 'acme'], 5, /acme/);
-    await fails(['instances', 'show', 'zzzz'], 2, /not an instance id/);
+    await fails(['instances', 'show', 'zzzz'], 2, /instance id 'zzzz' must be 8 hex digits/);
     await fails(['orgs', 'list', '--token', 'sixpn_wrong'], 3, /./);
     await fails(
       ['orgs', 'list', '--api', 'http://127.0.0.1:1'],

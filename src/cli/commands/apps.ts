@@ -1,7 +1,7 @@
 // `sixpn apps create|list|show|delete`: apps of an org; `create` reads sixpn.toml of the current folder.
 
 import { invalid } from '../../core/errors.ts';
-import { RESERVED_APP_NAMES } from '../../core/names.ts';
+import { checkAppName } from '../../core/names.ts';
 import { label } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 import { appColumns } from './columns.ts';
@@ -38,8 +38,7 @@ export const registerApps: CommandGroup = (program, ctx) => {
           },
         );
       }
-      if (RESERVED_APP_NAMES.has(name))
-        throw invalid(`app name '${name}' is reserved for .internal DNS; choose another`);
+      checkAppName('app name', name);
       if (nameArg !== undefined && cfg && cfg.app !== nameArg) {
         ctx.io.stderr(
           `note: creating app ${nameArg} from the command line, not ${cfg.app} from sixpn.toml\n`,

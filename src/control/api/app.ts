@@ -50,6 +50,10 @@ export function describeZodError(where: string, err: z.ZodError): SixpnError {
       },
     );
   }
+  // A rule of src/core already names the field and the value in its message.
+  if (issue?.code === 'custom' && issue.params?.ruled === true) {
+    return new SixpnError('invalid_argument', `${where}: ${msg}`, { details: { field: path } });
+  }
   if (/^Invalid input: expected \w+, received undefined$/.test(msg)) msg = 'is required';
   const field = path === '' ? where : `${where} field '${path}'`;
   return new SixpnError('invalid_argument', `${field}: ${msg}`, { details: { field: path } });

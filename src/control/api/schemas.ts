@@ -1,69 +1,82 @@
 // Request schemas of the API: strict objects (unknown fields are an error) with messages that name the field.
 
 import { z } from 'zod';
-import { LABEL_RE, PEER_NAME_RE, REGION_RE } from '../../core/names.ts';
+import { isSixpnError } from '../../core/errors.ts';
+import {
+  checkAppName,
+  checkLabel,
+  checkPeerName,
+  checkRegion,
+  LABEL_RE,
+  PEER_NAME_RE,
+  REGION_RE,
+} from '../../core/names.ts';
+import { parseHostEndpoint } from '../../core/wg/endpoint.ts';
+import { parsePublicKey } from '../../core/wg/keys.ts';
 
-const LABEL_HINT = 'lowercase letters, digits and "-", 1–63 characters, not starting or ending with "-"';
-
-export const label = z
-  .string({ error: 'expected a string' })
-  .regex(LABEL_RE, { error: `not a valid name: use ${LABEL_HINT}` });
-export const regionCode = z
-  .string({ error: 'expected a string' })
-  .regex(REGION_RE, { error: 'not a region code: use 2–8 lowercase letters or digits, like ord' });
-export const peerName = z
-  .string({ error: 'expected a string' })
-  .regex(PEER_NAME_RE, { error: 'not a valid peer name: use letters, digits and "-", 1–63 characters' });
-
-/** A WireGuard key in the base64 form `wg` prints: 32 bytes, 44 characters ending in `=`. */
-export const wgKey = z
-  .string({ error: 'expected a string' })
-  .regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/, {
-    error: 'not a WireGuard key (44 base64 characters, as `wg pubkey` prints)',
+/**
+ * A string field checked by the one rule src/core has for it, with that rule's message (which names the field).
+ * `pattern` only documents the shape in the OpenAPI document; the rule decides.
+ */
+function ruled(field: string, check: (field: string, v: string) => unknown, pattern?: RegExp) {
+  const s = z.string({ error: 'expected a string' }).check((ctx) => {
+    try {
+      check(field, ctx.value);
+    } catch (e) {
+      if (!isSixpnError(e)) throw e;
+      ctx.issues.push({ code: 'custom', message: e.message, input: ctx.value, params: { ruled: true } });
+    }
   });
+  return pattern === undefined ? s : s.meta({ pattern: pattern.source });
+}
 
-export const endpoint = z
-  .string({ error: 'expected a string' })
-  .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:.]+\]|[a-zA-Z0-9.-]+):\d{1,5}$/, {
-    error: 'not an endpoint: use HOST:PORT or [IPv6]:PORT',
-  });
+export const label = (field: string) => ruled(field, checkLabel, LABEL_RE);
+export const appName = ruled('name', checkAppName, LABEL_RE);
+export const regionCode = (field = 'region') => ruled(field, checkRegion, REGION_RE);
+export const peerName = ruled('name', checkPeerName, PEER_NAME_RE);
+/** A WireGuard public key in the base64 form `wg` prints. */
+export const wgKey = (field: string) => ruled(field, (f, v) => parsePublicKey(v, f));
+export const endpoint = (field: string) => ruled(field, (f, v) => parseHostEndpoint(v, f));
 
-export const NameBody = z.strictObject({ name: label });
+export const NameBody = z.strictObject({ name: label('name') });
 
 export const RegionBody = z.strictObject({
-  code: regionCode,
+  code: regionCode('code'),
   name: z.string().min(1).max(100),
   lat: z.number({ error: 'expected a number' }).min(-90).max(90),
   lon: z.number({ error: 'expected a number' }).min(-180).max(180),
 });
 
-export const HostBody = z.strictObject({ name: label, region: regionCode });
+export const HostBody = z.strictObject({ name: label('name'), region: regionCode() });
 
-export const HostRegistration = z.strictObject({ endpoint, mesh_key: wgKey });
+export const HostRegistration = z.strictObject({
+  endpoint: endpoint('endpoint'),
+  mesh_key: wgKey('mesh_key'),
+});
 export const GatewayRegistration = z.strictObject({
-  endpoint,
-  mesh_key: wgKey,
-  peer_key: wgKey,
-  peer_endpoint: endpoint,
+  endpoint: endpoint('endpoint'),
+  mesh_key: wgKey('mesh_key'),
+  peer_key: wgKey('peer_key'),
+  peer_endpoint: endpoint('peer_endpoint'),
 });
 
 export const AppBody = z.strictObject({
-  name: label,
-  network: label.optional(),
+  name: appName,
+  network: label('network').optional(),
   private_network: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const InstanceBody = z.strictObject({
-  region: regionCode,
-  host: label.optional(),
+  region: regionCode(),
+  host: label('host').optional(),
   state: z.enum(['started', 'stopped']).optional(),
 });
 
 export const PeerBody = z.strictObject({
   name: peerName,
-  network: label.optional(),
-  region: regionCode,
-  public_key: wgKey,
+  network: label('network').optional(),
+  region: regionCode(),
+  public_key: wgKey('public_key'),
 });
 
 export const PeerStatusBody = z.strictObject({
@@ -84,8 +97,8 @@ export const PeerStatusBody = z.strictObject({
 export const TokenBody = z.strictObject({
   kind: z.enum(['admin', 'org', 'peer']),
   name: z.string().min(1).max(100),
-  org: label.optional(),
-  network: label.optional(),
+  org: label('org').optional(),
+  network: label('network').optional(),
   expires_in: z.union([z.string(), z.number()]).optional(),
 });
 

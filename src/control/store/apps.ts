@@ -1,18 +1,17 @@
 // Apps: one org, one network (fixed at creation). Deleting an app deletes its instances, one change each.
 
 import { alreadyExists } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { App } from '../../core/model.ts';
-import { checkLabel } from '../../core/names.ts';
+import { checkAppName, checkLabel } from '../../core/names.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { DEFAULT_NETWORK } from './orgs.ts';
 import { appByName, appsQuery, byKey, instancesQuery, networkByName, orgByName, toApp } from './queries.ts';
 import type { CreateApp } from './store.ts';
-import { checkAppName } from './validate.ts';
 import { revisioned, type StoreContext } from './write.ts';
 
 export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
-  checkAppName(a.name);
+  checkAppName('name', a.name);
   const network = checkLabel('network', a.network ?? DEFAULT_NETWORK);
   const what = `${a.org}/${a.name}`;
   try {
@@ -27,7 +26,7 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
         .executeTakeFirst();
       if (taken) throw alreadyExists('app', what);
       const app: App = {
-        id: newId('a', ctx.random),
+        id: newId('app', ctx.random),
         org: org.name,
         network: net.name,
         network_num: net.num,

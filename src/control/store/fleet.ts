@@ -2,14 +2,16 @@
 // starting at 1 and never reused; registration is idempotent.
 
 import { alreadyExists } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Host, HostRole, Region } from '../../core/model.ts';
 import { checkLabel, checkRegion } from '../../core/names.ts';
+import { parseHostEndpoint } from '../../core/wg/endpoint.ts';
+import { parsePublicKey } from '../../core/wg/keys.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { inUse } from './precondition.ts';
 import { byKey, hostByName, hostsQuery, regionByCode, regionsQuery } from './queries.ts';
 import type { CreateHost, CreateRegion, RegisterHost } from './store.ts';
-import { checkEndpoint, checkRegionInput, checkRole, checkWgKey } from './validate.ts';
+import { checkRegionInput, checkRole } from './validate.ts';
 import { revisioned, type StoreContext } from './write.ts';
 
 export async function createRegion(ctx: StoreContext, input: CreateRegion): Promise<Region> {
@@ -61,7 +63,7 @@ export async function createHost(ctx: StoreContext, h: CreateHost): Promise<Host
         .executeTakeFirst();
       if (taken) throw alreadyExists(taken.role, h.name);
       const host: Host = {
-        id: newId('h', ctx.random),
+        id: newId('host', ctx.random),
         name: h.name,
         region: h.region,
         role,
@@ -90,10 +92,10 @@ export async function listHosts(ctx: StoreContext, role?: HostRole): Promise<Hos
 
 export async function registerHost(ctx: StoreContext, name: string, r: RegisterHost): Promise<Host> {
   const next = {
-    endpoint: checkEndpoint('endpoint', r.endpoint),
-    mesh_key: checkWgKey('mesh_key', r.mesh_key),
-    peer_key: r.peer_key == null ? null : checkWgKey('peer_key', r.peer_key),
-    peer_endpoint: r.peer_endpoint == null ? null : checkEndpoint('peer_endpoint', r.peer_endpoint),
+    endpoint: parseHostEndpoint(r.endpoint, 'endpoint'),
+    mesh_key: parsePublicKey(r.mesh_key, 'mesh_key'),
+    peer_key: r.peer_key == null ? null : parsePublicKey(r.peer_key, 'peer_key'),
+    peer_endpoint: r.peer_endpoint == null ? null : parseHostEndpoint(r.peer_endpoint, 'peer_endpoint'),
   };
   return revisioned(ctx, async (w) => {
     const host = await hostByName(w.trx, name);

@@ -3,10 +3,10 @@
 // `network` counter and are never reused.
 
 import { alreadyExists } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Network, Org } from '../../core/model.ts';
 import { checkLabel } from '../../core/names.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { failedPrecondition, inUse } from './precondition.ts';
 import {
   appsQuery,
@@ -30,7 +30,7 @@ export async function createOrg(ctx: StoreContext, name: string): Promise<Org> {
   try {
     return await revisioned(ctx, async (w) => {
       if (await idOf(w.trx, 'orgs', name)) throw alreadyExists('org', name);
-      const org: Org = { id: newId('o', ctx.random), name, created_at: w.at };
+      const org: Org = { id: newId('org', ctx.random), name, created_at: w.at };
       await w.trx.insertInto('orgs').values(org).execute();
       await w.record('put', 'org', org, org.name);
       await insertNetwork(ctx, w, org, DEFAULT_NETWORK);
@@ -43,7 +43,7 @@ export async function createOrg(ctx: StoreContext, name: string): Promise<Org> {
 
 async function insertNetwork(ctx: StoreContext, w: WriteTx, org: Org, name: string): Promise<Network> {
   const num = await w.nextNumber('network');
-  const row = { id: newId('n', ctx.random), org_id: org.id, name, num, created_at: w.at };
+  const row = { id: newId('network', ctx.random), org_id: org.id, name, num, created_at: w.at };
   await w.trx.insertInto('networks').values(row).execute();
   const net = toNetwork(ctx.plan, { ...row, org: org.name });
   await w.record('put', 'network', net, org.name);

@@ -3,10 +3,11 @@
 
 import { asHostId, asNetworkId, formatIPv6, peerAddress, pickPeerIndex } from '../../core/address.ts';
 import { alreadyExists, invalid, SixpnError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Peer, PeerStatus } from '../../core/model.ts';
-import { checkLabel, checkRegion } from '../../core/names.ts';
+import { checkLabel, checkPeerName, checkRegion } from '../../core/names.ts';
+import { parsePublicKey } from '../../core/wg/keys.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { leastLoaded } from './instances.ts';
 import {
   byKey,
@@ -18,7 +19,7 @@ import {
   regionByCode,
 } from './queries.ts';
 import type { CreatePeer } from './store.ts';
-import { checkPeerName, checkTime, checkWgKey } from './validate.ts';
+import { checkTime } from './validate.ts';
 import { locked, revisioned, type StoreContext } from './write.ts';
 
 const keyTaken = () =>
@@ -29,10 +30,10 @@ const keyTaken = () =>
   );
 
 export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer> {
-  const name = checkPeerName(p.name);
+  const name = checkPeerName('name', p.name);
   checkLabel('network', p.network);
   checkRegion('region', p.region);
-  checkWgKey('public_key', p.public_key);
+  parsePublicKey(p.public_key, 'public_key');
   const what = `${p.org}/${name}`;
   try {
     return await revisioned(ctx, async (w) => {
@@ -59,7 +60,7 @@ export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer
         .execute();
       const idx = pickPeerIndex(new Set(used.map((u) => Number(u.idx))));
       const peer: Peer = {
-        id: newId('p', ctx.random),
+        id: newId('peer', ctx.random),
         org: org.name,
         network: net.name,
         network_num: net.num,

@@ -2,10 +2,10 @@
 // agents watch, so they write no revision (they still take the writer lock for their checks).
 
 import { alreadyExists, invalid, notFound, SixpnError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
 import type { Token, TokenKind } from '../../core/model.ts';
 import { checkLabel } from '../../core/names.ts';
 import { conflictAs } from './db-errors.ts';
-import { newId } from './ids.ts';
 import { byKey, hostByName, networkByName, orgByName, tokensQuery, toToken } from './queries.ts';
 import type { CreateToken, TokenRecord } from './store.ts';
 import { checkText, checkTime, checkTokenKind } from './validate.ts';
@@ -46,7 +46,7 @@ export async function createToken(ctx: StoreContext, t: CreateToken, hash: strin
         }
       }
       const token: Token = {
-        id: newId('t', ctx.random),
+        id: newId('token', ctx.random),
         kind,
         name: t.name,
         org: org?.name ?? null,

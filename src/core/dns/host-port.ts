@@ -2,6 +2,7 @@
 
 import { tryParseIPv6 } from '../address.ts';
 import { invalid } from '../errors.ts';
+import { isIPv4 } from '../wg/endpoint.ts';
 
 export interface HostPort {
   host: string;
@@ -9,12 +10,9 @@ export interface HostPort {
   family: 4 | 6;
 }
 
-const V4 =
-  /^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$/;
-
 /** 4 or 6 for an IP literal (an IPv6 one may carry a `%zone`), 0 for anything else. */
 export function ipFamily(text: string): 0 | 4 | 6 {
-  if (V4.test(text)) return 4;
+  if (isIPv4(text)) return 4;
   const zone = text.indexOf('%');
   const bare = zone < 0 ? text : text.slice(0, zone);
   if (zone === 0 || zone === text.length - 1) return 0;

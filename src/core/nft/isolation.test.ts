@@ -95,8 +95,8 @@ test('building twice gives the same batch', () => {
 
 const invalidSpecs: [string, Partial<IsolationSpec>, RegExp][] = [
   ['a table not named sixpn…', { table: 'filter' }, /sixpn tables only/],
-  ['an interface name too long', { interfaces: ['sx0123456789abcdef'] }, /not valid/],
-  ['an interface name with a space', { interfaces: ['sx 1'] }, /not valid/],
+  ['an interface name too long', { interfaces: ['sx0123456789abcdef'] }, /is not an interface name/],
+  ['an interface name with a space', { interfaces: ['sx 1'] }, /is not an interface name/],
   [
     'two guards on one interface',
     {

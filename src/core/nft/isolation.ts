@@ -11,6 +11,7 @@ import {
   planCidr,
 } from '../address.ts';
 import { invalid } from '../errors.ts';
+import { checkIfaceName, checkNftTable } from '../names.ts';
 import { dropCounterName } from './counters.ts';
 import {
   accept,
@@ -75,21 +76,15 @@ export const names = {
   dropOther: 'drop_other',
 } as const;
 
-const TABLE_RE = /^sixpn[a-z0-9_]{0,26}$/;
-const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 // A network is the top 48 bits; masking both addresses to them turns "same /48" into one hash lookup.
 const NET_MASK = 'ffff:ffff:ffff::';
 const ND_TYPES = ['nd-neighbor-solicit', 'nd-neighbor-advert'];
 const LINK_TYPES = ['nd-router-solicit', 'mld-listener-report', 'mld2-listener-report'];
 
 function checkSpec(spec: IsolationSpec): void {
-  if (!TABLE_RE.test(spec.table)) {
-    throw invalid(`nft table '${spec.table}' must match ${TABLE_RE} (sixpn tables only)`, { field: 'table' });
-  }
+  checkNftTable('table', spec.table);
   const ifaces = [...spec.interfaces, ...spec.guards.map((g) => g.iface)];
-  for (const i of ifaces) {
-    if (!IFACE_RE.test(i)) throw invalid(`interface name '${i}' is not valid (1–15 of A-Z a-z 0-9 _ . -)`);
-  }
+  for (const i of ifaces) checkIfaceName('interface', i);
   const seen = new Set<string>();
   for (const g of spec.guards) {
     if (seen.has(g.iface)) throw invalid(`interface '${g.iface}' has two spoof guards; merge them`);
@@ -320,6 +315,6 @@ export function buildIsolation(spec: IsolationSpec, listing?: TableListing): Nft
 
 /** The batch that removes the table (fails if it does not exist; the runtime driver makes it idempotent). */
 export function deleteTableBatch(table: string): NftBatch {
-  if (!TABLE_RE.test(table)) throw invalid(`nft table '${table}' is not a sixpn table`);
+  checkNftTable('nft table', table);
   return { nftables: [{ delete: { table: tableObj(table) } }] };
 }

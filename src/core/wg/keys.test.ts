@@ -9,6 +9,7 @@ import {
   keyBytes,
   keyFromHex,
   keyToHex,
+  parsePresharedKey,
   parsePrivateKey,
   parsePublicKey,
   publicKeyOf,
@@ -54,13 +55,23 @@ const bad: [string, string][] = [
   ['hex instead of base64', ALICE_PRIV_HEX],
   ['whitespace', ` ${ALICE_PUB}`],
 ];
+const keyMessage = (field: string, text: string) =>
+  `${field} must be 44 characters of standard base64 encoding 32 bytes (as printed by wg genkey/pubkey), got ${text.length} characters`;
 for (const [name, text] of bad) {
   test(`parsePublicKey rejects ${name}`, () => {
-    assert.throws(
-      () => parsePublicKey(text),
-      (e: unknown) =>
-        e instanceof SixpnError && e.code === 'invalid_argument' && /public key must be 44/.test(e.message),
-    );
+    assert.throws(() => parsePublicKey(text), {
+      code: 'invalid_argument',
+      message: keyMessage('public key', text),
+      details: { field: 'public key' },
+    });
+  });
+  test(`the one key check names the field it is given: ${name}`, () => {
+    assert.throws(() => parsePublicKey(text, 'mesh_key'), {
+      message: keyMessage('mesh_key', text),
+      details: { field: 'mesh_key' },
+    });
+    assert.throws(() => parsePrivateKey(text, '--key-file'), { message: keyMessage('--key-file', text) });
+    assert.throws(() => parsePresharedKey(text), { message: keyMessage('preshared key', text) });
   });
 }
 

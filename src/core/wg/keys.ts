@@ -76,16 +76,17 @@ function describe(text: string): string {
   return `${text.length} characters`;
 }
 
-export function parsePublicKey(text: string): WgPublicKey {
-  keyBytes(text, 'public key');
+/** The one key check: `field` names the key in the message (`public_key`, `--mesh-key`, …). */
+export function parsePublicKey(text: string, field = 'public key'): WgPublicKey {
+  keyBytes(text, field);
   return text as WgPublicKey;
 }
-export function parsePrivateKey(text: string): WgPrivateKey {
-  keyBytes(text, 'private key');
+export function parsePrivateKey(text: string, field = 'private key'): WgPrivateKey {
+  keyBytes(text, field);
   return text as WgPrivateKey;
 }
-export function parsePresharedKey(text: string): WgPresharedKey {
-  keyBytes(text, 'preshared key');
+export function parsePresharedKey(text: string, field = 'preshared key'): WgPresharedKey {
+  keyBytes(text, field);
   return text as WgPresharedKey;
 }
 

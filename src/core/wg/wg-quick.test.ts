@@ -79,7 +79,7 @@ const badFiles: [string, string, RegExp][] = [
     '[Interface]\nPrivateKey = dwdtCnMYpX08FsFyUbJmRd9ML4frwJkqsXf7pR25LCo=\n[Peer]\n',
     /PublicKey/,
   ],
-  ['bad endpoint', '[Interface]\n[Peer]\nEndpoint = nope\n', /host:port/],
+  ['bad endpoint', '[Interface]\n[Peer]\nEndpoint = nope\n', /^Endpoint 'nope' must be HOST:PORT, e\.g\./],
 ];
 for (const [name, text, re] of badFiles) {
   test(`parseWgQuick rejects ${name}`, () => {
@@ -96,5 +96,5 @@ test('render refuses a config wg-quick would not take', () => {
   const badDns = { ...peerConfig, interface: { ...peerConfig.interface, dns: ['resolver'] } };
   assert.throws(() => renderWgQuick(badDns), /DNS 'resolver'/);
   const badEp = { ...peerConfig, peers: [{ ...peerConfig.peers[0]!, endpoint: '198.18.0.10' }] };
-  assert.throws(() => renderWgQuick(badEp), /host:port/);
+  assert.throws(() => renderWgQuick(badEp), /^SixpnError: Endpoint '198.18.0.10' must be HOST:PORT/);
 });

@@ -3,7 +3,7 @@
 
 import { parseIPv6 } from '../address.ts';
 import { invalid } from '../errors.ts';
-import { isIPv4, normalizeAllowedIp } from './endpoint.ts';
+import { isIPv4, normalizeAllowedIp, parseHostEndpoint } from './endpoint.ts';
 import {
   parsePresharedKey,
   parsePrivateKey,
@@ -39,8 +39,6 @@ export interface WgQuickConfig {
   peers: readonly WgQuickPeer[];
 }
 
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([1-9][0-9]{0,4})$/;
-
 function checkAddress(text: string): string {
   const slash = text.indexOf('/');
   const ip = slash < 0 ? text : text.slice(0, slash);
@@ -53,14 +51,7 @@ function checkAddress(text: string): string {
   return text;
 }
 
-function checkEndpoint(text: string): string {
-  const m = HOST_PORT.exec(text);
-  if (!m || Number(m[2]) > 65535) {
-    throw invalid(`Endpoint '${text}' must be host:port, e.g. 198.18.0.10:51820`, { field: 'Endpoint' });
-  }
-  if (m[1]?.startsWith('[')) parseIPv6(m[1].slice(1, -1));
-  return text;
-}
+const checkEndpoint = (text: string) => parseHostEndpoint(text, 'Endpoint');
 
 function checkIp(text: string, field: string): string {
   if (!isIPv4(text)) {
