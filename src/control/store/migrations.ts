@@ -3,142 +3,163 @@
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
+/** The revision and number counters, organizations and their networks. */
+async function tenantTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('counters')
+    .addColumn('name', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'bigint', (c) => c.notNull())
+    .execute();
+  await db
+    .insertInto('counters' as never)
+    .values(['revision', 'network', 'host', 'pruned'].map((name) => ({ name, value: 0 })) as never)
+    .execute();
+
+  await db.schema
+    .createTable('orgs')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('networks')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('num', 'bigint', (c) => c.notNull().unique())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('networks_org_name_key', ['org_id', 'name'])
+    .execute();
+}
+
+/** Regions and the hosts and gateways in them. */
+async function fleetTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('regions')
+    .addColumn('code', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('lat', 'double precision', (c) => c.notNull())
+    .addColumn('lon', 'double precision', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+
+  await db.schema
+    .createTable('hosts')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull().unique())
+    .addColumn('region', 'text', (c) => c.notNull().references('regions.code'))
+    .addColumn('role', 'text', (c) => c.notNull().check(sqlIn('role', ['host', 'gateway'])))
+    .addColumn('num', 'bigint', (c) => c.notNull().unique())
+    .addColumn('endpoint', 'text')
+    .addColumn('mesh_key', 'text')
+    .addColumn('peer_key', 'text')
+    .addColumn('peer_endpoint', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('registered_at', 'text')
+    .execute();
+  await db.schema.createIndex('hosts_region_idx').on('hosts').columns(['region', 'role']).execute();
+}
+
+/** Apps and their instances. */
+async function appTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('apps')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+    .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('private_network', 'integer', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('apps_org_name_key', ['org_id', 'name'])
+    .execute();
+  await db.schema.createIndex('apps_network_idx').on('apps').column('network_id').execute();
+
+  await db.schema
+    .createTable('instances')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('num', 'bigint', (c) => c.notNull())
+    .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+    .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
+    .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id'))
+    .addColumn('state', 'text', (c) => c.notNull().check(sqlIn('state', ['started', 'stopped'])))
+    .addColumn('address', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('instances_slot_key', ['network_id', 'host_id', 'num'])
+    .execute();
+  await db.schema.createIndex('instances_host_idx').on('instances').column('host_id').execute();
+  await db.schema.createIndex('instances_app_idx').on('instances').column('app_id').execute();
+  await db.schema.createIndex('instances_org_idx').on('instances').column('org_id').execute();
+}
+
+/** WireGuard peers, API tokens and what gateways report about peers. */
+async function peerTables(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('peers')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
+    .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
+    .addColumn('gateway_id', 'text', (c) => c.notNull().references('hosts.id'))
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('idx', 'bigint', (c) => c.notNull())
+    .addColumn('public_key', 'text', (c) => c.notNull().unique())
+    .addColumn('address', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addUniqueConstraint('peers_org_name_key', ['org_id', 'name'])
+    .addUniqueConstraint('peers_slot_key', ['network_id', 'gateway_id', 'idx'])
+    .execute();
+  await db.schema.createIndex('peers_gateway_idx').on('peers').column('gateway_id').execute();
+
+  await db.schema
+    .createTable('tokens')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('org_id', 'text', (c) => c.references('orgs.id'))
+    .addColumn('network', 'text')
+    .addColumn('host', 'text')
+    .addColumn('hash', 'text', (c) => c.notNull().unique())
+    .addColumn('expires_at', 'text')
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('tokens_org_idx').on('tokens').column('org_id').execute();
+
+  await db.schema
+    .createTable('peer_status')
+    .addColumn('peer_id', 'text', (c) => c.primaryKey().references('peers.id').onDelete('cascade'))
+    .addColumn('gateway_id', 'text', (c) => c.notNull())
+    .addColumn('endpoint', 'text')
+    .addColumn('last_handshake', 'text')
+    .addColumn('rx_bytes', 'bigint', (c) => c.notNull())
+    .addColumn('tx_bytes', 'bigint', (c) => c.notNull())
+    .addColumn('installed_at', 'text')
+    .addColumn('reported_at', 'text', (c) => c.notNull())
+    .execute();
+}
+
+/** The change log that watchers read. */
+async function changeLog(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('changes')
+    .addColumn('rev', 'bigint', (c) => c.primaryKey())
+    .addColumn('op', 'text', (c) => c.notNull())
+    .addColumn('kind', 'text', (c) => c.notNull())
+    .addColumn('id', 'text', (c) => c.notNull())
+    .addColumn('org', 'text')
+    .addColumn('obj', 'text', (c) => c.notNull())
+    .execute();
+}
+
 /** The first schema: every entity table, the counters and the change log. */
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('counters')
-      .addColumn('name', 'text', (c) => c.primaryKey())
-      .addColumn('value', 'bigint', (c) => c.notNull())
-      .execute();
-    await db
-      .insertInto('counters' as never)
-      .values(['revision', 'network', 'host', 'pruned'].map((name) => ({ name, value: 0 })) as never)
-      .execute();
-
-    await db.schema
-      .createTable('orgs')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('name', 'text', (c) => c.notNull().unique())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .execute();
-
-    await db.schema
-      .createTable('networks')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('num', 'bigint', (c) => c.notNull().unique())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addUniqueConstraint('networks_org_name_key', ['org_id', 'name'])
-      .execute();
-
-    await db.schema
-      .createTable('regions')
-      .addColumn('code', 'text', (c) => c.primaryKey())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('lat', 'double precision', (c) => c.notNull())
-      .addColumn('lon', 'double precision', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .execute();
-
-    await db.schema
-      .createTable('hosts')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('name', 'text', (c) => c.notNull().unique())
-      .addColumn('region', 'text', (c) => c.notNull().references('regions.code'))
-      .addColumn('role', 'text', (c) => c.notNull().check(sqlIn('role', ['host', 'gateway'])))
-      .addColumn('num', 'bigint', (c) => c.notNull().unique())
-      .addColumn('endpoint', 'text')
-      .addColumn('mesh_key', 'text')
-      .addColumn('peer_key', 'text')
-      .addColumn('peer_endpoint', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('registered_at', 'text')
-      .execute();
-    await db.schema.createIndex('hosts_region_idx').on('hosts').columns(['region', 'role']).execute();
-
-    await db.schema
-      .createTable('apps')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-      .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('private_network', 'integer', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addUniqueConstraint('apps_org_name_key', ['org_id', 'name'])
-      .execute();
-    await db.schema.createIndex('apps_network_idx').on('apps').column('network_id').execute();
-
-    await db.schema
-      .createTable('instances')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('num', 'bigint', (c) => c.notNull())
-      .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id'))
-      .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-      .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
-      .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id'))
-      .addColumn('state', 'text', (c) => c.notNull().check(sqlIn('state', ['started', 'stopped'])))
-      .addColumn('address', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('updated_at', 'text', (c) => c.notNull())
-      .addUniqueConstraint('instances_slot_key', ['network_id', 'host_id', 'num'])
-      .execute();
-    await db.schema.createIndex('instances_host_idx').on('instances').column('host_id').execute();
-    await db.schema.createIndex('instances_app_idx').on('instances').column('app_id').execute();
-    await db.schema.createIndex('instances_org_idx').on('instances').column('org_id').execute();
-
-    await db.schema
-      .createTable('peers')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id'))
-      .addColumn('network_id', 'text', (c) => c.notNull().references('networks.id'))
-      .addColumn('gateway_id', 'text', (c) => c.notNull().references('hosts.id'))
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('idx', 'bigint', (c) => c.notNull())
-      .addColumn('public_key', 'text', (c) => c.notNull().unique())
-      .addColumn('address', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addUniqueConstraint('peers_org_name_key', ['org_id', 'name'])
-      .addUniqueConstraint('peers_slot_key', ['network_id', 'gateway_id', 'idx'])
-      .execute();
-    await db.schema.createIndex('peers_gateway_idx').on('peers').column('gateway_id').execute();
-
-    await db.schema
-      .createTable('tokens')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('org_id', 'text', (c) => c.references('orgs.id'))
-      .addColumn('network', 'text')
-      .addColumn('host', 'text')
-      .addColumn('hash', 'text', (c) => c.notNull().unique())
-      .addColumn('expires_at', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex('tokens_org_idx').on('tokens').column('org_id').execute();
-
-    await db.schema
-      .createTable('peer_status')
-      .addColumn('peer_id', 'text', (c) => c.primaryKey().references('peers.id').onDelete('cascade'))
-      .addColumn('gateway_id', 'text', (c) => c.notNull())
-      .addColumn('endpoint', 'text')
-      .addColumn('last_handshake', 'text')
-      .addColumn('rx_bytes', 'bigint', (c) => c.notNull())
-      .addColumn('tx_bytes', 'bigint', (c) => c.notNull())
-      .addColumn('installed_at', 'text')
-      .addColumn('reported_at', 'text', (c) => c.notNull())
-      .execute();
-
-    await db.schema
-      .createTable('changes')
-      .addColumn('rev', 'bigint', (c) => c.primaryKey())
-      .addColumn('op', 'text', (c) => c.notNull())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('id', 'text', (c) => c.notNull())
-      .addColumn('org', 'text')
-      .addColumn('obj', 'text', (c) => c.notNull())
-      .execute();
+    await tenantTables(db);
+    await fleetTables(db);
+    await appTables(db);
+    await peerTables(db);
+    await changeLog(db);
   },
 };
 
