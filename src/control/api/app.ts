@@ -173,6 +173,7 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
         }
         status = spec.status ?? 200;
         if (spec.method === 'delete') tokens.clear();
+        if (out instanceof Response) return out;
         if (status === 204) return c.body(null, 204);
         return c.json(out as object, status as 200);
       } catch (err) {

@@ -22,6 +22,8 @@ export interface StoreContext {
   readonly random: () => number;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Rows per read of a snapshot (default 2000); tests make it small to cross page boundaries. */
+  readonly snapshotPage?: number;
   /** Called after a local commit that wrote changes, with the new head revision. */
   readonly committed: (head: number) => void;
 }
