@@ -131,7 +131,7 @@ try {
         `with the client's parse and validation ${clientMs.toFixed(0)} ms`,
     );
     console.log(
-      `  control-plane process: RSS ${MB(memIdle.rss)} idle → ${MB(memAfterSnap.rss)} after serving it, ` +
+      `  control-plane process: RSS ${MB(memIdle.rss)} idle → ${MB(memAfterSnap.rss)} after serving it three times, ` +
         `heap ${MB(memIdle.heapUsed)} → ${MB(memAfterSnap.heapUsed)}`,
     );
 

@@ -13,6 +13,7 @@ import {
   unauthenticated,
 } from '../auth.ts';
 import type { ControlMetrics } from '../metrics.ts';
+import { TokenCache } from '../token-cache.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Deps, RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
@@ -106,10 +107,10 @@ export function errorBody(err: SixpnError) {
   };
 }
 
-async function authenticate(req: Request, deps: Deps): Promise<Principal> {
+async function authenticate(req: Request, deps: Deps, tokens: TokenCache): Promise<Principal> {
   const secret = bearerSecret(req.headers.get('authorization') ?? undefined);
   if (secret === undefined) throw unauthenticated('no bearer token in the Authorization header');
-  const rec = await deps.store.getTokenByHash(hashSecret(secret));
+  const rec = await tokens.get(hashSecret(secret));
   if (!rec)
     throw unauthenticated('the token is not valid (revoked, mistyped, or from another control plane)');
   const p = principalOf(rec);
@@ -120,6 +121,11 @@ async function authenticate(req: Request, deps: Deps): Promise<Principal> {
 /** Builds the API. `metrics` is optional so unit tests can skip them. */
 export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
   const app = new Hono();
+  // Deleting a token, an org, a network or a host revokes tokens: any DELETE here clears the cache at once;
+  // other replicas forget within the cache's TTL (token-cache.ts).
+  const tokens = new TokenCache((hash) => deps.store.getTokenByHash(hash), {
+    now: () => deps.now().getTime(),
+  });
 
   app.onError((err, c) => {
     if (isSixpnError(err)) return c.json(errorBody(err), httpStatusOf(err.code) as 400);
@@ -147,7 +153,7 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
       let status = 500;
       let caller: string | undefined;
       try {
-        const principal = await authenticate(c.req.raw, deps);
+        const principal = await authenticate(c.req.raw, deps, tokens);
         caller = `${principal.kind} ${principal.name}`;
         if (!spec.allow.includes(principal.kind)) {
           throw new SixpnError(
@@ -170,6 +176,8 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
           return out as Response;
         }
         status = spec.status ?? 200;
+        if (spec.method === 'delete') tokens.clear();
+        if (out instanceof Response) return out;
         if (status === 204) return c.body(null, 204);
         return c.json(out as object, status as 200);
       } catch (err) {

@@ -6,6 +6,7 @@ import type { Scope } from '../store/store.ts';
 import type { WatchEvent } from '../watch-hub.ts';
 import { ALL_KINDS, type RouteSpec, route } from './route.ts';
 import { WatchQuery } from './schemas.ts';
+import { textStream } from './text-stream.ts';
 
 const SNAPSHOT_READERS = ['admin', 'org', 'host', 'gateway'] as const;
 
@@ -56,7 +57,11 @@ export const stateRoutes: RouteSpec[] = [
     summary: 'The whole state the caller may see, and the revision it is at',
     tag: 'state',
     allow: SNAPSHOT_READERS,
-    handle: ({ principal, deps }) => deps.store.snapshot(scopeOf(principal)),
+    // Streamed from its JSON text: the whole state is never held as objects, nor as one string.
+    handle: async ({ principal, deps }) =>
+      new Response(textStream(await deps.store.snapshotJson(scopeOf(principal))), {
+        headers: { 'content-type': 'application/json' },
+      }),
   }),
   route({
     method: 'get',

@@ -3,25 +3,16 @@
 
 import type { Transaction } from 'kysely';
 import { invalid, SixpnError } from '../../core/errors.ts';
-import type { Change, Snapshot } from '../../core/model.ts';
-import {
-  appsQuery,
-  byKey,
-  hostsQuery,
-  instancesQuery,
-  networksQuery,
-  orgsQuery,
-  peersQuery,
-  regionsQuery,
-  toApp,
-  toNetwork,
-} from './queries.ts';
+import type { Change } from '../../core/model.ts';
 import type { Database, Db } from './schema.ts';
 import type { ChangePage, Scope } from './store.ts';
 import { locked, type StoreContext } from './write.ts';
 
 /** Runs `fn` in one consistent read (PostgreSQL: REPEATABLE READ, read only; SQLite: one transaction). */
-function consistentRead<T>(ctx: StoreContext, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+export function consistentRead<T>(
+  ctx: StoreContext,
+  fn: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   const tx = ctx.db.transaction();
   if (ctx.dialect === 'postgres')
     return tx.setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn);
@@ -39,37 +30,6 @@ async function counter(db: Db, name: 'revision' | 'pruned'): Promise<number> {
 
 export function headRevision(ctx: StoreContext): Promise<number> {
   return counter(ctx.db, 'revision');
-}
-
-export function snapshot(ctx: StoreContext, scope: Scope = {}): Promise<Snapshot> {
-  return consistentRead(ctx, async (trx) => {
-    const revision = await counter(trx, 'revision');
-    const org = scope.org;
-    const orgs = orgsQuery(trx);
-    const networks = networksQuery(trx);
-    const apps = appsQuery(trx);
-    const instances = instancesQuery(trx);
-    const peers = peersQuery(trx);
-    const scoped = org !== undefined;
-    return {
-      revision,
-      orgs: (await (scoped ? orgs.where('o.name', '=', org) : orgs).execute()).sort(byKey((o) => o.name)),
-      networks: (await (scoped ? networks.where('o.name', '=', org) : networks).execute())
-        .map((n) => toNetwork(ctx.plan, n))
-        .sort(byKey((n) => `${n.org}\0${n.name}`)),
-      regions: (await regionsQuery(trx).execute()).sort(byKey((r) => r.code)),
-      hosts: (await hostsQuery(trx).execute()).sort(byKey((h) => h.name)),
-      apps: (await (scoped ? apps.where('o.name', '=', org) : apps).execute())
-        .map(toApp)
-        .sort(byKey((a) => `${a.org}\0${a.name}`)),
-      instances: (await (scoped ? instances.where('o.name', '=', org) : instances).execute()).sort(
-        byKey((i) => `${i.org}\0${i.app}\0${i.id}`),
-      ),
-      peers: (await (scoped ? peers.where('o.name', '=', org) : peers).execute()).sort(
-        byKey((p) => `${p.org}\0${p.name}`),
-      ),
-    };
-  });
 }
 
 /** The most entries one read returns. */

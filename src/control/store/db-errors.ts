@@ -25,6 +25,13 @@ export function uniqueViolation(e: unknown): UniqueViolation | undefined {
   return undefined;
 }
 
+/** True when `e` is a foreign-key violation: a row referred to was deleted by a write that committed first. */
+export function isForeignKeyViolation(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = field(e, 'code');
+  return code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503';
+}
+
 /**
  * Returns the error to throw for `e`: the caller's `already_exists` error when `e` is a unique violation
  * (`make` may look at which constraint failed), else `e` unchanged.

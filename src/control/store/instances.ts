@@ -13,7 +13,7 @@ import {
 import { invalid } from '../../core/errors.ts';
 import { type Host, type Instance, InstanceState } from '../../core/model.ts';
 import { checkRegion } from '../../core/names.ts';
-import { uniqueViolation } from './db-errors.ts';
+import { isForeignKeyViolation, uniqueViolation } from './db-errors.ts';
 import { failedPrecondition, nameList } from './precondition.ts';
 import {
   appByName,
@@ -87,53 +87,50 @@ export async function createInstance(ctx: StoreContext, i: CreateInstance): Prom
   checkRegion('region', i.region);
   const state = checkState(i.state ?? 'started');
   // The pre-check below makes a collision of instance numbers near impossible; the unique constraints
-  // are the final word, and a lost race is retried with a fresh number.
+  // are the final word, and a lost race is retried with a fresh number. The reads run before the writers'
+  // lock (`lockLate`): an app or host deleted meanwhile fails the insert on its foreign key, and the retry's
+  // reads then say what is missing.
   for (let attempt = 0; ; attempt++) {
     try {
       return await insertInstance(ctx, i, state);
     } catch (e) {
-      const v = uniqueViolation(e);
-      if (!v?.target.includes('instances') || attempt >= 3) throw e;
+      const lost = uniqueViolation(e)?.target.includes('instances') || isForeignKeyViolation(e);
+      if (!lost || attempt >= 3) throw e;
     }
   }
 }
 
 async function insertInstance(ctx: StoreContext, i: CreateInstance, state: InstanceState): Promise<Instance> {
-  return revisioned(ctx, async (w) => {
-    const app = await appByName(w.trx, i.org, i.app);
-    await regionByCode(w.trx, i.region);
-    let host: Host;
-    if (i.host !== undefined) {
-      host = await hostByName(w.trx, i.host);
-      if (host.role !== 'host') {
-        throw failedPrecondition(`'${host.name}' is a gateway; instances run on hosts of role host`);
+  return revisioned(
+    ctx,
+    async (w) => {
+      const app = await appByName(w.trx, i.org, i.app);
+      await regionByCode(w.trx, i.region);
+      const pinned = i.host === undefined ? undefined : await pinnedHost(w.trx, i.host, i.region);
+      const num = await freeInstanceNum(ctx, w.trx);
+      let host = pinned;
+      if (host === undefined) {
+        // Placement counts instances: under the lock, or concurrent creations would all pick the same host.
+        await w.lock();
+        host = await leastLoaded(w.trx, i.region, 'host');
       }
-      if (host.region !== i.region) {
-        throw failedPrecondition(`host '${host.name}' is in region '${host.region}', not '${i.region}'`);
-      }
-    } else {
-      host = await leastLoaded(w.trx, i.region, 'host');
-    }
-    const num = await freeInstanceNum(ctx, w.trx);
-    const inst: Instance = {
-      id: instanceIdOf(num),
-      app: app.name,
-      org: app.org,
-      network: app.network,
-      network_num: app.network_num,
-      region: host.region,
-      host: host.name,
-      host_num: host.num,
-      state,
-      address: app.private_network
-        ? formatIPv6(instanceAddress(ctx.plan, asNetworkId(app.network_num), asHostId(host.num), num))
-        : null,
-      created_at: w.at,
-      updated_at: w.at,
-    };
-    await w.trx
-      .insertInto('instances')
-      .values({
+      const inst: Instance = {
+        id: instanceIdOf(num),
+        app: app.name,
+        org: app.org,
+        network: app.network,
+        network_num: app.network_num,
+        region: host.region,
+        host: host.name,
+        host_num: host.num,
+        state,
+        address: app.private_network
+          ? formatIPv6(instanceAddress(ctx.plan, asNetworkId(app.network_num), asHostId(host.num), num))
+          : null,
+        created_at: w.at,
+        updated_at: w.at,
+      };
+      const row = w.trx.insertInto('instances').values({
         id: inst.id,
         num,
         app_id: app.id,
@@ -144,11 +141,24 @@ async function insertInstance(ctx: StoreContext, i: CreateInstance, state: Insta
         address: inst.address,
         created_at: w.at,
         updated_at: w.at,
-      })
-      .execute();
-    await w.record('put', 'instance', inst, inst.org);
-    return inst;
-  });
+      });
+      await w.record('put', 'instance', inst, inst.org, { write: row, last: true });
+      return inst;
+    },
+    { lockLate: true },
+  );
+}
+
+/** The host an instance is pinned to, when it may run there. */
+async function pinnedHost(db: Db, name: string, region: string): Promise<Host> {
+  const host = await hostByName(db, name);
+  if (host.role !== 'host') {
+    throw failedPrecondition(`'${host.name}' is a gateway; instances run on hosts of role host`);
+  }
+  if (host.region !== region) {
+    throw failedPrecondition(`host '${host.name}' is in region '${host.region}', not '${region}'`);
+  }
+  return host;
 }
 
 /** A random instance number whose id is not taken anywhere (ids are unique across the fleet). */

@@ -11,6 +11,7 @@ import * as orgs from './orgs.ts';
 import * as peers from './peers.ts';
 import { hostByName, orgByName, peerByName, regionByCode } from './queries.ts';
 import type { Database } from './schema.ts';
+import * as snap from './snapshot.ts';
 import type * as S from './store.ts';
 import * as tokens from './tokens.ts';
 import type { StoreContext } from './write.ts';
@@ -93,7 +94,8 @@ export class KyselyStore implements S.Store {
   getTokenByHash = (hash: string) => tokens.getTokenByHash(this.#ctx, hash);
   deleteToken = (id: string) => tokens.deleteToken(this.#ctx, id);
 
-  snapshot = (scope?: S.Scope) => log.snapshot(this.#ctx, scope);
+  snapshot = (scope?: S.Scope) => snap.snapshot(this.#ctx, scope);
+  snapshotJson = (scope?: S.Scope) => snap.snapshotJson(this.#ctx, scope);
   changesSince = (since: number, limit: number, scope?: S.Scope) =>
     log.changesSince(this.#ctx, since, limit, scope);
   headRevision = () => log.headRevision(this.#ctx);

@@ -3,8 +3,8 @@
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 
-/** Counters, orgs, networks, regions and hosts. */
-async function fleetTables(db: Kysely<unknown>): Promise<void> {
+/** The revision and number counters, organizations and their networks. */
+async function tenantTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('counters')
     .addColumn('name', 'text', (c) => c.primaryKey())
@@ -31,7 +31,10 @@ async function fleetTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addUniqueConstraint('networks_org_name_key', ['org_id', 'name'])
     .execute();
+}
 
+/** Regions and the hosts and gateways in them. */
+async function fleetTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('regions')
     .addColumn('code', 'text', (c) => c.primaryKey())
@@ -58,8 +61,8 @@ async function fleetTables(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('hosts_region_idx').on('hosts').columns(['region', 'role']).execute();
 }
 
-/** Apps, instances and peers. */
-async function workloadTables(db: Kysely<unknown>): Promise<void> {
+/** Apps and their instances. */
+async function appTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('apps')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -89,7 +92,10 @@ async function workloadTables(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('instances_host_idx').on('instances').column('host_id').execute();
   await db.schema.createIndex('instances_app_idx').on('instances').column('app_id').execute();
   await db.schema.createIndex('instances_org_idx').on('instances').column('org_id').execute();
+}
 
+/** WireGuard peers, API tokens and what gateways report about peers. */
+async function peerTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('peers')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -105,10 +111,7 @@ async function workloadTables(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('peers_slot_key', ['network_id', 'gateway_id', 'idx'])
     .execute();
   await db.schema.createIndex('peers_gateway_idx').on('peers').column('gateway_id').execute();
-}
 
-/** Tokens, live peer status and the change log. */
-async function accessTables(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('tokens')
     .addColumn('id', 'text', (c) => c.primaryKey())
@@ -134,7 +137,10 @@ async function accessTables(db: Kysely<unknown>): Promise<void> {
     .addColumn('installed_at', 'text')
     .addColumn('reported_at', 'text', (c) => c.notNull())
     .execute();
+}
 
+/** The change log that watchers read. */
+async function changeLog(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('changes')
     .addColumn('rev', 'bigint', (c) => c.primaryKey())
@@ -149,9 +155,11 @@ async function accessTables(db: Kysely<unknown>): Promise<void> {
 /** The first schema: every entity table, the counters and the change log. */
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
+    await tenantTables(db);
     await fleetTables(db);
-    await workloadTables(db);
-    await accessTables(db);
+    await appTables(db);
+    await peerTables(db);
+    await changeLog(db);
   },
 };
 

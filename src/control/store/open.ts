@@ -23,6 +23,8 @@ export interface OpenStoreOptions {
   now?: () => Date;
   /** PostgreSQL: connections in the pool (default 10). */
   poolSize?: number;
+  /** Rows per read of a snapshot (default 2000); for tests. */
+  snapshotPage?: number;
 }
 
 export type ParsedUrl = { dialect: 'sqlite'; path: string } | { dialect: 'postgres'; url: string };
@@ -58,6 +60,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     random: opts.random ?? cryptoRandom,
     now: opts.now ?? (() => new Date()),
     logger,
+    ...(opts.snapshotPage !== undefined ? { snapshotPage: opts.snapshotPage } : {}),
   });
   try {
     const ran = await migrate(db, dialect);

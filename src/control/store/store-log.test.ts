@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachBackend } from '../../../test/support/postgres.ts';
+import type { Snapshot } from '../../core/model.ts';
 import type { Store } from './store.ts';
 import {
   allChangesSince,
@@ -206,18 +207,30 @@ forEachBackend('store change log', (b) => {
     assert.deepEqual((await s.snapshot({ org: 'nobody' })).orgs, []);
   });
 
+  test('snapshotJson: the same text as JSON.stringify(snapshot()), read page by page', async () => {
+    const s = await b.open({ ...deterministic(), snapshotPage: 2 }); // every section crosses pages
+    await twoOrgs(s);
+    for (let i = 0; i < 5; i++) await s.createInstance({ org: 'acme', app: 'web', region: 'ord' });
+    for (const scope of [{}, { org: 'beta' }, { org: 'acme' }, { org: 'nobody' }]) {
+      const text = (await s.snapshotJson(scope)).join('');
+      assert.equal(text, JSON.stringify(await s.snapshot(scope)), JSON.stringify(scope));
+    }
+    assert.equal(JSON.parse((await s.snapshotJson()).join('')).instances.length, 7);
+  });
+
   test('snapshot taken during concurrent writes equals the replay of the log up to its revision', async () => {
-    const s = await b.open(deterministic());
+    const s = await b.open({ ...deterministic(), snapshotPage: 3 });
     await seedFleet(s);
     const writes = Array.from({ length: 20 }, (_, i) =>
       i % 2 === 0
         ? s.createInstance({ org: 'acme', app: 'web', region: 'ord' })
         : s.createNetwork('acme', `n${i}`),
     );
-    const snaps = await Promise.all([s.snapshot(), s.snapshot(), ...writes.slice(0, 1)]);
+    const asText = async () => JSON.parse((await s.snapshotJson()).join('')) as Snapshot;
+    const snaps = await Promise.all([s.snapshot(), s.snapshot(), asText(), ...writes.slice(0, 1)]);
     await Promise.all(writes);
     const log = await allChangesSince(s, 0);
-    for (const snap of snaps.slice(0, 2) as Awaited<ReturnType<Store['snapshot']>>[]) {
+    for (const snap of snaps.slice(0, 3) as Snapshot[]) {
       const upTo = log.filter((c) => c.rev <= snap.revision);
       assert.deepEqual(stateOf(snap), replay(emptyState(), upTo), `snapshot at ${snap.revision}`);
     }
