@@ -18,6 +18,7 @@ const send = (m: FromWorker) => port.postMessage(m);
 port.on('message', (m: ToWorker) => {
   if (m.t === 'change') zone.applyChange(m.change);
   else if (m.t === 'snapshot') zone.applySnapshot(m.snapshot);
+  else if (m.t === 'sync') send({ t: 'synced', id: m.id });
   else ac.abort();
 });
 

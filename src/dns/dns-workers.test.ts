@@ -28,12 +28,12 @@ test('two reusePort workers answer from the snapshot and every change posted to 
     assert.ok((s.addresses[0]?.port ?? 0) > 0);
     const snap = fixtureSnapshot();
     s.applySnapshot(snap);
-    // posted, not yet applied everywhere: wait until every worker answers (32 source ports)
-    for (let i = 0; i < 100; i++) {
-      const all = await askMany(server, 'web.internal', 32);
-      if (all.every((l) => l.length === 3)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await s.synced();
+    const all = await askMany(server, 'web.internal', 32);
+    assert.ok(
+      all.every((l) => l.length === 3),
+      `every worker answers from the snapshot: ${all.map((l) => l.length)}`,
+    );
     const added = instance('a0000009', 'web', NET_A, 'ord', 9);
     s.applyChange({
       rev: snap.revision + 1,
@@ -43,12 +43,8 @@ test('two reusePort workers answer from the snapshot and every change posted to 
       org: null,
       obj: added,
     });
-    let seen: string[][] = [];
-    for (let i = 0; i < 100; i++) {
-      seen = await askMany(server, 'web.internal', 32);
-      if (seen.every((l) => l.length === 4)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await s.synced();
+    const seen = await askMany(server, 'web.internal', 32);
     assert.ok(
       seen.every((l) => l.length === 4),
       `every worker shows the change: ${seen.map((l) => l.length)}`,
@@ -72,6 +68,7 @@ test('one worker runs in this thread and applies the state at once', async () =>
   });
   try {
     s.applySnapshot(fixtureSnapshot());
+    await s.synced();
     const r = await dig({ name: 'web.internal', server: `127.0.0.1:${s.addresses[0]?.port}` });
     assert.equal(r.lines.length, 3);
   } finally {

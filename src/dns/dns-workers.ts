@@ -30,11 +30,14 @@ export interface WorkerInit {
 export type ToWorker =
   | { t: 'snapshot'; snapshot: Snapshot }
   | { t: 'change'; change: Change }
+  /** Answered with `synced` once everything posted before it is applied. */
+  | { t: 'sync'; id: number }
   | { t: 'stop' };
 
 /** Worker → main thread. */
 export type FromWorker =
   | { t: 'ready'; addresses: BoundAddress[] }
+  | { t: 'synced'; id: number }
   | { t: 'error'; message: string; code: ErrorCode | undefined };
 
 export interface DnsWorkersOptions extends WorkerOptions {
@@ -52,6 +55,8 @@ export interface DnsWorkers {
   applySnapshot(s: Snapshot): void;
   /** Applies one change in every worker (a change at or below a worker's revision is ignored there). */
   applyChange(c: Change): void;
+  /** Resolves once every worker has applied all the state handed over before the call. */
+  synced(): Promise<void>;
   /** Resolves once every worker has stopped after the signal; rejects when a worker dies on its own. */
   readonly closed: Promise<void>;
 }
@@ -69,6 +74,7 @@ async function inThisThread(opts: DnsWorkersOptions): Promise<DnsWorkers> {
     addresses: server.addresses,
     applySnapshot: (s) => zone.applySnapshot(s),
     applyChange: (c) => void zone.applyChange(c),
+    synced: () => Promise.resolve(),
     closed: server.closed,
   };
 }
@@ -95,7 +101,7 @@ function startWorker(init: WorkerInit): Promise<Started> {
       worker.off('message', onMessage);
       worker.off('error', reject);
       if (m.t === 'ready') resolve({ worker, addresses: m.addresses, exited });
-      else reject(workerError(m));
+      else if (m.t === 'error') reject(workerError(m));
     };
     worker.on('message', onMessage);
     worker.once('error', reject);
@@ -140,6 +146,24 @@ export async function runDnsWorkers(opts: DnsWorkersOptions): Promise<DnsWorkers
   const post = (m: ToWorker) => {
     for (const s of started) s.worker.postMessage(m);
   };
+  let syncs = 0;
+  const waiting = new Map<number, { left: number; done: () => void }>();
+  for (const s of started) {
+    s.worker.on('message', (m: FromWorker) => {
+      if (m.t !== 'synced') return;
+      const w = waiting.get(m.id);
+      if (w && --w.left === 0) {
+        waiting.delete(m.id);
+        w.done();
+      }
+    });
+  }
+  const synced = () =>
+    new Promise<void>((done) => {
+      const id = ++syncs;
+      waiting.set(id, { left: started.length, done });
+      post({ t: 'sync', id });
+    });
   let stopping = false;
   const closed = new Promise<void>((resolve, reject) => {
     for (const s of started) {
@@ -171,6 +195,7 @@ export async function runDnsWorkers(opts: DnsWorkersOptions): Promise<DnsWorkers
     addresses: started[0]?.addresses ?? [],
     applySnapshot: (snapshot) => post({ t: 'snapshot', snapshot }),
     applyChange: (change) => post({ t: 'change', change }),
+    synced,
     closed,
   };
 }
