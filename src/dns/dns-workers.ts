@@ -4,6 +4,7 @@
 // to `applySnapshot` / `applyChange`, which post them to every worker; each applies them to its index.
 // One worker: `runDns` in this thread, no copy of the state.
 
+import { availableParallelism } from 'node:os';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -59,6 +60,16 @@ export interface DnsWorkers {
   synced(): Promise<void>;
   /** Resolves once every worker has stopped after the signal; rejects when a worker dies on its own. */
   readonly closed: Promise<void>;
+}
+
+export const MAX_DNS_WORKERS = 64;
+
+/**
+ * One worker per core, at most 4: each holds a copy of the zone index (memory grows with N), and past the
+ * cores there is nothing to gain.
+ */
+export function defaultDnsWorkers(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /** How long a worker may take to close its sockets once told to stop before it is terminated. */
@@ -117,7 +128,9 @@ function startWorker(init: WorkerInit): Promise<Started> {
  */
 export async function runDnsWorkers(opts: DnsWorkersOptions): Promise<DnsWorkers> {
   const n = opts.workers;
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw invalid(`workers must be from 1 to 64, got ${n}`);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_DNS_WORKERS) {
+    throw invalid(`workers must be from 1 to ${MAX_DNS_WORKERS}, got ${n}`);
+  }
   if (n === 1) return inThisThread(opts);
   const logger = (opts.logger ?? silentLogger).child({ component: 'dns' });
   const { workers: _w, logger: _l, signal, ...options } = opts;
