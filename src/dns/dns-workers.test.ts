@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
 import { fixtureSnapshot, instance, NET_A } from '../core/dns/fixture.ts';
+import type { Snapshot } from '../core/model.ts';
 import { dig } from './dig.ts';
 import { runDnsWorkers } from './dns-workers.ts';
 
@@ -55,6 +56,14 @@ test('two reusePort workers answer from the snapshot and every change posted to 
     ac.abort();
     await s.closed;
   }
+});
+
+test('a worker that dies stops the server: closed rejects, the others are stopped', async () => {
+  const ac = new AbortController();
+  const s = await runDnsWorkers({ workers: 2, listen: ['127.0.0.1:0'], upstreams: [], signal: ac.signal });
+  s.applySnapshot({} as Snapshot); // not a snapshot: applying it throws in each worker
+  await assert.rejects(s.closed, /a dns worker exited with 1; the server stopped/);
+  ac.abort();
 });
 
 test('one worker runs in this thread and applies the state at once', async () => {

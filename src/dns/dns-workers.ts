@@ -104,21 +104,105 @@ interface Started {
 }
 
 /** Starts one worker and resolves once it listens (or rejects with its bind error). */
-function startWorker(init: WorkerInit): Promise<Started> {
+function startWorker(init: WorkerInit, logger: Logger): Promise<Started> {
   const worker = new Worker(workerUrl(), { workerData: init, name: `sixpn-dns-${init.index}` });
+  // an uncaught error ends the worker: logged here, its exit is what the server acts on
+  worker.on('error', (e) => logger.error({ err: e, worker: init.index }, 'dns worker failed'));
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   return new Promise((resolve, reject) => {
     const onMessage = (m: FromWorker) => {
       worker.off('message', onMessage);
-      worker.off('error', reject);
       if (m.t === 'ready') resolve({ worker, addresses: m.addresses, exited });
       else if (m.t === 'error') reject(workerError(m));
     };
     worker.on('message', onMessage);
-    worker.once('error', reject);
     void exited.then((code) =>
       reject(new Error(`dns worker ${init.index} exited with ${code} before listening`)),
     );
+  });
+}
+
+/** Starts `n` workers: the first on the addresses as given, the others on the ports it got. */
+async function startAll(
+  n: number,
+  options: WorkerOptions,
+  logLevel: string,
+  logger: Logger,
+): Promise<Started[]> {
+  const started: Started[] = [];
+  try {
+    started.push(await startWorker({ index: 0, options, logLevel }, logger));
+    const listen: ListenSpec[] = (started[0]?.addresses ?? []).map((a) => ({
+      address: a.host,
+      port: a.port,
+      ...(a.network !== undefined ? { network: a.network } : {}),
+    }));
+    const rest = await Promise.allSettled(
+      Array.from({ length: n - 1 }, (_, i) =>
+        startWorker({ index: i + 1, options: { ...options, listen }, logLevel }, logger),
+      ),
+    );
+    for (const r of rest) if (r.status === 'fulfilled') started.push(r.value);
+    const failed = rest.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return started;
+  } catch (e) {
+    await Promise.all(started.map((s) => s.worker.terminate()));
+    throw e;
+  }
+}
+
+/** `synced()` over the workers: a `sync` message each, resolved when every one has answered it. */
+function syncer(started: Started[]): () => Promise<void> {
+  let syncs = 0;
+  const waiting = new Map<number, { left: number; done: () => void }>();
+  for (const s of started) {
+    s.worker.on('message', (m: FromWorker) => {
+      if (m.t !== 'synced') return;
+      const w = waiting.get(m.id);
+      if (w && --w.left === 0) {
+        waiting.delete(m.id);
+        w.done();
+      }
+    });
+  }
+  return () =>
+    new Promise<void>((done) => {
+      const id = ++syncs;
+      waiting.set(id, { left: started.length, done });
+      for (const s of started) s.worker.postMessage({ t: 'sync', id } satisfies ToWorker);
+    });
+}
+
+/**
+ * Resolves once every worker has exited after `signal` (terminated after a grace period); rejects when one
+ * exits on its own, after terminating the others.
+ */
+function supervise(started: Started[], signal: AbortSignal): Promise<void> {
+  const terminateAll = () => Promise.all(started.map((s) => s.worker.terminate()));
+  let stopping = false;
+  return new Promise<void>((resolve, reject) => {
+    for (const s of started) {
+      void s.exited.then((code) => {
+        if (stopping) return;
+        stopping = true;
+        void terminateAll().finally(() =>
+          reject(new Error(`a dns worker exited with ${code}; the server stopped`)),
+        );
+      });
+    }
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      for (const s of started) s.worker.postMessage({ t: 'stop' } satisfies ToWorker);
+      const timer = setTimeout(() => void terminateAll(), STOP_GRACE_MS);
+      void Promise.all(started.map((s) => s.exited)).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    };
+    if (signal.aborted) stop();
+    else signal.addEventListener('abort', stop, { once: true });
   });
 }
 
@@ -134,81 +218,17 @@ export async function runDnsWorkers(opts: DnsWorkersOptions): Promise<DnsWorkers
   if (n === 1) return inThisThread(opts);
   const logger = (opts.logger ?? silentLogger).child({ component: 'dns' });
   const { workers: _w, logger: _l, signal, ...options } = opts;
-  const logLevel = opts.logger?.level ?? 'silent';
-  const started: Started[] = [];
-  const stopAll = () => Promise.all(started.map((s) => s.worker.terminate()));
-  try {
-    started.push(await startWorker({ index: 0, options, logLevel }));
-    const listen: ListenSpec[] = (started[0]?.addresses ?? []).map((a) => ({
-      address: a.host,
-      port: a.port,
-      ...(a.network !== undefined ? { network: a.network } : {}),
-    }));
-    const rest = await Promise.allSettled(
-      Array.from({ length: n - 1 }, (_, i) =>
-        startWorker({ index: i + 1, options: { ...options, listen }, logLevel }),
-      ),
-    );
-    for (const r of rest) if (r.status === 'fulfilled') started.push(r.value);
-    const failed = rest.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
-  } catch (e) {
-    await stopAll();
-    throw e;
-  }
+  const started = await startAll(n, options, opts.logger?.level ?? 'silent', logger);
   const post = (m: ToWorker) => {
     for (const s of started) s.worker.postMessage(m);
   };
-  let syncs = 0;
-  const waiting = new Map<number, { left: number; done: () => void }>();
-  for (const s of started) {
-    s.worker.on('message', (m: FromWorker) => {
-      if (m.t !== 'synced') return;
-      const w = waiting.get(m.id);
-      if (w && --w.left === 0) {
-        waiting.delete(m.id);
-        w.done();
-      }
-    });
-  }
-  const synced = () =>
-    new Promise<void>((done) => {
-      const id = ++syncs;
-      waiting.set(id, { left: started.length, done });
-      post({ t: 'sync', id });
-    });
-  let stopping = false;
-  const closed = new Promise<void>((resolve, reject) => {
-    for (const s of started) {
-      s.worker.on('error', (e) => logger.error({ err: e }, 'dns worker failed'));
-      void s.exited.then((code) => {
-        if (stopping) return;
-        stopping = true;
-        void stopAll().finally(() =>
-          reject(new Error(`a dns worker exited with ${code}; the server stopped`)),
-        );
-      });
-    }
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      post({ t: 'stop' });
-      const timer = setTimeout(() => void stopAll(), STOP_GRACE_MS);
-      void Promise.all(started.map((s) => s.exited)).then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    };
-    if (signal.aborted) stop();
-    else signal.addEventListener('abort', stop, { once: true });
-  });
   logger.info({ workers: n, addresses: started[0]?.addresses }, 'dns workers listening');
   return {
     workers: n,
     addresses: started[0]?.addresses ?? [],
     applySnapshot: (snapshot) => post({ t: 'snapshot', snapshot }),
     applyChange: (change) => post({ t: 'change', change }),
-    synced,
-    closed,
+    synced: syncer(started),
+    closed: supervise(started, signal),
   };
 }
