@@ -1,7 +1,9 @@
 // DNS benchmark (prints figures; not a test): `node --import tsx bench/dns/run.ts [--seconds S] [--rounds R]`.
 // dnsperf against sixpn's DNS and against unbound serving the same 10,000-instance zone, each server pinned to
-// core 0 and dnsperf to core 1: max qps and the ratio to unbound; p50/p99 latency at a fixed 20,000 qps; qps
-// with `cluster` over both cores; memory per record at 1M records; time from a change to the new answer.
+// core 0 and dnsperf to core 1: max qps and the ratio to unbound; p50/p99 latency at a fixed 20,000 qps. Then
+// sixpn with 2 reusePort worker threads beside unbound with 2 threads, both running: on one core (servers on
+// core 0, dnsperf on core 1) and on two (servers and dnsperf all on cores 0-1). The byte size of negative
+// answers from both; memory per record at 1M records; time from a change to the new answer (1 and 2 workers).
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -51,11 +53,11 @@ function cpuSeconds(pid: number): number {
 async function dnsperf(
   port: number,
   file: string,
-  opts: { qps?: number; seconds: number; dir: string; pid: number },
+  opts: { qps?: number; seconds: number; dir: string; pid: number; cpus?: string },
 ): Promise<Perf> {
   const args = [
     '-c',
-    '1',
+    opts.cpus ?? '1',
     'dnsperf',
     '-s',
     '127.0.0.1',
@@ -96,8 +98,14 @@ async function dnsperf(
   return out;
 }
 
-async function startUnboundPinned(dir: string, port: number, zone: string[]): Promise<Child> {
-  const conf = join(dir, 'unbound.conf');
+async function startUnbound(
+  dir: string,
+  port: number,
+  zone: string[],
+  threads: number,
+  cpus: string,
+): Promise<Child> {
+  const conf = join(dir, `unbound-${port}.conf`);
   const server = [
     `interface: 127.0.0.1@${port}`,
     'do-daemonize: no',
@@ -108,7 +116,8 @@ async function startUnboundPinned(dir: string, port: number, zone: string[]): Pr
     'use-syslog: no',
     'logfile: ""',
     'verbosity: 0',
-    'num-threads: 1',
+    `num-threads: ${threads}`,
+    'so-reuseport: yes',
     'do-ip6: no',
     'access-control: 127.0.0.0/8 allow',
     'module-config: "iterator"',
@@ -119,19 +128,65 @@ async function startUnboundPinned(dir: string, port: number, zone: string[]): Pr
     conf,
     `server:\n${server.map((l) => `  ${l}`).join('\n')}\nremote-control:\n  control-enable: no\n`,
   );
-  const { child } = await startChild('taskset', ['-c', '0', 'unbound', '-d', '-v', '-c', conf], {
+  const { child } = await startChild('taskset', ['-c', cpus, 'unbound', '-d', '-v', '-c', conf], {
     ready: /start of service/,
   });
   return child;
 }
 
-async function startSixpn(file: string, port: number, workers: number): Promise<Child> {
+async function startSixpn(file: string, port: number, workers: number, cpus: string): Promise<Child> {
   const args = ['--import', 'tsx', 'bench/dns/serve.ts', '--snapshot', file, '--listen', `127.0.0.1:${port}`];
   args.push('--default-network', String(NET), '--region', ASKER_REGION, '--workers', String(workers));
-  // one worker: pinned to core 0 like unbound; two: cluster over both cores
-  const [cmd, argv] = workers > 1 ? ['node', args] : ['taskset', ['-c', '0', 'node', ...args]];
-  const { child } = await startChild(cmd, argv, { ready: /^READY/, timeoutMs: 60_000 });
+  const { child } = await startChild('taskset', ['-c', cpus, 'node', ...args], {
+    ready: /^READY/,
+    timeoutMs: 60_000,
+  });
   return child;
+}
+
+/** The byte size of a NXDOMAIN and of a NODATA answer (EDNS, 1232) from each server, for the same question. */
+async function negativeSizes(
+  ports: { unbound: number; sixpn: number },
+  app: string,
+): Promise<[string, number, number][]> {
+  const never = new AbortController().signal;
+  const out: [string, number, number][] = [];
+  for (const [what, name, type] of [
+    ['NXDOMAIN', 'nope-nope.internal', 'AAAA'],
+    ['NODATA', `${app}.internal`, 'A'],
+  ] as const) {
+    const q = encodeQuery(name, type, { id: 1, udpSize: 1232 });
+    const size = async (port: number) =>
+      (await exchangeUdp({ host: '127.0.0.1', port, family: 4 }, q, 2000, never)).length;
+    out.push([`${what} (${type} ${name})`, await size(ports.unbound), await size(ports.sixpn)]);
+  }
+  return out;
+}
+
+/** Max qps of unbound with 2 threads and sixpn with 2 reusePort workers, rounds alternating. */
+async function twoThreads(
+  o: { dir: string; snapFile: string; queries: string; zone: string[]; serverCpus: string; perfCpus: string },
+  children: Child[],
+): Promise<Record<'unbound' | 'sixpn', Perf[]>> {
+  const [pu, ps] = [await freePort(), await freePort()];
+  const u = await startUnbound(o.dir, pu, o.zone, 2, o.serverCpus);
+  children.push(u);
+  const x = await startSixpn(o.snapFile, ps, 2, o.serverCpus);
+  children.push(x);
+  const servers = [
+    ['unbound', pu, u.proc.pid ?? 0],
+    ['sixpn', ps, x.proc.pid ?? 0],
+  ] as const;
+  const out: Record<'unbound' | 'sixpn', Perf[]> = { unbound: [], sixpn: [] };
+  const perf = (port: number, pid: number, seconds: number) =>
+    dnsperf(port, o.queries, { seconds, dir: o.dir, pid, cpus: o.perfCpus });
+  for (const [, port, pid] of servers) await perf(port, pid, 2); // warm-up (JIT)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, port, pid] of servers) out[name].push(await perf(port, pid, SECONDS));
+  }
+  await x.stop();
+  await u.stop();
+  return out;
 }
 
 /** Both servers give the same records for a sample of the asked names (order aside). */
@@ -179,14 +234,15 @@ async function main(): Promise<void> {
 
     const pu = await freePort();
     const ps = await freePort();
-    children.push(await startUnboundPinned(dir, pu, zone));
-    let sixpn = await startSixpn(snapFile, ps, 1);
+    children.push(await startUnbound(dir, pu, zone, 1, '0'));
+    const sixpn = await startSixpn(snapFile, ps, 1, '0');
     children.push(sixpn);
     const cmp = await compare(ps, pu, mix.distinct);
     console.log(
       `same answers from both servers: ${cmp.same} of ${cmp.same + cmp.differ.length} names compared`,
     );
     for (const d of cmp.differ.slice(0, 5)) console.log(`  differs: ${d}`);
+    const sizes = await negativeSizes({ unbound: pu, sixpn: ps }, snapshot.apps[0]?.name ?? 'app');
 
     const load0 = loadavg()[0] ?? 0;
     const unboundPid = children[0]?.proc.pid ?? 0;
@@ -204,26 +260,23 @@ async function main(): Promise<void> {
       }
     }
     await sixpn.stop();
-    sixpn = await startSixpn(snapFile, ps, 2);
-    children.push(sixpn);
-    // (its CPU figure would be the primary's alone; only qps is reported for the cluster)
-    const primary = sixpn.proc.pid ?? 0;
-    await dnsperf(ps, queries, { seconds: 2, dir, pid: primary });
-    const clustered: Perf[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      clustered.push(await dnsperf(ps, queries, { seconds: SECONDS, dir, pid: primary }));
-    }
-    await sixpn.stop();
+    await children[0]?.stop();
+    const common = { dir, snapFile, queries, zone };
+    const oneCore = await twoThreads({ ...common, serverCpus: '0', perfCpus: '1' }, children);
+    const twoCores = await twoThreads({ ...common, serverCpus: '0,1', perfCpus: '0,1' }, children);
     const load1 = loadavg()[0] ?? 0;
 
     const memOut = await run('node', ['--expose-gc', '--import', 'tsx', 'bench/dns/memory.ts', '1000000'], {
       timeoutMs: 300_000,
     });
     const mem = JSON.parse(memOut.stdout) as Record<string, number>;
-    const changeOut = await run('node', ['--import', 'tsx', 'bench/dns/change-latency.ts', '2000'], {
-      timeoutMs: 120_000,
-    });
-    const change = JSON.parse(changeOut.stdout) as Record<string, number>;
+    const changes: Record<string, number>[] = [];
+    for (const workers of ['1', '2']) {
+      const out = await run('node', ['--import', 'tsx', 'bench/dns/change-latency.ts', '2000', workers], {
+        timeoutMs: 180_000,
+      });
+      changes.push(JSON.parse(out.stdout) as Record<string, number>);
+    }
 
     const mu = max.unbound ?? [];
     const mx = max.sixpn ?? [];
@@ -232,7 +285,9 @@ async function main(): Promise<void> {
     const row = (label: string, u: string, x: string, extra = '') =>
       console.log(`${label.padEnd(36)}${u.padStart(10)} ${x.padStart(10)}${extra}`);
     console.log('');
-    console.log(`${ROUNDS} rounds of ${SECONDS} s, servers alternating; server on core 0, dnsperf on core 1`);
+    console.log(
+      `${ROUNDS} rounds of ${SECONDS} s, servers alternating; one thread each: server on core 0, dnsperf on core 1`,
+    );
     console.log(
       `load average (1 min) ${load0.toFixed(2)} before, ${load1.toFixed(2)} after (the machine is shared)`,
     );
@@ -264,15 +319,34 @@ async function main(): Promise<void> {
       f(median(fu.map((p) => p.p99us ?? 0))),
       f(median(fx.map((p) => p.p99us ?? 0))),
     );
-    console.log(
-      `sixpn with cluster, 2 workers sharing the socket (unpinned; dnsperf shares the 2 cores): best ${f(best(clustered))} qps, median ${f(median(clustered.map((p) => p.qps)))}`,
-    );
+    for (const [label, r] of [
+      ['2 threads each, servers on core 0, dnsperf on core 1', oneCore],
+      ['2 threads each, servers and dnsperf all on cores 0-1', twoCores],
+    ] as const) {
+      console.log(label);
+      row(
+        '  max qps (best)',
+        f(best(r.unbound)),
+        f(best(r.sixpn)),
+        `   sixpn/unbound ${(best(r.sixpn) / best(r.unbound)).toFixed(2)}`,
+      );
+      row('  max qps (median)', f(median(r.unbound.map((p) => p.qps))), f(median(r.sixpn.map((p) => p.qps))));
+      row(
+        '  queries per CPU-second of the server',
+        f(cpuBest(r.unbound)),
+        f(cpuBest(r.sixpn)),
+        `   sixpn/unbound ${(cpuBest(r.sixpn) / cpuBest(r.unbound)).toFixed(2)} (best)`,
+      );
+    }
+    for (const [what, u, x] of sizes) row(`bytes of a ${what}`, String(u), String(x));
     console.log(
       `memory at ${mem.records} records: index ${f(mem.indexBytesPerRecord, 1)} B/record; with every answer of every app built ${f(mem.withAnswersBytesPerRecord, 1)} B/record (RSS ${f(mem.rssWithAnswersPerRecord, 1)} B/record); load ${mem.loadMs} ms`,
     );
-    console.log(
-      `change → new answer on the wire (${change.changes} changes): p50 ${f(change.toWireP50us)} µs, p99 ${f(change.toWireP99us)} µs; apply alone p50 ${f(change.applyP50us, 1)} µs, p99 ${f(change.applyP99us, 1)} µs; the same query without a change p50 ${f(change.queryOnlyP50us)} µs, p99 ${f(change.queryOnlyP99us)} µs`,
-    );
+    for (const c of changes) {
+      console.log(
+        `change → new answer on the wire, ${c.workers} worker(s) (${c.changes} changes): p50 ${f(c.toWireP50us)} µs, p99 ${f(c.toWireP99us)} µs; hand-over alone p50 ${f(c.applyP50us, 1)} µs, p99 ${f(c.applyP99us, 1)} µs; the same query without a change p50 ${f(c.queryOnlyP50us)} µs, p99 ${f(c.queryOnlyP99us)} µs`,
+      );
+    }
   } finally {
     for (const c of children.reverse()) await c.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,11 @@
-// Benchmark server process: loads a Snapshot from a JSON file and serves it with runDns, in one process or in
-// `--workers N` cluster workers sharing the socket. Prints READY when every worker listens; stops on SIGTERM.
+// Benchmark server process: loads a Snapshot from a JSON file and serves it with runDnsWorkers: `--workers 1` in
+// this thread, N > 1 on N worker threads with SO_REUSEPORT sockets. Prints READY once every worker has the
+// zone; stops on SIGTERM.
 
-import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
 import type { Snapshot } from '../../src/core/model.ts';
-import { runDns } from '../../src/dns/run-dns.ts';
+import { runDnsWorkers } from '../../src/dns/dns-workers.ts';
 import { createLogger } from '../../src/lib/log.ts';
 
 const { values } = parseArgs({
@@ -18,40 +17,20 @@ const { values } = parseArgs({
     region: { type: 'string' },
   },
 });
-const workers = Number(values.workers);
 
-async function serve(): Promise<void> {
-  const zone = new ZoneIndex();
-  zone.applySnapshot(JSON.parse(readFileSync(values.snapshot ?? '', 'utf8')) as Snapshot);
-  const ac = new AbortController();
-  process.on('SIGTERM', () => ac.abort());
-  const s = await runDns({
-    listen: [values.listen ?? '127.0.0.1:5300'],
-    zone,
-    upstreams: [],
-    defaultNetwork: values['default-network'] ? Number(values['default-network']) : undefined,
-    region: values.region,
-    signal: ac.signal,
-    logger: createLogger({ level: 'warn' }),
-  });
-  if (cluster.isWorker) process.send?.('ready');
-  else process.stdout.write(`READY ${JSON.stringify(s.addresses)}\n`);
-  await s.closed;
-  process.exit(0);
-}
-
-if (workers > 1 && cluster.isPrimary) {
-  let ready = 0;
-  for (let i = 0; i < workers; i++) {
-    const w = cluster.fork();
-    w.on('message', (m) => {
-      if (m === 'ready' && ++ready === workers) process.stdout.write(`READY workers=${workers}\n`);
-    });
-  }
-  process.on('SIGTERM', () => {
-    for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM');
-    setTimeout(() => process.exit(0), 500);
-  });
-} else {
-  await serve();
-}
+const ac = new AbortController();
+process.on('SIGTERM', () => ac.abort());
+const s = await runDnsWorkers({
+  workers: Number(values.workers),
+  listen: [values.listen ?? '127.0.0.1:5300'],
+  upstreams: [],
+  defaultNetwork: values['default-network'] ? Number(values['default-network']) : undefined,
+  region: values.region,
+  signal: ac.signal,
+  logger: createLogger({ level: 'warn' }),
+});
+s.applySnapshot(JSON.parse(readFileSync(values.snapshot ?? '', 'utf8')) as Snapshot);
+await s.synced();
+process.stdout.write(`READY workers=${s.workers} ${JSON.stringify(s.addresses)}\n`);
+await s.closed;
+process.exit(0);

@@ -53,6 +53,8 @@ export interface RunDnsOptions {
   now?: () => number;
   /** Where the metrics are registered (default: a registry of this server's own). */
   registry?: Registry;
+  /** SO_REUSEPORT on every socket, so that other workers can bind the same ports (see `dns-workers.ts`). */
+  reusePort?: boolean;
 }
 
 export interface BoundAddress {
@@ -139,13 +141,14 @@ export async function runDns(opts: RunDnsOptions): Promise<DnsServer> {
         hp,
         (msg, rinfo, later) => handler.handle(msg, netOf(rinfo.address), false, rinfo, later),
         logger,
+        { reusePort: opts.reusePort },
       );
       try {
         const tcp = await listenTcp(
           { ...hp, port: udp.port },
           (msg, remote, later) => handler.handle(msg, netOf(remote), true, undefined, later),
           logger,
-          { idleMs: opts.tcpIdleMs },
+          { idleMs: opts.tcpIdleMs, reusePort: opts.reusePort },
         );
         const bound: BoundAddress = { host: hp.host, port: udp.port, network: pinned };
         listeners.set(formatHostPort(bound), {

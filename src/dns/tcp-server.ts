@@ -16,6 +16,8 @@ export type StreamHandler = (
 ) => Buffer | undefined | null;
 
 export interface TcpOptions {
+  /** SO_REUSEPORT: several workers listen on the same port, the kernel spreads connections over them. */
+  reusePort?: boolean;
   /** Close a connection without a complete query or an answer for this long, ms (default 10 s). */
   idleMs?: number;
   /** At most this many open connections (default 1024); one more evicts the one idle the longest. */
@@ -115,7 +117,7 @@ export function listenTcp(
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host: hp.host, port: hp.port }, () => {
+    server.listen({ host: hp.host, port: hp.port, reusePort: opts.reusePort ?? false }, () => {
       server.off('error', reject);
       server.on('error', (e) => logger.warn({ err: e.message, address: hp.host }, 'dns tcp server error'));
       const addr = server.address();

@@ -1,4 +1,5 @@
 // The UDP side of the server: one socket per listening address, answers sent straight back to the source.
+// With `reusePort`, each worker thread binds its own socket on the same port.
 // Addresses are IP literals, so a synchronous `lookup` skips the per-send dns.lookup (STACK.md: +10–20%).
 
 import dgram from 'node:dgram';
@@ -24,12 +25,19 @@ const literalLookup = (family: number) =>
   ((host: string, _options: unknown, cb: (err: null, address: string, family: number) => void) =>
     cb(null, host, family)) as unknown as dgram.SocketOptions['lookup'];
 
-export function listenUdp(hp: HostPort, handle: DatagramHandler, logger: Logger): Promise<UdpListener> {
+export function listenUdp(
+  hp: HostPort,
+  handle: DatagramHandler,
+  logger: Logger,
+  opts: { reusePort?: boolean } = {},
+): Promise<UdpListener> {
   const family = hp.family;
   const sock = dgram.createSocket({
     type: family === 6 ? 'udp6' : 'udp4',
     lookup: literalLookup(family),
     recvBufferSize: 4 * 1024 * 1024,
+    // SO_REUSEPORT: one socket per worker on the same port; the kernel spreads datagrams by their source
+    reusePort: opts.reusePort ?? false,
   });
   const send = (out: Buffer, rinfo: dgram.RemoteInfo) => {
     sock.send(out, rinfo.port, rinfo.address);
@@ -41,7 +49,6 @@ export function listenUdp(hp: HostPort, handle: DatagramHandler, logger: Logger)
   return new Promise((resolve, reject) => {
     const onListenError = (e: Error) => reject(e);
     sock.once('error', onListenError);
-    // Not exclusive: under `cluster` the workers share one socket (Node 20 has no reusePort for UDP).
     sock.bind({ address: hp.host, port: hp.port }, () => {
       sock.off('error', onListenError);
       // After bind, errors (e.g. ICMP unreachable reported on send) must never crash the process.

@@ -1,7 +1,8 @@
 // Real clients against a running server, laid out like a host: the server and an upstream unbound in a "host"
 // namespace answering on fdaa::3 and on each network's fdaa:N:N::3; an instance of network A and one of network
 // B in their own namespaces, wired to the host by veths. dig (UDP and TCP) and glibc (getent) ask every name;
-// A and B never see each other's names.
+// A and B never see each other's names. The server runs on 2 reusePort worker threads (as `sixpn dns` on a
+// host with 2 cores); each dig comes from a new source port, so both workers answer.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -111,6 +112,7 @@ describe('real clients in network namespaces', { skip }, () => {
         listen: ['[fdaa::3]:53', '[fdaa:0:18::3]:53', '[fdaa:0:2a::3]:53'],
         upstreams: [unbound.upstream],
         region: 'ord',
+        workers: 2,
       }),
     });
     server = started.child;

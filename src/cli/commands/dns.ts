@@ -13,6 +13,10 @@ const networkNum = flagOf((v) => {
   }
   return Number(v);
 });
+const workerCount = flagOf((v) => {
+  if (!/^[1-9][0-9]?$/.test(v) || Number(v) > 64) throw invalid(`'${v}' is not a worker count (1 to 64)`);
+  return Number(v);
+});
 const RECORD_TYPE = /^(A|AAAA|TXT|SOA|NS|CNAME|MX|SRV|PTR|CAA|ANY)$/i;
 
 export const registerDns: CommandGroup = (program, ctx) => {
@@ -38,10 +42,14 @@ export const registerDns: CommandGroup = (program, ctx) => {
       networkNum,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--workers <n>',
+      'threads answering, each on its own SO_REUSEPORT socket (default: cores, ≤ 4)',
+      workerCount,
+    )
     .action(async (o) => {
-      const [{ runDns }, { ZoneIndex }, { watchChanges }, { createLogger }] = await Promise.all([
-        import('../../dns/run-dns.ts'),
-        import('../../core/dns/zone-index.ts'),
+      const [{ runDnsWorkers, defaultDnsWorkers }, { watchChanges }, { createLogger }] = await Promise.all([
+        import('../../dns/dns-workers.ts'),
         import('../../client/watch.ts'),
         import('../../lib/log.ts'),
       ]);
@@ -53,10 +61,9 @@ export const registerDns: CommandGroup = (program, ctx) => {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       try {
-        const zone = new ZoneIndex({ plan });
-        const server = await runDns({
+        const server = await runDnsWorkers({
+          workers: o.workers ?? defaultDnsWorkers(),
           listen: o.listen,
-          zone,
           plan,
           logger,
           signal: abort.signal,
@@ -67,8 +74,8 @@ export const registerDns: CommandGroup = (program, ctx) => {
         const at = server.addresses.map((a) => formatHostPort({ host: a.host, port: a.port }));
         ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`);
         for await (const ev of watchChanges(client, undefined, abort.signal, { logger })) {
-          if (ev.type === 'snapshot') zone.applySnapshot(ev.snapshot);
-          else if (ev.type === 'change') zone.applyChange(ev.change);
+          if (ev.type === 'snapshot') server.applySnapshot(ev.snapshot);
+          else if (ev.type === 'change') server.applyChange(ev.change);
           else if (ev.type === 'disconnected')
             logger.warn({ err: ev.error.message }, 'watch disconnected; answering from the last state');
         }

@@ -98,25 +98,53 @@ export function soaRdata(serial: number): dnsPacket.SoaData {
   };
 }
 
-/** The SOA record of `internal.` for the authority section, owner written in full. */
-export function soaAuthority(serial: number): Uint8Array {
-  return encodeWithLibrary({ name: 'internal', type: 'SOA', ttl: TTL, data: soaRdata(serial) }, false);
+/**
+ * Offsets, in the bytes of {@link soaRecord}, of its three pointers to the name `internal.`: the owner, and the
+ * ends of MNAME `ns.internal.` and RNAME `hostmaster.internal.` (RFC 1035 §4.1.4).
+ */
+export const SOA_POINTERS: readonly number[] = [0, 15, 28];
+const SOA_MNAME = [2, 0x6e, 0x73]; // "ns"
+const SOA_RNAME = [10, ...Array.from('hostmaster', (c) => c.charCodeAt(0))];
+
+/**
+ * The SOA record of `internal.` with every name compressed: owner, MNAME and RNAME end in a pointer to
+ * `internal.` at `at` (12, the question, for `internal.` itself). 50 bytes where the names written in full
+ * take 74. A response for another name moves the pointers to that name's last label ({@link pointSoa}).
+ */
+export function soaRecord(serial: number, at = HEADER_LEN): Uint8Array {
+  const rd = SOA_MNAME.length + 2 + SOA_RNAME.length + 2 + 20;
+  const out = new Uint8Array(12 + rd);
+  putU16(out, 2, T.SOA);
+  putU16(out, 4, CLASS_IN);
+  putU32(out, 6, TTL);
+  putU16(out, 10, rd);
+  out.set(SOA_MNAME, 12);
+  out.set(SOA_RNAME, 17);
+  const d = soaRdata(serial);
+  const tail = [d.serial, d.refresh, d.retry, d.expire, d.minimum];
+  for (let i = 0; i < tail.length; i++) putU32(out, 30 + 4 * i, tail[i] ?? 0);
+  pointSoa(out, 0, at);
+  return out;
 }
 
-/** The SOA record as an answer to a question for `internal.` itself (owner: the question). */
+/** Points the three names of the SOA record at `out[off]` to the name `internal.` at offset `at`. */
+export function pointSoa(out: Uint8Array, off: number, at: number): void {
+  for (const k of SOA_POINTERS) putU16(out, off + k, 0xc000 | at);
+}
+
+/** The SOA record as an answer to a question for `internal.` itself (every name points at the question). */
 export function soaAnswer(serial: number): Answer {
-  const rr = encodeWithLibrary({ name: '.', type: 'SOA', ttl: TTL, data: soaRdata(serial) });
+  const rr = soaRecord(serial);
   return { rcode: 0, count: 1, bytes: rr, len: rr.length, recLen: 0 };
 }
 
 /**
- * Encodes one record with dns-packet and returns its bytes; with `pointOwner` the owner (which must be the
- * root, one zero byte) is replaced by the pointer to the question name.
+ * Encodes one record with dns-packet and returns its bytes, the owner (which must be the root, one zero
+ * byte) replaced by the pointer to the question name.
  */
-function encodeWithLibrary(rr: dnsPacket.Answer, pointOwner = true): Uint8Array {
+function encodeWithLibrary(rr: dnsPacket.Answer): Uint8Array {
   const pkt = dnsPacket.encode({ type: 'response', id: 0, flags: 0, answers: [rr] });
   const body = pkt.subarray(HEADER_LEN);
-  if (!pointOwner) return Uint8Array.from(body);
   const out = new Uint8Array(body.length + 1);
   out[0] = PTR_QNAME_HI;
   out[1] = PTR_QNAME_LO;

@@ -26,9 +26,9 @@ function tinyZone(): ZoneIndex {
 
 const Q_WEB = '1234 0100 0001 0000 0000 0000 03 776562 08 696e7465726e616c 00 001c 0001';
 const Q_NOPE = '1234 0100 0001 0000 0000 0000 04 6e6f7065 08 696e7465726e616c 00 001c 0001';
-const SOA =
-  '08 696e7465726e616c 00 0006 0001 00000005 0036' +
-  ' 02 6e73 08 696e7465726e616c 00 0a 686f73746d6173746572 08 696e7465726e616c 00' +
+/** The SOA with every name compressed to `internal.` at offset `at` (the question's last label). */
+const soa = (at: string) =>
+  `${at} 0006 0001 00000005 0026 02 6e73 ${at} 0a 686f73746d6173746572 ${at}` +
   ' 00000064 00000e10 00000258 00015180 00000005';
 
 const goldens: [name: string, query: string, response: string][] = [
@@ -41,12 +41,12 @@ const goldens: [name: string, query: string, response: string][] = [
   [
     'NXDOMAIN with the SOA in authority',
     Q_NOPE,
-    `1234 8583 0001 0000 0001 0000 04 6e6f7065 08 696e7465726e616c 00 001c 0001 ${SOA}`,
+    `1234 8583 0001 0000 0001 0000 04 6e6f7065 08 696e7465726e616c 00 001c 0001 ${soa('c011')}`,
   ],
   [
     'NODATA (A on an app name) with the SOA',
     '1234 0100 0001 0000 0000 0000 03 776562 08 696e7465726e616c 00 0001 0001',
-    `1234 8580 0001 0000 0001 0000 03 776562 08 696e7465726e616c 00 0001 0001 ${SOA}`,
+    `1234 8580 0001 0000 0001 0000 03 776562 08 696e7465726e616c 00 0001 0001 ${soa('c010')}`,
   ],
   [
     'question echoed as asked (0x20 case), answer points at it',
@@ -97,6 +97,50 @@ for (const [name, query, response] of goldens) {
     assert.doesNotThrow(() => dnsPacket.decode(out));
   });
 }
+
+test('negative answers: the SOA names are compressed to the question, 50 bytes, as asked in any case', () => {
+  const r = new Responder(tinyZone());
+  const table: [name: string, type: string, rcode: string][] = [
+    ['nope.internal', 'AAAA', 'NXDOMAIN'],
+    ['NoPe.InTeRnAl', 'AAAA', 'NXDOMAIN'],
+    ['a.b.c.d.e.f.internal', 'AAAA', 'NXDOMAIN'],
+    ['web.internal', 'A', 'NOERROR'],
+    ['web.internal', 'TXT', 'NOERROR'],
+    ['internal', 'AAAA', 'NOERROR'],
+  ];
+  for (const [name, type, rcode] of table) {
+    for (const udpSize of [undefined, 1232]) {
+      const q = encodeQuery(name, type, { id: 7, ...(udpSize ? { udpSize } : {}) });
+      const out = r.respond(q, NET_A, false, -1) as Buffer;
+      const d = decodeResponse(out);
+      const what = `${type} ${name} edns=${udpSize ?? 'no'}`;
+      assert.equal(d.rcode, rcode, what);
+      assert.equal(d.packet.answers?.length, 0, what);
+      const [auth] = d.packet.authorities ?? [];
+      assert.equal(auth?.type, 'SOA', what);
+      assert.equal(auth?.name.toLowerCase(), 'internal', what);
+      const data = auth?.type === 'SOA' ? auth.data : undefined;
+      assert.equal(data?.mname.toLowerCase(), 'ns.internal', what);
+      assert.equal(data?.rname.toLowerCase(), 'hostmaster.internal', what);
+      assert.equal(data?.minimum, 5, what);
+      // the query's header and question, the 50-byte SOA, the 11-byte OPT: what unbound sends for these
+      const questionLen = q.length - (udpSize ? 11 : 0);
+      assert.equal(out.length, questionLen + 50 + (udpSize ? 11 : 0), what);
+    }
+  }
+});
+
+test('the SOA of internal. itself: every name a pointer to the question', () => {
+  const z = tinyZone();
+  const out = new Responder(z).respond(encodeQuery('internal', 'SOA', { id: 1 }), NET_A, false, -1) as Buffer;
+  assert.equal(
+    out.subarray(12).toString('hex'),
+    hex(
+      '08 696e7465726e616c 00 0006 0001 c00c 0006 0001 00000005 0026 02 6e73 c00c 0a 686f73746d6173746572 c00c' +
+        ` ${z.revision.toString(16).padStart(8, '0')} 00000e10 00000258 00015180 00000005`,
+    ).toString('hex'),
+  );
+});
 
 test('REFUSED for an asker outside every network', () => {
   const out = new Responder(tinyZone()).respond(hex(Q_WEB), NO_NETWORK, false, -1);

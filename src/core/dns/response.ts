@@ -2,7 +2,7 @@
 // negative answers (RFC 2308 §3), and the OPT record (RFC 6891 §6.1.1); TC when it does not fit (RFC 2181 §9).
 
 import type { Query } from './query.ts';
-import type { Answer } from './rdata.ts';
+import { type Answer, pointSoa } from './rdata.ts';
 import { F, HEADER_LEN, MIN_UDP, putU16, RCODE, T } from './wire.ts';
 
 const OPT_LEN = 11;
@@ -49,7 +49,8 @@ function writeHeader(
 
 /**
  * The response carrying `ans` (at most `limit` of its records). With no records and a NOERROR or NXDOMAIN
- * rcode, `soa` goes in the authority section. When the whole does not fit `maxSize`, returns the header and
+ * rcode, `soa` (from `soaRecord`) goes in the authority section, its names compressed to the question's last
+ * label (`internal.`). When the whole does not fit `maxSize`, returns the header and
  * question with TC set instead.
  */
 export function answerResponse(
@@ -93,6 +94,8 @@ export function answerResponse(
   }
   if (withSoa) {
     out.set(soa, p);
+    // its names end in `internal.`: the question's last label (`isInternal`), asked before any other name
+    pointSoa(out, p, q.labels[q.labelCount - 1] ?? HEADER_LEN);
     p += soa.length;
   }
   if (q.edns) writeOpt(out, p, q, advertised, ans.rcode);

@@ -14,7 +14,7 @@ import { HAS_ADDR, STARTED } from './instance-table.ts';
 import { type Lookup, type NameContext, resolveInternal } from './names-table.ts';
 import { NetworkView, singleAaaa } from './network-view.ts';
 import type { Query } from './query.ts';
-import { type Answer, NODATA, soaAnswer, soaAuthority } from './rdata.ts';
+import { type Answer, NODATA, soaAnswer, soaRecord } from './rdata.ts';
 import { RegionTable } from './region-table.ts';
 
 export interface ZoneIndexOptions {
@@ -49,11 +49,14 @@ export class ZoneIndex implements NameContext {
 
   constructor(opts: ZoneIndexOptions = {}) {
     this.plan = opts.plan ?? defaultPlan;
-    this.soaBytes = soaAuthority(0);
+    this.soaBytes = soaRecord(0);
     this.apexAnswer = soaAnswer(0);
   }
 
-  /** The SOA record of `internal.` for negative answers; its serial is the revision (encoded on demand). */
+  /**
+   * The SOA record of `internal.` for negative answers, its names pointing at offset 12 (the response points
+   * them at the question's last label); its serial is the revision (encoded on demand).
+   */
   get soa(): Uint8Array {
     if (this.soaRev !== this.rev) this.refreshSoa();
     return this.soaBytes;
@@ -66,7 +69,7 @@ export class ZoneIndex implements NameContext {
   }
 
   private refreshSoa(): void {
-    this.soaBytes = soaAuthority(this.rev);
+    this.soaBytes = soaRecord(this.rev);
     this.apexAnswer = soaAnswer(this.rev);
     this.soaRev = this.rev;
   }

@@ -1,10 +1,9 @@
 // Child entry for tests that need the DNS server inside a network namespace: reads its options (with the
 // Snapshot) as JSON on stdin, prints `READY <addresses>` once listening, `MEM <json>` on SIGUSR2, stops on
-// SIGTERM.
+// SIGTERM. With `workers` > 1 the server runs on that many reusePort worker threads (`runDnsWorkers`).
 
-import { ZoneIndex } from '../../../src/core/dns/zone-index.ts';
 import type { Snapshot } from '../../../src/core/model.ts';
-import { runDns } from '../../../src/dns/run-dns.ts';
+import { runDnsWorkers } from '../../../src/dns/dns-workers.ts';
 import { createLogger } from '../../../src/lib/log.ts';
 
 interface Options {
@@ -13,13 +12,12 @@ interface Options {
   upstreams: string[];
   region?: string;
   defaultNetwork?: number;
+  workers?: number;
 }
 
 const chunks: Buffer[] = [];
 for await (const c of process.stdin) chunks.push(c as Buffer);
-const opts = JSON.parse(Buffer.concat(chunks).toString()) as Options;
-const zone = new ZoneIndex();
-zone.applySnapshot(opts.snapshot);
+const { snapshot, workers, ...opts } = JSON.parse(Buffer.concat(chunks).toString()) as Options;
 const ac = new AbortController();
 process.on('SIGTERM', () => ac.abort());
 // SIGUSR2: collect garbage when exposed (--expose-gc) and report memory, for the fuzz test's flatness check.
@@ -27,6 +25,13 @@ process.on('SIGUSR2', () => {
   (globalThis as { gc?: () => void }).gc?.();
   process.stdout.write(`MEM ${JSON.stringify(process.memoryUsage())}\n`);
 });
-const server = await runDns({ ...opts, zone, signal: ac.signal, logger: createLogger({ level: 'warn' }) });
+const server = await runDnsWorkers({
+  ...opts,
+  workers: workers ?? 1,
+  signal: ac.signal,
+  logger: createLogger({ level: 'warn' }),
+});
+server.applySnapshot(snapshot);
+await server.synced();
 process.stdout.write(`READY ${JSON.stringify(server.addresses)}\n`);
 await server.closed;
