@@ -15,8 +15,8 @@ import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { seededRandom } from '../../src/core/seeded-random.ts';
 import { abusivePackets } from '../../test/dns/support/abusive.ts';
 import { type Child, startChild } from '../../test/dns/support/child.ts';
-import { freePort } from '../../test/dns/support/free-port.ts';
 import { corpus, expectsReply, packet } from '../../test/dns/support/mutate.ts';
+import { freePort } from '../../test/support/child-process.ts';
 
 const { values } = parseArgs({
   options: {

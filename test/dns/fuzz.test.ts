@@ -9,8 +9,8 @@ import dnsPacket from 'dns-packet';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
 import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { seededRandom } from '../../src/core/seeded-random.ts';
+import { freePort } from '../support/child-process.ts';
 import { type Child, startChild } from './support/child.ts';
-import { freePort } from './support/free-port.ts';
 import { corpus, expectsReply, packet } from './support/mutate.ts';
 
 const WARMUP = 20_000;
