@@ -16,7 +16,7 @@ import type { LabState } from '../../src/lab/state.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { instNs } from './support.ts';
 
-export interface WithLabOptions {
+interface WithLabOptions {
   /** First letter of the lab's name; three random hex digits follow. */
   letter: string;
   regions: RegionCount[];
@@ -35,7 +35,7 @@ export interface WithLabOptions {
 }
 
 /** A demo instance of the lab, with the namespace it runs in. */
-export interface LabInstance {
+interface LabInstance {
   id: string;
   ns: string;
   address: string;
@@ -43,7 +43,7 @@ export interface LabInstance {
   region: string;
 }
 
-export interface Lab {
+interface Lab {
   /** The lab's name (known at once, for interface names). */
   readonly name: string;
   readonly plan: LabPlan;

@@ -9,7 +9,7 @@ import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
 import { OrgParam } from './schemas.ts';
 
 /** What a handler of an org-scoped route gets: the org (access already checked) and the rest of the call. */
-export interface OrgCall<B = undefined, Q = Record<string, never>> {
+interface OrgCall<B = undefined, Q = Record<string, never>> {
   principal: Principal;
   org: string;
   /** The `:key` path parameter (show and delete only). */
@@ -25,7 +25,7 @@ interface Common {
   allow?: readonly TokenKind[];
 }
 
-export interface OrgResource {
+interface OrgResource {
   /** POST /v1/orgs/:org/<plural> → 201 with the created item. */
   create<B>(
     o: Common & { body: z.ZodType<B>; response?: z.ZodType; handle(c: OrgCall<B>): Promise<unknown> },
