@@ -12,10 +12,11 @@ import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
 import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
+import { seededRandom } from '../../src/core/seeded-random.ts';
 import { abusivePackets } from '../../test/dns/support/abusive.ts';
 import { type Child, startChild } from '../../test/dns/support/child.ts';
-import { freePort } from '../../test/dns/support/free-port.ts';
-import { corpus, expectsReply, packet, rng } from '../../test/dns/support/mutate.ts';
+import { corpus, expectsReply, packet } from '../../test/dns/support/mutate.ts';
+import { freePort } from '../../test/support/child-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -206,7 +207,7 @@ const { child: server, line } = await startChild(
 );
 const port = (JSON.parse(line.slice(6)) as { port: number }[])[0]!.port;
 try {
-  const rand = rng(Number(values.seed));
+  const rand = seededRandom(Number(values.seed));
   const seeds = corpus(rand);
   await blast(port, 20_000, () => packet(rand, seeds));
   const m0 = await memory(server);

@@ -8,8 +8,9 @@
 import dgram from 'node:dgram';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
 import type { Instance } from '../../src/core/model.ts';
+import { pick, seededRandom } from '../../src/core/seeded-random.ts';
 import { runDnsWorkers } from '../../src/dns/dns-workers.ts';
-import { benchSnapshot, NET, rng } from './zone.ts';
+import { benchSnapshot, NET } from './zone.ts';
 
 const changes = Number(process.argv[2] ?? 2000);
 const workers = Number(process.argv[3] ?? 1);
@@ -44,13 +45,13 @@ const byApp = new Map<string, Instance[]>();
 for (const i of snapshot.instances) byApp.set(i.app, [...(byApp.get(i.app) ?? []), i]);
 const started = (app: string) => (byApp.get(app) ?? []).filter((i) => i.state === 'started').length;
 
-const rand = rng(9);
+const rand = seededRandom(9);
 const apply: number[] = [];
 const total: number[] = [];
 const plain: number[] = [];
 let rev = snapshot.revision;
 for (let k = 0; k < changes; k++) {
-  const inst = snapshot.instances[Math.floor(rand() * snapshot.instances.length)]!;
+  const inst = pick(rand, snapshot.instances);
   inst.state = inst.state === 'started' ? 'stopped' : 'started';
   const want = started(inst.app);
   const q = encodeQuery(`${inst.app}.internal`, 'AAAA', { id: k & 0xffff });

@@ -15,7 +15,7 @@ import { formatShort } from '../../src/core/dns/dig-format.ts';
 import { exchangeUdp } from '../../src/dns/upstream-client.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { type Child, startChild } from '../../test/dns/support/child.ts';
-import { freePort } from '../../test/dns/support/free-port.ts';
+import { freePort } from '../../test/support/child-process.ts';
 import { ASKER_REGION, benchSnapshot, NET, queryMix, unboundZone } from './zone.ts';
 
 const { values } = parseArgs({

@@ -7,6 +7,7 @@ import { app, instance, region } from '../../src/core/dns/fixture.ts';
 import { Responder } from '../../src/core/dns/responder.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
 import type { Snapshot } from '../../src/core/model.ts';
+import { pick as pickOne, seededRandom } from '../../src/core/seeded-random.ts';
 
 export const NET = 0x18;
 export const ASKER_REGION = 'ord';
@@ -18,20 +19,9 @@ const REGIONS = [
   region('syd', -33.946, 151.177),
 ];
 
-/** mulberry32 */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `apps` apps of `perApp` instances each in network NET; 90% started. */
 export function benchSnapshot(apps = 1000, perApp = 10, seed = 1): Snapshot {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const s: Snapshot = {
     revision: 1,
     orgs: [],
@@ -48,7 +38,7 @@ export function benchSnapshot(apps = 1000, perApp = 10, seed = 1): Snapshot {
     s.apps.push(app(name, NET));
     for (let i = 0; i < perApp; i++) {
       const id = (n++).toString(16).padStart(8, '0');
-      const r = REGIONS[Math.floor(rand() * REGIONS.length)]!.code;
+      const r = pickOne(rand, REGIONS).code;
       s.instances.push(instance(id, name, NET, r, 1 + (a % 50), rand() < 0.9 ? 'started' : 'stopped'));
     }
   }
@@ -64,8 +54,8 @@ export interface QueryMix {
 
 /** A shuffled query file: apps, vm names, regions, nearest, TXT and 5% unknown names. */
 export function queryMix(s: Snapshot, count = 100_000, seed = 2): QueryMix {
-  const rand = rng(seed);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const rand = seededRandom(seed);
+  const pick = <T>(xs: readonly T[]) => pickOne(rand, xs);
   const lines: string[] = [];
   const distinct = new Map<string, [string, string]>();
   for (let i = 0; i < count; i++) {

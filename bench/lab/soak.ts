@@ -11,6 +11,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { formatIPv6, parseIPv6 } from '../../src/core/address.ts';
 import type { Instance, Snapshot } from '../../src/core/model.ts';
+import { pick, seededRandom } from '../../src/core/seeded-random.ts';
 import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
@@ -111,10 +112,9 @@ try {
   let failures = 0;
   const states = new Map(churn.map((id) => [id, true]));
   const stop = Date.now() + SECONDS * 1000;
-  let seed = 12345;
+  const rand = seededRandom(12345);
   while (Date.now() < stop) {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    const id = churn[seed % churn.length]!;
+    const id = pick(rand, churn);
     const up = states.get(id) ?? true;
     try {
       if (up) await c.stopInstance(id);

@@ -5,6 +5,7 @@ import { encodeQuery } from '../../src/core/dns/client-query.ts';
 import { Responder } from '../../src/core/dns/responder.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
 import type { Snapshot } from '../../src/core/model.ts';
+import { pick as pickOne, seededRandom } from '../../src/core/seeded-random.ts';
 import { REGIONS } from './populate.ts';
 
 export interface Latency {
@@ -18,21 +19,10 @@ export interface Latency {
   qps: number;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `count` queries (each with the asker's network) mixing app, vm, region, nearest, TXT and unknown names. */
 function queries(s: Snapshot, count: number): { msg: Buffer; net: number }[] {
-  const rand = rng(7);
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  const rand = seededRandom(7);
+  const pick = <T>(xs: readonly T[]) => pickOne(rand, xs);
   const out: { msg: Buffer; net: number }[] = [];
   for (let k = 0; k < count; k++) {
     const inst = pick(s.instances);

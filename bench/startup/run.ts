@@ -15,7 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BIN, cleanEnv, startServer } from '../../test/cli/helpers.ts';
+import { startServer } from '../../test/cli/helpers.ts';
+import { BIN, cleanEnv } from '../../test/support/child-process.ts';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '20' } } });
 const ROUNDS = Number(values.rounds);

@@ -1,4 +1,4 @@
-// Host agents of the lab: one `sixpn agent` per host namespace (flags of notes/agent-lab.md), started detached
+// Host agents of the lab: one `sixpn agent` per host namespace (flags from agentArgs), started detached
 // with its log in logs/<host>.log, and readiness read from the status.json each agent writes after a reconcile.
 
 import { readFileSync } from 'node:fs';
@@ -7,7 +7,6 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
 import { SixpnError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
-import { run } from '../runtime/exec.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
@@ -60,21 +59,6 @@ export function readAgentStatus(stateDir: string): AgentStatus | undefined {
     return AgentStatus.parse(JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8')));
   } catch {
     return undefined;
-  }
-}
-
-/** True when this checkout's `sixpn` has the subcommand `name` (agent: issue 4; gateway: issue 5). */
-export async function hasSixpnCommand(name: string, signal?: AbortSignal): Promise<boolean> {
-  try {
-    // An unknown command with --help prints the root help and exits 0, so look at what the help is of.
-    const { stdout } = await run(process.execPath, [SIXPN_BIN, name, '--help'], {
-      timeoutMs: 30_000,
-      env: childEnv(),
-      signal,
-    });
-    return stdout.startsWith(`Usage: sixpn ${name} `);
-  } catch {
-    return false;
   }
 }
 

@@ -15,7 +15,7 @@ export async function createFleet(client: ApiClient, p: LabPlan): Promise<Record
   return tokens;
 }
 
-/** Creates gateways in the control plane (issue 5); returns their tokens. */
+/** Creates gateways in the control plane; returns their tokens. */
 export async function createGateways(client: ApiClient, p: LabPlan): Promise<Record<string, string>> {
   const tokens: Record<string, string> = {};
   for (const g of p.gateways) {

@@ -1,4 +1,4 @@
-// Gateways of the lab (issue 5): one `sixpn gateway` per `--gateways` region, in its own namespace on the
+// Gateways of the lab: one `sixpn gateway` per `--gateways` region, in its own namespace on the
 // underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
 // and the WireGuard walkthrough `lab up` suggests when there is one.
 
@@ -39,11 +39,6 @@ export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessReco
     env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
 }
-
-/** The note `lab up` prints (and lab.json keeps) when gateways were asked for but cannot run yet. */
-export const GATEWAYS_MISSING =
-  'gateways were not started: this checkout has no `sixpn gateway` command yet (issue 5); ' +
-  'the laptop namespace is there, but peers have no gateway to join';
 
 /** The laptop's peer file (and interface) name: `sx…`, unique to this lab, at most 15 characters. */
 export const laptopPeerFile = (p: LabPlan) => `sx${p.name}laptop.conf`;

@@ -1,5 +1,5 @@
-// The lab's `laptop`: a namespace on the underlay (198.18.0.3) that plays a user's machine for WireGuard peers
-// (issue 5). `lab exec laptop` puts a resolvconf shim first on PATH so that wg-quick's `DNS =` line rewrites
+// The lab's `laptop`: a namespace on the underlay (198.18.0.3) that plays a user's machine for WireGuard peers.
+// `lab exec laptop` puts a resolvconf shim first on PATH so that wg-quick's `DNS =` line rewrites
 // only the laptop's own resolver file (/etc/netns/sixpn-lab-laptop/resolv.conf), never the machine's.
 
 import { chmod, mkdir, writeFile } from 'node:fs/promises';

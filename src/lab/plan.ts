@@ -1,6 +1,5 @@
 // The lab as data: every namespace, link, underlay address, port, file and process name `sixpn lab up` makes,
-// computed from `--regions`/`--gateways` alone (see notes/agent-lab.md for the contract). Pure: the shell in
-// up.ts executes it and down.ts undoes it.
+// computed from `--regions`/`--gateways` alone. Pure: the shell in up.ts executes it and down.ts undoes it.
 
 import { join } from 'node:path';
 import { invalid } from '../core/errors.ts';
@@ -73,7 +72,7 @@ export interface LabNode extends UnderlayMember {
   /** The agent's (or gateway's) state directory and log file. */
   stateDir: string;
   log: string;
-  /** Gateways only: the peer-facing WireGuard interface and endpoint (issue 5). */
+  /** Gateways only: the peer-facing WireGuard interface and endpoint. */
   peerInterface?: string;
   peerEndpoint?: string;
 }

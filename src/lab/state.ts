@@ -32,7 +32,6 @@ export const LabState = z.object({
   /** True when `lab up` created /etc/netns itself (down removes it again once it is empty). */
   etcNetnsCreated: z.boolean().default(false),
   /** Why gateways were not started, when they were asked for but could not be. */
-  gatewaysSkipped: z.string().optional(),
   demo: z
     .array(
       z.object({

@@ -58,7 +58,6 @@ export interface LabStatus {
   }[];
   nodes: NodeStatus[];
   instances: InstanceStatus[];
-  gatewaysSkipped?: string;
   /** Things that are wrong (dead processes, missing namespaces, agents behind). */
   problems: string[];
 }
@@ -128,28 +127,26 @@ export async function labStatus(name?: string): Promise<LabStatus> {
       log: s.pr?.log ?? null,
     };
   });
-  const nodes = labNodes(p)
-    .filter((n) => n.role === 'host' || !state.gatewaysSkipped)
-    .map((n): NodeStatus => {
-      const st = readAgentStatus(n.stateDir);
-      if (!present.has(n.ns)) problems.push(`namespace ${n.ns} is missing`);
-      if (revision !== null && st && st.revision < revision)
-        problems.push(`${n.name} is at revision ${st.revision}, the control plane at ${revision}`);
-      return {
-        name: n.name,
-        role: n.role,
-        region: n.region,
-        ns: n.ns,
-        address: n.address,
-        endpoint: n.endpoint,
-        meshInterface: n.meshInterface,
-        namespace: present.has(n.ns),
-        process: proc(`${n.role === 'host' ? 'agent' : 'gateway'}:${n.name}`),
-        agent: st
-          ? { revision: st.revision, reconciledAt: st.reconciledAt, peers: st.peers, dns: st.dns }
-          : null,
-      };
-    });
+  const nodes = labNodes(p).map((n): NodeStatus => {
+    const st = readAgentStatus(n.stateDir);
+    if (!present.has(n.ns)) problems.push(`namespace ${n.ns} is missing`);
+    if (revision !== null && st && st.revision < revision)
+      problems.push(`${n.name} is at revision ${st.revision}, the control plane at ${revision}`);
+    return {
+      name: n.name,
+      role: n.role,
+      region: n.region,
+      ns: n.ns,
+      address: n.address,
+      endpoint: n.endpoint,
+      meshInterface: n.meshInterface,
+      namespace: present.has(n.ns),
+      process: proc(`${n.role === 'host' ? 'agent' : 'gateway'}:${n.name}`),
+      agent: st
+        ? { revision: st.revision, reconciledAt: st.reconciledAt, peers: st.peers, dns: st.dns }
+        : null,
+    };
+  });
   for (const i of instances) {
     if (i.state === 'started' && !i.namespace)
       problems.push(`instance ${i.id} (${i.app}) is started but has no namespace`);
@@ -164,7 +161,6 @@ export async function labStatus(name?: string): Promise<LabStatus> {
     services,
     nodes,
     instances,
-    ...(state.gatewaysSkipped ? { gatewaysSkipped: state.gatewaysSkipped } : {}),
     problems,
   };
 }

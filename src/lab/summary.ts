@@ -2,7 +2,7 @@
 // Pure (text from the plan, the record and the status).
 
 import { wireguardTry } from './gateways.ts';
-import type { LabPlan } from './plan.ts';
+import { type LabPlan, labNodes } from './plan.ts';
 import type { LabState } from './state.ts';
 import type { LabStatus } from './status.ts';
 
@@ -35,7 +35,7 @@ const indent = (text: string, by = '  ') =>
     .join('\n');
 
 export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): string {
-  const nodes = [...p.hosts, ...(s.gatewaysSkipped ? [] : p.gateways)];
+  const nodes = labNodes(p);
   const fleet = table([
     ['control plane', `${p.underlay.apiUrl} in ${p.underlay.ns}; the CLI uses ${p.underlay.apiSocketUrl}`],
     ['upstream', `unbound ${p.upstream.listen} in ${p.upstream.ns}, zone example.test`],
@@ -49,7 +49,6 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
     ]),
   ]);
   const out = [`sixpn lab is up in ${p.dir}`, '', indent(fleet)];
-  if (s.gatewaysSkipped) out.push('', `note: ${s.gatewaysSkipped}`);
   if (s.demo.length > 0) {
     out.push(
       '',
@@ -79,7 +78,7 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
           x(vault?.id, 'dig aaaa web.internal', 'NXDOMAIN: globex cannot see acme'),
           x(web?.id, "sh -c 'env | grep ^SIXPN_'", 'its SIXPN_* env'),
           `eval "$(${lab} env)" && ${bin} instances list`,
-          ...(s.gatewaysSkipped ? [] : wireguardTry(p, bin, lab)),
+          ...wireguardTry(p, bin, lab),
           `${lab} status    ${lab} logs ${p.hosts[0]?.name ?? 'HOST'} -f    ${lab} down`,
         ].join('\n'),
       ),
@@ -143,7 +142,6 @@ export function renderStatus(st: LabStatus): string {
       ]),
     );
   }
-  if (st.gatewaysSkipped) out.push('', `note: ${st.gatewaysSkipped}`);
   if (st.problems.length > 0) out.push('', 'problems:', ...st.problems.map((p) => `  - ${p}`));
   return `${out.join('\n')}\n`;
 }

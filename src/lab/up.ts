@@ -7,13 +7,13 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { SixpnError } from '../core/errors.ts';
 import { listNetns } from '../runtime/netns.ts';
-import { hasSixpnCommand, startAgent, type Waiting, waitAgents } from './agents.ts';
+import { startAgent, type Waiting, waitAgents } from './agents.ts';
 import { labClient, startControl, waitControl } from './control.ts';
 import { createDemo, createFleet, createGateways } from './demo.ts';
-import { GATEWAYS_MISSING, startGateway } from './gateways.ts';
+import { startGateway } from './gateways.ts';
 import { writeLaptopShim } from './laptop.ts';
 import { attachMember, buildUnderlay } from './network.ts';
-import { type LabOptions, type LabPlan, labPlan } from './plan.ts';
+import { type LabOptions, type LabPlan, labNodes, labPlan } from './plan.ts';
 import { preflight, UP_PROGRAMS } from './preflight.ts';
 import { type LabState, readLabState, writeLabState } from './state.ts';
 import { startUpstream, waitUpstream } from './upstream.ts';
@@ -56,16 +56,6 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   const say = o.progress ?? (() => {});
   const p = labPlan(o);
   await checkNoLab(p, o.signal);
-  const [hasAgent, hasGateway] = await Promise.all([
-    hasSixpnCommand('agent', o.signal),
-    p.gateways.length > 0 ? hasSixpnCommand('gateway', o.signal) : Promise.resolve(false),
-  ]);
-  if (!hasAgent) {
-    throw new SixpnError(
-      'failed_precondition',
-      'this checkout has no `sixpn agent` command yet (issue 4); the lab runs one per host and cannot start without it',
-    );
-  }
   await mkdir(p.dir, { recursive: true, mode: 0o700 });
   await mkdir(p.files.logs, { recursive: true, mode: 0o700 });
   const state: LabState = {
@@ -79,7 +69,6 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
     demo: [],
     etcNetnsCreated: !existsSync('/etc/netns'),
   };
-  if (p.gateways.length > 0 && !hasGateway) state.gatewaysSkipped = GATEWAYS_MISSING;
   const save = () => writeLabState(p.files.state, state);
   save();
 
@@ -87,8 +76,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   await buildUnderlay(p, o.signal);
   await attachMember(p, p.upstream, { forwarding: false, signal: o.signal });
   await attachMember(p, p.laptop, { forwarding: false, signal: o.signal });
-  const nodes = [...p.hosts, ...(state.gatewaysSkipped ? [] : p.gateways)];
-  for (const n of nodes) await attachMember(p, n, { forwarding: true, signal: o.signal });
+  for (const n of labNodes(p)) await attachMember(p, n, { forwarding: true, signal: o.signal });
   await writeLaptopShim(p);
 
   say(`upstream resolver: unbound on ${p.upstream.listen} (example.test)`);
@@ -102,9 +90,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   await waitControl(p, state.processes.control, state.adminToken);
   const client = labClient(p, state.adminToken);
   state.hostTokens = await createFleet(client, p);
-  if (!state.gatewaysSkipped && p.gateways.length > 0) {
-    Object.assign(state.hostTokens, await createGateways(client, p));
-  }
+  if (p.gateways.length > 0) Object.assign(state.hostTokens, await createGateways(client, p));
   save();
 
   say(`agents: ${p.hosts.map((h) => `${h.name} (${h.region})`).join(', ')}`);
@@ -114,12 +100,10 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
     state.processes[`agent:${h.name}`] = rec;
     waiting.push({ node: h, rec });
   }
-  if (!state.gatewaysSkipped) {
-    for (const g of p.gateways) {
-      const rec = startGateway(p, g, state.hostTokens[g.name] ?? '');
-      state.processes[`gateway:${g.name}`] = rec;
-      waiting.push({ node: g, rec });
-    }
+  for (const g of p.gateways) {
+    const rec = startGateway(p, g, state.hostTokens[g.name] ?? '');
+    state.processes[`gateway:${g.name}`] = rec;
+    waiting.push({ node: g, rec });
   }
   save();
   const timeout = o.readyTimeoutMs ?? 90_000;

@@ -19,7 +19,8 @@ import {
   parseCidr,
   parseIPv6,
 } from '../../src/core/address.ts';
-import { cleanEnv, runSixpn, type ServerProcess, startServer } from './helpers.ts';
+import { cleanEnv } from '../support/child-process.ts';
+import { runSixpn, type ServerProcess, startServer } from './helpers.ts';
 
 describe('sixpn server + CLI', { timeout: 120_000 }, () => {
   let dir: string;

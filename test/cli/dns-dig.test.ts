@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../../src/client/api-client.ts';
-import { BIN, cleanEnv, runSixpn, type ServerProcess, startServer } from './helpers.ts';
+import { BIN, cleanEnv } from '../support/child-process.ts';
+import { runSixpn, type ServerProcess, startServer } from './helpers.ts';
 
 describe('sixpn dns + sixpn dig', { timeout: 120_000 }, () => {
   let dir: string;

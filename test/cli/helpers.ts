@@ -1,29 +1,8 @@
 // Helpers of the CLI end-to-end tests: start `sixpn server` as a child process and run `bin/sixpn.js` commands.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** The environment without any SIXPN_* setting of whoever runs the tests, plus `extra`. */
-export function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('SIXPN_')) env[k] = v;
-  return { ...env, ...extra };
-}
+import { BIN, cleanEnv, freePort } from '../support/child-process.ts';
 
 export interface Run {
   code: number;

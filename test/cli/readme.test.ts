@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cleanEnv, runSixpn, type ServerProcess, startServer } from './helpers.ts';
+import { cleanEnv } from '../support/child-process.ts';
+import { runSixpn, type ServerProcess, startServer } from './helpers.ts';
 
 const README = new URL('../../src/cli/README.md', import.meta.url);
 

@@ -2,11 +2,8 @@
 // crash shows as an exit), and small load and bookkeeping utilities shared by the tests.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-
-const BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
+import { BIN, cleanEnv, freePort } from '../support/child-process.ts';
 
 /** A token every test server accepts as admin (SIXPN_ADMIN_TOKEN); tests only. */
 export const ADMIN = 'sixpn_testadmin0000000000000000000000000000000000';
@@ -22,29 +19,14 @@ export interface ControlPlane {
   kill: (signal?: NodeJS.Signals) => Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** Starts `sixpn server --db DB` on a free loopback port; resolves once it listens. */
 export async function startControlPlane(db: string): Promise<ControlPlane> {
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (!k.startsWith('SIXPN_') && k !== 'NODE_TEST_CONTEXT') env[k] = v;
-  }
   const child: ChildProcess = spawn(
     process.execPath,
     [BIN, 'server', '--db', db, '--listen', `127.0.0.1:${port}`],
     {
-      env: { ...env, SIXPN_ADMIN_TOKEN: ADMIN, SIXPN_LOG: 'warn' },
+      env: cleanEnv({ SIXPN_ADMIN_TOKEN: ADMIN, SIXPN_LOG: 'warn' }),
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -8,9 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
 import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
+import { seededRandom } from '../../src/core/seeded-random.ts';
+import { freePort } from '../support/child-process.ts';
 import { type Child, startChild } from './support/child.ts';
-import { freePort } from './support/free-port.ts';
-import { corpus, expectsReply, packet, rng } from './support/mutate.ts';
+import { corpus, expectsReply, packet } from './support/mutate.ts';
 
 const WARMUP = 20_000;
 const PACKETS = 120_000;
@@ -94,7 +95,7 @@ describe('fuzz', () => {
   }
 
   test(`${PACKETS} random and mutated UDP packets: no crash, every query answered with a valid reply, flat heap`, async (t) => {
-    const rand = rng(20250101);
+    const rand = seededRandom(20250101);
     const seeds = corpus(rand);
     await blast(WARMUP, rand, seeds);
     const before = await memory();
@@ -121,7 +122,7 @@ describe('fuzz', () => {
   });
 
   test('garbage over TCP: the server closes or answers, never crashes', async (t) => {
-    const rand = rng(7);
+    const rand = seededRandom(7);
     const seeds = corpus(rand);
     const bad: string[] = [];
     let replies = 0;

@@ -12,7 +12,7 @@ import { dig } from '../../src/dns/dig.ts';
 import { type RunDnsOptions, runDns } from '../../src/dns/run-dns.ts';
 import { exchangeTcp, exchangeUdp } from '../../src/dns/upstream-client.ts';
 import { cannotRun } from '../runtime/support.ts';
-import { freePort } from './support/free-port.ts';
+import { freePort } from '../support/child-process.ts';
 import { BIG_COUNT, startUnbound, type Unbound, WWW_A, WWW_AAAA } from './support/unbound.ts';
 
 const skip = cannotRun(['unbound']);

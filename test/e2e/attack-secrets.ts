@@ -1,4 +1,4 @@
-// The secret scan of the attack suite (issue 6, item 2): exercises every kind of token against a lab running with
+// The secret scan of the attack suite: exercises every kind of token against a lab running with
 // SIXPN_LOG=debug, then looks for every token secret (and its hash in answers), the peers' private keys and the
 // lab's mesh and peer keys (base64 and hex) in every file of the lab dir, every API answer and CLI output, and
 // every row of the control plane's SQLite store. It proves first that it finds what is there.

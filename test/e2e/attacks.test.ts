@@ -1,21 +1,16 @@
-// End-to-end attack suite (issue 6, items 2 and 3): one lab (2 hosts and a gateway in ord) with orgs acme (A)
+// End-to-end attack suite: one lab (2 hosts and a gateway in ord) with orgs acme (A)
 // and globex (B), instances on shared hosts and one WireGuard peer each on the same gateway. Every attempt to
 // cross between networks, spoof a source or learn the other network's names must fail and be counted by the
 // nft drop counters; then a scan of every log, API answer and store row finds no token or private key.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../../src/client/api-client.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
-import { type LabPlan, labDirOf, type UnderlayMember } from '../../src/lab/plan.ts';
-import type { LabState } from '../../src/lab/state.ts';
-import { labUp } from '../../src/lab/up.ts';
+import type { UnderlayMember } from '../../src/lab/plan.ts';
 import { withQuotedFlow } from './attack-icmp.ts';
 import { secretScan } from './attack-secrets.ts';
 import { type Drops, learnsNothing, type Recorded, readDrops, recordingFetch } from './attack-support.ts';
@@ -23,7 +18,6 @@ import {
   cannotRun,
   eventually,
   inNs,
-  instNs,
   NsProcess,
   ping6,
   TCP_ECHO,
@@ -32,9 +26,9 @@ import {
   UDP_SINK,
 } from './support.ts';
 import { addLaptop, type Cli, labCli, wgQuick } from './wireguard-support.ts';
+import { withLab } from './with-lab.ts';
 
 const skip = cannotRun();
-const NAME = `a${randomBytes(2).toString('hex').slice(0, 3)}`;
 /** Raw ICMPv6 packets are crafted with python3's raw sockets (node has none). */
 const noPython = existsSync('/usr/bin/python3') ? undefined : 'needs /usr/bin/python3 (raw ICMPv6 sockets)';
 
@@ -42,112 +36,76 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
   skip,
   timeout: 240_000,
 }, () => {
-  let plan: LabPlan;
-  let state: LabState;
-  let dir: string;
-  let failed = false;
   let laptopB: UnderlayMember;
   const up: { ns: string; file: string; env: Record<string, string> }[] = [];
-  const ifA = `sx${NAME}a`;
-  const ifB = `sx${NAME}b`;
   /** Every API answer and CLI output of the run, for the secret scan. */
   const answers: Recorded[] = [];
-  const savedLog = process.env.SIXPN_LOG;
   const net = { A: { num: 0, prefix: '', dns: '' }, B: { num: 0, prefix: '', dns: '' } };
   const peer = { alice: '', bob: '' };
 
-  const inst = (app: string, host?: string) => {
-    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
-    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
-    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host };
-  };
-  const client = (token = state.adminToken) =>
+  const lab = withLab({
+    letter: 'a',
+    regions: [{ code: 'ord', hosts: 2 }],
+    gateways: ['ord'],
+    env: { SIXPN_LOG: 'debug' }, // the lab's processes inherit it (src/lab/processes.ts childEnv)
+    setUp: () => peersUp(),
+    tearDown: async () => {
+      for (const u of up.reverse()) await wgQuick('down', u.ns, u.file, u.env).catch(() => undefined);
+    },
+  });
+  const { inst, check } = lab;
+  const ifA = lab.iface('a');
+  const ifB = lab.iface('b');
+  const client = (token = lab.state.adminToken) =>
     new ApiClient({
-      baseUrl: plan.underlay.apiSocketUrl,
+      baseUrl: lab.plan.underlay.apiSocketUrl,
       token,
-      fetch: recordingFetch(plan.underlay.apiSocketUrl, answers),
+      fetch: recordingFetch(lab.plan.underlay.apiSocketUrl, answers),
     });
-  const cli = async (args: string[], token = state.adminToken): Promise<Cli> => {
-    const r = await labCli(plan, NAME, dir)(args, token, { SIXPN_LOG: 'debug' });
+  const cli = async (args: string[], token = lab.state.adminToken): Promise<Cli> => {
+    const r = await labCli(lab.plan, lab.name, lab.dir)(args, token, { SIXPN_LOG: 'debug' });
     answers.push({ what: `sixpn ${args.join(' ')}`, text: `${r.stdout}\n${r.stderr}` });
     return r;
   };
-  const hostNs = (name: string) => plan.hosts.find((h) => h.name === name)?.ns ?? '';
-  const gwNs = () => plan.gateways[0]?.ns ?? '';
+  const hostNs = (name: string) => lab.plan.hosts.find((h) => h.name === name)?.ns ?? '';
+  const gwNs = () => lab.plan.gateways[0]?.ns ?? '';
   const hostDrops = (name: string) => readDrops(hostNs(name), 'sixpn_agent');
   const gwDrops = () => readDrops(gwNs(), 'sixpn_gateway');
-  const check = (name: string, f: () => Promise<void>, timeout = 90_000, skipWhy?: string) =>
-    it(name, { timeout, skip: skipWhy ?? false }, async () => {
-      try {
-        await f();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
   /** Asserts that `after` counted more than `before` on the counter `pick` selects. */
   const counted = (what: string, before: Drops, after: Drops, pick: (d: Drops) => number) =>
     assert.ok(pick(after) > pick(before), `${what}: counted (${pick(before)} → ${pick(after)})`);
 
-  before(async () => {
-    process.env.SIXPN_LOG = 'debug'; // the lab's processes inherit it (src/lab/processes.ts childEnv)
-    dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-attacks-'));
-    const t0 = Date.now();
-    try {
-      ({ plan, state } = await labUp({
-        name: NAME,
-        regions: [{ code: 'ord', hosts: 2 }],
-        gateways: ['ord'],
-        progress: (line) =>
-          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
-      }));
-      let envB: Record<string, string>;
-      ({ member: laptopB, env: envB } = await addLaptop(plan, dir, laptopEnv(plan)));
-      for (const [org, name, iface, ns, env] of [
-        ['acme', 'alice', ifA, plan.laptop.ns, laptopEnv(plan)],
-        ['globex', 'bob', ifB, laptopB.ns, envB],
-      ] as const) {
-        const r = await cli(['wireguard', 'create', org, 'ord', name, `${iface}.conf`]);
-        assert.equal(r.code, 0, r.stderr);
-        await wgQuick('up', ns, join(dir, `${iface}.conf`), env);
-        up.push({ ns, file: join(dir, `${iface}.conf`), env });
-      }
-      const c = client();
-      for (const [k, org] of [
-        ['A', 'acme'],
-        ['B', 'globex'],
-      ] as const) {
-        const n = await c.getNetwork(org, 'default');
-        net[k] = { num: n.num, prefix: n.prefix, dns: n.dns };
-      }
-      peer.alice = (await c.getPeer('acme', 'alice')).address;
-      peer.bob = (await c.getPeer('globex', 'bob')).address;
-      const vault = inst('vault');
-      assert.ok(
-        await eventually(() => ping6(plan.laptop.ns, inst('web', 'ord1').address), 10_000),
-        'alice up',
-      );
-      assert.ok(await eventually(() => ping6(laptopB.ns, vault.address), 10_000), 'bob up');
-      process.stderr.write(`e2e: attack lab and peers up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    } catch (e) {
-      failed = true;
-      throw e;
+  /** A second laptop; peers alice (acme) and bob (globex) up through the gateway, each reaching its network. */
+  const peersUp = async () => {
+    let envB: Record<string, string>;
+    ({ member: laptopB, env: envB } = await addLaptop(lab.plan, lab.dir, laptopEnv(lab.plan)));
+    for (const [org, name, iface, ns, env] of [
+      ['acme', 'alice', ifA, lab.plan.laptop.ns, laptopEnv(lab.plan)],
+      ['globex', 'bob', ifB, laptopB.ns, envB],
+    ] as const) {
+      const r = await cli(['wireguard', 'create', org, 'ord', name, `${iface}.conf`]);
+      assert.equal(r.code, 0, r.stderr);
+      await wgQuick('up', ns, join(lab.dir, `${iface}.conf`), env);
+      up.push({ ns, file: join(lab.dir, `${iface}.conf`), env });
     }
-  });
-
-  after(async () => {
-    if (savedLog === undefined) delete process.env.SIXPN_LOG;
-    else process.env.SIXPN_LOG = savedLog;
-    for (const u of up.reverse()) await wgQuick('down', u.ns, u.file, u.env).catch(() => undefined);
-    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
-      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
-      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
-      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
+    const c = client();
+    for (const [k, org] of [
+      ['A', 'acme'],
+      ['B', 'globex'],
+    ] as const) {
+      const n = await c.getNetwork(org, 'default');
+      net[k] = { num: n.num, prefix: n.prefix, dns: n.dns };
     }
-    await labDown({ name: NAME });
-    for (const i of [ifA, ifB]) rmSync(`/var/run/wireguard/${i}.sock`, { force: true });
-    rmSync(dir, { recursive: true, force: true });
-  });
+    peer.alice = (await c.getPeer('acme', 'alice')).address;
+    peer.bob = (await c.getPeer('globex', 'bob')).address;
+    const vault = inst('vault');
+    assert.ok(
+      await eventually(() => ping6(lab.plan.laptop.ns, inst('web', 'ord1').address), 10_000),
+      'alice up',
+    );
+    assert.ok(await eventually(() => ping6(laptopB.ns, vault.address), 10_000), 'bob up');
+    process.stderr.write(`e2e: attack lab and peers up in ${lab.elapsed()} s\n`);
+  };
 
   check(
     'instance → other network, same host and across hosts: ping and TCP fail, and are counted',
@@ -290,7 +248,7 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
   check(
     'peers: cross-network reach, claimed addresses and spoofed sources fail; the gateway counts',
     async () => {
-      const A = plan.laptop.ns;
+      const A = lab.plan.laptop.ns;
       const B = laptopB.ns;
       const vault = inst('vault');
       const web1 = inst('web', 'ord1');
@@ -370,19 +328,24 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const dbId = inst('db').id;
       const A = { own: 'web', other: 'vault', otherId: vault.id, otherPeer: 'bob', otherServer: net.B.dns };
       const B = { own: 'vault', other: 'db', otherId: dbId, otherPeer: 'alice', otherServer: net.A.dns };
-      const ofA = state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]);
+      const ofA = lab.state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]);
       const badA = [vault.address, vault.id, peer.bob, 'vault', 'bob', 'globex'];
       const badB = [...ofA, peer.alice, 'alice', 'acme', '"web'];
       await Promise.all([
         learnsNothing({ who: 'A instance', ns: web1.ns, server: 'fdaa::3', isPeer: false, ...A }, badA),
-        learnsNothing({ who: 'A peer', ns: plan.laptop.ns, server: net.A.dns, isPeer: true, ...A }, badA),
+        learnsNothing({ who: 'A peer', ns: lab.plan.laptop.ns, server: net.A.dns, isPeer: true, ...A }, badA),
         learnsNothing({ who: 'B instance', ns: vault.ns, server: 'fdaa::3', isPeer: false, ...B }, badB),
         learnsNothing({ who: 'B peer', ns: laptopB.ns, server: net.B.dns, isPeer: true, ...B }, badB),
       ]);
       // The own view still works through the same paths (the checks above are not vacuous).
       const own = await inNs(web1.ns, 'dig', ['+short', 'AAAA', 'WeB.internal.']);
       assert.ok(own.includes(web1.address), own);
-      const ownPeer = await inNs(plan.laptop.ns, 'dig', [`@${net.A.dns}`, '+short', 'TXT', '_PEER.internal']);
+      const ownPeer = await inNs(lab.plan.laptop.ns, 'dig', [
+        `@${net.A.dns}`,
+        '+short',
+        'TXT',
+        '_PEER.internal',
+      ]);
       assert.match(ownPeer, /alice/);
     },
   );
@@ -414,11 +377,11 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
     'secret scan: no token, peer private key or mesh key in any log, API answer or store row',
     async () => {
       const summary = await secretScan({
-        plan,
+        plan: lab.plan,
         answers,
         client,
         cli,
-        confs: { alice: join(dir, `${ifA}.conf`), bob: join(dir, `${ifB}.conf`) },
+        confs: { alice: join(lab.dir, `${ifA}.conf`), bob: join(lab.dir, `${ifB}.conf`) },
       });
       process.stderr.write(`e2e: secret scan: ${summary}\n`);
     },

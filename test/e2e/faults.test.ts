@@ -1,39 +1,29 @@
-// End-to-end (issue 6, faults under load): a lab with a gateway; a TCP echo conversation across hosts and one
+// End-to-end faults under load: a lab with a gateway; a TCP echo conversation across hosts and one
 // through a WireGuard peer (a line every 50 ms each) and dig/getent loops run throughout while the control plane,
 // agents and the gateway are SIGKILLed and restarted. DNS must keep answering from the agents' copies,
 // connections must survive, state must converge. The figures are printed (t.diagnostic) for the closing note.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient } from '../../src/client/api-client.ts';
 import { readAgentStatus, startAgent, waitAgents } from '../../src/lab/agents.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
-import { type LabPlan, labDirOf, labNodes } from '../../src/lab/plan.ts';
+import { labNodes } from '../../src/lab/plan.ts';
 import { isAlive } from '../../src/lab/processes.ts';
 import { restartAgent, restartControl } from '../../src/lab/restart.ts';
-import { type LabState, readLabState, writeLabState } from '../../src/lab/state.ts';
-import { labUp } from '../../src/lab/up.ts';
+import { readLabState, writeLabState } from '../../src/lab/state.ts';
 import { DnsLoad, dnsFigures, EchoLoad, echoFigures, showDns, showEcho } from './faults-support.ts';
-import { cannotRun, digShort, eventually, inNs, instNs, NsProcess, TCP_ECHO } from './support.ts';
+import { cannotRun, digShort, eventually, inNs, NsProcess, TCP_ECHO } from './support.ts';
 import { labCli, wgQuick } from './wireguard-support.ts';
+import { withLab } from './with-lab.ts';
 
 const skip = cannotRun();
-const NAME = `f${randomBytes(2).toString('hex').slice(0, 3)}`;
 /** The longest time without an echo reply the tests accept, fault or not (the conversation must never break). */
 const MAX_GAP_MS = 3_000;
 
 describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
-  let plan: LabPlan;
-  let state: LabState;
-  let dir: string;
-  let failed = false;
-  const ifA = `sx${NAME}f`;
   let wgUp = false;
   const procs: NsProcess[] = [];
   /** web@ord1 → db@ord2 across the mesh; the laptop's peer → web@ord1 through the gateway. */
@@ -47,12 +37,25 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
   let webs: string[] = [];
   const figures: string[] = [];
 
-  const inst = (app: string, host?: string) => {
-    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
-    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
-    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host };
-  };
-  const admin = () => new ApiClient({ baseUrl: plan.underlay.apiSocketUrl, token: state.adminToken });
+  const lab = withLab({
+    letter: 'f',
+    regions: [
+      { code: 'ord', hosts: 2 },
+      { code: 'nrt', hosts: 1 },
+    ],
+    gateways: ['ord'],
+    setUp: () => startLoad(),
+    tearDown: async () => {
+      for (const p of procs) await p.stop();
+      if (wgUp)
+        await wgQuick('down', lab.plan.laptop.ns, join(lab.dir, `${ifA}.conf`), laptopEnv(lab.plan)).catch(
+          () => {},
+        );
+      process.stderr.write(`e2e: fault figures:\n${figures.map((l) => `  ${l}\n`).join('')}`);
+    },
+  });
+  const { inst, check, admin } = lab;
+  const ifA = lab.iface('f');
   const report = (t: TestContext, line: string) => {
     figures.push(line);
     t.diagnostic(line);
@@ -74,103 +77,62 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
   };
   /** Every host's DNS (from an instance on it) and the gateway's (from the laptop) give `want` for web.internal. */
   const everyoneSees = async (want: string[]) => {
-    const from = [inst('web', 'ord1').ns, inst('db').ns, inst('web', 'nrt1').ns, plan.laptop.ns];
+    const from = [inst('web', 'ord1').ns, inst('db').ns, inst('web', 'nrt1').ns, lab.plan.laptop.ns];
     for (const ns of from)
       if ((await digShort(ns, 'AAAA', 'web.internal')).join() !== want.join()) return false;
     return true;
   };
   const allCaughtUp = async (timeoutMs: number) => {
-    const recs = readLabState(plan.files.state)?.processes ?? {};
+    const recs = readLabState(lab.plan.files.state)?.processes ?? {};
     const key = (n: { role: string; name: string }) => `${n.role === 'host' ? 'agent' : 'gateway'}:${n.name}`;
     await waitAgents(
       admin(),
-      labNodes(plan).map((node) => ({ node, rec: recs[key(node)]! })),
+      labNodes(lab.plan).map((node) => ({ node, rec: recs[key(node)]! })),
       timeoutMs,
     );
   };
-  const check = (name: string, f: (t: TestContext) => Promise<void>, timeout = 90_000) =>
-    it(name, { timeout }, async (t) => {
-      try {
-        await f(t);
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-faults-'));
-    const t0 = Date.now();
-    try {
-      ({ plan, state } = await labUp({
-        name: NAME,
-        regions: [
-          { code: 'ord', hosts: 2 },
-          { code: 'nrt', hosts: 1 },
-        ],
-        gateways: ['ord'],
-        progress: (line) =>
-          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
-      }));
-      const made = await labCli(
-        plan,
-        NAME,
-        dir,
-      )(['wireguard', 'create', 'acme', 'ord', 'alice', `${ifA}.conf`], state.adminToken);
-      assert.equal(made.code, 0, made.stderr);
-      await wgQuick('up', plan.laptop.ns, join(dir, `${ifA}.conf`), laptopEnv(plan));
-      wgUp = true;
-      const web = inst('web', 'ord1');
-      const db = inst('db');
-      dbAnswer = db.address;
-      webs = state.demo.filter((d) => d.app === 'web').map((d) => d.address ?? '');
-      const servers = [new NsProcess(db.ns, TCP_ECHO, ['7700']), new NsProcess(web.ns, TCP_ECHO, ['7701'])];
-      procs.push(...servers);
-      for (const s of servers) assert.ok(await s.waitFor(/^listening$/), 'echo server listening');
-      assert.ok(
-        await eventually(
-          async () => (await digShort(plan.laptop.ns, 'AAAA', 'db.internal')).length > 0,
-          10_000,
-        ),
-      );
-      echo = new EchoLoad(web.ns, db.address, 7700);
-      peerEcho = new EchoLoad(plan.laptop.ns, web.address, 7701);
-      dns = new DnsLoad(web.ns, 'db.internal');
-      peerDns = new DnsLoad(plan.laptop.ns, 'db.internal');
-      procs.push(echo.p, peerEcho.p, dns.p, peerDns.p);
-      const started = Date.now();
-      assert.ok(
-        await eventually(
-          async () =>
-            echo.answeredAfter(started) &&
-            peerEcho.answeredAfter(started) &&
-            dns.okAfter(started, dbAnswer) &&
-            peerDns.okAfter(started, dbAnswer),
-          15_000,
-        ),
-        `the load runs: ${[echo, peerEcho, dns, peerDns].map((l) => l.p.lines.slice(-2).join(' | ')).join(' / ')}`,
-      );
-      process.stderr.write(`e2e: lab and load up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
-  });
-
-  after(async () => {
-    for (const p of procs) await p.stop();
-    if (wgUp)
-      await wgQuick('down', plan.laptop.ns, join(dir, `${ifA}.conf`), laptopEnv(plan)).catch(() => {});
-    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
-      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
-      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
-      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
-    }
-    await labDown({ name: NAME });
-    rmSync(`/var/run/wireguard/${ifA}.sock`, { force: true });
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    process.stderr.write(`e2e: fault figures:\n${figures.map((l) => `  ${l}\n`).join('')}`);
-  });
+  /** Peer alice up through the gateway, echo servers, and the four load loops running. */
+  const startLoad = async () => {
+    const made = await labCli(
+      lab.plan,
+      lab.name,
+      lab.dir,
+    )(['wireguard', 'create', 'acme', 'ord', 'alice', `${ifA}.conf`], lab.state.adminToken);
+    assert.equal(made.code, 0, made.stderr);
+    await wgQuick('up', lab.plan.laptop.ns, join(lab.dir, `${ifA}.conf`), laptopEnv(lab.plan));
+    wgUp = true;
+    const web = inst('web', 'ord1');
+    const db = inst('db');
+    dbAnswer = db.address;
+    webs = lab.state.demo.filter((d) => d.app === 'web').map((d) => d.address ?? '');
+    const servers = [new NsProcess(db.ns, TCP_ECHO, ['7700']), new NsProcess(web.ns, TCP_ECHO, ['7701'])];
+    procs.push(...servers);
+    for (const s of servers) assert.ok(await s.waitFor(/^listening$/), 'echo server listening');
+    assert.ok(
+      await eventually(
+        async () => (await digShort(lab.plan.laptop.ns, 'AAAA', 'db.internal')).length > 0,
+        10_000,
+      ),
+    );
+    echo = new EchoLoad(web.ns, db.address, 7700);
+    peerEcho = new EchoLoad(lab.plan.laptop.ns, web.address, 7701);
+    dns = new DnsLoad(web.ns, 'db.internal');
+    peerDns = new DnsLoad(lab.plan.laptop.ns, 'db.internal');
+    procs.push(echo.p, peerEcho.p, dns.p, peerDns.p);
+    const started = Date.now();
+    assert.ok(
+      await eventually(
+        async () =>
+          echo.answeredAfter(started) &&
+          peerEcho.answeredAfter(started) &&
+          dns.okAfter(started, dbAnswer) &&
+          peerDns.okAfter(started, dbAnswer),
+        15_000,
+      ),
+      `the load runs: ${[echo, peerEcho, dns, peerDns].map((l) => l.p.lines.slice(-2).join(' | ')).join(' / ')}`,
+    );
+    process.stderr.write(`e2e: lab and load up in ${lab.elapsed()} s\n`);
+  };
 
   check('baseline: the load runs clean', async (t) => {
     const from = Date.now();
@@ -185,10 +147,10 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
     async (t) => {
       await allCaughtUp(10_000);
       const head = (await admin().snapshot()).revision;
-      const nodes = labNodes(plan);
+      const nodes = labNodes(lab.plan);
       const revBefore = new Map(nodes.map((n) => [n.name, readAgentStatus(n.stateDir)?.revision ?? -1]));
       for (const [n, r] of revBefore) assert.equal(r, head, `${n} at the head before the fault`);
-      const rec = readLabState(plan.files.state)?.processes.control;
+      const rec = readLabState(lab.plan.files.state)?.processes.control;
       assert.ok(rec && isAlive(rec));
       const killedAt = Date.now();
       process.kill(rec.pid, 'SIGKILL');
@@ -201,14 +163,14 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
         'it is down',
       );
       // An agent restarted meanwhile serves DNS from the copy it saved, with no control plane to ask.
-      const nrt = plan.hosts.find((h) => h.name === 'nrt1')!;
-      const lab = readLabState(plan.files.state)!;
-      const oldNrt = lab.processes['agent:nrt1']!;
+      const nrt = lab.plan.hosts.find((h) => h.name === 'nrt1')!;
+      const saved = readLabState(lab.plan.files.state)!;
+      const oldNrt = saved.processes['agent:nrt1']!;
       process.kill(oldNrt.pid, 'SIGKILL');
       assert.ok(await eventually(async () => !isAlive(oldNrt), 5_000, 10));
       const nrtAt = Date.now();
-      lab.processes['agent:nrt1'] = startAgent(plan, nrt, lab.hostTokens.nrt1 ?? '');
-      writeLabState(plan.files.state, lab);
+      saved.processes['agent:nrt1'] = startAgent(lab.plan, nrt, saved.hostTokens.nrt1 ?? '');
+      writeLabState(lab.plan.files.state, saved);
       const fromNrt = () => digShort(inst('web', 'nrt1').ns, 'AAAA', 'db.internal').catch(() => []);
       assert.ok(
         await eventually(async () => (await fromNrt()).join() === dbAnswer, 15_000, 50),
@@ -221,7 +183,7 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
       );
       await sleep(Math.max(0, killedAt + 5_000 - Date.now()));
       const restartAt = Date.now();
-      const r = await restartControl({ name: NAME });
+      const r = await restartControl({ name: lab.name });
       const backAt = Date.now();
       assert.notEqual(r.new.pid, rec.pid);
       assert.equal((await admin().snapshot()).revision, head, 'the same database: the revision goes on');
@@ -291,7 +253,7 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
     async (t) => {
       const web = inst('web', 'ord1');
       const mesh = async (host: string) => {
-        const h = plan.hosts.find((x) => x.name === host)!;
+        const h = lab.plan.hosts.find((x) => x.name === host)!;
         return (await inNs(h.ns, 'wg', ['show', h.meshInterface, 'allowed-ips']))
           .split('\n')
           .sort()
@@ -301,7 +263,7 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
       for (const host of [web.host, inst('db').host]) {
         const meshBefore = await mesh(host);
         const from = Date.now();
-        await restartAgent(host, { kill: true, name: NAME });
+        await restartAgent(host, { kill: true, name: lab.name });
         const caughtUp = Date.now();
         assert.ok(await eventually(async () => echo.answeredAfter(caughtUp), 5_000, 20), 'echo after');
         assert.ok(await eventually(async () => dns.okAfter(caughtUp, dbAnswer), 10_000, 20), 'DNS after');
@@ -322,9 +284,9 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
   check(
     'the gateway SIGKILLed and restarted: the peer keeps its tunnel, the gateway converges',
     async (t) => {
-      const g = plan.gateways[0]!;
+      const g = lab.plan.gateways[0]!;
       const from = Date.now();
-      await restartAgent(g.name, { kill: true, name: NAME });
+      await restartAgent(g.name, { kill: true, name: lab.name });
       const caughtUp = Date.now();
       assert.ok(await eventually(async () => peerEcho.answeredAfter(caughtUp), 5_000, 20), 'peer echo after');
       assert.ok(

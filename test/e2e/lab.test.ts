@@ -1,24 +1,18 @@
-// End-to-end (issue 4): a real lab (namespaces, wireguard-go, nftables, unbound, the agents' DNS) with the demo —
+// End-to-end lab: a real lab (namespaces, wireguard-go, nftables, unbound, the agents' DNS) with the demo —
 // org acme (web on ord1, ord2 and nrt1; db on ord2) and org globex (vault on ord1, beside a web) — checked only
 // with real tools from inside instance namespaces. The machine's own network state must be unchanged after.
 
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { ApiClient } from '../../src/client/api-client.ts';
+import { existsSync, readdirSync } from 'node:fs';
+import { describe } from 'node:test';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { SIXPN_BIN } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { type LabPlan, labDirOf } from '../../src/lab/plan.ts';
 import { isAlive } from '../../src/lab/processes.ts';
 import { restartAgent } from '../../src/lab/restart.ts';
-import { type LabState, readLabState } from '../../src/lab/state.ts';
+import { readLabState } from '../../src/lab/state.ts';
 import { EXAMPLE_TEST } from '../../src/lab/unbound-conf.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { listNetns } from '../../src/runtime/netns.ts';
 import {
@@ -38,67 +32,30 @@ import {
   UDP_SEND,
   UDP_SINK,
 } from './support.ts';
+import { withLab } from './with-lab.ts';
 
 const skip = cannotRun();
-/** A lab of its own, so that a lab someone runs on this machine meanwhile is neither touched nor in the way. */
-const NAME = `e${randomBytes(2).toString('hex').slice(0, 3)}`;
 
 describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
-  let plan: LabPlan;
-  let state: LabState;
   let machineBefore: Record<string, string>;
-  let failed = false;
-  const inst = (app: string, host?: string) => {
-    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
-    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
-    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host, region: i.region };
-  };
-  const admin = () => new ApiClient({ baseUrl: plan.underlay.apiSocketUrl, token: state.adminToken });
-  /** Each check records a failure so that the logs are kept for a look. */
-  const check = (name: string, f: () => Promise<void>, timeout = 60_000) =>
-    it(name, { timeout }, async () => {
-      try {
-        await f();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
-
-  before(async () => {
-    machineBefore = await machineState();
-    const t0 = Date.now();
-    try {
-      ({ plan, state } = await labUp({
-        regions: [
-          { code: 'ord', hosts: 2 },
-          { code: 'nrt', hosts: 1 },
-        ],
-        gateways: [],
-        name: NAME,
-        progress: (line) =>
-          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
-      }));
-      process.stderr.write(`e2e: lab up in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
+  const lab = withLab({
+    letter: 'e',
+    regions: [
+      { code: 'ord', hosts: 2 },
+      { code: 'nrt', hosts: 1 },
+    ],
+    gateways: [],
+    checkTimeoutMs: 60_000,
+    beforeUp: async () => {
+      machineBefore = await machineState();
+    },
   });
-
-  after(async () => {
-    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
-      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
-      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
-      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
-    }
-    await labDown({ name: NAME });
-  });
+  const { inst, check, admin } = lab;
 
   check('getent ahosts db.internal from web gives db; web.internal gives every web', async () => {
     const web = inst('web', 'ord1');
     assert.deepEqual(await getentAhosts(web.ns, 'db.internal'), [inst('db').address]);
-    const webs = state.demo.filter((d) => d.app === 'web').map((d) => d.address ?? '');
+    const webs = lab.state.demo.filter((d) => d.app === 'web').map((d) => d.address ?? '');
     assert.deepEqual(await digShort(web.ns, 'AAAA', 'web.internal'), [...webs].sort());
   });
 
@@ -228,7 +185,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     'stop removes db from every host’s DNS and its address stops answering; start brings it back',
     async () => {
       const db = inst('db');
-      const webs = state.demo.filter((d) => d.app === 'web').map((d) => instNs(d.id));
+      const webs = lab.state.demo.filter((d) => d.app === 'web').map((d) => instNs(d.id));
       const everyHost = async (want: string[]) => {
         for (const ns of webs)
           if (JSON.stringify(await digShort(ns, 'AAAA', 'db.internal')) !== JSON.stringify(want))
@@ -270,20 +227,20 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     try {
       assert.ok(await client.waitFor(/^connected$/), client.lines.join('\n'));
       assert.ok(await say('before'));
-      const mesh = plan.hosts.find((h) => h.name === web.host)?.meshInterface ?? '';
+      const mesh = lab.plan.hosts.find((h) => h.name === web.host)?.meshInterface ?? '';
       const wgPeers = async () =>
-        (await inNs(`${plan.nsPrefix}${web.host}`, 'wg', ['show', mesh, 'allowed-ips']))
+        (await inNs(`${lab.plan.nsPrefix}${web.host}`, 'wg', ['show', mesh, 'allowed-ips']))
           .split('\n')
           .sort()
           .join('\n');
       const wgBefore = await wgPeers();
       for (const host of [web.host, db.host]) {
-        const rec = readLabState(plan.files.state)?.processes[`agent:${host}`];
+        const rec = readLabState(lab.plan.files.state)?.processes[`agent:${host}`];
         assert.ok(rec && isAlive(rec));
         process.kill(rec.pid, 'SIGKILL');
         assert.ok(await eventually(async () => !isAlive(rec), 5_000, 10));
         assert.ok(await say(`without-${host}`), `the connection works while ${host}'s agent is down`);
-        await restartAgent(host, { name: NAME });
+        await restartAgent(host, { name: lab.name });
         assert.ok(await say(`after-${host}`), `the connection works after ${host}'s agent restarted`);
       }
       assert.ok(!client.lines.some((l) => l === 'closed' || l.startsWith('error')), client.lines.join('\n'));
@@ -292,8 +249,8 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
         1,
         'one connection, never re-made',
       );
-      const records = readLabState(plan.files.state)?.processes ?? {};
-      const agents = plan.hosts.map((node) => ({ node, rec: records[`agent:${node.name}`]! }));
+      const records = readLabState(lab.plan.files.state)?.processes ?? {};
+      const agents = lab.plan.hosts.map((node) => ({ node, rec: records[`agent:${node.name}`]! }));
       await waitAgents(admin(), agents, 10_000); // every agent registered and at the control plane's head
       assert.equal(await wgPeers(), wgBefore, 'the same mesh peers and allowed IPs');
       assert.deepEqual(await getentAhosts(web.ns, 'db.internal'), [db.address]);
@@ -312,7 +269,7 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
           execFile(
             process.execPath,
             [SIXPN_BIN, ...args],
-            { env: { ...process.env, SIXPN_LAB: NAME, ...env } },
+            { env: { ...process.env, SIXPN_LAB: lab.name, ...env } },
             (err, stdout, stderr) =>
               resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
           );
@@ -334,10 +291,10 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
       const vars = Object.fromEntries(
         [...env.stdout.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
       );
-      assert.equal(vars.SIXPN_API_URL, `unix:/run/sixpn-lab-${NAME}/api.sock`);
+      assert.equal(vars.SIXPN_API_URL, `unix:/run/sixpn-lab-${lab.name}/api.sock`);
       const list = await cli(['instances', 'list', '--json'], vars as Record<string, string>);
       assert.equal(list.code, 0, list.stderr);
-      assert.equal((JSON.parse(list.stdout) as unknown[]).length, state.demo.length);
+      assert.equal((JSON.parse(list.stdout) as unknown[]).length, lab.state.demo.length);
       const st = await cli(['lab', 'status', '--json']);
       const status = JSON.parse(st.stdout) as { up: boolean; problems: string[] };
       assert.deepEqual(status.problems, []);
@@ -359,14 +316,14 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     const out = await run('ip', [
       'netns',
       'exec',
-      plan.laptop.ns,
+      lab.plan.laptop.ns,
       'sh',
       '-c',
-      `PATH=${plan.files.laptopBin}:$PATH; printf '${conf}' | resolvconf -a sxtest -m 0 -x && cat /etc/resolv.conf && resolvconf -d sxtest -f && cat /etc/resolv.conf`,
+      `PATH=${lab.plan.files.laptopBin}:$PATH; printf '${conf}' | resolvconf -a sxtest -m 0 -x && cat /etc/resolv.conf && resolvconf -d sxtest -f && cat /etc/resolv.conf`,
     ]);
     assert.equal(
       out.stdout,
-      `${conf}# sixpn lab: the lab's upstream resolver (unbound in ${plan.upstream.ns})\nnameserver 198.18.0.2\n`,
+      `${conf}# sixpn lab: the lab's upstream resolver (unbound in ${lab.plan.upstream.ns})\nnameserver 198.18.0.2\n`,
     );
     assert.equal(await run('cat', ['/etc/resolv.conf']).then((r) => r.stdout), machineBefore.resolv);
   });
@@ -374,9 +331,9 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
   check(
     'lab down removes everything, also after a host crashed, twice; the machine’s network is as it was',
     async () => {
-      const ids = state.demo.map((d) => instNs(d.id));
+      const ids = lab.state.demo.map((d) => instNs(d.id));
       // A crash of host nrt1: its agent and its wireguard-go die at once, leaving a stale UAPI socket behind.
-      const nrt = plan.hosts.find((h) => h.name === 'nrt1');
+      const nrt = lab.plan.hosts.find((h) => h.name === 'nrt1');
       assert.ok(nrt);
       const pids = (await run('ip', ['netns', 'pids', nrt.ns])).stdout
         .split('\n')
@@ -392,22 +349,22 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
         ),
       );
       assert.ok(existsSync(sock), 'the dead wireguard-go left its socket');
-      const report = await labDown({ name: NAME });
+      const report = await labDown({ name: lab.name });
       assert.ok(report.sockets.includes(sock), 'the stale socket was removed');
-      const left = (await listNetns()).filter((n) => n.startsWith(plan.nsPrefix) || ids.includes(n));
+      const left = (await listNetns()).filter((n) => n.startsWith(lab.plan.nsPrefix) || ids.includes(n));
       assert.deepEqual(left, []);
-      assert.equal(existsSync(plan.dir), false);
+      assert.equal(existsSync(lab.plan.dir), false);
       const wg = existsSync('/var/run/wireguard') ? readdirSync('/var/run/wireguard') : [];
       assert.deepEqual(
-        wg.filter((f) => f.startsWith(`sx${NAME}`)),
+        wg.filter((f) => f.startsWith(`sx${lab.name}`)),
         [],
       );
       const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns') : [];
       assert.deepEqual(
-        etc.filter((d) => d.startsWith(plan.nsPrefix) || ids.includes(d)),
+        etc.filter((d) => d.startsWith(lab.plan.nsPrefix) || ids.includes(d)),
         [],
       );
-      const again = await labDown({ name: NAME });
+      const again = await labDown({ name: lab.name });
       assert.deepEqual(again, { processes: 0, namespaces: [], sockets: [] });
       assert.deepEqual(await machineState(), machineBefore);
     },

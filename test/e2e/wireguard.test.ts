@@ -1,25 +1,20 @@
-// End-to-end (issue 5): a lab with a gateway in ord; peers made with `sixpn wireguard create` and brought up with
+// End-to-end WireGuard: a lab with a gateway in ord; peers made with `sixpn wireguard create` and brought up with
 // the real wg-quick (wireguard-go) in laptop namespaces, checked with ping, TCP, dig and getent from there; the
 // isolation between orgs, anti-spoofing, removal, region errors and peer-only tokens. Real tools only.
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiClient } from '../../src/client/api-client.ts';
 import { parseWgQuick } from '../../src/core/wg/wg-quick.ts';
 import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
-import { labDown } from '../../src/lab/down.ts';
 import { startGateway } from '../../src/lab/gateways.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
-import { type LabPlan, labDirOf, type UnderlayMember } from '../../src/lab/plan.ts';
+import type { UnderlayMember } from '../../src/lab/plan.ts';
 import { isAlive } from '../../src/lab/processes.ts';
-import { type LabState, writeLabState } from '../../src/lab/state.ts';
+import { writeLabState } from '../../src/lab/state.ts';
 import { EXAMPLE_TEST } from '../../src/lab/unbound-conf.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
 import {
   cannotRun,
@@ -28,7 +23,6 @@ import {
   eventually,
   getentAhosts,
   inNs,
-  instNs,
   NsProcess,
   ping6,
   TCP_CLIENT,
@@ -36,88 +30,50 @@ import {
   tcpExchange,
 } from './support.ts';
 import { addLaptop, gatewayDrops, labCli, wgQuick } from './wireguard-support.ts';
+import { withLab } from './with-lab.ts';
 
 const skip = cannotRun();
-const NAME = `w${randomBytes(2).toString('hex').slice(0, 3)}`;
 
 describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_000 }, () => {
-  let plan: LabPlan;
-  let state: LabState;
-  let dir: string;
-  let failed = false;
   /** A second laptop, for org B's peer (its own namespace on the underlay, swept by lab down). */
   let laptopB: UnderlayMember;
   let envB: Record<string, string>;
   const up: { ns: string; file: string; env: Record<string, string> }[] = [];
-  const ifA = `sx${NAME}a`;
-  const ifB = `sx${NAME}b`;
-
-  const inst = (app: string, host?: string) => {
-    const i = state.demo.find((d) => d.app === app && (host === undefined || d.host === host));
-    assert.ok(i?.address, `demo instance ${app}${host ? `@${host}` : ''}`);
-    return { id: i.id, ns: instNs(i.id), address: i.address, host: i.host };
-  };
-  const admin = () => new ApiClient({ baseUrl: plan.underlay.apiSocketUrl, token: state.adminToken });
-  const cli = (args: string[], token = state.adminToken, env: Record<string, string> = {}) =>
-    labCli(plan, NAME, dir)(args, token, env);
-  const check = (name: string, f: () => Promise<void>, timeout = 90_000) =>
-    it(name, { timeout }, async () => {
-      try {
-        await f();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
-  const dropCount = (network: number) => gatewayDrops(plan.gateways[0]?.ns ?? '', network);
-
-  before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sixpn-e2e-wg-'));
-    const t0 = Date.now();
-    try {
-      ({ plan, state } = await labUp({
-        name: NAME,
-        regions: [
-          { code: 'ord', hosts: 2 },
-          { code: 'nrt', hosts: 1 },
-        ],
-        gateways: ['ord'],
-        progress: (line) =>
-          process.stderr.write(`e2e: ${((Date.now() - t0) / 1000).toFixed(1)} s lab: ${line}\n`),
-      }));
+  const lab = withLab({
+    letter: 'w',
+    regions: [
+      { code: 'ord', hosts: 2 },
+      { code: 'nrt', hosts: 1 },
+    ],
+    gateways: ['ord'],
+    setUp: async ({ plan, dir }) => {
       ({ member: laptopB, env: envB } = await addLaptop(plan, dir, laptopEnv(plan)));
-    } catch (e) {
-      failed = true;
-      throw e;
-    }
+    },
+    tearDown: async () => {
+      for (const u of up.reverse()) await wgQuick('down', u.ns, u.file, u.env).catch(() => undefined);
+    },
   });
-
-  after(async () => {
-    for (const u of up.reverse()) await wgQuick('down', u.ns, u.file, u.env).catch(() => undefined);
-    if (failed && existsSync(join(labDirOf(NAME), 'logs'))) {
-      const keep = mkdtempSync(join(tmpdir(), 'sixpn-e2e-logs-'));
-      cpSync(join(labDirOf(NAME), 'logs'), keep, { recursive: true });
-      process.stderr.write(`e2e: a check failed; the lab's logs are kept in ${keep}\n`);
-    }
-    await labDown({ name: NAME });
-    for (const i of [ifA, ifB]) rmSync(`/var/run/wireguard/${i}.sock`, { force: true });
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const { inst, check, admin } = lab;
+  const ifA = lab.iface('a');
+  const ifB = lab.iface('b');
+  const cli = (args: string[], token = lab.state.adminToken, env: Record<string, string> = {}) =>
+    labCli(lab.plan, lab.name, lab.dir)(args, token, env);
+  const dropCount = (network: number) => gatewayDrops(lab.plan.gateways[0]?.ns ?? '', network);
 
   check('create writes a 0600 file that wg-quick brings up as is in the laptop (lab exec)', async () => {
     const r = await cli(['wireguard', 'create', 'acme', 'ord', 'alice', `${ifA}.conf`]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /peer alice of acme\/default: address fdaa:\S+, gateway ord-gw1 in ord/);
-    const file = join(dir, `${ifA}.conf`);
+    const file = join(lab.dir, `${ifA}.conf`);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     const again = await cli(['wireguard', 'create', 'acme', 'ord', 'alice2', `${ifA}.conf`]);
     assert.equal(again.code, 5, 'never over an existing file');
     // exactly the README's command: sixpn lab exec laptop -- wg-quick up ./FILE
     const ex = await cli(['lab', 'exec', 'laptop', '--', 'wg-quick', 'up', `./${ifA}.conf`]);
     assert.equal(ex.code, 0, ex.stderr);
-    up.push({ ns: plan.laptop.ns, file, env: laptopEnv(plan) });
+    up.push({ ns: lab.plan.laptop.ns, file, env: laptopEnv(lab.plan) });
     const cfg = parseWgQuick(readFileSync(file, 'utf8'));
-    const resolv = readFileSync(`/etc/netns/${plan.laptop.ns}/resolv.conf`, 'utf8');
+    const resolv = readFileSync(`/etc/netns/${lab.plan.laptop.ns}/resolv.conf`, 'utf8');
     assert.match(
       resolv,
       new RegExp(`nameserver ${cfg.interface.dns?.[0]}`),
@@ -133,11 +89,11 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   check('the laptop pings and talks TCP to acme instances in both regions', async () => {
     for (const host of ['ord1', 'nrt1']) {
       const web = inst('web', host);
-      assert.ok(await eventually(() => ping6(plan.laptop.ns, web.address), 5_000), `ping web@${host}`);
+      assert.ok(await eventually(() => ping6(lab.plan.laptop.ns, web.address), 5_000), `ping web@${host}`);
       const echo = new NsProcess(web.ns, TCP_ECHO, ['7400']);
       try {
         assert.ok(await echo.waitFor(/^listening$/));
-        assert.ok(await tcpExchange(plan.laptop.ns, web.address, 7400), `TCP with web@${host}`);
+        assert.ok(await tcpExchange(lab.plan.laptop.ns, web.address, 7400), `TCP with web@${host}`);
         const peerAddr = (await admin().getPeer('acme', 'alice')).address;
         assert.ok(await echo.waitFor(new RegExp(`^conn ${peerAddr}$`)), 'the instance sees the peer address');
       } finally {
@@ -148,8 +104,10 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
 
   check('DNS: dig @fdaa:N:N::3, getent through the laptop resolver, _peer.internal', async () => {
     const net = await admin().getNetwork('acme', 'default');
-    const webs = state.demo.filter((d) => d.org === 'acme' && d.app === 'web').map((d) => d.address ?? '');
-    const L = plan.laptop.ns;
+    const webs = lab.state.demo
+      .filter((d) => d.org === 'acme' && d.app === 'web')
+      .map((d) => d.address ?? '');
+    const L = lab.plan.laptop.ns;
     assert.deepEqual(await digShort(L, 'AAAA', 'web.internal', net.dns), [...webs].sort());
     assert.deepEqual(await getentAhosts(L, 'db.internal'), [inst('db').address]);
     assert.deepEqual(await getentAhosts(L, 'web.internal'), [...webs].sort());
@@ -173,16 +131,16 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
     assert.ok(ok, 'the gateway reported alice');
     const r = await cli(['wireguard', 'status', 'acme', 'alice']);
     assert.match(r.stdout, /gateway: +ord-gw1 \(ord\)/);
-    assert.match(r.stdout, new RegExp(`endpoint: +${plan.laptop.address}:\\d+`));
+    assert.match(r.stdout, new RegExp(`endpoint: +${lab.plan.laptop.address}:\\d+`));
   });
 
   check('a peer of globex on the same gateway and acme cannot reach or resolve each other', async () => {
     const r = await cli(['wireguard', 'create', 'globex', 'ord', 'bob', `${ifB}.conf`]);
     assert.equal(r.code, 0, r.stderr);
-    await wgQuick('up', laptopB.ns, join(dir, `${ifB}.conf`), envB);
-    up.push({ ns: laptopB.ns, file: join(dir, `${ifB}.conf`), env: envB });
+    await wgQuick('up', laptopB.ns, join(lab.dir, `${ifB}.conf`), envB);
+    up.push({ ns: laptopB.ns, file: join(lab.dir, `${ifB}.conf`), env: envB });
     const B = laptopB.ns;
-    const A = plan.laptop.ns;
+    const A = lab.plan.laptop.ns;
     const vault = inst('vault');
     const web = inst('web', 'ord1');
     const alice = (await admin().getPeer('acme', 'alice')).address;
@@ -246,7 +204,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   });
 
   check('a peer sending from outside its /120 gets nothing through', async () => {
-    const A = plan.laptop.ns;
+    const A = lab.plan.laptop.ns;
     const web = inst('web', 'ord1');
     const alice = (await admin().getPeer('acme', 'alice')).address;
     const bob = (await admin().getPeer('globex', 'bob')).address;
@@ -267,9 +225,9 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   check(
     'SIGKILL the gateway and start it again: the tunnel keeps working and nothing is re-applied',
     async () => {
-      const A = plan.laptop.ns;
+      const A = lab.plan.laptop.ns;
       const web = inst('web', 'ord1');
-      const g = plan.gateways[0]!;
+      const g = lab.plan.gateways[0]!;
       const echo = new NsProcess(web.ns, TCP_ECHO, ['7600']);
       assert.ok(await echo.waitFor(/^listening$/));
       const client = new NsProcess(A, TCP_CLIENT, [web.address, '7600']);
@@ -280,14 +238,14 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
       try {
         assert.ok(await client.waitFor(/^connected$/), client.lines.join('\n'));
         assert.ok(await say('before'));
-        const old = state.processes[`gateway:${g.name}`]!;
+        const old = lab.state.processes[`gateway:${g.name}`]!;
         process.kill(old.pid, 'SIGKILL');
         assert.ok(await eventually(async () => !isAlive(old), 5_000, 10));
         assert.ok(await say('without-gateway-process'), 'wireguard-go and nft outlive the gateway process');
         const before = readAgentStatus(g.stateDir)?.reconciledAt;
-        const rec = startGateway(plan, g, state.hostTokens[g.name] ?? '');
-        state.processes[`gateway:${g.name}`] = rec;
-        writeLabState(plan.files.state, state);
+        const rec = startGateway(lab.plan, g, lab.state.hostTokens[g.name] ?? '');
+        lab.state.processes[`gateway:${g.name}`] = rec;
+        writeLabState(lab.plan.files.state, lab.state);
         await waitAgents(admin(), [{ node: g, rec, newerThan: before }], 60_000);
         assert.ok(await say('after'), 'the same connection after the restart');
         assert.ok(
@@ -304,7 +262,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
   );
 
   check('wireguard remove: the tunnel stops passing traffic within 1 s', async () => {
-    const A = plan.laptop.ns;
+    const A = lab.plan.laptop.ns;
     const web = inst('web', 'ord1');
     assert.ok(await ping6(A, web.address));
     const r = await cli(['wireguard', 'remove', 'acme', 'alice']);

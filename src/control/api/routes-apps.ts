@@ -3,8 +3,9 @@
 import { z } from 'zod';
 import { App, Instance } from '../../core/model.ts';
 import { checkOrgAccess, orgFilter, type Principal } from '../auth.ts';
+import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
-import { AppBody, AppParam, IdParam, InstanceBody, InstanceQuery, OrgParam } from './schemas.ts';
+import { AppBody, AppParam, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
 
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
@@ -32,66 +33,25 @@ function stateRoute(state: 'started' | 'stopped'): RouteSpec {
   });
 }
 
+const apps = orgResource('apps', 'app', App);
+
 export const appRoutes: RouteSpec[] = [
-  route({
-    method: 'post',
-    path: '/v1/orgs/:org/apps',
+  apps.create({
     summary: 'Create an app in a network of the organization (fixed for its life)',
-    tag: 'apps',
-    allow: ORG_USERS,
-    params: OrgParam,
     body: AppBody,
-    response: App,
-    status: 201,
-    handle: ({ principal, params, body, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.createApp({
-        org: params.org,
+    handle: ({ org, body, deps }) =>
+      deps.store.createApp({
+        org,
         name: body.name,
         network: body.network ?? 'default',
         private_network: body.private_network ?? false,
-      });
-    },
+      }),
   }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/apps',
-    summary: "List an organization's apps",
-    tag: 'apps',
-    allow: ORG_USERS,
-    params: OrgParam,
-    response: list(App),
-    handle: async ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      await deps.store.getOrg(params.org);
-      return { items: await deps.store.listApps(params.org) };
-    },
-  }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/apps/:app',
-    summary: 'Show an app',
-    tag: 'apps',
-    allow: ORG_USERS,
-    params: AppParam,
-    response: App,
-    handle: ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.getApp(params.org, params.app);
-    },
-  }),
-  route({
-    method: 'delete',
-    path: '/v1/orgs/:org/apps/:app',
+  apps.list({ summary: "List an organization's apps", items: ({ org, deps }) => deps.store.listApps(org) }),
+  apps.show({ summary: 'Show an app', handle: ({ org, key, deps }) => deps.store.getApp(org, key) }),
+  apps.remove({
     summary: 'Delete an app and its instances',
-    tag: 'apps',
-    allow: ORG_USERS,
-    params: AppParam,
-    status: 204,
-    handle: ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.deleteApp(params.org, params.app);
-    },
+    handle: ({ org, key, deps }) => deps.store.deleteApp(org, key),
   }),
   route({
     method: 'post',

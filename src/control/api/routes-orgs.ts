@@ -3,10 +3,13 @@
 import { z } from 'zod';
 import { Network, Org } from '../../core/model.ts';
 import { checkOrgAccess } from '../auth.ts';
+import { orgResource } from './org-resource.ts';
 import { ADMIN, ORG_USERS, type RouteSpec, route } from './route.ts';
-import { NameBody, OrgNameParam, OrgParam } from './schemas.ts';
+import { NameBody, OrgParam } from './schemas.ts';
 
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
+
+const networks = orgResource('networks', 'name', Network);
 
 export const orgRoutes: RouteSpec[] = [
   route({
@@ -55,59 +58,21 @@ export const orgRoutes: RouteSpec[] = [
     status: 204,
     handle: ({ params, deps }) => deps.store.deleteOrg(params.org),
   }),
-  route({
-    method: 'post',
-    path: '/v1/orgs/:org/networks',
+  networks.create({
     summary: 'Create a network (a /48) in an organization',
-    tag: 'networks',
-    allow: ORG_USERS,
-    params: OrgParam,
     body: NameBody,
-    response: Network,
-    status: 201,
-    handle: ({ principal, params, body, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.createNetwork(params.org, body.name);
-    },
+    handle: ({ org, body, deps }) => deps.store.createNetwork(org, body.name),
   }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/networks',
+  networks.list({
     summary: "List an organization's networks",
-    tag: 'networks',
-    allow: ORG_USERS,
-    params: OrgParam,
-    response: list(Network),
-    handle: async ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      await deps.store.getOrg(params.org);
-      return { items: await deps.store.listNetworks(params.org) };
-    },
+    items: ({ org, deps }) => deps.store.listNetworks(org),
   }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/networks/:name',
+  networks.show({
     summary: 'Show a network',
-    tag: 'networks',
-    allow: ORG_USERS,
-    params: OrgNameParam,
-    response: Network,
-    handle: ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.getNetwork(params.org, params.name);
-    },
+    handle: ({ org, key, deps }) => deps.store.getNetwork(org, key),
   }),
-  route({
-    method: 'delete',
-    path: '/v1/orgs/:org/networks/:name',
+  networks.remove({
     summary: 'Delete a network that no app or peer uses',
-    tag: 'networks',
-    allow: ORG_USERS,
-    params: OrgNameParam,
-    status: 204,
-    handle: ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.deleteNetwork(params.org, params.name);
-    },
+    handle: ({ org, key, deps }) => deps.store.deleteNetwork(org, key),
   }),
 ];

@@ -4,8 +4,9 @@ import { z } from 'zod';
 import { SixpnError } from '../../core/errors.ts';
 import { Peer, PeerStatus } from '../../core/model.ts';
 import { checkNetworkAccess, checkOrgAccess } from '../auth.ts';
+import { orgResource } from './org-resource.ts';
 import { ORG_USERS, PEER_USERS, type RouteSpec, route } from './route.ts';
-import { OrgNameParam, OrgParam, PeerBody, PeerQuery } from './schemas.ts';
+import { OrgNameParam, PeerBody, PeerQuery } from './schemas.ts';
 
 const PeerCreated = z.object({
   peer: Peer,
@@ -18,26 +19,22 @@ const PeerCreated = z.object({
   network: z.object({ name: z.string(), prefix: z.string(), dns: z.string() }),
 });
 
+const peers = orgResource('peers', 'name', Peer);
+
 export const peerRoutes: RouteSpec[] = [
-  route({
-    method: 'post',
-    path: '/v1/orgs/:org/peers',
+  peers.create({
     summary: 'Add a WireGuard peer (public key only) on the least-loaded gateway of a region',
-    tag: 'peers',
     allow: PEER_USERS,
-    params: OrgParam,
     body: PeerBody,
     response: PeerCreated,
-    status: 201,
-    handle: async ({ principal, params, body, deps }) => {
-      checkOrgAccess(principal, params.org);
+    handle: async ({ principal, org, body, deps }) => {
       const networkName = body.network ?? principal.network ?? 'default';
       checkNetworkAccess(principal, networkName);
-      const network = await deps.store.getNetwork(params.org, networkName);
-      const peer = await deps.store.createPeer({ ...body, org: params.org, network: networkName });
+      const network = await deps.store.getNetwork(org, networkName);
+      const peer = await deps.store.createPeer({ ...body, org, network: networkName });
       const gw = await deps.store.getHost(peer.gateway);
       if (gw.peer_key === null || gw.peer_endpoint === null) {
-        await deps.store.deletePeer(params.org, peer.name);
+        await deps.store.deletePeer(org, peer.name);
         throw new SixpnError(
           'failed_precondition',
           `gateway '${gw.name}' in ${gw.region} has not registered its keys yet; start \`sixpn gateway --name ${gw.name}\` and retry`,
@@ -50,47 +47,22 @@ export const peerRoutes: RouteSpec[] = [
       };
     },
   }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/peers',
+  peers.list({
     summary: "List an organization's peers",
-    tag: 'peers',
-    allow: ORG_USERS,
-    params: OrgParam,
     query: PeerQuery,
-    response: z.object({ items: z.array(Peer) }),
-    handle: async ({ principal, params, query, deps }) => {
-      checkOrgAccess(principal, params.org);
-      await deps.store.getOrg(params.org);
-      return { items: await deps.store.listPeers({ org: params.org, ...query }) };
-    },
+    items: ({ org, query, deps }) => deps.store.listPeers({ org, ...query }),
   }),
-  route({
-    method: 'get',
-    path: '/v1/orgs/:org/peers/:name',
+  peers.show({
     summary: 'Show a peer',
-    tag: 'peers',
-    allow: ORG_USERS,
-    params: OrgNameParam,
-    response: Peer,
-    handle: ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      return deps.store.getPeer(params.org, params.name.toLowerCase());
-    },
+    handle: ({ org, key, deps }) => deps.store.getPeer(org, key.toLowerCase()),
   }),
-  route({
-    method: 'delete',
-    path: '/v1/orgs/:org/peers/:name',
+  peers.remove({
     summary: 'Remove a peer; its gateway drops it at once',
-    tag: 'peers',
     allow: PEER_USERS,
-    params: OrgNameParam,
-    status: 204,
-    handle: async ({ principal, params, deps }) => {
-      checkOrgAccess(principal, params.org);
-      const peer = await deps.store.getPeer(params.org, params.name.toLowerCase());
+    handle: async ({ principal, org, key, deps }) => {
+      const peer = await deps.store.getPeer(org, key.toLowerCase());
       checkNetworkAccess(principal, peer.network);
-      await deps.store.deletePeer(params.org, peer.name);
+      await deps.store.deletePeer(org, peer.name);
     },
   }),
   route({

@@ -16,11 +16,11 @@ import {
   parseIPv6,
   peerPrefix,
 } from '../../core/address.ts';
+import { seededRandom } from '../../core/seeded-random.ts';
 import {
   deterministic,
   rejectsWith,
   rejectsWithoutWrite,
-  seededRandom,
   seedFleet,
   steppingClock,
   wgKey,

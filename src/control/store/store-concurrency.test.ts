@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { forEachBackend } from '../../../test/support/postgres.ts';
 import type { Change } from '../../core/model.ts';
+import { seededRandom } from '../../core/seeded-random.ts';
 import type { Store } from './store.ts';
-import { allChangesSince, seededRandom, seedFleet, steppingClock } from './test-fixtures.ts';
+import { allChangesSince, seedFleet, steppingClock } from './test-fixtures.ts';
 
 /** Polls `changesSince` until `done()` and the log is drained; returns every entry it saw. */
 async function watch(store: Store, done: () => boolean): Promise<Change[]> {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forEachBackend } from '../../../test/support/postgres.ts';
 import { alreadyExists, isSixpnError } from '../../core/errors.ts';
+import { seededRandom } from '../../core/seeded-random.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { conflictAs, uniqueViolation } from './db-errors.ts';
 import { KyselyStore } from './kysely-store.ts';
@@ -12,7 +13,7 @@ import { migrate } from './migrate.ts';
 import { parseStoreUrl } from './open.ts';
 import { openPostgres } from './postgres.ts';
 import { openSqlite } from './sqlite.ts';
-import { seededRandom, steppingClock } from './test-fixtures.ts';
+import { steppingClock } from './test-fixtures.ts';
 
 async function rawDb(url: string) {
   const target = parseStoreUrl(url);

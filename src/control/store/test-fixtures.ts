@@ -1,22 +1,11 @@
-// Shared pieces of the store tests: a seeded random source, a stepping clock, WireGuard-shaped keys, a small
+// Shared pieces of the store tests: a seeded random source (src/core/seeded-random.ts), a stepping clock, WireGuard-shaped keys, a small
 // fleet, and assertions on error codes. Not a test file itself.
 
 import assert from 'node:assert/strict';
 import { type ErrorCode, isSixpnError } from '../../core/errors.ts';
 import { type Change, type EntityKind, entityId, type Snapshot } from '../../core/model.ts';
+import { seededRandom } from '../../core/seeded-random.ts';
 import type { Store } from './store.ts';
-
-/** mulberry32: a tiny deterministic PRNG, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** A clock that starts at `start` and moves one second per reading. */
 export function steppingClock(start = '2030-01-01T00:00:00.000Z'): () => Date {

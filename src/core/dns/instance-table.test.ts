@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { seededRandom } from '../seeded-random.ts';
 import { InstanceTable, type SlotList } from './instance-table.ts';
 
 test('random churn keeps the table equal to a Map model', () => {
@@ -12,11 +13,7 @@ test('random churn keeps the table equal to a Map model', () => {
     { head: -1, count: 0 },
   ];
   const listOf = new Map<string, number>();
-  let seed = 7;
-  const rand = () => {
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return seed / 2 ** 32;
-  };
+  const rand = seededRandom(7);
   for (let step = 0; step < 20000; step++) {
     // a small id space forces hash collisions, removals and slot reuse
     const n = 1 + Math.floor(rand() * 3000);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App, Change, Instance, Peer, Region, Snapshot } from '../model.ts';
+import { pick as pickOne, seededRandom } from '../seeded-random.ts';
 import { decodeResponse, encodeQuery } from './client-query.ts';
 import { formatShort } from './dig-format.ts';
 import { app, fixtureSnapshot, instance, NET_A, NET_B, peer, region } from './fixture.ts';
@@ -118,21 +119,10 @@ test('changes update the answers incrementally', () => {
   ]);
 });
 
-/** A small deterministic PRNG (mulberry32) so a failure reproduces. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('any sequence of changes answers like a fresh index from the final snapshot', () => {
   for (const seed of [1, 2, 3]) {
-    const rand = rng(seed);
-    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    const rand = seededRandom(seed);
+    const pick = <T>(xs: readonly T[]): T => pickOne(rand, xs);
     const start = fixtureSnapshot();
     const apps = new Map<string, App>(start.apps.map((a) => [a.id, a]));
     const insts = new Map<string, Instance>(start.instances.map((i) => [i.id, i]));

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SixpnError } from '../errors.ts';
+import { pick as pickOne, seededRandom } from '../seeded-random.ts';
 import { applySet, clampPrivateKey } from './apply.ts';
 import type { WgEndpoint } from './endpoint.ts';
 import { generateKeyPair, type WgPrivateKey, type WgPublicKey } from './keys.ts';
@@ -196,20 +197,9 @@ for (const [name, desired, re] of invalidConfigs) {
   });
 }
 
-// A small deterministic PRNG (mulberry32) so the random walk below is reproducible.
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('random walk: every plan converges in one step and the next plan is null', () => {
-  const rnd = prng(42);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const rnd = seededRandom(42);
+  const pick = <T>(xs: readonly T[]): T => pickOne(rnd, xs);
   const ranges = Array.from({ length: 12 }, (_, i) => `fdaa:0:${i + 1}::/48`);
   let state = empty;
   for (let round = 0; round < 200; round++) {

@@ -1,18 +1,8 @@
-// Random and mutated DNS packets for the fuzz test and the abuse benchmark (bench/dns/abuse.ts): a seeded
-// generator, a corpus of valid queries, and the rule for which packets the server must answer.
+// Random and mutated DNS packets for the fuzz test and the abuse benchmark (bench/dns/abuse.ts), drawn from a
+// seeded generator (src/core/seeded-random.ts): a corpus of valid queries, and the rule for which packets the
+// server must answer.
 
 import { encodeQuery } from '../../../src/core/dns/client-query.ts';
-
-/** mulberry32: deterministic, so a failure reproduces with the same seed. */
-export function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = [
   'web.internal',
