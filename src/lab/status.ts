@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { listNetns } from '../runtime/netns.ts';
-import { readAgentStatus } from './agents.ts';
+import { readStatusFile } from '../runtime/status-file.ts';
 import { labClient } from './control.ts';
 import { labDirOf, labNodes, labPlan } from './plan.ts';
 import { isAlive } from './processes.ts';
@@ -131,7 +131,7 @@ export async function labStatus(name?: string): Promise<LabStatus> {
   const nodes = labNodes(p)
     .filter((n) => n.role === 'host' || !state.gatewaysSkipped)
     .map((n): NodeStatus => {
-      const st = readAgentStatus(n.stateDir);
+      const st = readStatusFile(n.stateDir);
       if (!present.has(n.ns)) problems.push(`namespace ${n.ns} is missing`);
       if (revision !== null && st && st.revision < revision)
         problems.push(`${n.name} is at revision ${st.revision}, the control plane at ${revision}`);

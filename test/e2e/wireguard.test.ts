@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { parseWgQuick } from '../../src/core/wg/wg-quick.ts';
-import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
+import { waitAgents } from '../../src/lab/agents.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { startGateway } from '../../src/lab/gateways.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
@@ -21,6 +21,7 @@ import { type LabState, writeLabState } from '../../src/lab/state.ts';
 import { EXAMPLE_TEST } from '../../src/lab/unbound-conf.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
+import { readStatusFile } from '../../src/runtime/status-file.ts';
 import {
   cannotRun,
   digShort,
@@ -272,7 +273,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
         process.kill(old.pid, 'SIGKILL');
         assert.ok(await eventually(async () => !isAlive(old), 5_000, 10));
         assert.ok(await say('without-gateway-process'), 'wireguard-go and nft outlive the gateway process');
-        const before = readAgentStatus(g.stateDir)?.reconciledAt;
+        const before = readStatusFile(g.stateDir)?.reconciledAt;
         const rec = startGateway(plan, g, state.hostTokens[g.name] ?? '');
         state.processes[`gateway:${g.name}`] = rec;
         writeLabState(plan.files.state, state);

@@ -2,7 +2,6 @@
 // `sixpn dig [TYPE] NAME` asks it the way an instance would and prints answers like `dig +short`.
 
 import { parsePlanPrefix } from '../../core/address.ts';
-import { formatHostPort } from '../../core/dns/host-port.ts';
 import { invalid, SixpnError } from '../../core/errors.ts';
 import { collectHostPorts, flagOf, hostPort, label, prefix, regionCode } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
@@ -39,44 +38,25 @@ export const registerDns: CommandGroup = (program, ctx) => {
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
     .action(async (o) => {
-      const [{ runDns }, { ZoneIndex }, { watchChanges }, { createLogger }] = await Promise.all([
-        import('../../dns/run-dns.ts'),
-        import('../../core/dns/zone-index.ts'),
-        import('../../client/watch.ts'),
-        import('../../lib/log.ts'),
-      ]);
       const client = await ctx.client();
-      const plan = parsePlanPrefix(o.prefix);
-      const logger = createLogger().child({ component: 'dns' });
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const zone = new ZoneIndex({ plan });
-        const server = await runDns({
+      const [{ withSignals }, { followAndServe }] = await Promise.all([
+        import('../../runtime/signals.ts'),
+        import('../../dns/follow-state.ts'),
+      ]);
+      await withSignals(async (signal) => {
+        const running = await followAndServe({
+          client,
           listen: o.listen,
-          zone,
-          plan,
-          logger,
-          signal: abort.signal,
+          plan: parsePlanPrefix(o.prefix),
+          signal,
           ...(o.upstream ? { upstreams: o.upstream } : {}),
           ...(o.region ? { region: o.region } : {}),
           ...(o.defaultNetwork !== undefined ? { defaultNetwork: o.defaultNetwork } : {}),
+          listening: (at) =>
+            ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`),
         });
-        const at = server.addresses.map((a) => formatHostPort({ host: a.host, port: a.port }));
-        ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`);
-        for await (const ev of watchChanges(client, undefined, abort.signal, { logger })) {
-          if (ev.type === 'snapshot') zone.applySnapshot(ev.snapshot);
-          else if (ev.type === 'change') zone.applyChange(ev.change);
-          else if (ev.type === 'disconnected')
-            logger.warn({ err: ev.error.message }, 'watch disconnected; answering from the last state');
-        }
-        await server.closed;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+        await running.done;
+      });
     });
 
   program
