@@ -3,8 +3,9 @@
 
 import { parsePlanPrefix } from '../../core/address.ts';
 import { invalid, SixpnError } from '../../core/errors.ts';
+import type { CliContext } from '../context.ts';
 import { collectHostPorts, flagOf, hostPort, label, prefix, regionCode } from '../flags.ts';
-import type { CommandGroup } from '../run.ts';
+import type { CommandGroup, Program } from '../run.ts';
 
 const networkNum = flagOf((v) => {
   if (!/^[1-9][0-9]{0,9}$/.test(v) || Number(v) > 0xffff_ffff) {
@@ -14,7 +15,7 @@ const networkNum = flagOf((v) => {
 });
 const RECORD_TYPE = /^(A|AAAA|TXT|SOA|NS|CNAME|MX|SRV|PTR|CAA|ANY)$/i;
 
-export const registerDns: CommandGroup = (program, ctx) => {
+function dnsCommand(program: Program, ctx: CliContext): void {
   program
     .command('dns')
     .description(
@@ -58,7 +59,9 @@ export const registerDns: CommandGroup = (program, ctx) => {
         await running.done;
       });
     });
+}
 
+function digCommand(program: Program, ctx: CliContext): void {
   program
     .command('dig')
     .description('ask the .internal DNS the way an instance would; prints answers like `dig +short`')
@@ -113,4 +116,9 @@ export const registerDns: CommandGroup = (program, ctx) => {
         );
       }
     });
+}
+
+export const registerDns: CommandGroup = (program, ctx) => {
+  dnsCommand(program, ctx);
+  digCommand(program, ctx);
 };
