@@ -2,6 +2,7 @@
 // difference. Pure; an empty plan means the host is right. Steps for things that are already right are never
 // emitted (unchanged WireGuard peers are not touched, the nft table is not re-applied).
 
+import { nftFingerprint, nftNeedsApply } from '../core/nft/check.ts';
 import { buildIsolation } from '../core/nft/isolation.ts';
 import { planDevice } from '../core/wg/plan.ts';
 import type { Action } from './actions.ts';
@@ -17,7 +18,6 @@ import {
   MESH_MTU,
   netnsName,
 } from './desired.ts';
-import { nftFingerprint, nftNeedsApply } from './nft-check.ts';
 import { emptyNs, type Observed, type ObservedNs } from './observed.ts';
 
 /** What the plan needs to know about the agent beyond the desired state. */
