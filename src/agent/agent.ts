@@ -11,13 +11,14 @@ import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
+import { currentNetnsName } from '../runtime/netns.ts';
 import { Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
 import { checkIfaceName } from './host-net.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
-import { checkLabPlacement, currentNetnsName } from './preflight.ts';
+import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
 

@@ -4,7 +4,6 @@
 // On abort (SIGTERM) it stops and leaves wireguard-go, routes and nft in place: a restarted gateway adopts them.
 
 import { join } from 'node:path';
-import { currentNetnsName } from '../agent/preflight.ts';
 import type { FetchLike } from '../client/http.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
@@ -15,6 +14,7 @@ import { parseEndpoint } from '../core/wg/endpoint.ts';
 import { runDns } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
+import { currentNetnsName } from '../runtime/netns.ts';
 import { type PassHooks, Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
