@@ -11,11 +11,12 @@ import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
+import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { parseRegionCounts } from '../../src/lab/regions.ts';
 import { labUp } from '../../src/lab/up.ts';
+import { readStatusFile } from '../../src/runtime/status-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -139,7 +140,7 @@ try {
   const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
   await delay(1_000);
   const head = (await c.snapshot()).revision;
-  const behind = plan.hosts.filter((h) => (readAgentStatus(h.stateDir)?.revision ?? -1) < head).length;
+  const behind = plan.hosts.filter((h) => (readStatusFile(h.stateDir)?.revision ?? -1) < head).length;
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;

@@ -12,12 +12,13 @@ import { parseArgs } from 'node:util';
 import { formatIPv6, parseIPv6 } from '../../src/core/address.ts';
 import type { Instance, Snapshot } from '../../src/core/model.ts';
 import { pick, seededRandom } from '../../src/core/seeded-random.ts';
-import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
+import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
 import { parseRegionCounts } from '../../src/lab/regions.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { inNetns, run } from '../../src/runtime/exec.ts';
+import { readStatusFile } from '../../src/runtime/status-file.ts';
 
 const { values } = parseArgs({
   options: {
@@ -136,7 +137,7 @@ try {
   const settle0 = Date.now();
   await waitAgents(c, agents, 120_000);
   const snap = await c.snapshot();
-  const behind = plan.hosts.filter((h) => (readAgentStatus(h.stateDir)?.revision ?? -1) < snap.revision);
+  const behind = plan.hosts.filter((h) => (readStatusFile(h.stateDir)?.revision ?? -1) < snap.revision);
   const settleS = (Date.now() - settle0) / 1000;
   let checked = 0;
   for (const p of probes) {

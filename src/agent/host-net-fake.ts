@@ -2,9 +2,9 @@
 // kernel's (deleting a namespace takes its veths' host ends and their routes), and every mutation is recorded.
 
 import { invalid } from '../core/errors.ts';
+import type { ObservedLink, ObservedNs, ObservedRoute } from '../core/iproute.ts';
 import type { NetStep } from './actions.ts';
 import { type HostNet, ipLine } from './host-net.ts';
-import type { ObservedLink, ObservedNs, ObservedRoute } from './observed.ts';
 
 interface Link {
   up: boolean;

@@ -1,37 +1,10 @@
-// The iproute2 side of the agent's network seam: `ip -j` parsing (golden output captured from `ip` 6.1) and the
-// `ip -batch` lines each step becomes.
+// The iproute2 side of the agent's network seam: the `ip -batch` line each step becomes (its `ip -j` parsers are
+// tested in core/iproute.test.ts).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { NetStep } from './actions.ts';
-import { ipLine, parseAddrShow, parseRouteShow } from './host-net.ts';
-
-const golden = (name: string) => readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8');
-
-test('parseAddrShow: links with up flag, MTU, all and global addresses in canonical form', () => {
-  const links = parseAddrShow(golden('ip-addr-show.json'));
-  assert.deepEqual([...links.keys()], ['lo', 'sxb', 'sxa']);
-  assert.deepEqual(links.get('sxa'), {
-    name: 'sxa',
-    up: true,
-    mtu: 1500,
-    addrs: ['fdaa:0:1:0:1:0:a1:2/112', 'fe80::1/64'],
-    globalAddrs: ['fdaa:0:1:0:1:0:a1:2/112'],
-  });
-  assert.equal(links.get('sxb')?.up, false);
-  assert.deepEqual(links.get('lo')?.globalAddrs, [], 'host-scope addresses are not global');
-  assert.equal(parseAddrShow('').size, 0);
-});
-
-test('parseRouteShow: canonical destinations (host routes as /128), device and gateway', () => {
-  assert.deepEqual(parseRouteShow(golden('ip-route-show.json')), [
-    { dst: 'fdaa:0:1:0:1:0:a1:0/112', dev: 'sxa' },
-    { dst: 'fdaa:0:2::5/128', dev: 'sxa' },
-    { dst: 'fdaa::/16', dev: 'sxa', via: 'fe80::9' },
-    { dst: 'fe80::/64', dev: 'sxa' },
-  ]);
-});
+import { ipLine } from './host-net.ts';
 
 const rows: [NetStep, string][] = [
   [

@@ -3,12 +3,11 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { invalid } from '../core/errors.ts';
+import { type ObservedNs, parseAddrShow, parseRouteShow } from '../core/iproute.ts';
 import { checkIfaceName } from '../core/names.ts';
 import { run } from '../runtime/exec.ts';
-import { canonicalAddr, parseRoutes } from '../runtime/link.ts';
 import { checkNetnsName, listNetns, removeNetns } from '../runtime/netns.ts';
 import type { NetStep } from './actions.ts';
-import type { ObservedLink, ObservedNs, ObservedRoute } from './observed.ts';
 
 /** `ns` undefined is the host's own namespace (where the agent runs). */
 export interface HostNet {
@@ -44,41 +43,6 @@ export function ipLine(s: NetStep): string {
     case 'route-replace':
       return `route replace ${s.dst}${s.via === undefined ? '' : ` via ${s.via}`} dev ${s.dev}`;
   }
-}
-
-type Raw = Record<string, unknown>;
-
-/** Parses `ip -j addr show`: every link with its flags, MTU and addresses (canonical `addr/len`). */
-export function parseAddrShow(json: string): Map<string, ObservedLink> {
-  const out = new Map<string, ObservedLink>();
-  if (json.trim() === '') return out;
-  for (const l of JSON.parse(json) as Raw[]) {
-    const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
-    const infos = (l.addr_info as Raw[] | undefined) ?? [];
-    const addrs: string[] = [];
-    const globalAddrs: string[] = [];
-    for (const a of infos) {
-      if (typeof a.local !== 'string') continue;
-      const text = canonicalAddr(`${a.local}/${Number(a.prefixlen)}`);
-      addrs.push(text);
-      if ((a.scope ?? 'global') === 'global') globalAddrs.push(text);
-    }
-    const name = String(l.ifname);
-    out.set(name, { name, up: flags.includes('UP'), mtu: Number(l.mtu), addrs, globalAddrs });
-  }
-  return out;
-}
-
-/** Parses `ip -j -6 route show` into canonical CIDR destinations (host routes get their /128). */
-export function parseRouteShow(json: string): ObservedRoute[] {
-  return parseRoutes(json)
-    .filter((r) => r.dst !== 'default' && r.dst.includes(':'))
-    .map((r) => {
-      const out: ObservedRoute = { dst: canonicalAddr(r.dst.includes('/') ? r.dst : `${r.dst}/128`) };
-      if (r.dev !== undefined) out.dev = r.dev;
-      if (r.gateway !== undefined) out.via = r.gateway;
-      return out;
-    });
 }
 
 const nsArgs = (ns: string | undefined, args: string[]) => (ns === undefined ? args : ['-n', ns, ...args]);

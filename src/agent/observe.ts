@@ -1,12 +1,13 @@
 // Reads the host as it is, through the agent's seams: namespaces, links, addresses and routes (`ip -j`), the mesh
 // device (UAPI `get=1` or `wg show dump`), the nftables table (`nft -j list`), and the files the agent manages.
 
+import type { ObservedNs } from '../core/iproute.ts';
 import type { FileStore } from '../runtime/file-store.ts';
 import type { Nft } from '../runtime/nft.ts';
 import type { MeshDevice } from '../runtime/wg-interface.ts';
 import { type Desired, netnsName } from './desired.ts';
 import type { HostNet } from './host-net.ts';
-import type { Observed, ObservedNs } from './observed.ts';
+import type { Observed } from './observed.ts';
 import type { PlanContext } from './plan.ts';
 
 /** The I/O an agent reconciles through; tests give in-memory fakes. */

@@ -1,30 +1,8 @@
 // What the agent sees on the host (read from the devices by observe.ts): the input of `plan` beside the desired state.
 
+import type { ObservedNs } from '../core/iproute.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import type { DeviceState } from '../core/wg/uapi.ts';
-
-export interface ObservedLink {
-  name: string;
-  up: boolean;
-  mtu: number;
-  /** Every address, `addr/len` in canonical text. */
-  addrs: string[];
-  /** Only the global-scope ones. */
-  globalAddrs: string[];
-}
-
-export interface ObservedRoute {
-  /** Canonical CIDR (`/128` host routes included as such). */
-  dst: string;
-  dev?: string;
-  via?: string;
-}
-
-/** One network namespace: its links (with addresses) and IPv6 routes of the main table. */
-export interface ObservedNs {
-  links: Map<string, ObservedLink>;
-  routes: ObservedRoute[];
-}
 
 export interface Observed {
   /** The registration the control plane has for this host (from the agent's state); undefined: host unknown. */

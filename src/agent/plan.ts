@@ -2,6 +2,8 @@
 // difference. Pure; an empty plan means the host is right. Steps for things that are already right are never
 // emitted (unchanged WireGuard peers are not touched, the nft table is not re-applied).
 
+import type { ObservedNs } from '../core/iproute.ts';
+import { nftFingerprint, nftNeedsApply } from '../core/nft/check.ts';
 import { buildIsolation } from '../core/nft/isolation.ts';
 import { planDevice } from '../core/wg/plan.ts';
 import type { Action } from './actions.ts';
@@ -17,8 +19,7 @@ import {
   MESH_MTU,
   netnsName,
 } from './desired.ts';
-import { nftFingerprint, nftNeedsApply } from './nft-check.ts';
-import { emptyNs, type Observed, type ObservedNs } from './observed.ts';
+import { emptyNs, type Observed } from './observed.ts';
 
 /** What the plan needs to know about the agent beyond the desired state. */
 export interface PlanContext {

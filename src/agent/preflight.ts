@@ -3,13 +3,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { SixpnError } from '../core/errors.ts';
-import { run } from '../runtime/exec.ts';
-
-/** The name of the named network namespace this process runs in, or undefined (the machine's own, or unnamed). */
-export async function currentNetnsName(): Promise<string | undefined> {
-  const { stdout } = await run('ip', ['netns', 'identify', String(process.pid)]);
-  return stdout.trim().split(/\s+/)[0] || undefined;
-}
+import { currentNetnsName } from '../runtime/netns.ts';
 
 /**
  * True when /run/netns is a slave-only mount here (a process started by `ip netns exec`): a namespace made with

@@ -22,9 +22,9 @@ import { generateKeyPair, type WgKeyPair } from '../core/wg/keys.ts';
 import { silentLogger } from '../lib/log.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
+import { FakeWgInterface } from '../runtime/wg-interface-fake.ts';
 import type { AgentIdentity } from './desired.ts';
 import { MemoryNet } from './host-net-fake.ts';
-import { FakeMesh } from './mesh-device-fake.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { reconcileOnce } from './reconcile.ts';
 
@@ -179,10 +179,13 @@ export function fakeAgent(name = 'h1', over: Partial<AgentIdentity> = {}) {
   const net = new MemoryNet();
   const id = identity(name, over);
   const registrations: { endpoint: string; mesh_key: string }[] = [];
-  const seams: AgentSeams & { net: MemoryNet; files: MemoryFiles; mesh: FakeMesh; nft: MemoryNft } = {
+  const seams: AgentSeams & { net: MemoryNet; files: MemoryFiles; mesh: FakeWgInterface; nft: MemoryNft } = {
     net,
     files: new MemoryFiles(),
-    mesh: new FakeMesh(id.meshIface, net),
+    mesh: new FakeWgInterface(id.meshIface, {
+      add: (i) => net.addLink(undefined, i, { mtu: 1420 }),
+      remove: (i) => net.delLink(undefined, i),
+    }),
     nft: new MemoryNft(),
     register: async (body) => {
       registrations.push(body);

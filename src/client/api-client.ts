@@ -2,7 +2,7 @@
 // gateways. Every failure is a SixpnError carrying the server's code and message.
 
 import type { Snapshot } from '../core/model.ts';
-import { type FetchLike, Http, type HttpOptions } from './http.ts';
+import { Http, type HttpOptions } from './http.ts';
 import {
   AppL,
   CreatedGateway,

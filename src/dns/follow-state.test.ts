@@ -1,38 +1,51 @@
-// followState: changes that arrive while the snapshot loads are applied after it, old ones ignored.
+// followAndServe (`sixpn dns`): the zone follows the watch stream (snapshot, then changes in order), the server
+// answers from it, and everything closes when the signal aborts.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ApiClient } from '../client/api-client.ts';
+import type { WatchEvent } from '../client/watch.ts';
+import { defaultPlan } from '../core/address.ts';
 import { app, fixtureSnapshot, NET_A } from '../core/dns/fixture.ts';
-import { ZoneIndex } from '../core/dns/zone-index.ts';
-import type { Change } from '../core/model.ts';
-import { followState, type StateSource } from './follow-state.ts';
+import { silentLogger } from '../lib/log.ts';
+import { followAndServe } from './follow-state.ts';
 
-test('subscribes before the snapshot, replays what came meanwhile, stops on abort', async () => {
-  const listeners = new Set<(c: Change) => void>();
-  const emit = (c: Change) => {
-    for (const l of listeners) l(c);
-  };
+test('follows the snapshot and the changes after it, serves, stops on abort', async () => {
   const cache = app('cache', NET_A);
-  const source: StateSource = {
-    subscribe(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
+  const snap = fixtureSnapshot();
+  const seen: (number | undefined)[] = [];
+  const client = {
+    baseUrl: 'http://test',
+    async *watchChanges(since: number | undefined, signal: AbortSignal): AsyncIterable<WatchEvent> {
+      seen.push(since);
+      yield { type: 'snapshot', snapshot: snap, reason: 'initial' };
+      yield {
+        type: 'change',
+        change: { rev: snap.revision + 1, op: 'put', kind: 'app', id: cache.id, org: 'acme', obj: cache },
+      };
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     },
-    async snapshot() {
-      // one change already in the snapshot (rev 100) and one after it arrive while it loads
-      emit({ rev: 100, op: 'delete', kind: 'app', id: 'app-web', org: 'acme', obj: app('web', NET_A) });
-      emit({ rev: 101, op: 'put', kind: 'app', id: cache.id, org: 'acme', obj: cache });
-      return fixtureSnapshot();
-    },
-  };
-  const zone = new ZoneIndex();
+  } as unknown as ApiClient;
   const ac = new AbortController();
-  await followState(zone, source, ac.signal);
-  assert.equal(zone.revision, 101);
-  emit({ rev: 102, op: 'put', kind: 'app', id: 'app-x', org: 'acme', obj: app('x', NET_A) });
-  assert.equal(zone.revision, 102);
+  let at: string[] = [];
+  const running = await followAndServe({
+    client,
+    listen: ['127.0.0.1:0'],
+    upstreams: [],
+    plan: defaultPlan,
+    logger: silentLogger,
+    signal: ac.signal,
+    listening: (a) => {
+      at = a;
+    },
+  });
+  assert.equal(at.length, 1);
+  assert.match(at[0] ?? '', /^127\.0\.0\.1:[0-9]+$/);
+  for (let i = 0; i < 100 && running.zone.revision < snap.revision + 1; i++)
+    await new Promise((r) => setTimeout(r, 5));
+  assert.equal(running.zone.revision, snap.revision + 1);
+  assert.equal(running.state.revision, snap.revision + 1);
+  assert.deepEqual(seen, [undefined]);
   ac.abort();
-  assert.equal(listeners.size, 0);
-  emit({ rev: 103, op: 'put', kind: 'app', id: 'app-y', org: 'acme', obj: app('y', NET_A) });
-  assert.equal(zone.revision, 102);
+  await running.done;
 });

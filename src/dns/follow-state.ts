@@ -1,34 +1,46 @@
-// Keeps a zone index current from a state source (snapshot + change subscription), for embedders that do not
-// feed the index themselves.
+// `sixpn dns` standalone: the DNS server fed by the control plane's watch stream, in the same reconciler harness as
+// the agent and the gateway (runtime/reconciler.ts) with no passes and the state in memory only. With more than one
+// worker, every snapshot and change is handed to each worker thread's own index (dns-workers.ts).
 
-import type { ZoneIndex } from '../core/dns/zone-index.ts';
-import type { Change, Snapshot } from '../core/model.ts';
+import type { ApiClient } from '../client/api-client.ts';
+import type { AddressPlan } from '../core/address.ts';
+import { formatHostPort } from '../core/dns/host-port.ts';
+import { createLogger, type Logger } from '../lib/log.ts';
+import { Reconciler, type RunningReconciler } from '../runtime/reconciler.ts';
+import { runDnsWorkers } from './dns-workers.ts';
+import { type RunDnsOptions, runDns } from './run-dns.ts';
 
-/** Where the state comes from: the agent's local copy, the gateway's, or a control-plane watch client. */
-export interface StateSource {
-  snapshot(): Snapshot | Promise<Snapshot>;
-  /** Delivers every committed change in revision order; returns an unsubscribe. */
-  subscribe(onChange: (c: Change) => void): () => void;
+export interface FollowAndServeOptions
+  extends Pick<RunDnsOptions, 'listen' | 'upstreams' | 'region' | 'defaultNetwork' | 'resolvConf'> {
+  client: ApiClient;
+  plan: AddressPlan;
+  signal: AbortSignal;
+  /** Threads answering, each on its own SO_REUSEPORT socket (default 1: this thread). */
+  workers?: number;
+  logger?: Logger;
+  /** Told the bound addresses once the server listens. */
+  listening?(at: string[]): void;
 }
 
-/**
- * Subscribes first, then loads the snapshot and replays the changes that arrived meanwhile (the index ignores
- * those already in the snapshot), so nothing is missed. Stops following when `signal` aborts.
- */
-export async function followState(zone: ZoneIndex, source: StateSource, signal: AbortSignal): Promise<void> {
-  let buffered: Change[] | undefined = [];
-  const unsubscribe = source.subscribe((c) => {
-    if (buffered) buffered.push(c);
-    else zone.applyChange(c);
-  });
-  signal.addEventListener('abort', unsubscribe, { once: true });
-  try {
-    zone.applySnapshot(await source.snapshot());
-  } catch (e) {
-    unsubscribe();
-    throw e;
+/** Serves DNS until `signal` aborts; `done` resolves once the server has closed. */
+export async function followAndServe(o: FollowAndServeOptions): Promise<RunningReconciler> {
+  const { client, plan, signal, listening, logger, workers = 1, ...dns } = o;
+  const log = (logger ?? createLogger()).child({ component: 'dns' });
+  const r = await Reconciler.open({ client, plan, log, signal });
+  const tell = (s: { addresses: readonly { host: string; port: number }[] }) =>
+    listening?.(s.addresses.map((a) => formatHostPort({ host: a.host, port: a.port })));
+  if (workers <= 1) {
+    const server = await runDns({ ...dns, zone: r.zone, plan, logger: log, signal });
+    tell(server);
+    return r.run({ dnsFirst: true, startDns: async () => server, stopMessage: 'dns stopped' });
   }
-  const pending = buffered;
-  buffered = undefined;
-  for (const c of pending) zone.applyChange(c);
+  const server = await runDnsWorkers({ ...dns, workers, plan, logger: log, signal });
+  tell(server);
+  return r.run({
+    dnsFirst: true,
+    startDns: async () => server,
+    onSnapshot: (s) => server.applySnapshot(s),
+    onChange: async (c) => server.applyChange(c),
+    stopMessage: 'dns stopped',
+  });
 }

@@ -30,7 +30,7 @@ export interface ListenSpec {
 export interface RunDnsOptions {
   /** `ADDR`, `ADDR:PORT`, `[V6]:PORT`, or specs. */
   listen: readonly (string | ListenSpec)[];
-  /** The state: the caller applies the snapshot and changes to it (see `followState`). */
+  /** The state: the caller applies the snapshot and changes to it (the reconciler harness does). */
   zone: ZoneIndex;
   /** `ADDR[:PORT]` of recursive resolvers; default: the nameservers of `resolvConf`. Empty: no recursion. */
   upstreams?: readonly string[];

@@ -1,11 +1,9 @@
-// `sixpn gateway`: the WireGuard gateway process. Loads its saved state, follows the watch stream (a peer created
-// or deleted is installed or removed on the device at once; anything else triggers a debounced full reconcile),
-// serves DNS for its peers, reports each peer's handshake and traffic, and writes status.json after each pass.
+// `sixpn gateway`: the WireGuard gateway process, the hooks of the reconciler harness (runtime/reconciler.ts) for a
+// gateway: a peer created or deleted is installed or removed on the device at once from the watch stream (anything
+// else triggers a debounced full pass), DNS for its peers, and each peer's handshake and traffic reported.
 // On abort (SIGTERM) it stops and leaves wireguard-go, routes and nft in place: a restarted gateway adopts them.
 
-import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
@@ -14,21 +12,18 @@ import type { Change, Peer } from '../core/model.ts';
 import { checkOwnIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
 import { endpointPort, parseEndpoint, parseHostEndpoint } from '../core/wg/endpoint.ts';
-import { type DnsServer, runDns } from '../dns/run-dns.ts';
+import { runDns } from '../dns/run-dns.ts';
 import type { Logger } from '../lib/log.ts';
-import { run } from '../runtime/exec.ts';
-import { writeAtomic } from '../runtime/file-store.ts';
-import { followControlPlane } from '../runtime/follow.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
-import { Scheduler } from '../runtime/scheduler.ts';
-import { loadLocalState } from '../runtime/state-file.ts';
+import { currentNetnsName } from '../runtime/netns.ts';
+import { type PassHooks, Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
-import { InstalledAt } from './installed.ts';
+import { InstalledFile } from './installed-file.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
 import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
-import { applyPeerUpdates, type GatewayPassResult, Lock, reconcileGateway } from './reconcile.ts';
+import { type GatewayPassResult, reconcileGateway } from './reconcile.ts';
 import { type GatewaySeams, realGatewaySeams } from './seams.ts';
 
 export interface GatewayOptions {
@@ -71,40 +66,97 @@ export interface RunningGateway {
   done: Promise<void>;
 }
 
-/** The name of the named network namespace this process runs in, or undefined (the machine's own). */
-async function ownNetns(): Promise<string | undefined> {
-  const { stdout } = await run('ip', ['netns', 'identify', String(process.pid)]);
-  return stdout.trim().split(/\s+/)[0] || undefined;
+/** The gateway's fixed facts from its options (all but its keys); throws `invalid_argument` for a bad one. */
+function identityOf(o: GatewayOptions): Omit<GatewayIdentity, 'meshKey' | 'peerKey'> {
+  checkOwnIfaceName('--mesh-interface', o.meshIface);
+  checkOwnIfaceName('--peer-interface', o.peerIface);
+  if (o.meshIface === o.peerIface) throw invalid('--mesh-interface and --peer-interface must differ');
+  const peerEndpoint = parseHostEndpoint(o.peerEndpoint, '--peer-endpoint');
+  return {
+    name: o.name,
+    region: o.region,
+    plan: parsePlanPrefix(o.prefix ?? 'fdaa::/16'),
+    meshIface: o.meshIface,
+    peerIface: o.peerIface,
+    endpoint: parseEndpoint(o.endpoint),
+    peerEndpoint,
+    peerPort: endpointPort(peerEndpoint),
+    dnsPort: o.dnsPort ?? DEFAULT_DNS_PORT,
+  };
+}
+
+/** Full passes: the infrastructure is fingerprinted (peers are the fast path's), installed times kept. */
+function gatewayPasses(
+  r: Reconciler,
+  id: GatewayIdentity,
+  seams: GatewaySeams,
+  ctx: GatewayRunContext,
+  installed: InstalledFile,
+  reporter: PeerReporter,
+  fastPaths: () => number,
+): PassHooks<GatewayPassResult> {
+  return {
+    // Peers may have changed while we were away: a snapshot asks for a full pass that re-reads the device.
+    snapshotPass: 'periodic',
+    fingerprint: () => infraFingerprint(gatewayInfra(r.state, id)),
+    reconcile: (reason) => reconcileGateway(r.state, id, seams, ctx, r.log, reason !== 'change', r.signal),
+    afterPass: async (last, reason) => {
+      if (last.peerOp) reporter.installed(last.peerOp);
+      if (reason !== 'change') {
+        const dev = await seams.peerCache.get(r.signal).catch(() => undefined);
+        if (dev) installed.installed.keepOnly(new Set(dev.peers.map((p) => p.publicKey)));
+      }
+      await installed.save();
+    },
+    logFields: (last) => ({ peers: last.desired.peerDevice.peers.length }),
+    status: (last) => ({
+      peers: last?.desired.peerDevice.peers.length ?? 0,
+      networks: last?.desired.networks.length ?? 0,
+      fastPaths: fastPaths(),
+    }),
+  };
+}
+
+/** Installs or removes the peer of one change at once, before any debounce; counts what it sent. */
+function peerFastPath(r: Reconciler, id: GatewayIdentity, seams: GatewaySeams, reporter: PeerReporter) {
+  let count = 0;
+  const onChange = async (change: Change, before: unknown) => {
+    if (change.kind !== 'peer') return;
+    // Our host number from our own record (the peer's copy is what is being checked against it).
+    const num = r.state.all('host').find((h) => h.name === id.name)?.num ?? change.obj.gateway_num;
+    const updates = peerUpdates(change, before as Peer | undefined, id.name, num, id.plan);
+    if (updates.length === 0) return;
+    await r.lock.run(async () => {
+      try {
+        const t0 = performance.now();
+        const op = await seams.peerCache.setPeers(updates, r.signal);
+        if (!op) return;
+        reporter.installed(op);
+        count++;
+        const ms = Math.round((performance.now() - t0) * 100) / 100;
+        const removed = (op.peers ?? []).every((p) => p.remove);
+        const fields = { rev: change.rev, org: change.obj.org, peer: change.obj.name, ms };
+        r.log.info(fields, removed ? 'peer removed' : 'peer installed');
+      } catch (e) {
+        // The device is not there yet (first start) or broke: the full pass will make it right.
+        r.log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'peer change not applied; reconciling');
+        r.invalidate();
+      }
+    });
+  };
+  return { onChange, count: () => count };
 }
 
 export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
   const log = o.logger.child({ component: 'gateway', gateway: o.name });
-  const plan = parsePlanPrefix(o.prefix ?? 'fdaa::/16');
-  checkOwnIfaceName('--mesh-interface', o.meshIface);
-  checkOwnIfaceName('--peer-interface', o.peerIface);
-  if (o.meshIface === o.peerIface) throw invalid('--mesh-interface and --peer-interface must differ');
-  const endpoint = parseEndpoint(o.endpoint);
-  const peerEndpoint = parseHostEndpoint(o.peerEndpoint, '--peer-endpoint');
-  const ns = o.seams ? 'test' : await ownNetns();
-  await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
-  await rm(join(o.stateDir, 'status.json'), { force: true });
+  const base = identityOf(o);
+  const ns = o.seams ? 'test' : await currentNetnsName();
+  const r = await Reconciler.open({ ...o, plan: base.plan, log });
   const [meshKey, peerKey] = await Promise.all([
     loadOrCreateKey(join(o.stateDir, 'mesh.key')),
     loadOrCreateKey(join(o.stateDir, 'peer.key')),
   ]);
-  const id: GatewayIdentity = {
-    name: o.name,
-    region: o.region,
-    plan,
-    meshIface: o.meshIface,
-    peerIface: o.peerIface,
-    endpoint,
-    peerEndpoint,
-    peerPort: endpointPort(peerEndpoint),
-    meshKey,
-    peerKey,
-    dnsPort: o.dnsPort ?? DEFAULT_DNS_PORT,
-  };
+  const id: GatewayIdentity = { ...base, meshKey, peerKey };
   const ctx: GatewayRunContext = {
     meshIface: o.meshIface,
     peerIface: o.peerIface,
@@ -112,197 +164,44 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     manageForwarding: ns !== undefined,
     nftHashFile: join(o.stateDir, 'nft.hash'),
   };
-  // The client picks the fetch of each URL itself (unix: sockets included), also for a list of replicas.
-  const fetch = o.fetch;
-  const client = new ApiClient({ baseUrl: o.api, token: o.token, ...(fetch ? { fetch } : {}) });
-  const seams =
-    o.seams ??
-    realGatewaySeams({
-      meshIface: o.meshIface,
-      peerIface: o.peerIface,
-      wireguard: o.wireguard,
-      stateDir: o.stateDir,
-      logger: log,
-      register: async (body, signal) => {
-        await client.registerGateway(o.name, body, signal);
-      },
-    });
-
-  const { state, zone, stateFile } = await loadLocalState(o.stateDir, plan, log);
-  const installedFile = join(o.stateDir, 'installed.json');
-  const installed = new InstalledAt(
-    await readFile(installedFile, 'utf8')
-      .then((t) => JSON.parse(t) as Record<string, string>)
-      .catch(() => undefined),
-  );
-  let installedSaved = installed.version;
-  const saveInstalled = async () => {
-    if (installed.version === installedSaved) return;
-    const v = installed.version;
-    await writeAtomic(installedFile, JSON.stringify(installed), 0o600).catch((e: unknown) =>
-      log.warn({ err: String(e) }, 'cannot write installed.json'),
-    );
-    installedSaved = v;
+  const register: GatewaySeams['register'] = async (body, signal) => {
+    await r.client.registerGateway(o.name, body, signal);
   };
-  log.info({ revision: state.revision, ns, wireguard: o.wireguard }, 'gateway starting');
-
-  const lock = new Lock();
+  const seams = o.seams ?? realGatewaySeams({ ...o, logger: log, register });
+  const installed = await InstalledFile.load(join(o.stateDir, 'installed.json'), log);
+  log.info({ revision: r.state.revision, ns, wireguard: o.wireguard }, 'gateway starting');
   const reporter = new PeerReporter({
     stats: (signal) => seams.peerStats(signal),
-    send: (items, signal) => client.reportPeerStatus(o.name, items, signal),
-    installed,
-    saveInstalled,
-    exclusive: (f) => lock.run(f),
+    send: (items, signal) => r.client.reportPeerStatus(o.name, items, signal),
+    installed: installed.installed,
+    saveInstalled: () => installed.save(),
+    exclusive: (f) => r.lock.run(f),
     pacing: { reportMs: o.reportMs ?? 5_000 },
     log,
     signal: o.signal,
   });
-  let dns: DnsServer | undefined;
-  let connected = false;
-  let lastInfra = '';
-  let last: GatewayPassResult | undefined;
-  let applied = 0;
-  let fastPaths = 0;
-
-  const ensureDns = async () => {
-    if (dns || o.signal.aborted) return;
-    dns = await runDns({
-      listen: [o.dnsListen ?? { address: formatIPv6(hostResolverAddress(plan)), port: id.dnsPort }],
-      zone,
-      ...(o.upstreams ? { upstreams: o.upstreams } : {}),
-      region: o.region,
-      plan,
-      logger: log,
-      signal: o.signal,
-    });
-  };
-
-  const status = async (revision: number) => {
-    await writeAtomic(
-      join(o.stateDir, 'status.json'),
-      `${JSON.stringify({
-        pid: process.pid,
-        revision,
-        reconciledAt: new Date().toISOString(),
-        peers: last?.desired.peerDevice.peers.length ?? 0,
-        networks: last?.desired.networks.length ?? 0,
-        dns: dns ? 'listening' : 'down',
-        connected,
-        failed: last?.failed.length ?? 0,
-        reconcileMs: Math.round(last?.ms ?? 0),
-        applied,
-        fastPaths,
-      })}\n`,
-      0o644,
-    ).catch((e: unknown) => log.warn({ err: String(e) }, 'cannot write status.json'));
-  };
-
-  const pass = (reason: 'change' | 'periodic' | 'retry'): Promise<boolean> =>
-    lock.run(async () => {
-      const revision = state.revision;
-      // Peers are installed by the fast path; a change that leaves everything else as it was needs no pass.
-      const infra = infraFingerprint(gatewayInfra(state, id));
-      if (reason === 'change' && infra === lastInfra && dns) {
-        await status(revision);
-        return true;
-      }
-      try {
-        last = await reconcileGateway(state, id, seams, ctx, log, reason !== 'change', o.signal);
-      } catch (e) {
-        log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'cannot read the gateway; retrying');
-        lastInfra = '';
-        return false;
-      }
-      applied += last.applied;
-      if (last.peerOp) reporter.installed(last.peerOp);
-      if (reason !== 'change') {
-        const dev = await seams.peerCache.get(o.signal).catch(() => undefined);
-        if (dev) installed.keepOnly(new Set(dev.peers.map((p) => p.publicKey)));
-      }
-      if (last.actions.length > 0 || reason !== 'periodic') {
-        log.info(
-          {
-            reason,
-            revision,
-            actions: last.actions.length,
-            failed: last.failed.length,
-            peers: last.desired.peerDevice.peers.length,
-            ms: Math.round(last.ms),
-          },
-          'reconciled',
-        );
-      }
-      await ensureDns().catch((e: unknown) =>
-        log.warn({ err: String(e) }, 'dns server not started; retrying'),
-      );
-      lastInfra = last.failed.length === 0 ? infra : '';
-      await saveInstalled();
-      await status(revision);
-      return last.failed.length === 0 && dns !== undefined;
-    });
-  const scheduler = new Scheduler(pass, { periodMs: o.resyncMs ?? 30_000, signal: o.signal });
-
-  /** Installs or removes the peer of one change at once, before any debounce. */
-  const fastPath = (change: Extract<Change, { kind: 'peer' }>, before: Peer | undefined) => {
-    // Our host number from our own record (the peer's copy is what is being checked against it).
-    const num = state.all('host').find((h) => h.name === id.name)?.num ?? change.obj.gateway_num;
-    const updates = peerUpdates(change, before, id.name, num, plan);
-    if (updates.length === 0) return Promise.resolve();
-    return lock.run(async () => {
-      try {
-        const t0 = performance.now();
-        const op = await applyPeerUpdates(seams, updates, o.signal);
-        if (op) {
-          reporter.installed(op);
-          fastPaths++;
-          const removed = (op.peers ?? []).every((p) => p.remove);
-          log.info(
-            {
-              rev: change.rev,
-              org: change.obj.org,
-              peer: change.obj.name,
-              ms: Math.round((performance.now() - t0) * 100) / 100,
-            },
-            removed ? 'peer removed' : 'peer installed',
-          );
-        }
-      } catch (e) {
-        // The device is not there yet (first start) or broke: the full pass will make it right.
-        log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'peer change not applied; reconciling');
-        lastInfra = '';
-      }
-    });
-  };
-
-  scheduler.request('periodic', 0);
-
-  const watch = () =>
-    followControlPlane({
-      client,
-      state,
-      zone,
-      persist: () => stateFile.schedule(),
-      log,
-      signal: o.signal,
-      connected: (up) => {
-        connected = up;
-      },
-      // Peers may have changed while we were away: a full pass that re-reads the device.
-      onSnapshot: () => scheduler.request('periodic'),
-      onChange: async (c, before) => {
-        if (c.kind === 'peer') await fastPath(c, before as Peer | undefined);
-        scheduler.request();
-      },
-      onAdvance: () => scheduler.request(),
-    });
-
-  const done = (async () => {
-    await Promise.all([watch(), reporter.run()]);
-    await scheduler.idle();
-    await stateFile.flush();
-    await saveInstalled();
-    await dns?.closed;
-    log.info('gateway stopped; WireGuard, routes and nft stay in place');
-  })();
-  return { state, zone, done };
+  const fast = peerFastPath(r, id, seams, reporter);
+  const listen = o.dnsListen ?? { address: formatIPv6(hostResolverAddress(id.plan)), port: id.dnsPort };
+  const up = o.upstreams ? { upstreams: o.upstreams } : {};
+  return r.run({
+    dnsFirst: false,
+    startDns: () =>
+      runDns({
+        listen: [listen],
+        zone: r.zone,
+        ...up,
+        region: o.region,
+        plan: id.plan,
+        logger: log,
+        signal: o.signal,
+      }),
+    passes: {
+      ...gatewayPasses(r, id, seams, ctx, installed, reporter, fast.count),
+      ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
+    },
+    onChange: fast.onChange,
+    tasks: [() => reporter.run()],
+    onStop: () => installed.save(),
+    stopMessage: 'gateway stopped; WireGuard, routes and nft stay in place',
+  });
 }

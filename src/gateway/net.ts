@@ -1,8 +1,9 @@
 // The network seam of the gateway (its two interfaces, their addresses, IPv6 routes, forwarding) and the real
 // driver over iproute2 in the gateway's own namespace. The in-memory fake is test-fakes.ts.
 
+import { canonicalAddr, ipv6Routes } from '../core/iproute.ts';
 import { run } from '../runtime/exec.ts';
-import { canonicalAddr, getLink, listAddresses, listRoutes } from '../runtime/link.ts';
+import { getLink, listAddresses, listRoutes } from '../runtime/link.ts';
 import type { ObservedLink } from './plan.ts';
 
 export interface GatewayNet {
@@ -33,12 +34,10 @@ export class IpGatewayNet implements GatewayNet {
     return { up: l.up, mtu: l.mtu, addrs };
   }
   async readRoutes(): Promise<{ dst: string; dev?: string }[]> {
-    return (await listRoutes(undefined, 6))
-      .filter((r) => r.dst !== 'default' && r.dst.includes(':'))
-      .map((r) => ({
-        dst: canonicalAddr(r.dst.includes('/') ? r.dst : `${r.dst}/128`),
-        ...(r.dev ? { dev: r.dev } : {}),
-      }));
+    return ipv6Routes(await listRoutes(undefined, 6)).map(({ dst, dev }) => ({
+      dst,
+      ...(dev ? { dev } : {}),
+    }));
   }
   async readForwarding(): Promise<string> {
     return (await run(FORWARDING[0]!, FORWARDING.slice(1))).stdout.trim();

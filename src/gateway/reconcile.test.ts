@@ -8,7 +8,7 @@ import { LocalState } from '../core/state.ts';
 import { silentLogger } from '../lib/log.ts';
 import { NFT_TABLE } from './desired.ts';
 import { peerUpdates } from './peer-updates.ts';
-import { applyPeerUpdates, reconcileGateway } from './reconcile.ts';
+import { reconcileGateway } from './reconcile.ts';
 import {
   ACME,
   fakeGatewaySeams,
@@ -191,7 +191,7 @@ describe('gateway fast path', () => {
       obj: ci2,
     };
     state.applyChange(add);
-    const op = await applyPeerUpdates(s, peerUpdates(add, undefined, 'gw1', 9, plan));
+    const op = await s.peerCache.setPeers(peerUpdates(add, undefined, 'gw1', 9, plan));
     assert.equal(op?.peers?.length, 1);
     assert.deepEqual(s.peer.sets.at(-1)?.peers?.[0]?.allowedIps, ['fdaa:0:18:0:9::300/120']);
     const del: Change = {
@@ -204,7 +204,7 @@ describe('gateway fast path', () => {
     };
     const before = state.get('peer', ci2.id);
     state.applyChange(del);
-    await applyPeerUpdates(s, peerUpdates(del, before, 'gw1', 9, plan));
+    await s.peerCache.setPeers(peerUpdates(del, before, 'gw1', 9, plan));
     assert.equal(s.peer.sets.at(-1)?.peers?.[0]?.remove, true);
     assert.equal(s.peer.device?.gets, gets, 'the cache answered');
     assert.equal(

@@ -1,5 +1,5 @@
-// One full reconcile pass of a gateway (desired state, observe, plan, apply), and the fast path that installs or
-// removes single peers straight from the watch stream. Both run under one lock, never interleaved.
+// One full reconcile pass of a gateway: desired state, observe, plan, apply. (The fast path that installs single
+// peers straight from the watch stream is `peerCache.setPeers`; the harness's lock keeps the two apart.)
 
 import type { LocalState } from '../core/state.ts';
 import type { UapiSet } from '../core/wg/uapi.ts';
@@ -11,7 +11,6 @@ import {
   type GatewayRunContext,
   observeGateway,
 } from './observe-apply.ts';
-import type { PeerUpdate } from './peer-updates.ts';
 import { type GatewayAction, planGateway } from './plan.ts';
 import type { GatewaySeams } from './seams.ts';
 
@@ -67,24 +66,4 @@ export async function reconcileGateway(
     peerOp: peerOp?.do === 'wg-set' ? peerOp.op : undefined,
     ms: performance.now() - t0,
   };
-}
-
-/** Sends the fast path's updates in one `set` planned against the cached device; the operation sent, or null. */
-export function applyPeerUpdates(
-  seams: GatewaySeams,
-  updates: readonly PeerUpdate[],
-  signal?: AbortSignal,
-): Promise<UapiSet | null> {
-  if (updates.length === 0) return Promise.resolve(null);
-  return seams.peerCache.setPeers(updates, signal);
-}
-
-/** A promise-chain lock: `run` calls never overlap. */
-export class Lock {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(f: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(f, f);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }

@@ -2,12 +2,11 @@
 // interfaces (wireguard-go or kernel), nftables, and its registration with the control plane.
 
 import { join } from 'node:path';
-import { isSixpnError, SixpnError } from '../core/errors.ts';
-import type { DeviceState, PeerState, UapiSet } from '../core/wg/uapi.ts';
+import { isSixpnError } from '../core/errors.ts';
+import type { PeerState } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
 import { type Nft, NftCli } from '../runtime/nft.ts';
-import type { WgDevice } from '../runtime/wg-device.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
 import { KernelMesh, type MeshDevice, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { GatewayRegistrationBody } from './desired.ts';
@@ -30,23 +29,6 @@ export interface GatewaySeams {
   register(body: GatewayRegistrationBody, signal?: AbortSignal): Promise<void>;
 }
 
-/** A WgDevice view of a MeshDevice: `get` fails with `unavailable` while the device does not exist. */
-export class DeviceOf implements WgDevice {
-  constructor(private readonly dev: MeshDevice) {}
-  get iface(): string {
-    return this.dev.iface;
-  }
-  async get(signal?: AbortSignal): Promise<DeviceState> {
-    const s = await this.dev.get(signal);
-    if (s === undefined)
-      throw new SixpnError('unavailable', `WireGuard interface ${this.dev.iface} is not running`);
-    return s;
-  }
-  set(op: UapiSet, signal?: AbortSignal): Promise<void> {
-    return this.dev.set(op, signal);
-  }
-}
-
 export function realGatewaySeams(o: {
   meshIface: string;
   peerIface: string;
@@ -65,7 +47,7 @@ export function realGatewaySeams(o: {
     files: new DiskFiles(),
     mesh: wg(o.meshIface, 'wireguard-go-mesh.log'),
     peer,
-    peerCache: new CachedWgDevice(new DeviceOf(peer)),
+    peerCache: new CachedWgDevice(peer),
     nft: new NftCli(),
     peerStats: async (signal) => {
       // Userspace: the reply is parsed a slice at a time (see peer-stats.ts); kernel: `wg show dump`.

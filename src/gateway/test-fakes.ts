@@ -19,17 +19,15 @@ import { invalid } from '../core/errors.ts';
 import type { Host, Instance, Network, Peer, Snapshot } from '../core/model.ts';
 import { endpointOf, parseEndpoint } from '../core/wg/endpoint.ts';
 import { generateKeyPair, type WgKeyPair } from '../core/wg/keys.ts';
-import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
-import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
-import type { MeshDevice } from '../runtime/wg-interface.ts';
+import { FakeWgInterface } from '../runtime/wg-interface-fake.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, type GatewayRegistrationBody } from './desired.ts';
 import type { GatewayNet } from './net.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
 import type { ObservedLink } from './plan.ts';
-import { DeviceOf, type GatewaySeams } from './seams.ts';
+import type { GatewaySeams } from './seams.ts';
 
 export class MemoryGatewayNet implements GatewayNet {
   /** Every mutation as a `verb args` line: a test of "nothing to do" asserts no new ones. */
@@ -91,42 +89,6 @@ export class MemoryGatewayNet implements GatewayNet {
   }
 }
 
-/** A fake WireGuard interface: a FakeWgDevice plus its link in a MemoryGatewayNet. */
-export class FakeWgInterface implements MeshDevice {
-  device: FakeWgDevice | undefined;
-  creates = 0;
-
-  constructor(
-    readonly iface: string,
-    private readonly net: MemoryGatewayNet,
-  ) {}
-
-  get sets(): UapiSet[] {
-    return this.device?.sets ?? [];
-  }
-  async get(): Promise<DeviceState | undefined> {
-    return this.device?.get();
-  }
-  async create(): Promise<void> {
-    if (this.device) return;
-    this.creates++;
-    this.device = new FakeWgDevice(this.iface);
-    this.net.addLink(this.iface);
-  }
-  async set(op: UapiSet): Promise<void> {
-    if (!this.device) throw invalid(`no WireGuard device ${this.iface}`);
-    await this.device.set(op);
-  }
-  async destroy(): Promise<void> {
-    this.crash();
-  }
-  /** The process dies: the device and its link (with addresses and routes) are gone. */
-  crash(): void {
-    this.device = undefined;
-    this.net.delLink(this.iface);
-  }
-}
-
 export interface FakeGatewaySeams extends GatewaySeams {
   net: MemoryGatewayNet;
   files: MemoryFiles;
@@ -138,14 +100,15 @@ export interface FakeGatewaySeams extends GatewaySeams {
 
 export function fakeGatewaySeams(id: Pick<GatewayIdentity, 'meshIface' | 'peerIface'>): FakeGatewaySeams {
   const net = new MemoryGatewayNet();
-  const peer = new FakeWgInterface(id.peerIface, net);
+  const links = { add: (i: string) => net.addLink(i), remove: (i: string) => net.delLink(i) };
+  const peer = new FakeWgInterface(id.peerIface, links);
   const registrations: GatewayRegistrationBody[] = [];
   return {
     net,
     files: new MemoryFiles(),
-    mesh: new FakeWgInterface(id.meshIface, net),
+    mesh: new FakeWgInterface(id.meshIface, links),
     peer,
-    peerCache: new CachedWgDevice(new DeviceOf(peer)),
+    peerCache: new CachedWgDevice(peer),
     nft: new MemoryNft(),
     peerStats: async () => (await peer.get())?.peers,
     registrations,

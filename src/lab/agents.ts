@@ -1,12 +1,10 @@
 // Host agents of the lab: one `sixpn agent` per host namespace (flags from agentArgs), started detached
 // with its log in logs/<host>.log, and readiness read from the status.json each agent writes after a reconcile.
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { z } from 'zod';
 import { SixpnError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
+import { readStatusFile } from '../runtime/status-file.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
@@ -43,25 +41,6 @@ export function startAgent(p: LabPlan, h: LabNode, token: string): ProcessRecord
   });
 }
 
-/** What an agent's status.json says (the fields the lab reads; the agent may write more). */
-export const AgentStatus = z.looseObject({
-  revision: z.number().int(),
-  reconciledAt: z.string().optional(),
-  instances: z.array(z.unknown()).optional(),
-  peers: z.number().int().optional(),
-  dns: z.string().optional(),
-});
-export type AgentStatus = z.infer<typeof AgentStatus>;
-
-/** The agent's last status, or undefined before its first reconcile (or while it rewrites the file). */
-export function readAgentStatus(stateDir: string): AgentStatus | undefined {
-  try {
-    return AgentStatus.parse(JSON.parse(readFileSync(join(stateDir, 'status.json'), 'utf8')));
-  } catch {
-    return undefined;
-  }
-}
-
 export interface Waiting {
   node: LabNode;
   rec: ProcessRecord;
@@ -92,7 +71,7 @@ export async function waitAgents(
     const snap = await client.snapshot(signal);
     const registered = new Set(snap.hosts.filter((h) => h.mesh_key !== null).map((h) => h.name));
     const why = (a: Waiting): string | undefined => {
-      const st = readAgentStatus(a.node.stateDir);
+      const st = readStatusFile(a.node.stateDir);
       if (!isAlive(a.rec))
         return `its process ${exitOf(a.rec.pid)} (last log line: ${JSON.stringify(tailOf(a.node.log, 1))})`;
       if (!registered.has(a.node.name)) return 'it has not registered with the control plane yet';

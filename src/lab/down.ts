@@ -10,7 +10,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { run } from '../runtime/exec.ts';
 import { listNetns, removeNetns } from '../runtime/netns.ts';
-import { readAgentStatus } from './agents.ts';
+import { readStatusFile } from '../runtime/status-file.ts';
 import { labClient } from './control.ts';
 import { INSTANCE_NS_PREFIX, labDirOf, labNsPrefix, labPlan } from './plan.ts';
 import { preflight } from './preflight.ts';
@@ -55,7 +55,7 @@ async function instanceIds(dir: string, state: LabState | undefined): Promise<Se
       } catch {
         // no instances dir
       }
-      for (const i of readAgentStatus(join(dir, sub, h))?.instances ?? []) {
+      for (const i of readStatusFile(join(dir, sub, h))?.instances ?? []) {
         const id = typeof i === 'string' ? i : (i as { id?: unknown }).id;
         if (typeof id === 'string') ids.add(id);
       }

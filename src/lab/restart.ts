@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
-import { readAgentStatus, startAgent, waitAgents } from './agents.ts';
+import { readStatusFile } from '../runtime/status-file.ts';
+import { startAgent, waitAgents } from './agents.ts';
 import { labClient, startControl, waitControl } from './control.ts';
 import { startGateway } from './gateways.ts';
 import { findNode, labDirOf, labNodes, labPlan } from './plan.ts';
@@ -58,7 +59,7 @@ export async function restartAgent(host: string, o: RestartOptions = {}): Promis
   const old = state.processes[key];
   await stopOld(old, `the ${n.role === 'host' ? 'agent of' : 'gateway'} ${host}`, o.kill);
   // status.json stays the old process's until the new one reconciles: wait for a newer one, not just any.
-  const before = readAgentStatus(n.stateDir)?.reconciledAt;
+  const before = readStatusFile(n.stateDir)?.reconciledAt;
   const token = state.hostTokens[n.name] ?? '';
   const rec = n.role === 'host' ? startAgent(p, n, token) : startGateway(p, n, token);
   state.processes[key] = rec;

@@ -3,9 +3,9 @@
 
 import { join } from 'node:path';
 import { listNetns } from '../runtime/netns.ts';
-import { readAgentStatus } from './agents.ts';
+import { readStatusFile } from '../runtime/status-file.ts';
 import { labClient } from './control.ts';
-import { labDirOf, labNodes, labPlan } from './plan.ts';
+import { type LabPlan, labDirOf, labNodes, labPlan } from './plan.ts';
 import { isAlive } from './processes.ts';
 import { readLabState } from './state.ts';
 
@@ -62,56 +62,44 @@ export interface LabStatus {
   problems: string[];
 }
 
-export async function labStatus(name?: string): Promise<LabStatus> {
-  const dir = labDirOf(name);
-  const state = readLabState(join(dir, 'lab.json'));
-  if (!state) {
-    return {
-      up: false,
-      phase: 'none',
-      name: name ?? '',
-      dir,
-      services: [],
-      nodes: [],
-      instances: [],
-      problems: [],
-    };
-  }
-  const p = labPlan(state.options);
-  const present = new Set(await listNetns());
-  const problems: string[] = [];
-  const proc = (key: string) => {
-    const r = state.processes[key];
-    if (!r) return null;
-    const alive = isAlive(r);
-    if (!alive) problems.push(`${key} (pid ${r.pid}) is not running; see ${r.log}`);
-    return { pid: r.pid, alive, log: r.log };
-  };
+type Proc = (key: string) => { pid: number; alive: boolean; log: string } | null;
 
-  const control = proc('control');
-  const unbound = proc('unbound');
-  let revision: number | null = null;
-  let instances: InstanceStatus[] = [];
-  if (control?.alive) {
-    try {
-      const client = labClient(p, state.adminToken);
-      const snap = await client.snapshot(AbortSignal.timeout(5_000));
-      revision = snap.revision;
-      instances = snap.instances.map((i) => ({
-        id: i.id,
-        org: i.org,
-        app: i.app,
-        region: i.region,
-        host: i.host,
-        state: i.state,
-        address: i.address,
-        namespace: present.has(`sixpn-i-${i.id}`),
-      }));
-    } catch (e) {
-      problems.push(`the control plane does not answer on ${p.files.socket}: ${(e as Error).message}`);
-    }
+/** The control plane's revision and instances, or nulls (and a problem) when it does not answer. */
+async function fromControl(
+  p: LabPlan,
+  adminToken: string,
+  present: ReadonlySet<string>,
+  problems: string[],
+): Promise<{ revision: number | null; instances: InstanceStatus[] }> {
+  try {
+    const snap = await labClient(p, adminToken).snapshot(AbortSignal.timeout(5_000));
+    const instances = snap.instances.map((i) => ({
+      id: i.id,
+      org: i.org,
+      app: i.app,
+      region: i.region,
+      host: i.host,
+      state: i.state,
+      address: i.address,
+      namespace: present.has(`sixpn-i-${i.id}`),
+    }));
+    return { revision: snap.revision, instances };
+  } catch (e) {
+    problems.push(`the control plane does not answer on ${p.files.socket}: ${(e as Error).message}`);
+    return { revision: null, instances: [] };
   }
-  const services = [
+}
+
+type ProcStatus = ReturnType<Proc>;
+
+function servicesOf(
+  p: LabPlan,
+  control: ProcStatus,
+  unbound: ProcStatus,
+  present: ReadonlySet<string>,
+  problems: string[],
+) {
+  return [
     { name: 'control', ns: p.underlay.ns, address: p.underlay.apiListen, pr: control },
     { name: 'unbound', ns: p.upstream.ns, address: p.upstream.listen, pr: unbound },
     { name: 'laptop', ns: p.laptop.ns, address: p.laptop.address, pr: null },
@@ -127,8 +115,17 @@ export async function labStatus(name?: string): Promise<LabStatus> {
       log: s.pr?.log ?? null,
     };
   });
-  const nodes = labNodes(p).map((n): NodeStatus => {
-    const st = readAgentStatus(n.stateDir);
+}
+
+function nodesOf(
+  p: LabPlan,
+  proc: Proc,
+  revision: number | null,
+  present: ReadonlySet<string>,
+  problems: string[],
+): NodeStatus[] {
+  return labNodes(p).map((n): NodeStatus => {
+    const st = readStatusFile(n.stateDir);
     if (!present.has(n.ns)) problems.push(`namespace ${n.ns} is missing`);
     if (revision !== null && st && st.revision < revision)
       problems.push(`${n.name} is at revision ${st.revision}, the control plane at ${revision}`);
@@ -147,6 +144,40 @@ export async function labStatus(name?: string): Promise<LabStatus> {
         : null,
     };
   });
+}
+
+export async function labStatus(name?: string): Promise<LabStatus> {
+  const dir = labDirOf(name);
+  const state = readLabState(join(dir, 'lab.json'));
+  if (!state) {
+    return {
+      up: false,
+      phase: 'none',
+      name: name ?? '',
+      dir,
+      services: [],
+      nodes: [],
+      instances: [],
+      problems: [],
+    };
+  }
+  const p = labPlan(state.options);
+  const present = new Set(await listNetns());
+  const problems: string[] = [];
+  const proc: Proc = (key) => {
+    const r = state.processes[key];
+    if (!r) return null;
+    const alive = isAlive(r);
+    if (!alive) problems.push(`${key} (pid ${r.pid}) is not running; see ${r.log}`);
+    return { pid: r.pid, alive, log: r.log };
+  };
+  const control = proc('control');
+  const unbound = proc('unbound');
+  const { revision, instances } = control?.alive
+    ? await fromControl(p, state.adminToken, present, problems)
+    : { revision: null, instances: [] };
+  const services = servicesOf(p, control, unbound, present, problems);
+  const nodes = nodesOf(p, proc, revision, present, problems);
   for (const i of instances) {
     if (i.state === 'started' && !i.namespace)
       problems.push(`instance ${i.id} (${i.app}) is started but has no namespace`);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WatchEvent, WatchOptions } from '../client/watch.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { isSixpnError } from '../core/errors.ts';
-import type { Change, EntityOf } from '../core/model.ts';
+import type { Change, EntityOf, Snapshot } from '../core/model.ts';
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 
@@ -26,7 +26,7 @@ export interface FollowOptions {
   /** Whether the stream is up (for status files and logs). */
   connected(up: boolean): void;
   /** After a snapshot replaced the state (also after a resync: anything may have changed). */
-  onSnapshot(): void;
+  onSnapshot(snapshot: Snapshot): void;
   /** After `change` was applied; `before` is the object as it was (undefined when it is new). */
   onChange(change: Change, before: EntityOf[Change['kind']] | undefined): void | Promise<void>;
   /** After a heartbeat moved the revision forward with no visible change. */
@@ -54,7 +54,7 @@ export async function followControlPlane(o: FollowOptions): Promise<void> {
           o.state.applySnapshot(ev.snapshot);
           o.zone.applySnapshot(ev.snapshot);
           o.persist();
-          o.onSnapshot();
+          o.onSnapshot(ev.snapshot);
         } else if (ev.type === 'change') {
           const before = o.state.get(ev.change.kind, ev.change.id);
           if (o.state.applyChange(ev.change)) {

@@ -3,32 +3,10 @@
 
 import { formatIPv6, parseIPv6 } from '../core/address.ts';
 import { invalid } from '../core/errors.ts';
+import { canonicalAddr, type LinkInfo, parseAddresses, parseLinks, parseRoutes } from '../core/iproute.ts';
 import { checkIfaceName, checkOwnIfaceName } from '../core/names.ts';
 import { run } from './exec.ts';
 import { checkNetnsName } from './netns.ts';
-
-export interface LinkInfo {
-  name: string;
-  index: number;
-  mtu: number;
-  /** Administratively up (the UP flag). */
-  up: boolean;
-  operstate: string;
-}
-
-export interface AddrInfo {
-  family: 'inet' | 'inet6';
-  local: string;
-  prefixlen: number;
-  scope: string;
-}
-
-export interface RouteInfo {
-  dst: string;
-  gateway?: string;
-  dev?: string;
-  prefsrc?: string;
-}
 
 function ipArgs(ns: string | undefined, args: readonly string[]): string[] {
   return ns === undefined ? [...args] : ['-n', ns, ...args];
@@ -39,61 +17,6 @@ export function checkOwnedLink(ns: string | undefined, name: string): void {
   if (ns === undefined) checkOwnIfaceName('interface', name);
   else checkIfaceName('interface', name);
   if (ns !== undefined) checkNetnsName(ns);
-}
-
-type Raw = Record<string, unknown>;
-
-/** Parses `ip -j link show`. */
-export function parseLinks(json: string): LinkInfo[] {
-  if (json.trim() === '') return [];
-  return (JSON.parse(json) as Raw[]).map((l) => {
-    const flags = Array.isArray(l.flags) ? (l.flags as string[]) : [];
-    return {
-      name: String(l.ifname),
-      index: Number(l.ifindex),
-      mtu: Number(l.mtu),
-      up: flags.includes('UP'),
-      operstate: String(l.operstate ?? 'UNKNOWN'),
-    };
-  });
-}
-
-/** Parses `ip -j addr show`: every address of every link listed. */
-export function parseAddresses(json: string): AddrInfo[] {
-  if (json.trim() === '') return [];
-  return (JSON.parse(json) as Raw[]).flatMap((l) =>
-    ((l.addr_info as Raw[] | undefined) ?? []).map((a) => ({
-      family: a.family === 'inet' ? ('inet' as const) : ('inet6' as const),
-      local: String(a.local),
-      prefixlen: Number(a.prefixlen),
-      scope: String(a.scope ?? 'global'),
-    })),
-  );
-}
-
-/** Parses `ip -j route show`. */
-export function parseRoutes(json: string): RouteInfo[] {
-  if (json.trim() === '') return [];
-  return (JSON.parse(json) as Raw[]).map((r) => {
-    const out: RouteInfo = { dst: String(r.dst) };
-    if (typeof r.gateway === 'string') out.gateway = r.gateway;
-    if (typeof r.dev === 'string') out.dev = r.dev;
-    if (typeof r.prefsrc === 'string') out.prefsrc = r.prefsrc;
-    return out;
-  });
-}
-
-/** `addr/len` in canonical text (RFC 5952 for IPv6), so it compares equal to what `ip -j` prints. */
-export function canonicalAddr(text: string): string {
-  const slash = text.indexOf('/');
-  if (slash < 0) throw invalid(`address '${text}' needs a prefix length, e.g. fdaa:0:1::2/112`);
-  const ip = text.slice(0, slash);
-  const len = Number(text.slice(slash + 1));
-  const canon = ip.includes(':') ? formatIPv6(parseIPv6(ip)) : ip;
-  if (!Number.isInteger(len) || len < 0 || len > (ip.includes(':') ? 128 : 32)) {
-    throw invalid(`address '${text}' has a bad prefix length`);
-  }
-  return `${canon}/${len}`;
 }
 
 export async function listLinks(ns: string | undefined, signal?: AbortSignal): Promise<LinkInfo[]> {

@@ -75,3 +75,9 @@ export async function enableForwarding(ns: string, opts: { ipv4?: boolean; signa
   await ensureSysctl(ns, 'net.ipv6.conf.all.forwarding', '1', opts.signal);
   if (opts.ipv4) await ensureSysctl(ns, 'net.ipv4.ip_forward', '1', opts.signal);
 }
+
+/** The name of the named network namespace this process runs in, or undefined (the machine's own, or unnamed). */
+export async function currentNetnsName(): Promise<string | undefined> {
+  const { stdout } = await run('ip', ['netns', 'identify', String(process.pid)]);
+  return stdout.trim().split(/\s+/)[0] || undefined;
+}

@@ -12,15 +12,18 @@ export interface SchedulerOptions {
   signal: AbortSignal;
 }
 
+/** Why a pass runs: a change (may be skipped when nothing it looks at moved), the period, or a retry. */
+export type PassReason = 'change' | 'periodic' | 'retry';
+
 /** A pass; returns false when it had failures (a retry is scheduled). */
-export type Pass = (reason: 'change' | 'periodic' | 'retry') => Promise<boolean>;
+export type Pass = (reason: PassReason) => Promise<boolean>;
 
 export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private timerDue = 0;
   private readonly period: NodeJS.Timeout;
   private running: Promise<void> | undefined;
-  private pending: 'change' | 'periodic' | 'retry' | undefined;
+  private pending: PassReason | undefined;
   private failures = 0;
   private readonly debounceMs: number;
 
@@ -34,7 +37,7 @@ export class Scheduler {
   }
 
   /** Asks for a pass within `delayMs`. A periodic or retry request wins over a change (it runs the full pass). */
-  request(reason: 'change' | 'periodic' | 'retry' = 'change', delayMs = this.debounceMs): void {
+  request(reason: PassReason = 'change', delayMs = this.debounceMs): void {
     if (this.opts.signal.aborted) return;
     if (this.pending === undefined || reason !== 'change') this.pending = reason;
     const due = Date.now() + delayMs;

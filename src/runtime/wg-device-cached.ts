@@ -2,11 +2,16 @@
 // For gateways with thousands of peers, where a real `get=1` costs ~100 ms: change peers one at a time against
 // the cache (cost independent of the peer count), and refresh from the device now and then.
 
+import { SixpnError } from '../core/errors.ts';
 import { applySet } from '../core/wg/apply.ts';
 import type { WgPublicKey } from '../core/wg/keys.ts';
 import { type PeerConfig, planPeer } from '../core/wg/plan.ts';
 import type { DeviceState, PeerState, UapiPeerUpdate, UapiSet } from '../core/wg/uapi.ts';
 import type { WgDevice } from './wg-device.ts';
+import type { MeshDevice } from './wg-interface.ts';
+
+/** What the cache sits on: a driver (WgDevice) or a WireGuard interface (MeshDevice: no state while it is absent). */
+export type CachedInner = WgDevice | Pick<MeshDevice, 'iface' | 'get' | 'set'>;
 
 export class CachedWgDevice implements WgDevice {
   private device: Omit<DeviceState, 'peers'> | undefined;
@@ -14,7 +19,7 @@ export class CachedWgDevice implements WgDevice {
   /** allowed IP → public key of the peer holding it. */
   private owner = new Map<string, string>();
 
-  constructor(readonly inner: WgDevice) {}
+  constructor(readonly inner: CachedInner) {}
 
   get iface(): string {
     return this.inner.iface;
@@ -36,9 +41,11 @@ export class CachedWgDevice implements WgDevice {
     if (before) this.load(applySet(before, op));
   }
 
-  /** Reads the device again. */
+  /** Reads the device again; fails with `unavailable` while an interface does not exist. */
   async refresh(signal?: AbortSignal): Promise<DeviceState> {
     const state = await this.inner.get(signal);
+    if (state === undefined)
+      throw new SixpnError('unavailable', `WireGuard interface ${this.inner.iface} is not running`);
     this.load(state);
     return state;
   }

@@ -12,6 +12,7 @@ import { runServer } from '../../src/control/main.ts';
 import { silentLogger } from '../../src/lib/log.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { listNetns, removeNetns } from '../../src/runtime/netns.ts';
+import { type ReconcilerStatus, readStatusFile } from '../../src/runtime/status-file.ts';
 import { stopWireguardGoByLink } from '../../src/runtime/wireguard-go.ts';
 import { type Cleanup, netns, suffix, wire } from '../runtime/support.ts';
 
@@ -153,23 +154,10 @@ export async function stopAgent(h: FleetHost, sig: 'SIGTERM' | 'SIGKILL'): Promi
   return Promise.race([exited, sleep(10_000).then(() => -1)]);
 }
 
-export interface Status {
-  pid: number;
-  revision: number;
-  instances: string[];
-  peers: number;
-  dns: string;
-  failed: number;
-  applied: number;
-  connected: boolean;
-}
+export type Status = ReconcilerStatus;
 
 export function readStatus(h: FleetHost): Status | undefined {
-  try {
-    return JSON.parse(readFileSync(join(h.stateDir, 'status.json'), 'utf8')) as Status;
-  } catch {
-    return undefined;
-  }
+  return readStatusFile(h.stateDir);
 }
 
 /** Waits until the agent has reconciled up to `revision` with no failed step. */

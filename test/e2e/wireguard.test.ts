@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseWgQuick } from '../../src/core/wg/wg-quick.ts';
-import { readAgentStatus, waitAgents } from '../../src/lab/agents.ts';
+import { waitAgents } from '../../src/lab/agents.ts';
 import { startGateway } from '../../src/lab/gateways.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
 import type { UnderlayMember } from '../../src/lab/plan.ts';
@@ -16,6 +16,7 @@ import { isAlive } from '../../src/lab/processes.ts';
 import { writeLabState } from '../../src/lab/state.ts';
 import { EXAMPLE_TEST } from '../../src/lab/unbound-conf.ts';
 import { run } from '../../src/runtime/exec.ts';
+import { readStatusFile } from '../../src/runtime/status-file.ts';
 import {
   cannotRun,
   digShort,
@@ -242,7 +243,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
         process.kill(old.pid, 'SIGKILL');
         assert.ok(await eventually(async () => !isAlive(old), 5_000, 10));
         assert.ok(await say('without-gateway-process'), 'wireguard-go and nft outlive the gateway process');
-        const before = readAgentStatus(g.stateDir)?.reconciledAt;
+        const before = readStatusFile(g.stateDir)?.reconciledAt;
         const rec = startGateway(lab.plan, g, lab.state.hostTokens[g.name] ?? '');
         lab.state.processes[`gateway:${g.name}`] = rec;
         writeLabState(lab.plan.files.state, lab.state);

@@ -6,6 +6,7 @@ import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { invalid } from '../../core/errors.ts';
 import { requireToken } from '../connection.ts';
+import type { CliContext } from '../context.ts';
 import {
   collectHostPorts,
   endpoint,
@@ -16,7 +17,7 @@ import {
   prefix,
   regionCode,
 } from '../flags.ts';
-import type { CommandGroup } from '../run.ts';
+import type { CommandGroup, Program } from '../run.ts';
 
 const template = flagOf((v) => {
   if (!/^sixpn-[a-z0-9-]*\{id\}[a-z0-9-]*$/.test(v)) {
@@ -27,8 +28,8 @@ const template = flagOf((v) => {
 
 const DEFAULT_STATE_DIR = '/var/lib/sixpn/agent';
 
-export const registerAgent: CommandGroup = (program, ctx) => {
-  const agent = program
+function agentCommand(program: Program) {
+  return program
     .command('agent')
     .description(
       'run the host agent: instances, WireGuard mesh, isolation and .internal DNS of this host (root)',
@@ -67,67 +68,66 @@ export const registerAgent: CommandGroup = (program, ctx) => {
       '\nThe agent logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves instances, the\n' +
         'mesh and the firewall in place; a restarted agent adopts them. Uses --api/--token (or SIXPN_API_URL,\n' +
         'SIXPN_TOKEN) with the host token `sixpn hosts create` printed.',
-    )
-    .action(async (o) => {
-      const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
-        import('../../lib/log.ts'),
-        import('../../runtime/wg-interface.ts'),
-      ]);
-      const logger = createLogger();
-      const wireguard = o.wireguard ?? defaultWireguardMode();
-      if (o.teardown) {
-        const [{ teardown }, { realSeams }, { checkLabPlacement }] = await Promise.all([
-          import('../../agent/teardown.ts'),
-          import('../../agent/seams.ts'),
-          import('../../agent/preflight.ts'),
-        ]);
-        if (o.lab) await checkLabPlacement();
-        const seams = realSeams({
-          meshIface: o.meshInterface,
-          wireguard,
-          stateDir: o.stateDir,
-          logger,
-          register: async () => {},
-        });
-        const n = await teardown(seams, { ...o, lab: o.lab === true, logger });
-        ctx.io.stderr(
-          `sixpn agent: removed ${n} instance(s), the mesh ${o.meshInterface} and the nft table\n`,
-        );
-        return;
-      }
-      const missing = (['host', 'region', 'endpoint'] as const).filter((k) => o[k] === undefined);
-      if (missing.length > 0) {
-        throw invalid(`sixpn agent needs ${missing.map((m) => `--${m}`).join(', ')}`, { field: missing[0] });
-      }
-      const conn = await ctx.connection();
-      const { runAgent } = await import('../../agent/agent.ts');
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const a = await runAgent({
-          host: o.host as string,
-          region: o.region as string,
-          api: conn.api,
-          token: requireToken(conn),
-          endpoint: o.endpoint as string,
-          stateDir: o.stateDir,
-          meshIface: o.meshInterface,
-          wireguard,
-          lab: o.lab === true,
-          netnsTemplate: o.netnsTemplate,
-          ...(o.upstream ? { upstreams: o.upstream } : {}),
-          prefix: o.prefix,
-          logger,
-          signal: abort.signal,
-        });
-        await a.done;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+    );
+}
+
+type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
+
+async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
+  const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
+    import('../../lib/log.ts'),
+    import('../../runtime/wg-interface.ts'),
+  ]);
+  const logger = createLogger();
+  const wireguard = o.wireguard ?? defaultWireguardMode();
+  if (o.teardown) {
+    const [{ teardown }, { realSeams }, { checkLabPlacement }] = await Promise.all([
+      import('../../agent/teardown.ts'),
+      import('../../agent/seams.ts'),
+      import('../../agent/preflight.ts'),
+    ]);
+    if (o.lab) await checkLabPlacement();
+    const seams = realSeams({
+      meshIface: o.meshInterface,
+      wireguard,
+      stateDir: o.stateDir,
+      logger,
+      register: async () => {},
     });
+    const n = await teardown(seams, { ...o, lab: o.lab === true, logger });
+    ctx.io.stderr(`sixpn agent: removed ${n} instance(s), the mesh ${o.meshInterface} and the nft table\n`);
+    return;
+  }
+  const missing = (['host', 'region', 'endpoint'] as const).filter((k) => o[k] === undefined);
+  if (missing.length > 0) {
+    throw invalid(`sixpn agent needs ${missing.map((m) => `--${m}`).join(', ')}`, { field: missing[0] });
+  }
+  const conn = await ctx.connection();
+  const { runAgent } = await import('../../agent/agent.ts');
+  const { withSignals } = await import('../../runtime/signals.ts');
+  await withSignals(async (signal) => {
+    const a = await runAgent({
+      host: o.host as string,
+      region: o.region as string,
+      api: conn.api,
+      token: requireToken(conn),
+      endpoint: o.endpoint as string,
+      stateDir: o.stateDir,
+      meshIface: o.meshInterface,
+      wireguard,
+      lab: o.lab === true,
+      netnsTemplate: o.netnsTemplate,
+      ...(o.upstream ? { upstreams: o.upstream } : {}),
+      prefix: o.prefix,
+      logger,
+      signal,
+    });
+    await a.done;
+  });
+}
+
+export const registerAgent: CommandGroup = (program, ctx) => {
+  const agent = agentCommand(program).action((o) => agentAction(o, ctx));
 
   agent
     .command('env')

@@ -2,10 +2,10 @@
 // `sixpn dig [TYPE] NAME` asks it the way an instance would and prints answers like `dig +short`.
 
 import { parsePlanPrefix } from '../../core/address.ts';
-import { formatHostPort } from '../../core/dns/host-port.ts';
 import { invalid, SixpnError } from '../../core/errors.ts';
+import type { CliContext } from '../context.ts';
 import { collectHostPorts, flagOf, hostPort, label, prefix, regionCode } from '../flags.ts';
-import type { CommandGroup } from '../run.ts';
+import type { CommandGroup, Program } from '../run.ts';
 
 const networkNum = flagOf((v) => {
   if (!/^[1-9][0-9]{0,9}$/.test(v) || Number(v) > 0xffff_ffff) {
@@ -19,7 +19,7 @@ const workerCount = flagOf((v) => {
 });
 const RECORD_TYPE = /^(A|AAAA|TXT|SOA|NS|CNAME|MX|SRV|PTR|CAA|ANY)$/i;
 
-export const registerDns: CommandGroup = (program, ctx) => {
+function dnsCommand(program: Program, ctx: CliContext): void {
   program
     .command('dns')
     .description(
@@ -48,44 +48,31 @@ export const registerDns: CommandGroup = (program, ctx) => {
       workerCount,
     )
     .action(async (o) => {
-      const [{ runDnsWorkers, defaultDnsWorkers }, { watchChanges }, { createLogger }] = await Promise.all([
-        import('../../dns/dns-workers.ts'),
-        import('../../client/watch.ts'),
-        import('../../lib/log.ts'),
-      ]);
       const client = await ctx.client();
-      const plan = parsePlanPrefix(o.prefix);
-      const logger = createLogger().child({ component: 'dns' });
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const server = await runDnsWorkers({
-          workers: o.workers ?? defaultDnsWorkers(),
+      const [{ withSignals }, { followAndServe }, { defaultDnsWorkers }] = await Promise.all([
+        import('../../runtime/signals.ts'),
+        import('../../dns/follow-state.ts'),
+        import('../../dns/dns-workers.ts'),
+      ]);
+      await withSignals(async (signal) => {
+        const running = await followAndServe({
+          client,
           listen: o.listen,
-          plan,
-          logger,
-          signal: abort.signal,
+          plan: parsePlanPrefix(o.prefix),
+          signal,
+          workers: o.workers ?? defaultDnsWorkers(),
           ...(o.upstream ? { upstreams: o.upstream } : {}),
           ...(o.region ? { region: o.region } : {}),
           ...(o.defaultNetwork !== undefined ? { defaultNetwork: o.defaultNetwork } : {}),
+          listening: (at) =>
+            ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`),
         });
-        const at = server.addresses.map((a) => formatHostPort({ host: a.host, port: a.port }));
-        ctx.io.stderr(`sixpn dns: answering on ${at.join(', ')}, following ${client.baseUrl}\n`);
-        for await (const ev of watchChanges(client, undefined, abort.signal, { logger })) {
-          if (ev.type === 'snapshot') server.applySnapshot(ev.snapshot);
-          else if (ev.type === 'change') server.applyChange(ev.change);
-          else if (ev.type === 'disconnected')
-            logger.warn({ err: ev.error.message }, 'watch disconnected; answering from the last state');
-        }
-        await server.closed;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+        await running.done;
+      });
     });
+}
 
+function digCommand(program: Program, ctx: CliContext): void {
   program
     .command('dig')
     .description('ask the .internal DNS the way an instance would; prints answers like `dig +short`')
@@ -140,4 +127,9 @@ export const registerDns: CommandGroup = (program, ctx) => {
         );
       }
     });
+}
+
+export const registerDns: CommandGroup = (program, ctx) => {
+  dnsCommand(program, ctx);
+  digCommand(program, ctx);
 };

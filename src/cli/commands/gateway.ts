@@ -4,16 +4,17 @@
 import { Option } from '@commander-js/extra-typings';
 import { invalid } from '../../core/errors.ts';
 import { requireToken } from '../connection.ts';
+import type { CliContext } from '../context.ts';
 import { collectHostPorts, endpoint, iface, label, numberIn, prefix, regionCode } from '../flags.ts';
-import type { CommandGroup } from '../run.ts';
+import type { CommandGroup, Program } from '../run.ts';
 
 const port = numberIn('port', 1, 65535);
 const seconds = numberIn('seconds', 0.05, 3600);
 
 const DEFAULT_STATE_DIR = '/var/lib/sixpn/gateway';
 
-export const registerGateway: CommandGroup = (program, ctx) => {
-  program
+function gatewayCommand(program: Program) {
+  return program
     .command('gateway')
     .description(
       'run a WireGuard gateway: peers of its region, their isolation and DNS, joined to the mesh (root)',
@@ -57,67 +58,66 @@ export const registerGateway: CommandGroup = (program, ctx) => {
       '\nThe gateway logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves WireGuard,\n' +
         'routes and the firewall in place; a restarted gateway adopts them. Uses --api/--token (or SIXPN_API_URL,\n' +
         'SIXPN_TOKEN) with the gateway token `sixpn gateways create` printed.',
-    )
-    .action(async (o) => {
-      const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
-        import('../../lib/log.ts'),
-        import('../../runtime/wg-interface.ts'),
-      ]);
-      const logger = createLogger();
-      const wireguard = o.wireguard ?? defaultWireguardMode();
-      if (o.teardown) {
-        const [{ teardownGateway }, { realGatewaySeams }] = await Promise.all([
-          import('../../gateway/teardown.ts'),
-          import('../../gateway/seams.ts'),
-        ]);
-        const seams = realGatewaySeams({
-          meshIface: o.meshInterface,
-          peerIface: o.peerInterface,
-          wireguard,
-          stateDir: o.stateDir,
-          logger,
-          register: async () => {},
-        });
-        await teardownGateway(seams, o.stateDir, logger);
-        ctx.io.stderr(`sixpn gateway: removed ${o.peerInterface}, ${o.meshInterface} and the nft table\n`);
-        return;
-      }
-      const missing = (['name', 'region', 'endpoint', 'peerEndpoint'] as const).filter(
-        (k) => o[k] === undefined,
-      );
-      if (missing.length > 0) {
-        const flags = missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-        throw invalid(`sixpn gateway needs ${flags.join(', ')}`, { field: missing[0] });
-      }
-      const conn = await ctx.connection();
-      const { runGateway } = await import('../../gateway/gateway.ts');
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const g = await runGateway({
-          name: o.name as string,
-          region: o.region as string,
-          api: conn.api,
-          token: requireToken(conn),
-          endpoint: o.endpoint as string,
-          peerEndpoint: o.peerEndpoint as string,
-          stateDir: o.stateDir,
-          meshIface: o.meshInterface,
-          peerIface: o.peerInterface,
-          wireguard,
-          ...(o.upstream ? { upstreams: o.upstream } : {}),
-          dnsPort: o.dnsPort,
-          reportMs: o.reportInterval * 1000,
-          prefix: o.prefix,
-          logger,
-          signal: abort.signal,
-        });
-        await g.done;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+    );
+}
+
+type GatewayFlags = ReturnType<ReturnType<typeof gatewayCommand>['opts']>;
+
+async function gatewayAction(o: GatewayFlags, ctx: CliContext): Promise<void> {
+  const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
+    import('../../lib/log.ts'),
+    import('../../runtime/wg-interface.ts'),
+  ]);
+  const logger = createLogger();
+  const wireguard = o.wireguard ?? defaultWireguardMode();
+  if (o.teardown) {
+    const [{ teardownGateway }, { realGatewaySeams }] = await Promise.all([
+      import('../../gateway/teardown.ts'),
+      import('../../gateway/seams.ts'),
+    ]);
+    const seams = realGatewaySeams({
+      meshIface: o.meshInterface,
+      peerIface: o.peerInterface,
+      wireguard,
+      stateDir: o.stateDir,
+      logger,
+      register: async () => {},
     });
+    await teardownGateway(seams, o.stateDir, logger);
+    ctx.io.stderr(`sixpn gateway: removed ${o.peerInterface}, ${o.meshInterface} and the nft table\n`);
+    return;
+  }
+  const missing = (['name', 'region', 'endpoint', 'peerEndpoint'] as const).filter((k) => o[k] === undefined);
+  if (missing.length > 0) {
+    const flags = missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    throw invalid(`sixpn gateway needs ${flags.join(', ')}`, { field: missing[0] });
+  }
+  const conn = await ctx.connection();
+  const { runGateway } = await import('../../gateway/gateway.ts');
+  const { withSignals } = await import('../../runtime/signals.ts');
+  await withSignals(async (signal) => {
+    const g = await runGateway({
+      name: o.name as string,
+      region: o.region as string,
+      api: conn.api,
+      token: requireToken(conn),
+      endpoint: o.endpoint as string,
+      peerEndpoint: o.peerEndpoint as string,
+      stateDir: o.stateDir,
+      meshIface: o.meshInterface,
+      peerIface: o.peerInterface,
+      wireguard,
+      ...(o.upstream ? { upstreams: o.upstream } : {}),
+      dnsPort: o.dnsPort,
+      reportMs: o.reportInterval * 1000,
+      prefix: o.prefix,
+      logger,
+      signal,
+    });
+    await g.done;
+  });
+}
+
+export const registerGateway: CommandGroup = (program, ctx) => {
+  gatewayCommand(program).action((o) => gatewayAction(o, ctx));
 };

@@ -3,7 +3,8 @@
 
 import { Option } from '@commander-js/extra-typings';
 import { SixpnError } from '../../core/errors.ts';
-import type { CommandGroup } from '../run.ts';
+import type { CliContext } from '../context.ts';
+import type { CommandGroup, Program } from '../run.ts';
 
 async function recordedLab(name: string | undefined) {
   const [{ labPlan, labDirOf }, { readLabState }] = await Promise.all([
@@ -19,18 +20,17 @@ async function recordedLab(name: string | undefined) {
   return { plan: labPlan(state.options), state };
 }
 
-export const registerLab: CommandGroup = (program, ctx) => {
-  const lab = program
+function labCommand(program: Program) {
+  return program
     .command('lab')
     .description('a multi-host fleet in network namespaces of this machine, with a demo (root)')
     .option('--name <name>', 'a named lab, beside the default one (env SIXPN_LAB); 1–6 of a-z 0-9');
-  /** The lab a subcommand acts on: `--name`, else SIXPN_LAB, else the default lab. */
-  const labName = async () => {
-    const name = lab.opts().name ?? (ctx.io.env.SIXPN_LAB || undefined);
-    if (name !== undefined) (await import('../../lab/plan.ts')).checkLabName(name);
-    return name;
-  };
+}
 
+type LabCommand = ReturnType<typeof labCommand>;
+type LabName = () => Promise<string | undefined>;
+
+function labUpCommand(lab: LabCommand, ctx: CliContext, labName: LabName): void {
   lab
     .command('up')
     .description('build the lab: underlay, hosts with agents, control plane, upstream resolver, laptop, demo')
@@ -68,7 +68,9 @@ export const registerLab: CommandGroup = (program, ctx) => {
       if (o.json) ctx.json({ dir: plan.dir, api: plan.underlay, hosts: plan.hosts, demo: state.demo });
       else ctx.out(renderUp(plan, state));
     });
+}
 
+function labInspectCommands(lab: LabCommand, ctx: CliContext, labName: LabName): void {
   lab
     .command('status')
     .description('nodes, processes (alive?), addresses, agents and instances of the lab')
@@ -122,7 +124,9 @@ export const registerLab: CommandGroup = (program, ctx) => {
       if (files.length === 0) throw new SixpnError('not_found', `no logs in ${plan.files.logs}`);
       ctx.exitCode = await showLogs(files, { follow: o.follow === true, lines: Number(o.lines) || 50 });
     });
+}
 
+function labLifecycleCommands(lab: LabCommand, ctx: CliContext, labName: LabName): void {
   lab
     .command('restart')
     .description(
@@ -163,4 +167,17 @@ export const registerLab: CommandGroup = (program, ctx) => {
       if (!adminToken) throw new SixpnError('invalid_argument', 'SIXPN_ADMIN_TOKEN must be set');
       await serveLabControl({ dir: o.dir, listen: o.listen, adminToken });
     });
+}
+
+export const registerLab: CommandGroup = (program, ctx) => {
+  const lab = labCommand(program);
+  /** The lab a subcommand acts on: `--name`, else SIXPN_LAB, else the default lab. */
+  const labName = async () => {
+    const name = lab.opts().name ?? (ctx.io.env.SIXPN_LAB || undefined);
+    if (name !== undefined) (await import('../../lab/plan.ts')).checkLabName(name);
+    return name;
+  };
+  labUpCommand(lab, ctx, labName);
+  labInspectCommands(lab, ctx, labName);
+  labLifecycleCommands(lab, ctx, labName);
 };

@@ -165,8 +165,8 @@ function chains(spec: IsolationSpec): NftCommand[] {
   return out;
 }
 
-function rules(spec: IsolationSpec): NftCommand[] {
-  const t = spec.table;
+/** The matches the rules share. */
+function matchers(spec: IsolationSpec) {
   const plan = formatCidr(planCidr(spec.plan));
   const planPrefix = prefix(plan.slice(0, plan.indexOf('/')), 16);
   /** Network 0, the hosts' own service addresses (`fdaa::3`): where ICMPv6 errors of the 6PN come from. */
@@ -180,7 +180,12 @@ function rules(spec: IsolationSpec): NftCommand[] {
     match(meta('l4proto'), anonSet(['tcp', 'udp'])),
     match(payload('th', 'dport'), 53),
   ];
-  const out: NftCommand[] = [
+  return { planPrefix, infra, fromSixpn, fromGuarded, notIPv6, spoofedSource, dns };
+}
+type Matchers = ReturnType<typeof matchers>;
+
+function dropRules(t: string): NftCommand[] {
+  return [
     // Drops are charged to the interface's network, else the source's network, else drop_other.
     rule(t, names.spoofed, [namedCounter(names.spoofed)]),
     rule(t, names.spoofed, [counterByMap(meta('iifname'), names.ifaceCounter), drop]),
@@ -188,7 +193,12 @@ function rules(spec: IsolationSpec): NftCommand[] {
     rule(t, names.spoofed, [namedCounter(names.dropOther), drop]),
     rule(t, names.blocked, [counterByMap(payload('ip6', 'saddr'), names.netCounter), drop]),
     rule(t, names.blocked, [namedCounter(names.dropOther), drop]),
+  ];
+}
 
+function forwardRules(t: string, m: Matchers): NftCommand[] {
+  const { infra, planPrefix, fromGuarded, fromSixpn, notIPv6, spoofedSource } = m;
+  return [
     rule(t, 'forward', [fromGuarded, notIPv6, jump(names.spoofed)], 'guarded interfaces carry IPv6 only'),
     rule(t, 'forward', [fromGuarded, spoofedSource, jump(names.spoofed)], 'anti-spoofing'),
     rule(
@@ -220,7 +230,12 @@ function rules(spec: IsolationSpec): NftCommand[] {
     rule(t, 'forward', [match(payload('ip6', 'daddr'), planPrefix), jump(names.blocked)]),
     rule(t, 'forward', [fromSixpn, jump(names.blocked)], 'the 6PN side reaches nothing else'),
     rule(t, 'forward', [match(meta('oifname'), ref(names.ifaces)), jump(names.blocked)]),
+  ];
+}
 
+function inputRules(t: string, m: Matchers): NftCommand[] {
+  const { fromGuarded, notIPv6, spoofedSource, dns } = m;
+  return [
     rule(t, 'input', [match(meta('iifname'), ref(names.ifaces), '!='), accept], 'not from the 6PN side'),
     rule(t, 'input', [match(payload('icmpv6', 'type'), anonSet(ND_TYPES)), accept], 'neighbour discovery'),
     rule(
@@ -238,6 +253,13 @@ function rules(spec: IsolationSpec): NftCommand[] {
     rule(t, 'input', [match(ct('state'), ['established', 'related'], 'in'), accept]),
     rule(t, 'input', [...dns, accept], 'DNS to the resolver addresses'),
   ];
+}
+
+function rules(spec: IsolationSpec): NftCommand[] {
+  const t = spec.table;
+  const m = matchers(spec);
+  const { fromSixpn, dns } = m;
+  const out: NftCommand[] = [...dropRules(t), ...forwardRules(t, m), ...inputRules(t, m)];
   if (spec.dnsRedirectPort !== undefined) {
     out.push(
       rule(

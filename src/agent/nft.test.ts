@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { expectedListing, nftFingerprint, nftNeedsApply, sameShape } from '../core/nft/check.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import { applyIsolation } from '../runtime/nft.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { desiredState } from './desired.ts';
-import { expectedListing, nftFingerprint, nftNeedsApply, sameShape } from './nft-check.ts';
 import { demoSnapshot, identity, stateOf } from './test-fixture.ts';
 
 const spec = desiredState(stateOf(demoSnapshot()), identity('h1')).nft;

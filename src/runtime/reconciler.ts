@@ -1,0 +1,285 @@
+// The harness every long-running reconciler of sixpn runs in (host agent, gateway, standalone DNS): the local copy
+// of the state on disk, the control plane's watch stream, passes scheduled on change, periodically and with backoff
+// and skipped when nothing they look at moved, the embedded DNS server, status.json, and shutdown on abort.
+// A role is a set of hooks (ReconcilerSpec); what one role gains here (health checks, counters, a local socket)
+// every role gains.
+
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiClient } from '../client/api-client.ts';
+import type { FetchLike } from '../client/http.ts';
+import type { AddressPlan } from '../core/address.ts';
+import { ZoneIndex } from '../core/dns/zone-index.ts';
+import { isSixpnError } from '../core/errors.ts';
+import type { Change, EntityOf, Snapshot } from '../core/model.ts';
+import { LocalState } from '../core/state.ts';
+import type { Logger } from '../lib/log.ts';
+import { type FollowOptions, followControlPlane } from './follow.ts';
+import { type PassReason, Scheduler } from './scheduler.ts';
+import { loadLocalState } from './state-file.ts';
+import { type RoleStatus, STATUS_FILE, writeStatusFile } from './status-file.ts';
+
+/** What the harness needs of a running DNS server (one in this thread, or worker threads). */
+export interface ServingDns {
+  /** Resolves once the server has shut down after the signal aborted. */
+  readonly closed: Promise<void>;
+}
+
+/** What every pass reports; a role's result may carry more. */
+export interface PassResult {
+  actions: readonly unknown[];
+  failed: readonly unknown[];
+  /** Steps applied in this pass. */
+  applied: number;
+  ms: number;
+}
+
+/** The passes of a role. */
+export interface PassHooks<R extends PassResult> {
+  /** What a change-triggered pass looks at: one whose fingerprint equals the last clean pass's is skipped. */
+  fingerprint(): string;
+  /** One full pass. Throws only when the machine cannot be read (a retry with backoff follows). */
+  reconcile(reason: PassReason): Promise<R>;
+  /** Bookkeeping after a pass that ran. */
+  afterPass?(r: R, reason: PassReason): Promise<void>;
+  /** The role's fields of status.json, from the last pass (undefined before the first). */
+  status(last: R | undefined): RoleStatus;
+  /** Fields of the `reconciled` log line beyond reason, revision, actions, failed and ms. */
+  logFields?(r: R): Record<string, unknown>;
+  /** Full pass at least this often; default 30 s. */
+  resyncMs?: number;
+  /** The pass a new snapshot asks for (default `change`; `periodic` re-reads everything). */
+  snapshotPass?: PassReason;
+}
+
+export interface ReconcilerSpec<R extends PassResult> {
+  /** Absent: follow and serve DNS only (`sixpn dns`). */
+  passes?: PassHooks<R>;
+  /** Starts the embedded DNS server (retried after each pass until it runs). */
+  startDns(): Promise<ServingDns>;
+  /** Start DNS before the first pass (it answers from the saved state while the control plane is down). */
+  dnsFirst: boolean;
+  /** Handles a new snapshot at once (after the local state and zone took it). */
+  onSnapshot?(snapshot: Snapshot): void;
+  /** Handles a change at once, before the debounced pass (a gateway installs a peer). */
+  onChange?(change: Change, before: EntityOf[Change['kind']] | undefined): Promise<void>;
+  /** Loops that run beside the watch stream until the signal aborts (a gateway's peer report). */
+  tasks?: Array<() => Promise<void>>;
+  /** Last words after everything stopped (final saves). */
+  onStop?(): Promise<void>;
+  /** Logged once stopped. */
+  stopMessage: string;
+  /** Wait after a watch failure the consumer does not retry itself (default 30 s); for `follow`. */
+  retryMs?: FollowOptions['retryMs'];
+}
+
+/** The control plane: a client already made, or what to make one from. */
+export type Connection =
+  | { client: ApiClient }
+  | {
+      /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
+      api: string;
+      token: string;
+      fetch?: FetchLike | undefined;
+    };
+
+export type OpenOptions = Connection & {
+  /** State, keys and status.json; absent: the state lives in memory only (`sixpn dns`). */
+  stateDir?: string | undefined;
+  plan: AddressPlan;
+  /** The role's logger (a child with its component and name). */
+  log: Logger;
+  signal: AbortSignal;
+};
+
+export interface RunningReconciler {
+  state: LocalState;
+  zone: ZoneIndex;
+  /** Resolves when everything has stopped after the signal aborted. */
+  done: Promise<void>;
+}
+
+/** A promise-chain lock: `run` calls never overlap. */
+export class Lock {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(f, f);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const errText = (e: unknown) => (isSixpnError(e) ? e.message : String(e));
+
+/** The shared state of one reconciler process; `open` it, build the role's seams from it, then `run`. */
+export class Reconciler {
+  /** Passes and immediate changes hold it: never two at once. */
+  readonly lock = new Lock();
+  private lastFingerprint = '';
+  private connected = false;
+  private dns: ServingDns | undefined;
+  private applied = 0;
+  private passes = 0;
+  private last: PassResult | undefined;
+
+  private constructor(
+    readonly client: ApiClient,
+    readonly state: LocalState,
+    readonly zone: ZoneIndex,
+    private readonly persist: { schedule(): void; flush(): Promise<void> },
+    readonly o: OpenOptions,
+  ) {}
+
+  /**
+   * Creates the state directory (0700) and removes the status of an earlier run (it would say this process is
+   * ready before it is), then loads the saved state: a restarted process reconciles and answers DNS before — or
+   * without — reaching the control plane.
+   */
+  static async open(o: OpenOptions): Promise<Reconciler> {
+    // The client picks the fetch of each URL itself (unix: sockets included), also for a list of replicas.
+    const client =
+      'client' in o
+        ? o.client
+        : new ApiClient({ baseUrl: o.api, token: o.token, ...(o.fetch ? { fetch: o.fetch } : {}) });
+    if (o.stateDir === undefined) {
+      const none = { schedule: () => {}, flush: async () => {} };
+      return new Reconciler(client, new LocalState(), new ZoneIndex({ plan: o.plan }), none, o);
+    }
+    await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
+    await rm(join(o.stateDir, STATUS_FILE), { force: true });
+    const { state, zone, stateFile } = await loadLocalState(o.stateDir, o.plan, o.log);
+    return new Reconciler(client, state, zone, stateFile, o);
+  }
+
+  get log(): Logger {
+    return this.o.log;
+  }
+
+  get signal(): AbortSignal {
+    return this.o.signal;
+  }
+
+  /** The embedded DNS server, once it runs. */
+
+  /** Forgets the last clean pass: the next one runs in full (after an immediate change failed). */
+  invalidate(): void {
+    this.lastFingerprint = '';
+  }
+
+  /** Runs the role until the signal aborts. */
+  run<R extends PassResult>(spec: ReconcilerSpec<R>): RunningReconciler {
+    const ensureDns = async () => {
+      if (this.dns || this.signal.aborted) return;
+      this.dns = await spec.startDns();
+    };
+    const hooks = spec.passes;
+    const scheduler = hooks
+      ? new Scheduler((reason) => this.lock.run(() => this.pass(hooks, ensureDns, reason)), {
+          periodMs: hooks.resyncMs ?? 30_000,
+          signal: this.signal,
+        })
+      : undefined;
+    const done = (async () => {
+      if (spec.dnsFirst || !scheduler)
+        await ensureDns().catch((e: unknown) =>
+          this.log.warn({ err: String(e) }, 'dns server not started yet'),
+        );
+      scheduler?.request('periodic', 0);
+      await Promise.all([
+        this.follow(spec, scheduler, hooks?.snapshotPass ?? 'change'),
+        ...(spec.tasks ?? []).map((t) => t()),
+      ]);
+      await scheduler?.idle();
+      await this.persist.flush();
+      await spec.onStop?.();
+      await this.dns?.closed;
+      this.log.info(spec.stopMessage);
+    })();
+    return { state: this.state, zone: this.zone, done };
+  }
+
+  private follow<R extends PassResult>(
+    spec: ReconcilerSpec<R>,
+    scheduler: Scheduler | undefined,
+    snapshotPass: PassReason,
+  ): Promise<void> {
+    return followControlPlane({
+      client: this.client,
+      state: this.state,
+      zone: this.zone,
+      persist: () => this.persist.schedule(),
+      log: this.log,
+      signal: this.signal,
+      ...(spec.retryMs !== undefined ? { retryMs: spec.retryMs } : {}),
+      connected: (up) => {
+        this.connected = up;
+      },
+      onSnapshot: (snap) => {
+        spec.onSnapshot?.(snap);
+        scheduler?.request(snapshotPass);
+      },
+      onChange: async (c, before) => {
+        await spec.onChange?.(c, before);
+        scheduler?.request();
+      },
+      onAdvance: () => scheduler?.request(),
+    });
+  }
+
+  private async pass<R extends PassResult>(
+    hooks: PassHooks<R>,
+    ensureDns: () => Promise<void>,
+    reason: PassReason,
+  ): Promise<boolean> {
+    const revision = this.state.revision;
+    const fingerprint = hooks.fingerprint();
+    if (reason === 'change' && fingerprint === this.lastFingerprint && this.dns) {
+      await this.writeStatus(hooks, revision);
+      return true;
+    }
+    let r: R;
+    try {
+      r = await hooks.reconcile(reason);
+    } catch (e) {
+      this.log.warn({ err: errText(e) }, 'cannot read the machine; retrying');
+      this.lastFingerprint = '';
+      return false;
+    }
+    this.last = r;
+    this.applied += r.applied;
+    await hooks.afterPass?.(r, reason);
+    if (r.actions.length > 0 || reason !== 'periodic' || this.passes++ === 0) {
+      const { actions, failed } = r;
+      const fields = {
+        reason,
+        revision,
+        actions: actions.length,
+        failed: failed.length,
+        ...hooks.logFields?.(r),
+      };
+      this.log.info({ ...fields, ms: Math.round(r.ms) }, 'reconciled');
+    }
+    await ensureDns().catch((e: unknown) =>
+      this.log.warn({ err: String(e) }, 'dns server not started; retrying'),
+    );
+    this.lastFingerprint = r.failed.length === 0 ? fingerprint : '';
+    await this.writeStatus(hooks, revision);
+    return r.failed.length === 0 && this.dns !== undefined;
+  }
+
+  private async writeStatus<R extends PassResult>(hooks: PassHooks<R>, revision: number): Promise<void> {
+    if (this.o.stateDir === undefined) return;
+    const last = this.last as R | undefined;
+    await writeStatusFile(this.o.stateDir, {
+      pid: process.pid,
+      revision,
+      reconciledAt: new Date().toISOString(),
+      dns: this.dns ? 'listening' : 'down',
+      connected: this.connected,
+      failed: last?.failed.length ?? 0,
+      reconcileMs: Math.round(last?.ms ?? 0),
+      applied: this.applied,
+      ...hooks.status(last),
+    }).catch((e: unknown) => this.log.warn({ err: String(e) }, 'cannot write status.json'));
+  }
+}
