@@ -12,10 +12,6 @@ export type IdKind = keyof typeof ID_PREFIXES;
 
 /** The id of a record of kind `K`. (Networks and hosts also have 32-bit numbers: `NetworkId`/`HostId` in address.ts.) */
 export type Id<K extends IdKind> = string & { readonly [brand]: K };
-export type OrgId = Id<'org'>;
-export type AppId = Id<'app'>;
-export type PeerId = Id<'peer'>;
-export type TokenId = Id<'token'>;
 /** 8 lowercase hex digits, never all zero: the instance number of the address plan. */
 export type InstanceId = string & { readonly [brand]: 'instance' };
 
