@@ -41,7 +41,12 @@ export async function teardown(s: AgentSeams, o: TeardownOptions): Promise<numbe
   const host = await s.net.readNs();
   for (const name of host.links.keys()) {
     if (name.startsWith('sxi')) {
-      await attempt(`link ${name}`, () => s.net.batch(undefined, [{ do: 'link-del', iface: name }]));
+      await attempt(`link ${name}`, () =>
+        s.net.batch(undefined, [{ do: 'link-del', iface: name }]).catch(async (e: unknown) => {
+          // The host end of a veth whose namespace was just deleted goes away on its own, a moment later.
+          if ((await s.net.readNs()).links.has(name)) throw e;
+        }),
+      );
     }
   }
   await attempt('mesh', () => s.mesh.destroy());
