@@ -33,6 +33,7 @@ if [ "$major" -lt 24 ]; then
     rm -rf "$tmp"
   fi
   ln -sfn "$node_home/bin/node" /usr/local/bin/node
+  case ":$PATH:" in *:/usr/local/bin:*) ;; *) export PATH="/usr/local/bin:$PATH" ;; esac
   hash -r
 fi
 node_bin=$(command -v node)

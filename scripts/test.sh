@@ -4,6 +4,10 @@
 # It closes with one line `tests: N passed, N failed` summed over both runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 24 ]; then
+  echo "sixpn needs Node.js 24 or newer (this is $(node --version 2>/dev/null || echo none)): run scripts/setup.sh" >&2
+  exit 1
+fi
 out=$(mktemp -d /tmp/sixpn-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 echo "== lint and format"
