@@ -13,6 +13,7 @@ import {
   parseIPv6,
   planCidr,
 } from '../core/address.ts';
+import { compareText } from '../core/compare.ts';
 import { meshPeers } from '../core/mesh-peers.ts';
 import type { Instance } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
@@ -111,7 +112,7 @@ export function localInstances(state: LocalState, host: string): Instance[] {
   return state
     .all('instance')
     .filter((i) => i.host === host && i.state === 'started')
-    .sort((a, b) => a.id.localeCompare(b.id));
+    .sort((a, b) => compareText(a.id, b.id));
 }
 
 /** The app name of an instance (`Instance.app` is the app's name; an id is looked up). */

@@ -3,6 +3,7 @@
 // peers in). Host agents and gateways both call this, so the two ends of every mesh link agree. Pure.
 
 import { type AddressPlan, asHostId, asNetworkId, formatCidr, hostPrefix } from './address.ts';
+import { compareText } from './compare.ts';
 import type { Host } from './model.ts';
 import type { LocalState } from './state.ts';
 import { parseEndpoint, type WgEndpoint } from './wg/endpoint.ts';
@@ -47,7 +48,7 @@ export function meshPeers(state: LocalState, self: string, plan: AddressPlan): P
   const hosts = state
     .all('host')
     .filter((h) => h.name !== self && h.endpoint && h.mesh_key)
-    .sort((a, b) => a.name.localeCompare(b.name));
+    .sort((a, b) => compareText(a.name, b.name));
   for (const h of hosts) {
     let endpoint: WgEndpoint;
     try {

@@ -17,6 +17,7 @@ import {
   planCidr,
   tryParseIPv6,
 } from '../core/address.ts';
+import { compareText } from '../core/compare.ts';
 import { meshPeers } from '../core/mesh-peers.ts';
 import type { Peer } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
@@ -80,7 +81,7 @@ export function peersOf(state: LocalState, name: string): Peer[] {
   return state
     .all('peer')
     .filter((p) => p.gateway === name)
-    .sort((a, b) => a.name.localeCompare(b.name) || a.org.localeCompare(b.org));
+    .sort((a, b) => compareText(a.name, b.name) || compareText(a.org, b.org));
 }
 
 /**

@@ -2,6 +2,7 @@
 // underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
 // and the WireGuard walkthrough `lab up` suggests when there is one.
 
+import { DAEMON_NODE_FLAGS } from './agents.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, type ProcessRecord, startDetached } from './processes.ts';
@@ -34,7 +35,7 @@ export function gatewayArgs(p: LabPlan, g: LabNode): string[] {
 }
 
 export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessRecord {
-  return startDetached(g.ns, process.execPath, [SIXPN_BIN, ...gatewayArgs(p, g)], {
+  return startDetached(g.ns, process.execPath, [...DAEMON_NODE_FLAGS, SIXPN_BIN, ...gatewayArgs(p, g)], {
     log: g.log,
     env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
