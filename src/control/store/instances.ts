@@ -1,19 +1,12 @@
 // Instances: placed on the least-loaded host of a region (or a pinned one), numbered at random in the
 // host's slot, addressed `instanceAddress(...)` when the app has private networking.
 
-import {
-  asHostId,
-  asNetworkId,
-  formatIPv6,
-  type InstanceNum,
-  instanceAddress,
-  instanceIdOf,
-  pickInstanceNum,
-} from '../../core/address.ts';
 import { invalid } from '../../core/errors.ts';
 import { type Host, type Instance, InstanceState } from '../../core/model.ts';
 import { checkRegion } from '../../core/names.ts';
 import { isForeignKeyViolation, uniqueViolation } from './db-errors.ts';
+import { checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
+import { createInstancePg, isPlacementChanged } from './instances-pg.ts';
 import { failedPrecondition, nameList } from './precondition.ts';
 import {
   appByName,
@@ -86,95 +79,35 @@ export async function leastLoaded(db: Db, region: string, role: 'host' | 'gatewa
 export async function createInstance(ctx: StoreContext, i: CreateInstance): Promise<Instance> {
   checkRegion('region', i.region);
   const state = checkState(i.state ?? 'started');
-  // The pre-check below makes a collision of instance numbers near impossible; the unique constraints
-  // are the final word, and a lost race is retried with a fresh number. The reads run before the writers'
-  // lock (`lockLate`): an app or host deleted meanwhile fails the insert on its foreign key, and the retry's
-  // reads then say what is missing.
+  // The pre-check makes a collision of instance numbers near impossible; the unique constraints are the final
+  // word, and a lost race is retried with a fresh number. On PostgreSQL the reads run before the writers' lock
+  // (instances-pg.ts): an app or host deleted meanwhile fails the insert on its foreign key, a host added
+  // meanwhile fails the placement, and the retry's reads then see what changed.
   for (let attempt = 0; ; attempt++) {
     try {
       return await insertInstance(ctx, i, state);
     } catch (e) {
-      const lost = uniqueViolation(e)?.target.includes('instances') || isForeignKeyViolation(e);
+      const lost =
+        uniqueViolation(e)?.target.includes('instances') || isForeignKeyViolation(e) || isPlacementChanged(e);
       if (!lost || attempt >= 3) throw e;
     }
   }
 }
 
 async function insertInstance(ctx: StoreContext, i: CreateInstance, state: InstanceState): Promise<Instance> {
-  return revisioned(
-    ctx,
-    async (w) => {
-      const app = await appByName(w.trx, i.org, i.app);
-      await regionByCode(w.trx, i.region);
-      const pinned = i.host === undefined ? undefined : await pinnedHost(w.trx, i.host, i.region);
-      const num = await freeInstanceNum(ctx, w.trx);
-      let host = pinned;
-      if (host === undefined) {
-        // Placement counts instances: under the lock, or concurrent creations would all pick the same host.
-        await w.lock();
-        host = await leastLoaded(w.trx, i.region, 'host');
-      }
-      const inst: Instance = {
-        id: instanceIdOf(num),
-        app: app.name,
-        org: app.org,
-        network: app.network,
-        network_num: app.network_num,
-        region: host.region,
-        host: host.name,
-        host_num: host.num,
-        state,
-        address: app.private_network
-          ? formatIPv6(instanceAddress(ctx.plan, asNetworkId(app.network_num), asHostId(host.num), num))
-          : null,
-        created_at: w.at,
-        updated_at: w.at,
-      };
-      const row = w.trx.insertInto('instances').values({
-        id: inst.id,
-        num,
-        app_id: app.id,
-        org_id: app.org_id,
-        network_id: app.network_id,
-        host_id: host.id,
-        state,
-        address: inst.address,
-        created_at: w.at,
-        updated_at: w.at,
-      });
-      await w.record('put', 'instance', inst, inst.org, { write: row, last: true });
-      return inst;
-    },
-    { lockLate: true },
-  );
-}
-
-/** The host an instance is pinned to, when it may run there. */
-async function pinnedHost(db: Db, name: string, region: string): Promise<Host> {
-  const host = await hostByName(db, name);
-  if (host.role !== 'host') {
-    throw failedPrecondition(`'${host.name}' is a gateway; instances run on hosts of role host`);
-  }
-  if (host.region !== region) {
-    throw failedPrecondition(`host '${host.name}' is in region '${host.region}', not '${region}'`);
-  }
-  return host;
-}
-
-/** A random instance number whose id is not taken anywhere (ids are unique across the fleet). */
-async function freeInstanceNum(ctx: StoreContext, db: Db): Promise<InstanceNum> {
-  const tried = new Set<number>();
-  for (let i = 0; i < 16; i++) {
-    const num = pickInstanceNum((n) => tried.has(n), ctx.random);
-    const taken = await db
-      .selectFrom('instances')
-      .select('id')
-      .where('id', '=', instanceIdOf(num))
-      .executeTakeFirst();
-    if (!taken) return num;
-    tried.add(num);
-  }
-  throw invalid('no free instance number found after 16 tries; check the store random source');
+  if (ctx.dialect === 'postgres') return createInstancePg(ctx, i, state);
+  return revisioned(ctx, async (w) => {
+    const app = await appByName(w.trx, i.org, i.app);
+    await regionByCode(w.trx, i.region);
+    const pinned = i.host === undefined ? undefined : checkPinned(await hostByName(w.trx, i.host), i.region);
+    const num = await freeInstanceNum(ctx, w.trx);
+    // SQLite runs one transaction at a time: placement sees every creation before it.
+    const host = pinned ?? (await leastLoaded(w.trx, i.region, 'host'));
+    const inst = newInstance(ctx, app, host, num, state, w.at);
+    await w.trx.insertInto('instances').values(inst.row).execute();
+    await w.record('put', 'instance', inst.obj, inst.obj.org);
+    return inst.obj;
+  });
 }
 
 export async function listInstances(ctx: StoreContext, f: InstanceFilter = {}): Promise<Instance[]> {

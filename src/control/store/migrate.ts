@@ -11,10 +11,10 @@ import type { Dialect } from './write.ts';
 /** The advisory lock key, `sixpn` in ASCII. */
 export const MIGRATION_LOCK_KEY = 0x73_69_78_70_6e;
 
-async function run(db: Kysely<Database>): Promise<string[]> {
+async function run(db: Kysely<Database>, dialect: Dialect): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: migrationProvider,
+    provider: migrationProvider(dialect),
     migrationTableName: 'sixpn_migration',
     migrationLockTableName: 'sixpn_migration_lock',
   });
@@ -39,7 +39,7 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<s
     return db.connection().execute(async (conn) => {
       await sql`begin immediate`.execute(conn);
       try {
-        const ran = await run(conn);
+        const ran = await run(conn, dialect);
         await sql`commit`.execute(conn);
         return ran;
       } catch (e) {
@@ -51,7 +51,7 @@ export async function migrate(db: Kysely<Database>, dialect: Dialect): Promise<s
   return db.connection().execute(async (conn) => {
     await sql`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`.execute(conn);
     try {
-      return await run(conn);
+      return await run(conn, dialect);
     } finally {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.execute(conn);
     }

@@ -2,7 +2,7 @@
 // writers, so revisions commit in strictly increasing order and a reader of `rev > X` never misses a lower
 // revision that commits later. A transaction that records no change rolls back and writes no revision.
 
-import { type Compilable, type Kysely, type OperationNodeSource, sql, type Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AddressPlan, MAX_U32 } from '../../core/address.ts';
 import { SixpnError } from '../../core/errors.ts';
 import { type EntityKind, type EntityOf, entityId } from '../../core/model.ts';
@@ -24,6 +24,8 @@ export interface StoreContext {
   readonly logger: Logger;
   /** Rows per read of a snapshot (default 2000); tests make it small to cross page boundaries. */
   readonly snapshotPage?: number;
+  /** SQLite files: opens a read-only connection of its own (a client-paced snapshot reads on one). */
+  readonly openReader?: () => Kysely<Database>;
   /** Called after a local commit that wrote changes, with the new head revision. */
   readonly committed: (head: number) => void;
 }
@@ -34,13 +36,12 @@ export class WriteTx {
   /** The transaction's clock reading, ISO-8601: every timestamp it writes. */
   readonly at: string;
   readonly #dialect: Dialect;
-  /** The revision the next entry takes; undefined while the lock is not taken yet (`lockLate`). */
-  #next: number | undefined;
+  /** The revision the next entry takes. */
+  #next: number;
   #head = 0;
   #count = 0;
-  #notified = false;
 
-  constructor(trx: Transaction<Database>, dialect: Dialect, firstRev: number | undefined, at: string) {
+  constructor(trx: Transaction<Database>, dialect: Dialect, firstRev: number, at: string) {
     this.trx = trx;
     this.#dialect = dialect;
     this.#next = firstRev;
@@ -57,36 +58,26 @@ export class WriteTx {
     return this.#head;
   }
 
-  /** True once the head has been NOTIFYed (by a `last` entry). */
-  get notified(): boolean {
-    return this.#notified;
-  }
-
-  /**
-   * Writes one change entry with the next revision; `obj` is the object after a put, before a delete.
-   * `opts.write` is the entity's own row write, run just before the entry; `opts.last` says no entry follows.
-   * On PostgreSQL both go into the entry's statement: one round trip for the row, the entry, the revision bump
-   * when it is due, and (when last) the NOTIFY that {@link revisioned} would otherwise send.
-   */
+  /** Writes one change entry with the next revision; `obj` is the object after a put, before a delete. */
   async record<K extends EntityKind>(
     op: 'put' | 'delete',
     kind: K,
     obj: EntityOf[K],
     org: string | null,
-    opts: { write?: Compilable & OperationNodeSource; last?: boolean } = {},
   ): Promise<number> {
     const entry = { op, kind, id: entityId(kind, obj), org, obj: JSON.stringify(obj) };
-    const write = opts.write;
     let rev: number;
-    this.#notified = false;
-    if (this.#dialect === 'postgres') {
-      // The first revision was bumped when the transaction began (unless `lockLate`); each further entry bumps.
-      const first = this.#count === 0 ? this.#next : undefined;
-      rev = await recordPg(this.trx, first, entry, write, opts.last === true);
-      this.#notified = opts.last === true;
+    if (this.#count === 0) {
+      // The first revision was bumped when the transaction began.
+      rev = this.#next;
+      await this.trx
+        .insertInto('changes')
+        .values({ rev, ...entry })
+        .execute();
+    } else if (this.#dialect === 'postgres') {
+      rev = await bumpAndRecordPg(this.trx, entry);
     } else {
-      if (write) await this.trx.executeQuery(write.compile());
-      rev = this.#count === 0 && this.#next !== undefined ? this.#next : await bump(this.trx, 'revision');
+      rev = await bump(this.trx, 'revision');
       await this.trx
         .insertInto('changes')
         .values({ rev, ...entry })
@@ -96,11 +87,6 @@ export class WriteTx {
     this.#head = rev;
     this.#next = rev + 1;
     return rev;
-  }
-
-  /** Takes the writers' lock now, when `lockLate` left it for later: the reads after it see a stable state. */
-  async lock(): Promise<void> {
-    if (this.#count === 0 && this.#next === undefined) this.#next = await bump(this.trx, 'revision');
   }
 
   /** The next network or host number: counters are never reset, so numbers are never reused. */
@@ -124,27 +110,12 @@ interface Entry {
   obj: string;
 }
 
-/**
- * One statement: the row write (a CTE, which PostgreSQL runs after the main query, so after the counter's row
- * lock), the revision bump unless `rev` is given, the change entry, and with `notify` the `NOTIFY` of its
- * revision (delivered at commit).
- */
-async function recordPg(
-  trx: Transaction<Database>,
-  rev: number | undefined,
-  e: Entry,
-  write: (Compilable & OperationNodeSource) | undefined,
-  notify: boolean,
-): Promise<number> {
-  const r =
-    rev === undefined
-      ? sql`update counters set value = value + 1 where name = 'revision' returning value`
-      : sql`select ${rev}::bigint as value`;
-  const w = write ? sql`, w as (${write})` : sql``;
-  const { rows } = await sql<{ rev: number }>`with r as (${r})${w},
-    c as (insert into changes (rev, op, kind, id, org, obj)
-          select value, ${e.op}, ${e.kind}, ${e.id}, ${e.org}, ${e.obj} from r returning rev)
-    select rev${notify ? sql`, pg_notify(${NOTIFY_CHANNEL}, rev::text)` : sql``} from c`.execute(trx);
+/** One statement: the revision bump and the change entry that takes it. */
+async function bumpAndRecordPg(trx: Transaction<Database>, e: Entry): Promise<number> {
+  const { rows } = await sql<{ rev: number }>`with r as (
+      update counters set value = value + 1 where name = 'revision' returning value)
+    insert into changes (rev, op, kind, id, org, obj)
+    select value, ${e.op}, ${e.kind}, ${e.id}, ${e.org}, ${e.obj} from r returning rev`.execute(trx);
   return Number(rows[0]!.rev);
 }
 
@@ -162,36 +133,20 @@ class NoChange<T> {
   constructor(readonly value: T) {}
 }
 
-export interface RevisionedOptions {
-  /**
-   * Take the writers' lock (the revision bump) only at the first `record()`, not when the transaction begins.
-   * Only for writes whose reads resolve references that foreign keys and unique constraints guard at commit
-   * (creating an instance): on PostgreSQL those reads then run beside other writers, and the lock is held for
-   * one statement and the COMMIT. A reference deleted meanwhile fails the write with a foreign-key violation
-   * (`isForeignKeyViolation`), which the caller retries. SQLite runs one transaction at a time anyway.
-   */
-  lockLate?: boolean;
-}
-
 /**
  * Runs `fn` in a revisioned write transaction and returns its result. No change recorded → rolled back, no
  * revision used. On PostgreSQL the commit also notifies the other replicas.
  */
-export async function revisioned<T>(
-  ctx: StoreContext,
-  fn: (w: WriteTx) => Promise<T>,
-  opts: RevisionedOptions = {},
-): Promise<T> {
+export async function revisioned<T>(ctx: StoreContext, fn: (w: WriteTx) => Promise<T>): Promise<T> {
   let head = 0;
   let result: T;
   try {
     result = await ctx.db.transaction().execute(async (trx) => {
-      const first = opts.lockLate ? undefined : await bump(trx, 'revision');
-      const w = new WriteTx(trx, ctx.dialect, first, ctx.now().toISOString());
+      const w = new WriteTx(trx, ctx.dialect, await bump(trx, 'revision'), ctx.now().toISOString());
       const out = await fn(w);
       if (w.count === 0) throw new NoChange(out);
       head = w.head;
-      if (ctx.dialect === 'postgres' && !w.notified) {
+      if (ctx.dialect === 'postgres') {
         await sql`select pg_notify(${NOTIFY_CHANNEL}, ${String(head)})`.execute(trx);
       }
       return out;
