@@ -59,7 +59,7 @@ export const stateRoutes: RouteSpec[] = [
     allow: SNAPSHOT_READERS,
     // Streamed from its JSON text: the whole state is never held as objects, nor as one string.
     handle: async ({ principal, deps }) =>
-      new Response(textStream(await deps.store.snapshotJson(scopeOf(principal))), {
+      new Response(await textStream(deps.store.snapshotJson(scopeOf(principal))), {
         headers: { 'content-type': 'application/json' },
       }),
   }),

@@ -1,28 +1,27 @@
-// A response body from text pieces, encoded a chunk at a time as the client reads, so the text is never
-// copied into one big string or buffer. Each piece is dropped once sent.
+// A response body from text chunks that are read as the client takes them: the next chunk is asked for only
+// when the socket has taken the last one (the HTTP server waits for 'drain'), so a slow client slows the read
+// instead of growing a buffer.
 
-/** Bytes (about) per chunk handed to the socket. */
-const CHUNK_CHARS = 64 * 1024;
-
-/** A UTF-8 stream of `parts` joined; it takes ownership of the array (and empties it as it goes). */
-export function textStream(parts: string[]): ReadableStream<Uint8Array> {
+/**
+ * A UTF-8 stream of `chunks`. The first chunk is read before it returns, so an error opening the read (the
+ * database unreachable) is still the request's error, not a broken body.
+ */
+export async function textStream(chunks: AsyncIterable<string>): Promise<ReadableStream<Uint8Array>> {
   const encoder = new TextEncoder();
-  let i = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller) {
-      let chunk = '';
-      while (i < parts.length && chunk.length < CHUNK_CHARS) {
-        chunk += parts[i]!;
-        parts[i++] = '';
-      }
-      if (chunk.length > 0) controller.enqueue(encoder.encode(chunk));
-      if (i >= parts.length) {
-        parts.length = 0;
-        controller.close();
-      }
+  const it = chunks[Symbol.asyncIterator]();
+  let next: IteratorResult<string> | undefined = await it.next();
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const r = next ?? (await it.next());
+        next = undefined;
+        if (r.done) controller.close();
+        else controller.enqueue(encoder.encode(r.value));
+      },
+      async cancel() {
+        await it.return?.();
+      },
     },
-    cancel() {
-      parts.length = 0;
-    },
-  });
+    { highWaterMark: 0 },
+  );
 }

@@ -9,7 +9,7 @@ import { cryptoRandom } from './ids.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrate } from './migrate.ts';
 import { CommitListener, openPostgres, redactUrl } from './postgres.ts';
-import { openSqlite } from './sqlite.ts';
+import { openSqlite, openSqliteReader } from './sqlite.ts';
 import type { Store } from './store.ts';
 import type { Dialect } from './write.ts';
 
@@ -61,6 +61,9 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     now: opts.now ?? (() => new Date()),
     logger,
     ...(opts.snapshotPage !== undefined ? { snapshotPage: opts.snapshotPage } : {}),
+    ...(target.dialect === 'sqlite' && target.path !== ':memory:'
+      ? { openReader: () => openSqliteReader(target.path) }
+      : {}),
   });
   try {
     const ran = await migrate(db, dialect);

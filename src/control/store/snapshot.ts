@@ -1,13 +1,14 @@
-// The whole state at one revision: as objects (`snapshot`) or as JSON text in pieces (`snapshotJson`, what
-// GET /v1/snapshot streams). Both read each table page by page inside one consistent read, so the text form
-// never holds the whole state as objects: at 100,000 instances that is the difference between ~30 MB of JSON
-// text and several hundred MB of row objects.
+// The whole state at one revision: as objects (`snapshot`) or as JSON text in chunks (`snapshotJson`, what
+// GET /v1/snapshot streams). Each section comes from one query sorted by the database in the API's order
+// (names are ASCII, so the "C"/BINARY collation is the code-unit order `byKey` gives) and is read a page at a
+// time: PostgreSQL through a cursor, SQLite by stepping the statement. The text form reads the next page only
+// when the previous chunk has been taken, so a client's pace bounds the memory, never the state's size.
 
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Snapshot } from '../../core/model.ts';
 import { consistentRead } from './changes.ts';
 import {
   appsQuery,
-  byKey,
   hostsQuery,
   instancesQuery,
   networksQuery,
@@ -23,122 +24,139 @@ import type { StoreContext } from './write.ts';
 
 /** Rows per read: small enough that a page of row objects is a few MB at most. */
 const PAGE = 2000;
+/** Characters (about) per chunk of text handed on. */
+const CHUNK_CHARS = 64 * 1024;
 
 type Sections = Omit<Snapshot, 'revision'>;
 type Item = Sections[keyof Sections][number];
-
-/** Any of the section queries: selectable, filterable by the org's name, orderable by its primary key. */
-interface PagedQuery {
-  // biome-ignore lint/suspicious/noExplicitAny: the seven row shapes differ; each section's `map` types its own
-  where(ref: any, op: '>' | '=', value: string): PagedQuery;
-  orderBy(ref: never): PagedQuery;
-  limit(n: number): PagedQuery;
-  execute(): Promise<unknown[]>;
-}
+type Row = Record<string, unknown>;
+// biome-ignore lint/suspicious/noExplicitAny: the seven row shapes differ; each section's `map` types its own
+type AnyQuery = SelectQueryBuilder<any, any, any>;
 
 interface Section {
   name: keyof Sections;
-  query: (db: Db) => PagedQuery;
-  /** The primary key: pages go by it. */
-  pk: string;
+  query: (db: Db) => AnyQuery;
+  /** The API's order: these columns, compared in code-unit order. */
+  order: string[];
   /** The org-name column, for sections an org scope limits. */
   org?: string;
-  /** Where the items are, in the order the API has always given them (code-unit order of this key). */
-  key: (item: never) => string;
   map?: (ctx: StoreContext, row: never) => Item;
 }
 
 /** In the order of the snapshot's fields. */
 const SECTIONS: Section[] = [
-  { name: 'orgs', query: orgsQuery, pk: 'o.id', org: 'o.name', key: (o: { name: string }) => o.name },
+  { name: 'orgs', query: orgsQuery, order: ['o.name'], org: 'o.name' },
   {
     name: 'networks',
     query: networksQuery,
-    pk: 'n.id',
+    order: ['o.name', 'n.name'],
     org: 'o.name',
-    key: (n: { org: string; name: string }) => `${n.org}\0${n.name}`,
     map: (ctx, r: Parameters<typeof toNetwork>[1]) => toNetwork(ctx.plan, r),
   },
-  { name: 'regions', query: regionsQuery, pk: 'r.code', key: (r: { code: string }) => r.code },
-  { name: 'hosts', query: hostsQuery, pk: 'h.id', key: (h: { name: string }) => h.name },
+  { name: 'regions', query: regionsQuery, order: ['r.code'] },
+  { name: 'hosts', query: hostsQuery, order: ['h.name'] },
   {
     name: 'apps',
     query: appsQuery,
-    pk: 'a.id',
+    order: ['o.name', 'a.name'],
     org: 'o.name',
-    key: (a: { org: string; name: string }) => `${a.org}\0${a.name}`,
     map: (_ctx, r: Parameters<typeof toApp>[0]) => toApp(r),
   },
-  {
-    name: 'instances',
-    query: instancesQuery,
-    pk: 'i.id',
-    org: 'o.name',
-    key: (i: { org: string; app: string; id: string }) => `${i.org}\0${i.app}\0${i.id}`,
-  },
-  {
-    name: 'peers',
-    query: peersQuery,
-    pk: 'p.id',
-    org: 'o.name',
-    key: (p: { org: string; name: string }) => `${p.org}\0${p.name}`,
-  },
+  { name: 'instances', query: instancesQuery, order: ['o.name', 'a.name', 'i.id'], org: 'o.name' },
+  { name: 'peers', query: peersQuery, order: ['o.name', 'p.name'], org: 'o.name' },
 ];
 
-/** Reads one section page by page; `keep` turns each item into what is kept (the object, or its JSON). */
-async function readSection<T>(
-  ctx: StoreContext,
-  db: Db,
-  s: Section,
-  scope: Scope,
-  keep: (item: Item) => T,
-): Promise<T[]> {
-  const page = ctx.snapshotPage ?? PAGE;
-  const kept: [string, T][] = [];
-  let after: string | undefined;
-  for (;;) {
-    let q = s.query(db);
-    if (s.org !== undefined && scope.org !== undefined) q = q.where(s.org, '=', scope.org);
-    if (after !== undefined) q = q.where(s.pk, '>', after);
-    const rows = (await q
-      .orderBy(s.pk as never)
-      .limit(page)
-      .execute()) as Record<string, unknown>[];
-    for (const row of rows) {
-      const item = (s.map ? s.map(ctx, row as never) : row) as Item;
-      kept.push([s.key(item as never), keep(item)]);
-    }
-    if (rows.length < page) break;
-    after = String(rows[rows.length - 1]![s.pk.slice(2)]);
-  }
-  return kept.sort(byKey(([k]) => k)).map(([, v]) => v);
+/** Queries at one consistent point, until closed. */
+interface ReadSession {
+  readonly db: Db;
+  /** The rows of `q`, at most `page` at a time, read as they are asked for. */
+  pages(q: AnyQuery, page: number): AsyncGenerator<Row[]>;
+  close(): Promise<void>;
 }
 
-/** The whole state the scope may see, at one revision (PostgreSQL: REPEATABLE READ). */
-export function snapshot(ctx: StoreContext, scope: Scope = {}): Promise<Snapshot> {
-  return consistentRead(ctx, async (trx) => {
-    const out: Record<string, unknown> = { revision: await revisionOf(trx) };
-    for (const s of SECTIONS) out[s.name] = await readSection(ctx, trx, s, scope, (item) => item);
-    return out as unknown as Snapshot;
-  });
+/** SQLite steps the statement (better-sqlite3's iterator): the sorted result is never all in JS at once. */
+function sqliteSession(db: Db, close: () => Promise<void> = async () => {}): ReadSession {
+  return {
+    db,
+    async *pages(q, page) {
+      let rows: Row[] = [];
+      for await (const row of q.stream()) {
+        rows.push(row as Row);
+        if (rows.length >= page) {
+          yield rows;
+          rows = [];
+        }
+      }
+      if (rows.length > 0) yield rows;
+    },
+    close,
+  };
+}
+
+/** PostgreSQL sorts in the server and hands pages out of a cursor (inside the session's transaction). */
+function pgSession(db: Db, close: () => Promise<void> = async () => {}): ReadSession {
+  return {
+    db,
+    async *pages(q, page) {
+      await sql`declare sixpn_snapshot no scroll cursor for ${q}`.execute(db);
+      try {
+        for (;;) {
+          const { rows } = await sql<Row>`fetch forward ${sql.raw(String(page))} from sixpn_snapshot`.execute(
+            db,
+          );
+          if (rows.length > 0) yield rows;
+          if (rows.length < page) break;
+        }
+      } finally {
+        await sql`close sixpn_snapshot`.execute(db);
+      }
+    },
+    close,
+  };
+}
+
+function sessionOn(ctx: StoreContext, db: Db, close?: () => Promise<void>): ReadSession {
+  return ctx.dialect === 'postgres' ? pgSession(db, close) : sqliteSession(db, close);
 }
 
 /**
- * The same snapshot as JSON text in pieces: joined, they are exactly `JSON.stringify(await snapshot(scope))`.
- * Only the text is kept (one string per object), never the whole state as objects.
+ * A session of its own for a client-paced read, so a slow client holds no lock that writers need: on
+ * PostgreSQL a REPEATABLE READ transaction on a pool connection; on a SQLite file a read-only connection of its
+ * own (WAL: a reader does not block the writer). Undefined for `sqlite::memory:`, which has one connection.
  */
-export function snapshotJson(ctx: StoreContext, scope: Scope = {}): Promise<string[]> {
-  return consistentRead(ctx, async (trx) => {
-    const parts = [`{"revision":${await revisionOf(trx)}`];
-    for (const s of SECTIONS) {
-      const items = await readSection(ctx, trx, s, scope, (item) => JSON.stringify(item));
-      parts.push(`,"${s.name}":[`);
-      for (let i = 0; i < items.length; i++) parts.push(i === 0 ? items[i]! : `,${items[i]}`);
-      parts.push(']');
-    }
-    parts.push('}');
-    return parts;
-  });
+async function openSession(ctx: StoreContext): Promise<ReadSession | undefined> {
+  if (ctx.dialect === 'postgres') {
+    const trx = await ctx.db
+      .startTransaction()
+      .setIsolationLevel('repeatable read')
+      .setAccessMode('read only')
+      .execute();
+    return pgSession(trx, () => trx.rollback().execute());
+  }
+  const reader = ctx.openReader?.();
+  if (reader === undefined) return undefined;
+  const close = async (trx?: { commit(): { execute(): Promise<void> } }) => {
+    await trx?.commit().execute();
+    await reader.destroy();
+  };
+  try {
+    const trx = await reader.startTransaction().execute();
+    return sqliteSession(trx, () => close(trx));
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+/** Each item of one section, in the API's order. */
+async function* sectionItems(ctx: StoreContext, s: Section, session: ReadSession, scope: Scope) {
+  let q = s.query(session.db);
+  if (s.org !== undefined && scope.org !== undefined) q = q.where(s.org, '=', scope.org);
+  const collate = ctx.dialect === 'postgres' ? ' collate "C"' : '';
+  for (const col of s.order) q = q.orderBy(sql.raw(`${col}${collate}`));
+  for await (const rows of session.pages(q, ctx.snapshotPage ?? PAGE)) {
+    for (const row of rows) yield (s.map ? s.map(ctx, row as never) : row) as Item;
+  }
 }
 
 async function revisionOf(db: Db): Promise<number> {
@@ -148,4 +166,60 @@ async function revisionOf(db: Db): Promise<number> {
     .where('name', '=', 'revision')
     .executeTakeFirstOrThrow();
   return Number(row.value);
+}
+
+/** The whole state the scope may see, at one revision (PostgreSQL: REPEATABLE READ). */
+export function snapshot(ctx: StoreContext, scope: Scope = {}): Promise<Snapshot> {
+  return consistentRead(ctx, async (trx) => {
+    const session = sessionOn(ctx, trx);
+    const out: Record<string, unknown> = { revision: await revisionOf(trx) };
+    for (const s of SECTIONS) {
+      const items: Item[] = [];
+      for await (const item of sectionItems(ctx, s, session, scope)) items.push(item);
+      out[s.name] = items;
+    }
+    return out as unknown as Snapshot;
+  });
+}
+
+/** The snapshot's text in chunks of about {@link CHUNK_CHARS}, read from `session` as they are taken. */
+async function* jsonChunks(ctx: StoreContext, session: ReadSession, scope: Scope): AsyncGenerator<string> {
+  let chunk = `{"revision":${await revisionOf(session.db)}`;
+  for (const s of SECTIONS) {
+    chunk += `,"${s.name}":[`;
+    let first = true;
+    for await (const item of sectionItems(ctx, s, session, scope)) {
+      chunk += first ? JSON.stringify(item) : `,${JSON.stringify(item)}`;
+      first = false;
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
+    }
+    chunk += ']';
+  }
+  yield `${chunk}}`;
+}
+
+/**
+ * The same snapshot as JSON text in chunks: joined, exactly `JSON.stringify(await snapshot(scope))`. Each chunk
+ * is read when it is asked for, on a session of its own; ending the iteration early (`return()`) ends the read.
+ * `sqlite::memory:` has no second connection: its text is read at once.
+ */
+export async function* snapshotJson(ctx: StoreContext, scope: Scope = {}): AsyncGenerator<string> {
+  const session = await openSession(ctx);
+  if (session === undefined) {
+    const chunks = await consistentRead(ctx, async (trx) => {
+      const out: string[] = [];
+      for await (const c of jsonChunks(ctx, sessionOn(ctx, trx), scope)) out.push(c);
+      return out;
+    });
+    yield* chunks;
+    return;
+  }
+  try {
+    yield* jsonChunks(ctx, session, scope);
+  } finally {
+    await session.close();
+  }
 }

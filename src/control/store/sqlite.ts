@@ -26,3 +26,13 @@ export function openSqlite(path: string): Kysely<Database> {
   }
   return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
 }
+
+/**
+ * A read-only connection of its own to the file at `path`, for a long read (a snapshot a slow client takes):
+ * in WAL mode it reads at one point while the store's connection goes on writing. The caller destroys it.
+ */
+export function openSqliteReader(path: string): Kysely<Database> {
+  const db = new Sqlite(path, { readonly: true, fileMustExist: true });
+  db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+}

@@ -26,6 +26,13 @@ async function twoOrgs(s: Store): Promise<void> {
   await s.createPeer({ org: 'beta', network: 'default', name: 'ci', region: 'ord', public_key: wgKey(3) });
 }
 
+/** The chunks joined. */
+async function textOf(chunks: AsyncIterable<string>): Promise<string> {
+  let text = '';
+  for await (const c of chunks) text += c;
+  return text;
+}
+
 forEachBackend('store change log', (b) => {
   test('each change gets the next revision; no-ops and failures write none; onCommit tells each head', async () => {
     const s = await b.open(deterministic());
@@ -212,10 +219,32 @@ forEachBackend('store change log', (b) => {
     await twoOrgs(s);
     for (let i = 0; i < 5; i++) await s.createInstance({ org: 'acme', app: 'web', region: 'ord' });
     for (const scope of [{}, { org: 'beta' }, { org: 'acme' }, { org: 'nobody' }]) {
-      const text = (await s.snapshotJson(scope)).join('');
+      const text = await textOf(s.snapshotJson(scope));
       assert.equal(text, JSON.stringify(await s.snapshot(scope)), JSON.stringify(scope));
     }
-    assert.equal(JSON.parse((await s.snapshotJson()).join('')).instances.length, 7);
+    assert.equal(JSON.parse(await textOf(s.snapshotJson())).instances.length, 7);
+  });
+
+  test('snapshotJson is read as it is taken: a reader paused mid-text blocks no write and sees none', async () => {
+    const s = await b.open({ ...deterministic(), snapshotPage: 2 });
+    await twoOrgs(s);
+    for (let i = 0; i < 40; i++) await s.createInstance({ org: 'acme', app: 'web', region: 'ord' });
+    const before = JSON.stringify(await s.snapshot());
+    const it = s.snapshotJson()[Symbol.asyncIterator]();
+    let text = '';
+    const first = await it.next();
+    text += first.done ? '' : first.value;
+    // Writes while the reader holds its read open (a slow client): they commit, the text does not see them.
+    await s.createOrg('gamma');
+    await s.createInstance({ org: 'acme', app: 'web', region: 'ord' });
+    for (let r = await it.next(); !r.done; r = await it.next()) text += r.value;
+    assert.equal(text, before);
+    assert.equal((await s.snapshot()).instances.length, 43);
+    // Ending early ends the read; the store goes on.
+    const early = s.snapshotJson()[Symbol.asyncIterator]();
+    await early.next();
+    await early.return?.(undefined);
+    await s.createOrg('delta');
   });
 
   test('snapshot taken during concurrent writes equals the replay of the log up to its revision', async () => {
@@ -226,7 +255,7 @@ forEachBackend('store change log', (b) => {
         ? s.createInstance({ org: 'acme', app: 'web', region: 'ord' })
         : s.createNetwork('acme', `n${i}`),
     );
-    const asText = async () => JSON.parse((await s.snapshotJson()).join('')) as Snapshot;
+    const asText = async () => JSON.parse(await textOf(s.snapshotJson())) as Snapshot;
     const snaps = await Promise.all([s.snapshot(), s.snapshot(), asText(), ...writes.slice(0, 1)]);
     await Promise.all(writes);
     const log = await allChangesSince(s, 0);

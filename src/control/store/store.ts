@@ -166,10 +166,11 @@ export interface Store {
   /** The whole state the scope may see, consistent at one revision. */
   snapshot(scope?: Scope): Promise<Snapshot>;
   /**
-   * The same snapshot as JSON text in pieces (joined: `JSON.stringify(await snapshot(scope))`), read at one
-   * revision without holding the whole state as objects; `GET /v1/snapshot` streams it.
+   * The same snapshot as JSON text in chunks (joined: `JSON.stringify(await snapshot(scope))`), read at one
+   * revision a page at a time as the chunks are taken, never the whole state at once; `GET /v1/snapshot`
+   * streams it. A slow reader blocks no writer; ending the iteration early ends the read.
    */
-  snapshotJson(scope?: Scope): Promise<string[]>;
+  snapshotJson(scope?: Scope): AsyncIterable<string>;
   /**
    * Changes with revision > `since`, oldest first, at most `limit` (1–10000), read at one consistent point.
    * Fewer than `limit` back means the caller has seen all it may see up to `head`. Throws `resync_required`
