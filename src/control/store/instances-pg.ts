@@ -10,6 +10,7 @@ import { notFound } from '../../core/errors.ts';
 import type { Host, Instance, InstanceState } from '../../core/model.ts';
 import { type AppRefs, checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
 import { leastLoaded } from './instances.ts';
+import { preparePg } from './postgres.ts';
 import { appByName, appsQuery, hostByName, regionByCode, toApp } from './queries.ts';
 import type { CreateInstance } from './store.ts';
 import type { StoreContext } from './write.ts';
@@ -34,14 +35,15 @@ interface CreateRead {
 /** Everything a creation reads, in one statement; hosts in code-unit order of their names, as `leastLoaded`. */
 async function readForCreate(ctx: StoreContext, i: CreateInstance, id: string): Promise<CreateRead> {
   const app = appsQuery(ctx.db).where('o.name', '=', i.org).where('a.name', '=', i.app);
-  const { rows } = await sql<CreateRead>`select
+  const q = sql<CreateRead>`select
       (select row_to_json(x) from (${app}) x) as app,
       exists (select 1 from regions where code = ${i.region}) as region,
       exists (select 1 from instances where id = ${id}) as taken,
       (select row_to_json(h) from hosts h where h.name = ${i.host ?? null}) as pinned,
       (select coalesce(json_agg(h order by h.name collate "C"), '[]') from hosts h
-        where h.region = ${i.region} and h.role = 'host') as hosts`.execute(ctx.db);
-  return rows[0]!;
+        where h.region = ${i.region} and h.role = 'host') as hosts`.compile(ctx.db);
+  preparePg(q.sql);
+  return (await ctx.db.executeQuery(q)).rows[0]!;
 }
 
 /** The hosts the instance may go to, or the error the store gives when there is none. */
@@ -71,11 +73,12 @@ export async function createInstancePg(
   const at = ctx.now().toISOString();
   const made = hosts.map((h) => newInstance(ctx, app, h, num, state, at));
   const row = made[0]!.row;
-  const { rows } = await sql<{ rev: number; pick: number }>`select rev, pick from sixpn_create_instance(
+  const call = sql<{ rev: number; pick: number }>`select rev, pick from sixpn_create_instance(
       ${row.id}, ${num}, ${row.app_id}, ${row.org_id}, ${row.network_id}, ${state}, ${at}, ${app.org},
       ${i.region}, ${i.host !== undefined}, ${made.map((m) => m.row.host_id)},
-      ${made.map((m) => m.row.address)}, ${made.map((m) => JSON.stringify(m.obj))})`.execute(ctx.db);
-  const { rev, pick } = rows[0]!;
+      ${made.map((m) => m.row.address)}, ${made.map((m) => JSON.stringify(m.obj))})`.compile(ctx.db);
+  preparePg(call.sql);
+  const { rev, pick } = (await ctx.db.executeQuery(call)).rows[0]!;
   ctx.committed(Number(rev));
   return made[pick - 1]!.obj;
 }

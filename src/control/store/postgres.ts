@@ -54,6 +54,18 @@ export function openPostgres(url: string, poolSize: number, logger: Logger): Kys
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool: unavailableOnConnectionLoss(pool) }) });
 }
 
+/** Statement texts run as named prepared statements (parsed and planned once per connection), by name. */
+const prepared = new Map<string, string>();
+
+/**
+ * Runs `text` as a named prepared statement from now on, on every connection: for the hot path's few fixed
+ * statements (instance creation), whose planning would otherwise cost as much as running them. Only for texts
+ * that are constants of the code (never `select *`, whose plan a migration could invalidate).
+ */
+export function preparePg(text: string): void {
+  if (!prepared.has(text)) prepared.set(text, `sixpn_${prepared.size + 1}`);
+}
+
 /** The pool as Kysely sees it, with lost and refused connections thrown as `unavailable` (db-errors.ts). */
 function unavailableOnConnectionLoss(pool: pg.Pool): PostgresPool {
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
@@ -63,9 +75,11 @@ function unavailableOnConnectionLoss(pool: pg.Pool): PostgresPool {
       // Kysely passes a cursor only for streamed queries, which the store does not use; they go through as is.
       const query = (text: unknown, params?: readonly unknown[]) =>
         typeof text === 'string'
-          ? client.query(text, params as unknown[]).catch((e: unknown) => {
-              throw unavailableIfConnection(e);
-            })
+          ? client
+              .query({ text, values: params as unknown[], name: prepared.get(text) })
+              .catch((e: unknown) => {
+                throw unavailableIfConnection(e);
+              })
           : client.query(text as pg.Submittable);
       w = {
         query: query as unknown as PostgresPoolClient['query'],
