@@ -22,10 +22,14 @@ import type { Db } from './schema.ts';
 import type { Scope } from './store.ts';
 import type { StoreContext } from './write.ts';
 
-/** Rows per read: small enough that a page of row objects is a few MB at most. */
-const PAGE = 2000;
+/**
+ * Rows per read. Small on purpose (measured at 100,000 instances): rows that live across many allocations
+ * survive the young generation, and V8 then grows its old space well past the live data (heap 180 MB with
+ * pages of 2,000 rows and 64 KB chunks, 52 MB with 200 and 16 KB).
+ */
+const PAGE = 200;
 /** Characters (about) per chunk of text handed on. */
-const CHUNK_CHARS = 64 * 1024;
+const CHUNK_CHARS = 16 * 1024;
 
 type Sections = Omit<Snapshot, 'revision'>;
 type Item = Sections[keyof Sections][number];
