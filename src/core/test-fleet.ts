@@ -55,6 +55,8 @@ export interface HostOptions {
   /** false: not yet registered (no endpoint, no mesh key). */
   registered?: boolean;
   role?: Host['role'];
+  /** The underlay endpoint once registered; default 198.18.1.NUM:51820. */
+  endpoint?: string;
 }
 
 /**
@@ -106,7 +108,7 @@ export class Fleet {
     return { code, name: code.toUpperCase(), lat, lon, created_at: this.at };
   }
 
-  /** A host with underlay endpoint 198.18.1.NUM:51820 and the mesh key `testKey(name)` once registered. */
+  /** A host with its underlay endpoint and the mesh key `testKey(name)` once registered. */
   host(name: string, num: number, region: string, o: HostOptions = {}): this {
     const registered = o.registered ?? true;
     this.hosts.set(name, {
@@ -115,7 +117,7 @@ export class Fleet {
       region,
       role: o.role ?? 'host',
       num,
-      endpoint: registered ? endpointOf(`198.18.1.${num}`, 51820) : null,
+      endpoint: registered ? (o.endpoint ?? endpointOf(`198.18.1.${num}`, 51820)) : null,
       mesh_key: registered ? testKey(name).publicKey : null,
       peer_key: null,
       peer_endpoint: null,
