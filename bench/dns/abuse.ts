@@ -11,12 +11,14 @@ import net from 'node:net';
 import { parseArgs } from 'node:util';
 import dnsPacket from 'dns-packet';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
-import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { seededRandom } from '../../src/core/seeded-random.ts';
+import { dnsFleet, NET_A } from '../../src/core/test-fleet.ts';
 import { abusivePackets } from '../../test/dns/support/abusive.ts';
 import { type Child, startChild } from '../../test/dns/support/child.ts';
 import { corpus, expectsReply, packet } from '../../test/dns/support/mutate.ts';
 import { freePort } from '../../test/support/child-process.ts';
+
+const D = dnsFleet();
 
 const { values } = parseArgs({
   options: {
@@ -196,7 +198,7 @@ const { child: server, line } = await startChild(
   {
     ready: /^READY /,
     input: JSON.stringify({
-      snapshot: fixtureSnapshot(),
+      snapshot: D.snapshot(),
       listen: ['127.0.0.1:0'],
       upstreams: [`127.0.0.1:${dead}`], // dead: forwarded names fail fast (ICMP) and get SERVFAIL
       defaultNetwork: NET_A,

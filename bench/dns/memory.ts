@@ -3,10 +3,10 @@
 // Run with --expose-gc. Prints one JSON line.
 
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
-import { app, instance, region } from '../../src/core/dns/fixture.ts';
 import { Responder } from '../../src/core/dns/responder.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
 import type { Change } from '../../src/core/model.ts';
+import { Fleet } from '../../src/core/test-fleet.ts';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
@@ -15,6 +15,8 @@ const networks = 10;
 const perApp = 100;
 const appsPerNet = Math.max(1, Math.round(total / networks / perApp));
 const codes = ['ord', 'iad', 'nrt', 'ams', 'syd'];
+const F = new Fleet({ revision: 1 });
+for (let n = 1; n <= networks; n++) F.network(`org${n}`, n);
 
 function used(): number {
   gc?.();
@@ -31,11 +33,11 @@ zone.applySnapshot({
   orgs: [],
   networks: [],
   regions: [
-    region('ord', 41.978, -87.905),
-    region('iad', 38.944, -77.456),
-    region('nrt', 35.772, 140.393),
-    region('ams', 52.309, 4.764),
-    region('syd', -33.946, 151.177),
+    F.makeRegion('ord', 41.978, -87.905),
+    F.makeRegion('iad', 38.944, -77.456),
+    F.makeRegion('nrt', 35.772, 140.393),
+    F.makeRegion('ams', 52.309, 4.764),
+    F.makeRegion('syd', -33.946, 151.177),
   ],
   hosts: [],
   apps: [],
@@ -52,7 +54,7 @@ for (let n = 1; n <= networks; n++) {
       kind: 'app',
       id: `a${n}-${a}`,
       org: null,
-      obj: { ...app(`app${a}`, n), id: `a${n}-${a}` },
+      obj: { ...F.makeApp(`org${n}`, `app${a}`), id: `a${n}-${a}` },
     } as Change);
 }
 let id = 0x100000;
@@ -60,12 +62,11 @@ let made = 0;
 for (let n = 1; n <= networks; n++) {
   for (let a = 0; a < appsPerNet; a++) {
     for (let i = 0; i < perApp; i++) {
-      const obj = instance(
-        (id++).toString(16).padStart(8, '0'),
-        `app${a}`,
-        n,
-        codes[i % codes.length]!,
-        1 + (i % 20),
+      const host = 1 + (i % 20);
+      const obj = F.makeInstance(
+        id++,
+        F.makeApp(`org${n}`, `app${a}`),
+        { name: `host-${host}`, num: host, region: codes[i % codes.length]! },
         i % 10 === 0 ? 'stopped' : 'started',
       );
       zone.applyChange({ rev: ++rev, op: 'put', kind: 'instance', id: obj.id, org: null, obj });

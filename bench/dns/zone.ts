@@ -3,20 +3,21 @@
 
 import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
 import { formatRecordData } from '../../src/core/dns/dig-format.ts';
-import { app, instance, region } from '../../src/core/dns/fixture.ts';
 import { Responder } from '../../src/core/dns/responder.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
 import type { Snapshot } from '../../src/core/model.ts';
 import { pick as pickOne, seededRandom } from '../../src/core/seeded-random.ts';
+import { Fleet } from '../../src/core/test-fleet.ts';
 
 export const NET = 0x18;
 export const ASKER_REGION = 'ord';
+const F = new Fleet({ revision: 1 }).network('acme', NET);
 const REGIONS = [
-  region('ord', 41.978, -87.905),
-  region('iad', 38.944, -77.456),
-  region('nrt', 35.772, 140.393),
-  region('ams', 52.309, 4.764),
-  region('syd', -33.946, 151.177),
+  F.makeRegion('ord', 41.978, -87.905),
+  F.makeRegion('iad', 38.944, -77.456),
+  F.makeRegion('nrt', 35.772, 140.393),
+  F.makeRegion('ams', 52.309, 4.764),
+  F.makeRegion('syd', -33.946, 151.177),
 ];
 
 /** `apps` apps of `perApp` instances each in network NET; 90% started. */
@@ -35,11 +36,13 @@ export function benchSnapshot(apps = 1000, perApp = 10, seed = 1): Snapshot {
   let n = 0x10000;
   for (let a = 0; a < apps; a++) {
     const name = `app${a}`;
-    s.apps.push(app(name, NET));
+    const app = F.makeApp('acme', name);
+    s.apps.push(app);
     for (let i = 0; i < perApp; i++) {
-      const id = (n++).toString(16).padStart(8, '0');
       const r = pickOne(rand, REGIONS).code;
-      s.instances.push(instance(id, name, NET, r, 1 + (a % 50), rand() < 0.9 ? 'started' : 'stopped'));
+      const host = 1 + (a % 50);
+      const state = rand() < 0.9 ? 'started' : 'stopped';
+      s.instances.push(F.makeInstance(n++, app, { name: `host-${host}`, num: host, region: r }, state));
     }
   }
   return s;

@@ -4,9 +4,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { formatCidr } from '../core/address.ts';
 import type { Snapshot } from '../core/model.ts';
+import { LocalState } from '../core/state.ts';
+import { agentFleet, testKey, testKeyName } from '../core/test-fleet.ts';
 import { endpointOf } from '../core/wg/endpoint.ts';
 import { desiredState, NFT_TABLE } from './desired.ts';
-import { apps, demoSnapshot, hosts, identity, instance, keys, nets, peer, stateOf } from './test-fixture.ts';
+import { identity } from './test-fixture.ts';
+
+const F = agentFleet();
 
 const slot = (net: number, host: number) => `fdaa:0:${net.toString(16)}:0:${host.toString(16)}::/80`;
 
@@ -30,7 +34,7 @@ describe('desiredState: instances', () => {
     {
       name: 'an instance started on h1 is added',
       edit: (s) => {
-        s.instances.push(instance(0xd1, apps.db, hosts.h1));
+        s.instances.push(F.makeInstance(0xd1, 'db', 'h1'));
       },
       want: ['000000a1', '000000c1', '000000d1'],
     },
@@ -44,9 +48,9 @@ describe('desiredState: instances', () => {
   ];
   for (const r of rows) {
     test(r.name, () => {
-      const s = demoSnapshot();
+      const s = F.snapshot();
       r.edit(s);
-      const d = desiredState(stateOf(s), identity('h1'));
+      const d = desiredState(new LocalState(s), identity('h1'));
       assert.deepEqual(
         d.instances.map((i) => i.id),
         r.want,
@@ -55,7 +59,7 @@ describe('desiredState: instances', () => {
   }
 
   test('an instance: namespace, host link, /112 address and prefix, network', () => {
-    const d = desiredState(stateOf(demoSnapshot()), identity('h1'));
+    const d = desiredState(new LocalState(F.snapshot()), identity('h1'));
     assert.deepEqual(d.instances[0], {
       id: '000000a1',
       ns: 'sixpn-i-000000a1',
@@ -67,7 +71,7 @@ describe('desiredState: instances', () => {
   });
 
   test('files: env, and in lab mode hosts, resolv.conf and nsswitch.conf under /etc/netns', () => {
-    const d = desiredState(stateOf(demoSnapshot()), identity('h1'));
+    const d = desiredState(new LocalState(F.snapshot()), identity('h1'));
     const byPath = new Map(d.files.map((f) => [f.path, f.content]));
     assert.equal(
       byPath.get('/state/instances/000000a1.env'),
@@ -79,7 +83,7 @@ describe('desiredState: instances', () => {
     );
     assert.match(byPath.get('/etc/netns/sixpn-i-000000a1/resolv.conf') ?? '', /^nameserver fdaa::3$/m);
     assert.equal(byPath.get('/etc/netns/sixpn-i-000000a1/nsswitch.conf'), 'hosts: files dns\n');
-    const noLab = desiredState(stateOf(demoSnapshot()), identity('h1', { lab: false }));
+    const noLab = desiredState(new LocalState(F.snapshot()), identity('h1', { lab: false }));
     assert.deepEqual(
       noLab.files.map((f) => f.path),
       ['/state/instances/000000a1.env', '/state/instances/000000c1.env'],
@@ -111,7 +115,7 @@ describe('desiredState: mesh peers', () => {
     {
       name: 'an instance of another network started on h2 adds that network /80',
       edit: (s) => {
-        s.instances.push(instance(0xe2, apps.vault, hosts.h2));
+        s.instances.push(F.makeInstance(0xe2, 'vault', 'h2'));
       },
       want: { h2: [slot(1, 2), slot(2, 2)], h3: [slot(1, 3)], gw1: [] },
     },
@@ -125,38 +129,37 @@ describe('desiredState: mesh peers', () => {
     {
       name: "a gateway is allowed its slot in its peers' networks",
       edit: (s) => {
-        s.peers.push(peer('laptop', hosts.gw1, nets.globex, 1), peer('ci', hosts.gw1, nets.acme, 2));
+        s.peers.push(F.makePeer('laptop', 'globex', 'gw1', 1), F.makePeer('ci', 'acme', 'gw1', 2));
       },
       want: { h2: [slot(1, 2)], h3: [slot(1, 3)], gw1: [slot(1, 4), slot(2, 4)] },
     },
   ];
   for (const r of rows) {
     test(r.name, () => {
-      const s = demoSnapshot();
+      const s = F.snapshot();
       r.edit(s);
-      const d = desiredState(stateOf(s), identity('h1'));
-      const byKey = new Map(Object.entries(keys).map(([n, k]) => [k.publicKey as string, n]));
+      const d = desiredState(new LocalState(s), identity('h1'));
       const got: Record<string, string[]> = {};
-      for (const p of d.mesh.peers) got[byKey.get(p.publicKey) ?? '?'] = [...p.allowedIps];
+      for (const p of d.mesh.peers) got[testKeyName(p.publicKey) ?? '?'] = [...p.allowedIps];
       assert.deepEqual(got, r.want);
     });
   }
 
   test('peers carry their registered endpoint; the device listens on our port with our key', () => {
-    const s = demoSnapshot();
+    const s = F.snapshot();
     s.hosts = s.hosts.map((h) => (h.name === 'h2' ? { ...h, endpoint: '198.18.9.9:51999' } : h));
-    const d = desiredState(stateOf(s), identity('h1'));
-    const h2 = d.mesh.peers.find((p) => p.publicKey === keys.h2!.publicKey);
+    const d = desiredState(new LocalState(s), identity('h1'));
+    const h2 = d.mesh.peers.find((p) => p.publicKey === testKey('h2').publicKey);
     assert.equal(h2?.endpoint, endpointOf('198.18.9.9', 51999));
     assert.equal(d.mesh.listenPort, 51820);
-    assert.equal(d.mesh.privateKey, keys.h1!.privateKey);
-    assert.deepEqual(d.registration, { endpoint: '198.18.1.1:51820', mesh_key: keys.h1!.publicKey });
+    assert.equal(d.mesh.privateKey, testKey('h1').privateKey);
+    assert.deepEqual(d.registration, { endpoint: '198.18.1.1:51820', mesh_key: testKey('h1').publicKey });
   });
 });
 
 describe('desiredState: isolation', () => {
   test('networks of local instances, the mesh and instance links, one guard per instance', () => {
-    const d = desiredState(stateOf(demoSnapshot()), identity('h1'));
+    const d = desiredState(new LocalState(F.snapshot()), identity('h1'));
     assert.equal(d.nft.table, NFT_TABLE);
     assert.deepEqual(d.nft.networks, [1, 2]);
     assert.deepEqual(d.nft.interfaces, ['sxm1']);

@@ -6,13 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isSixpnError } from '../core/errors.ts';
+import { agentFleet } from '../core/test-fleet.ts';
 import { injectFiles, instanceEnvText } from './inject.ts';
-import { demoSnapshot, plan } from './test-fixture.ts';
+
+const F = agentFleet();
 
 async function saved(t: { after: (f: () => Promise<void>) => void }) {
   const dir = await mkdtemp(join(tmpdir(), 'sixpn-inject-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(join(dir, 'state.json'), JSON.stringify(demoSnapshot()));
+  await writeFile(join(dir, 'state.json'), JSON.stringify(F.snapshot()));
   return dir;
 }
 
@@ -30,7 +32,7 @@ test('inject writes hosts, resolv.conf, env; nsswitch.conf only when the image h
   const rootfs = join(dir, 'rootfs');
   await mkdir(join(rootfs, 'etc'), { recursive: true });
   await writeFile(join(rootfs, 'etc', 'nsswitch.conf'), 'hosts: files\n');
-  const written = await injectFiles(dir, '000000a1', rootfs, plan);
+  const written = await injectFiles(dir, '000000a1', rootfs, F.plan);
   assert.deepEqual(
     written.map((p) => p.slice(rootfs.length)),
     ['/etc/hosts', '/etc/resolv.conf', '/etc/sixpn/env'],
@@ -43,6 +45,6 @@ test('inject writes hosts, resolv.conf, env; nsswitch.conf only when the image h
   assert.equal(await readFile(join(rootfs, 'etc', 'nsswitch.conf'), 'utf8'), 'hosts: files\n', 'kept');
   assert.match(await readFile(join(rootfs, 'etc', 'sixpn', 'env'), 'utf8'), /^SIXPN_APP_NAME=web$/m);
   await rm(join(rootfs, 'etc', 'nsswitch.conf'));
-  await injectFiles(dir, '000000a1', rootfs, plan);
+  await injectFiles(dir, '000000a1', rootfs, F.plan);
   assert.equal(await readFile(join(rootfs, 'etc', 'nsswitch.conf'), 'utf8'), 'hosts: files dns\n', 'added');
 });

@@ -4,12 +4,16 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { expectedListing, nftFingerprint, nftNeedsApply, sameShape } from '../core/nft/check.ts';
 import type { TableListing } from '../core/nft/listing.ts';
+import { LocalState } from '../core/state.ts';
+import { agentFleet } from '../core/test-fleet.ts';
 import { applyIsolation } from '../runtime/nft.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { desiredState } from './desired.ts';
-import { demoSnapshot, identity, stateOf } from './test-fixture.ts';
+import { identity } from './test-fixture.ts';
 
-const spec = desiredState(stateOf(demoSnapshot()), identity('h1')).nft;
+const F = agentFleet();
+
+const spec = desiredState(new LocalState(F.snapshot()), identity('h1')).nft;
 const other = { ...spec, guards: spec.guards.slice(1), networks: spec.networks.slice(1) };
 
 test('the expected listing is what the table looks like after applying the spec', async () => {

@@ -4,9 +4,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Snapshot } from '../core/model.ts';
+import { LocalState } from '../core/state.ts';
+import { agentFleet, testKey, testKeyName } from '../core/test-fleet.ts';
 import type { Action } from './actions.ts';
 import { units } from './apply.ts';
-import { apps, demoSnapshot, fakeAgent, hosts, instance, keys, nets, peer, stateOf } from './test-fixture.ts';
+import { fakeAgent } from './test-fixture.ts';
+
+const F = agentFleet();
 
 /** A compact, readable form of a step for table assertions. */
 function brief(a: Action): string {
@@ -14,7 +18,7 @@ function brief(a: Action): string {
     case 'mesh-set':
       return `mesh-set ${(a.op.peers ?? [])
         .map((p) => {
-          const who = Object.entries(keys).find(([, k]) => k.publicKey === p.publicKey)?.[0] ?? '?';
+          const who = testKeyName(p.publicKey) ?? '?';
           if (p.remove) return `-${who}`;
           if (p.updateOnly)
             return `~${who}${p.endpoint ? `@${p.endpoint}` : ''}${p.allowedIps ? `[${p.allowedIps.join(' ')}]` : ''}`;
@@ -48,8 +52,8 @@ function brief(a: Action): string {
 /** An agent on h1 already converged on the demo state. */
 async function converged() {
   const agent = fakeAgent('h1');
-  const snap = demoSnapshot();
-  const first = await agent.reconcile(stateOf(snap));
+  const snap = F.snapshot();
+  const first = await agent.reconcile(new LocalState(snap));
   assert.deepEqual(first.failed, []);
   return { agent, snap };
 }
@@ -57,10 +61,10 @@ async function converged() {
 describe('reconcile from nothing', () => {
   test('brings up the mesh, isolation, DNS address and both instances, in order', async () => {
     const agent = fakeAgent('h1');
-    const s = demoSnapshot();
+    const s = F.snapshot();
     // The control plane does not have our registration yet.
     s.hosts = s.hosts.map((h) => (h.name === 'h1' ? { ...h, endpoint: null, mesh_key: null } : h));
-    const r = await agent.reconcile(stateOf(s));
+    const r = await agent.reconcile(new LocalState(s));
     assert.deepEqual(r.failed, []);
     const a1 = 'sixpn-i-000000a1';
     assert.deepEqual(r.actions.map(brief), [
@@ -101,13 +105,15 @@ describe('reconcile from nothing', () => {
       'route-replace sixpn-i-000000c1 fdaa::/16 eth0',
       'route-replace - fdaa:0:2:0:1:0:c1:0/112 sxi000000c1',
     ]);
-    assert.deepEqual(agent.registrations, [{ endpoint: '198.18.1.1:51820', mesh_key: keys.h1!.publicKey }]);
+    assert.deepEqual(agent.registrations, [
+      { endpoint: '198.18.1.1:51820', mesh_key: testKey('h1').publicKey },
+    ]);
   });
 
   test('a second pass plans nothing and changes nothing', async () => {
     const { agent, snap } = await converged();
     const before = agent.mutations().length;
-    const r = await agent.reconcile(stateOf(snap));
+    const r = await agent.reconcile(new LocalState(snap));
     assert.deepEqual(r.actions, []);
     assert.equal(agent.mutations().length, before);
   });
@@ -143,7 +149,7 @@ describe('reconcile after a change of state', () => {
     {
       name: 'instance started here',
       edit: (s) => {
-        s.instances.push(instance(0xd1, apps.db, hosts.h1));
+        s.instances.push(F.makeInstance(0xd1, 'db', 'h1'));
       },
       want: [
         'nft',
@@ -166,7 +172,7 @@ describe('reconcile after a change of state', () => {
     {
       name: 'instance started on another host: only that peer’s /80s change',
       edit: (s) => {
-        s.instances.push(instance(0xe2, apps.vault, hosts.h2));
+        s.instances.push(F.makeInstance(0xe2, 'vault', 'h2'));
       },
       want: ['mesh-set ~h2[fdaa:0:1:0:2::/80 fdaa:0:2:0:2::/80]'],
     },
@@ -187,7 +193,7 @@ describe('reconcile after a change of state', () => {
     {
       name: 'a gateway got peers: its /80s in their networks',
       edit: (s) => {
-        s.peers.push(peer('laptop', hosts.gw1, nets.acme, 1));
+        s.peers.push(F.makePeer('laptop', 'acme', 'gw1', 1));
       },
       want: ['mesh-set ~gw1[fdaa:0:1:0:4::/80]'],
     },
@@ -210,11 +216,11 @@ describe('reconcile after a change of state', () => {
     test(r.name, async () => {
       const { agent, snap } = await converged();
       r.edit(snap);
-      const res = await agent.reconcile(stateOf(snap));
+      const res = await agent.reconcile(new LocalState(snap));
       assert.deepEqual(res.failed, []);
       assert.deepEqual(res.actions.map(brief), r.want);
       const before = agent.mutations().length;
-      const again = await agent.reconcile(stateOf(snap));
+      const again = await agent.reconcile(new LocalState(snap));
       if (r.name.startsWith('our own registration')) return; // the watch brings the new record, not apply
       assert.deepEqual(again.actions, [], 'idempotent');
       assert.equal(agent.mutations().length, before, 'no device touched on the second pass');
@@ -225,8 +231,8 @@ describe('reconcile after a change of state', () => {
     const { agent, snap } = await converged();
     const without = structuredClone(snap);
     without.hosts = without.hosts.filter((h) => h.name !== 'h2');
-    await agent.reconcile(stateOf(without));
-    const r = await agent.reconcile(stateOf(snap));
+    await agent.reconcile(new LocalState(without));
+    const r = await agent.reconcile(new LocalState(snap));
     assert.deepEqual(r.actions.map(brief), ['mesh-set +h2[fdaa:0:1:0:2::/80]']);
   });
 });
@@ -313,10 +319,10 @@ describe('reconcile repairs drift', () => {
     test(r.name, async () => {
       const { agent, snap } = await converged();
       await r.drift(agent);
-      const res = await agent.reconcile(stateOf(snap));
+      const res = await agent.reconcile(new LocalState(snap));
       assert.deepEqual(res.failed, []);
       assert.deepEqual(res.actions.map(brief), r.want);
-      assert.deepEqual((await agent.reconcile(stateOf(snap))).actions, []);
+      assert.deepEqual((await agent.reconcile(new LocalState(snap))).actions, []);
     });
   }
 });
@@ -324,14 +330,14 @@ describe('reconcile repairs drift', () => {
 describe('without --lab', () => {
   test('namespaces are the runtime’s: wait for them, never create or delete them', async () => {
     const agent = fakeAgent('h1', { lab: false });
-    const snap = demoSnapshot();
-    let r = await agent.reconcile(stateOf(snap));
+    const snap = F.snapshot();
+    let r = await agent.reconcile(new LocalState(snap));
     assert.ok(!r.actions.some((a) => a.do === 'netns-add' || a.do === 'veth-add'));
     await agent.seams.net.addNetns('sixpn-i-000000a1');
-    r = await agent.reconcile(stateOf(snap));
+    r = await agent.reconcile(new LocalState(snap));
     assert.ok(r.actions.some((a) => a.do === 'veth-add' && a.ns === 'sixpn-i-000000a1'));
     snap.instances = snap.instances.filter((i) => i.id !== '000000a1');
-    r = await agent.reconcile(stateOf(snap));
+    r = await agent.reconcile(new LocalState(snap));
     assert.deepEqual(r.actions.map(brief), [
       'nft',
       'link-del - sxi000000a1',

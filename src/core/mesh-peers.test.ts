@@ -5,82 +5,25 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { defaultPlan } from './address.ts';
 import { meshPeers } from './mesh-peers.ts';
-import type { Host, Instance, Peer } from './model.ts';
-import { LocalState } from './state.ts';
+import { Fleet } from './test-fleet.ts';
 
-const T = '2026-01-01T00:00:00Z';
-const host = (
-  name: string,
-  num: number,
-  role: Host['role'],
-  endpoint: string | null = `198.18.1.${num}:51820`,
-): Host => ({
-  id: `h-${name}`,
-  name,
-  region: 'ord',
-  role,
-  num,
-  endpoint,
-  mesh_key: endpoint ? Buffer.alloc(32, num).toString('base64') : null,
-  peer_key: null,
-  peer_endpoint: null,
-  created_at: T,
-  registered_at: endpoint ? T : null,
-});
-const inst = (
-  id: string,
-  hostName: string,
-  hostNum: number,
-  net: number,
-  state: Instance['state'] = 'started',
-): Instance => ({
-  id,
-  app: 'web',
-  org: 'acme',
-  network: 'default',
-  network_num: net,
-  region: 'ord',
-  host: hostName,
-  host_num: hostNum,
-  state,
-  address: `fdaa:0:${net.toString(16)}:0:${hostNum.toString(16)}:0:${id.slice(-2)}:2`,
-  created_at: T,
-  updated_at: T,
-});
-const peer = (name: string, gw: string, gwNum: number, net: number): Peer => ({
-  id: `p-${name}`,
-  org: 'acme',
-  network: 'default',
-  network_num: net,
-  name,
-  region: 'ord',
-  gateway: gw,
-  gateway_num: gwNum,
-  public_key: Buffer.alloc(32, 200).toString('base64'),
-  address: `fdaa:0:${net.toString(16)}:0:${gwNum.toString(16)}::102`,
-  created_at: T,
-});
-
-const state = new LocalState({
-  revision: 1,
-  orgs: [],
-  networks: [],
-  regions: [],
-  apps: [],
-  hosts: [
-    host('h1', 1, 'host'),
-    host('h2', 2, 'host'),
-    host('gw', 9, 'gateway'),
-    host('new', 3, 'host', null),
-    host('bad', 4, 'host', 'nonsense'),
-  ],
-  instances: [
-    inst('000000a1', 'h1', 1, 0x18),
-    inst('000000a2', 'h1', 1, 0x2a),
-    inst('000000a3', 'h2', 2, 0x18, 'stopped'),
-  ],
-  peers: [peer('laptop', 'gw', 9, 0x18), peer('ci', 'gw', 9, 0x18), peer('phone', 'gw', 9, 0x2a)],
-});
+const fleet = new Fleet()
+  .network('acme', 0x18)
+  .network('globex', 0x2a)
+  .host('h1', 1, 'ord')
+  .host('h2', 2, 'ord')
+  .gateway('gw', 9, 'ord')
+  .host('new', 3, 'ord', { registered: false })
+  .host('bad', 4, 'ord', { endpoint: 'nonsense' })
+  .app('acme', 'web')
+  .app('globex', 'web')
+  .instance(0xa1, 'web', 'h1')
+  .instance(0xa2, 'globex/web', 'h1')
+  .instance(0xa3, 'web', 'h2', 'stopped')
+  .peer('laptop', 'acme', 'gw', 1)
+  .peer('ci', 'acme', 'gw', 2)
+  .peer('phone', 'globex', 'gw', 1);
+const state = fleet.state();
 
 const allowed = (self: string) =>
   Object.fromEntries(meshPeers(state, self, defaultPlan).map((p) => [p.endpoint, p.allowedIps]));

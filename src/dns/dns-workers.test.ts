@@ -4,10 +4,12 @@
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
 import { test } from 'node:test';
-import { fixtureSnapshot, instance, NET_A } from '../core/dns/fixture.ts';
 import type { Snapshot } from '../core/model.ts';
+import { dnsFleet, NET_A } from '../core/test-fleet.ts';
 import { dig } from './dig.ts';
 import { runDnsWorkers } from './dns-workers.ts';
+
+const D = dnsFleet();
 
 /** Asks from `n` sockets (so from `n` source ports, which the kernel spreads over the workers). */
 async function askMany(server: string, name: string, n: number): Promise<string[][]> {
@@ -27,7 +29,7 @@ test('two reusePort workers answer from the snapshot and every change posted to 
   try {
     assert.equal(s.workers, 2);
     assert.ok((s.addresses[0]?.port ?? 0) > 0);
-    const snap = fixtureSnapshot();
+    const snap = D.snapshot();
     s.applySnapshot(snap);
     await s.synced();
     const all = await askMany(server, 'web.internal', 32);
@@ -35,7 +37,7 @@ test('two reusePort workers answer from the snapshot and every change posted to 
       all.every((l) => l.length === 3),
       `every worker answers from the snapshot: ${all.map((l) => l.length)}`,
     );
-    const added = instance('a0000009', 'web', NET_A, 'ord', 9);
+    const added = D.makeInstance(0xa0000009, 'web', { name: 'host-9', num: 9, region: 'ord' });
     s.applyChange({
       rev: snap.revision + 1,
       op: 'put',
@@ -76,7 +78,7 @@ test('one worker runs in this thread and applies the state at once', async () =>
     signal: ac.signal,
   });
   try {
-    s.applySnapshot(fixtureSnapshot());
+    s.applySnapshot(D.snapshot());
     await s.synced();
     const r = await dig({ name: 'web.internal', server: `127.0.0.1:${s.addresses[0]?.port}` });
     assert.equal(r.lines.length, 3);

@@ -6,13 +6,15 @@ import { test } from 'node:test';
 import type { ApiClient } from '../client/api-client.ts';
 import type { WatchEvent } from '../client/watch.ts';
 import { defaultPlan } from '../core/address.ts';
-import { app, fixtureSnapshot, NET_A } from '../core/dns/fixture.ts';
+import { dnsFleet } from '../core/test-fleet.ts';
 import { silentLogger } from '../lib/log.ts';
 import { followAndServe } from './follow-state.ts';
 
+const D = dnsFleet();
+
 test('follows the snapshot and the changes after it, serves, stops on abort', async () => {
-  const cache = app('cache', NET_A);
-  const snap = fixtureSnapshot();
+  const cache = D.makeApp('acme', 'cache');
+  const snap = D.snapshot();
   const seen: (number | undefined)[] = [];
   const client = {
     baseUrl: 'http://test',

@@ -5,14 +5,16 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { test } from 'node:test';
 import { decodeResponse, encodeQuery } from '../core/dns/client-query.ts';
-import { fixtureSnapshot, NET_A, NET_B } from '../core/dns/fixture.ts';
 import { ZoneIndex } from '../core/dns/zone-index.ts';
+import { dnsFleet, NET_A, NET_B } from '../core/test-fleet.ts';
 import { dig } from './dig.ts';
 import { runDns } from './run-dns.ts';
 
+const D = dnsFleet();
+
 function zone(): ZoneIndex {
   const z = new ZoneIndex();
-  z.applySnapshot(fixtureSnapshot());
+  z.applySnapshot(D.snapshot());
   return z;
 }
 

@@ -5,28 +5,33 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Change } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
+import { ACME, GLOBEX, gatewayFleet, testKey, testKeyName } from '../core/test-fleet.ts';
 import { desiredGateway, gatewayInfra, infraFingerprint, peerConfigOf } from './desired.ts';
 import { peerUpdates } from './peer-updates.ts';
-import { ACME, fleet, GLOBEX, identity, keys, peer, plan } from './test-fakes.ts';
+import { identity } from './test-fakes.ts';
+
+const F = gatewayFleet();
 
 const id = identity('gw1');
 
 test('peers of this gateway only, each allowed exactly its /120, no endpoint', () => {
   const s = new LocalState(
-    fleet([
-      peer('laptop', 'acme', ACME),
-      peer('ci', 'acme', ACME, 'gw1', 2),
-      peer('vault-ci', 'globex', GLOBEX),
-      peer('other', 'acme', ACME, 'gw2'),
-    ]),
+    F.snapshot({
+      peers: [
+        F.makePeer('laptop', 'acme', 'gw1'),
+        F.makePeer('ci', 'acme', 'gw1', 2),
+        F.makePeer('vault-ci', 'globex', 'gw1'),
+        F.makePeer('other', 'acme', 'gw2'),
+      ],
+    }),
   );
   const d = desiredGateway(s, id);
   assert.deepEqual(
     d.peerDevice.peers.map((p) => [p.publicKey, p.allowedIps, p.endpoint]),
     [
-      [keys.ci!.publicKey, ['fdaa:0:18:0:9::200/120'], undefined],
-      [keys.laptop!.publicKey, ['fdaa:0:18:0:9::100/120'], undefined],
-      [keys['vault-ci']!.publicKey, ['fdaa:0:2a:0:9::100/120'], undefined],
+      [testKey('ci').publicKey, ['fdaa:0:18:0:9::200/120'], undefined],
+      [testKey('laptop').publicKey, ['fdaa:0:18:0:9::100/120'], undefined],
+      [testKey('vault-ci').publicKey, ['fdaa:0:2a:0:9::100/120'], undefined],
     ],
   );
   assert.equal(d.peerDevice.listenPort, 51821);
@@ -47,7 +52,9 @@ test('peers of this gateway only, each allowed exactly its /120, no endpoint', (
 });
 
 test('the mesh: every host with its instance slots, the other gateway with its peer slots', () => {
-  const s = new LocalState(fleet([peer('laptop', 'acme', ACME), peer('other', 'acme', ACME, 'gw2')]));
+  const s = new LocalState(
+    F.snapshot({ peers: [F.makePeer('laptop', 'acme', 'gw1'), F.makePeer('other', 'acme', 'gw2')] }),
+  );
   const d = desiredGateway(s, id);
   assert.equal(d.meshDevice.listenPort, 51820);
   assert.deepEqual(
@@ -60,38 +67,41 @@ test('the mesh: every host with its instance slots, the other gateway with its p
   );
   assert.equal(d.registration.endpoint, '198.18.1.9:51820');
   assert.equal(d.registration.peer_endpoint, '198.18.1.9:51821');
-  assert.equal(d.registration.mesh_key, keys.gw1!.publicKey);
+  assert.equal(d.registration.mesh_key, testKey('gw1').publicKey);
 });
 
 test('the nft table grows with networks, not with peers', () => {
   const many = Array.from({ length: 500 }, (_, i) => ({
-    ...peer(`p${i}`, 'acme', ACME, 'gw1', i + 1),
-    public_key: keys.laptop!.publicKey.replace(/^.{4}/, (i + 1000).toString().slice(0, 4)),
+    ...F.makePeer(`p${i}`, 'acme', 'gw1', i + 1),
+    public_key: testKey('laptop').publicKey.replace(/^.{4}/, (i + 1000).toString().slice(0, 4)),
   }));
-  const one = desiredGateway(new LocalState(fleet([peer('laptop', 'acme', ACME)])), id);
-  const lots = desiredGateway(new LocalState(fleet(many)), id);
+  const one = desiredGateway(
+    new LocalState(F.snapshot({ peers: [F.makePeer('laptop', 'acme', 'gw1')] })),
+    id,
+  );
+  const lots = desiredGateway(new LocalState(F.snapshot({ peers: many })), id);
   assert.equal(lots.peerDevice.peers.length, 500);
   assert.deepEqual(lots.nft, one.nft);
   assert.equal(infraFingerprint(lots), infraFingerprint(one), 'a peer more is no infrastructure change');
-  const s = new LocalState(fleet(many));
+  const s = new LocalState(F.snapshot({ peers: many }));
   assert.equal(infraFingerprint(gatewayInfra(s, id)), infraFingerprint(lots), 'the cheap path agrees');
 });
 
 test('a peer record outside this gateway slot is not trusted', () => {
-  const bad = { ...peer('laptop', 'acme', ACME), address: 'fdaa:0:18:0:1::102' };
-  assert.equal(peerConfigOf(bad, plan), undefined);
-  assert.equal(peerConfigOf({ ...bad, address: 'nonsense' }, plan), undefined);
-  assert.deepEqual(desiredGateway(new LocalState(fleet([bad])), id).peerDevice.peers, []);
+  const bad = { ...F.makePeer('laptop', 'acme', 'gw1'), address: 'fdaa:0:18:0:1::102' };
+  assert.equal(peerConfigOf(bad, F.plan), undefined);
+  assert.equal(peerConfigOf({ ...bad, address: 'nonsense' }, F.plan), undefined);
+  assert.deepEqual(desiredGateway(new LocalState(F.snapshot({ peers: [bad] })), id).peerDevice.peers, []);
 });
 
 test('no peers: an empty device, no routes, every packet from the peer side is spoofed', () => {
-  const d = desiredGateway(new LocalState(fleet([])), id);
+  const d = desiredGateway(new LocalState(F.snapshot({ peers: [] })), id);
   assert.deepEqual(d.peerDevice.peers, []);
   assert.deepEqual(d.peerRoutes, []);
   assert.deepEqual(d.nft.guards, [{ iface: 'sxp9', allowed: [] }]);
 });
 
-const laptop = peer('laptop', 'acme', ACME);
+const laptop = F.makePeer('laptop', 'acme', 'gw1');
 const put = (p = laptop, rev = 11): Change => ({
   rev,
   op: 'put',
@@ -112,7 +122,7 @@ const del = (p = laptop, rev = 11): Change => ({
 const updates: [string, Change, typeof laptop | undefined, [string, string[] | undefined][]][] = [
   ['a new peer here is installed', put(), undefined, [['laptop', ['fdaa:0:18:0:9::100/120']]]],
   ['a deleted peer here is removed', del(), laptop, [['laptop', undefined]]],
-  ['a peer of another gateway: nothing', put(peer('other', 'acme', ACME, 'gw2')), undefined, []],
+  ['a peer of another gateway: nothing', put(F.makePeer('other', 'acme', 'gw2')), undefined, []],
   [
     'a peer moved away is removed',
     put({ ...laptop, gateway: 'gw2', gateway_num: 10 }),
@@ -121,7 +131,7 @@ const updates: [string, Change, typeof laptop | undefined, [string, string[] | u
   ],
   [
     'a new key: old one out, new one in',
-    put({ ...laptop, public_key: keys.ci!.publicKey }),
+    put({ ...laptop, public_key: testKey('ci').publicKey }),
     laptop,
     [
       ['laptop', undefined],
@@ -136,16 +146,15 @@ const updates: [string, Change, typeof laptop | undefined, [string, string[] | u
   ],
   [
     'other kinds: nothing',
-    { rev: 11, op: 'put', kind: 'host', id: 'h', org: null, obj: fleet().hosts[0]! },
+    { rev: 11, op: 'put', kind: 'host', id: 'h', org: null, obj: F.snapshot().hosts[0]! },
     undefined,
     [],
   ],
 ];
 for (const [name, change, before, want] of updates) {
   test(`fast path: ${name}`, () => {
-    const byKey = new Map(Object.entries(keys).map(([k, v]) => [v.publicKey as string, k]));
-    const got = peerUpdates(change, before, 'gw1', 9, plan).map((u) => [
-      byKey.get(u.publicKey),
+    const got = peerUpdates(change, before, 'gw1', 9, F.plan).map((u) => [
+      testKeyName(u.publicKey),
       u.want?.allowedIps,
     ]);
     assert.deepEqual(got, want);

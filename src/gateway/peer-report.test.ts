@@ -2,6 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { testKey } from '../core/test-fleet.ts';
 import type { WgPublicKey } from '../core/wg/keys.ts';
 import type { PeerState } from '../core/wg/uapi.ts';
 import { InstalledAt } from './installed.ts';
@@ -13,10 +14,9 @@ import {
   type ReportPacing,
   ReportSchedule,
 } from './peer-report.ts';
-import { keys } from './test-fakes.ts';
 
-const A = keys.laptop!.publicKey;
-const B = keys.ci!.publicKey;
+const A = testKey('laptop').publicKey;
+const B = testKey('ci').publicKey;
 const peerState = (publicKey: WgPublicKey, over: Partial<PeerState> = {}): PeerState => ({
   publicKey,
   presharedKey: null,
@@ -82,7 +82,7 @@ test('installed-at: set when added, kept on updates, dropped on removal and when
 
 test('a set reports only the peers it adds, at once: no handshake, no traffic, installed now', () => {
   const at = (k: string) => (k === B ? '2026-01-01T00:00:00.000Z' : null);
-  const C = keys.other!.publicKey;
+  const C = testKey('other').publicKey;
   const op = {
     peers: [
       { publicKey: A },

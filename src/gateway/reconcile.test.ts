@@ -5,26 +5,19 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Change } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
+import { gatewayFleet, testKey } from '../core/test-fleet.ts';
 import { silentLogger } from '../lib/log.ts';
 import { NFT_TABLE } from './desired.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { reconcileGateway } from './reconcile.ts';
-import {
-  ACME,
-  fakeGatewaySeams,
-  fleet,
-  GLOBEX,
-  identity,
-  keys,
-  peer,
-  plan,
-  runContext,
-} from './test-fakes.ts';
+import { fakeGatewaySeams, identity, runContext } from './test-fakes.ts';
+
+const F = gatewayFleet();
 
 const id = identity('gw1');
 const ctx = runContext(id);
 
-async function setup(snapshot = fleet()) {
+async function setup(snapshot = F.snapshot()) {
   const state = new LocalState(snapshot);
   const s = fakeGatewaySeams(id);
   // The control plane records the registration and the watch stream brings it back.
@@ -96,7 +89,7 @@ describe('gateway reconcile after changes and drift', () => {
   test('a new network: its peer, slot route, nft networks; the network gone: route removed', async () => {
     const { state, s, pass } = await setup();
     await pass();
-    const vault = peer('vault-ci', 'globex', GLOBEX);
+    const vault = F.makePeer('vault-ci', 'globex', 'gw1');
     state.applyChange({
       rev: state.revision + 1,
       op: 'put',
@@ -181,7 +174,7 @@ describe('gateway fast path', () => {
     const { state, s, pass } = await setup();
     await pass();
     const gets = s.peer.device?.gets ?? 0;
-    const ci2 = { ...peer('other', 'acme', ACME, 'gw1', 3) };
+    const ci2 = { ...F.makePeer('other', 'acme', 'gw1', 3) };
     const add: Change = {
       rev: state.revision + 1,
       op: 'put',
@@ -191,7 +184,7 @@ describe('gateway fast path', () => {
       obj: ci2,
     };
     state.applyChange(add);
-    const op = await s.peerCache.setPeers(peerUpdates(add, undefined, 'gw1', 9, plan));
+    const op = await s.peerCache.setPeers(peerUpdates(add, undefined, 'gw1', 9, F.plan));
     assert.equal(op?.peers?.length, 1);
     assert.deepEqual(s.peer.sets.at(-1)?.peers?.[0]?.allowedIps, ['fdaa:0:18:0:9::300/120']);
     const del: Change = {
@@ -204,11 +197,11 @@ describe('gateway fast path', () => {
     };
     const before = state.get('peer', ci2.id);
     state.applyChange(del);
-    await s.peerCache.setPeers(peerUpdates(del, before, 'gw1', 9, plan));
+    await s.peerCache.setPeers(peerUpdates(del, before, 'gw1', 9, F.plan));
     assert.equal(s.peer.sets.at(-1)?.peers?.[0]?.remove, true);
     assert.equal(s.peer.device?.gets, gets, 'the cache answered');
     assert.equal(
-      (await s.peer.get())?.peers.some((p) => p.publicKey === keys.other!.publicKey),
+      (await s.peer.get())?.peers.some((p) => p.publicKey === testKey('other').publicKey),
       false,
     );
     assert.deepEqual((await pass(false)).actions, [], 'the full pass agrees with the fast path');

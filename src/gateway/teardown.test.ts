@@ -4,16 +4,19 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LocalState } from '../core/state.ts';
+import { gatewayFleet } from '../core/test-fleet.ts';
 import { silentLogger } from '../lib/log.ts';
 import { NFT_TABLE } from './desired.ts';
 import { reconcileGateway } from './reconcile.ts';
 import { teardownGateway } from './teardown.ts';
-import { fakeGatewaySeams, fleet, identity, runContext } from './test-fakes.ts';
+import { fakeGatewaySeams, identity, runContext } from './test-fakes.ts';
+
+const F = gatewayFleet();
 
 test('teardown removes what the gateway made, twice without error', async () => {
   const id = identity('gw1');
   const s = fakeGatewaySeams(id);
-  await reconcileGateway(new LocalState(fleet()), id, s, runContext(id), silentLogger, true);
+  await reconcileGateway(new LocalState(F.snapshot()), id, s, runContext(id), silentLogger, true);
   await s.files.write('/state/peer.key', 'k', 0o600);
   assert.ok(s.net.links.has('sxp9') && (await s.nft.list(NFT_TABLE)));
   for (let i = 0; i < 2; i++) {

@@ -7,10 +7,12 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
-import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
+import { dnsFleet, NET_A } from '../../src/core/test-fleet.ts';
 import { type DnsServer, runDns } from '../../src/dns/run-dns.ts';
 import { abusivePackets } from './support/abusive.ts';
+
+const D = dnsFleet();
 
 function askUdp(port: number, msg: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -58,7 +60,7 @@ describe('abusive messages', () => {
   let port: number;
   before(async () => {
     const zone = new ZoneIndex();
-    zone.applySnapshot(fixtureSnapshot());
+    zone.applySnapshot(D.snapshot());
     server = await runDns({
       listen: ['127.0.0.1:0'],
       zone,

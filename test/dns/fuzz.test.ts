@@ -7,11 +7,13 @@ import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { encodeQuery } from '../../src/core/dns/client-query.ts';
-import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { seededRandom } from '../../src/core/seeded-random.ts';
+import { dnsFleet, NET_A } from '../../src/core/test-fleet.ts';
 import { freePort } from '../support/child-process.ts';
 import { type Child, startChild } from './support/child.ts';
 import { corpus, expectsReply, packet } from './support/mutate.ts';
+
+const D = dnsFleet();
 
 const WARMUP = 20_000;
 const PACKETS = 120_000;
@@ -28,7 +30,7 @@ describe('fuzz', () => {
       {
         ready: /^READY /,
         input: JSON.stringify({
-          snapshot: fixtureSnapshot(),
+          snapshot: D.snapshot(),
           listen: ['127.0.0.1:0'],
           // a dead upstream: forwarded names fail fast (ICMP) and get SERVFAIL
           upstreams: [`127.0.0.1:${dead}`],

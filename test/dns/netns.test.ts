@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { app, fixtureSnapshot, instance, NET_A } from '../../src/core/dns/fixture.ts';
+import { dnsFleet } from '../../src/core/test-fleet.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { ensureRoute } from '../../src/runtime/link.ts';
 import { Cleanup, cannotRun, netns, suffix, wire } from '../runtime/support.ts';
 import { type Child, startChild } from './support/child.ts';
 import { startUnbound, WWW_A, WWW_AAAA } from './support/unbound.ts';
+
+const D = dnsFleet();
 
 const skip = cannotRun(['ip', 'dig', 'getent', 'unbound']);
 
@@ -100,10 +102,10 @@ describe('real clients in network namespaces', { skip }, () => {
     }
     const unbound = await startUnbound({ port: 5353, ns: H });
     c.add(() => unbound.stop());
-    const snapshot = fixtureSnapshot();
-    snapshot.apps.push(app('big', NET_A));
+    const snapshot = D.snapshot();
+    snapshot.apps.push(D.makeApp('acme', 'big'));
     for (let i = 1; i <= BIG; i++)
-      snapshot.instances.push(instance((0x5000 + i).toString(16).padStart(8, '0'), 'big', NET_A, 'ams', 8));
+      snapshot.instances.push(D.makeInstance(0x5000 + i, D.makeApp('acme', 'big'), 'host-8'));
     const started = await startChild('node', ['--import', 'tsx', 'test/dns/support/serve.ts'], {
       ns: H,
       ready: /^READY /,

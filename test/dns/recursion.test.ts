@@ -6,14 +6,16 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { decodeResponse, encodeQuery } from '../../src/core/dns/client-query.ts';
-import { fixtureSnapshot, NET_A } from '../../src/core/dns/fixture.ts';
 import { ZoneIndex } from '../../src/core/dns/zone-index.ts';
+import { dnsFleet, NET_A } from '../../src/core/test-fleet.ts';
 import { dig } from '../../src/dns/dig.ts';
 import { type RunDnsOptions, runDns } from '../../src/dns/run-dns.ts';
 import { exchangeTcp, exchangeUdp } from '../../src/dns/upstream-client.ts';
 import { cannotRun } from '../runtime/support.ts';
 import { freePort } from '../support/child-process.ts';
 import { BIG_COUNT, startUnbound, type Unbound, WWW_A, WWW_AAAA } from './support/unbound.ts';
+
+const D = dnsFleet();
 
 const skip = cannotRun(['unbound']);
 
@@ -22,7 +24,7 @@ async function withServer(
   body: (server: string, s: Awaited<ReturnType<typeof runDns>>) => Promise<void>,
 ): Promise<void> {
   const zone = new ZoneIndex();
-  zone.applySnapshot(fixtureSnapshot());
+  zone.applySnapshot(D.snapshot());
   const ac = new AbortController();
   const s = await runDns({
     listen: ['127.0.0.1:0'],

@@ -5,18 +5,20 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import dnsPacket from 'dns-packet';
 import type { Snapshot } from '../model.ts';
+import { dnsFleet, NET_A } from '../test-fleet.ts';
 import { decodeResponse, encodeQuery } from './client-query.ts';
-import { app, fixtureSnapshot, instance, NET_A } from './fixture.ts';
 import { DROP, FORWARD, NO_NETWORK, Responder } from './responder.ts';
 import { ZoneIndex } from './zone-index.ts';
+
+const D = dnsFleet();
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 function tinyZone(): ZoneIndex {
   const s: Snapshot = {
-    ...fixtureSnapshot(),
-    apps: [app('web', NET_A)],
-    instances: [instance('a0000001', 'web', NET_A, 'ord', 1)],
+    ...D.snapshot(),
+    apps: [D.makeApp('acme', 'web')],
+    instances: [D.makeInstance(0xa0000001, 'web', 'host-1')],
     peers: [],
   };
   const z = new ZoneIndex();
@@ -160,9 +162,8 @@ test('responses and short messages are dropped; other zones are forwarded', () =
 });
 
 test('TC when the answer does not fit: 512 without EDNS, the client size with it, never over TCP', () => {
-  const s = fixtureSnapshot();
-  for (let i = 1; i <= 35; i++)
-    s.instances.push(instance((0x1000 + i).toString(16).padStart(8, '0'), 'web', NET_A, 'ams', 7));
+  const s = D.snapshot();
+  for (let i = 1; i <= 35; i++) s.instances.push(D.makeInstance(0x1000 + i, 'web', 'host-7'));
   const z = new ZoneIndex();
   z.applySnapshot(s);
   const r = new Responder(z);
@@ -189,9 +190,8 @@ test('TC when the answer does not fit: 512 without EDNS, the client size with it
 });
 
 test('TXT values over 255 bytes are several strings of one record', () => {
-  const s = fixtureSnapshot();
-  for (let i = 1; i <= 60; i++)
-    s.instances.push(instance((0x1000 + i).toString(16).padStart(8, '0'), 'web', NET_A, 'ams', 7));
+  const s = D.snapshot();
+  for (let i = 1; i <= 60; i++) s.instances.push(D.makeInstance(0x1000 + i, 'web', 'host-7'));
   const z = new ZoneIndex();
   z.applySnapshot(s);
   const d = decodeResponse(
@@ -209,9 +209,8 @@ test('TXT values over 255 bytes are several strings of one record', () => {
 });
 
 test('a list too long for any message is cut at a record or entry boundary', () => {
-  const s = fixtureSnapshot();
-  for (let i = 1; i <= 3000; i++)
-    s.instances.push(instance((0x10000 + i).toString(16).padStart(8, '0'), 'web', NET_A, 'ams', 7));
+  const s = D.snapshot();
+  for (let i = 1; i <= 3000; i++) s.instances.push(D.makeInstance(0x10000 + i, 'web', 'host-7'));
   const z = new ZoneIndex();
   z.applySnapshot(s);
   const r = new Responder(z);

@@ -5,11 +5,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { App, Change, Instance, Peer, Region, Snapshot } from '../model.ts';
 import { pick as pickOne, seededRandom } from '../seeded-random.ts';
+import { dnsFleet, NET_A, NET_B } from '../test-fleet.ts';
 import { decodeResponse, encodeQuery } from './client-query.ts';
 import { formatShort } from './dig-format.ts';
-import { app, fixtureSnapshot, instance, NET_A, NET_B, peer, region } from './fixture.ts';
 import { Responder } from './responder.ts';
 import { ZoneIndex } from './zone-index.ts';
+
+const D = dnsFleet();
 
 function bytes(zone: ZoneIndex, net: number, name: string, type: string, reg = 'ord'): Buffer {
   const out = new Responder(zone).respond(
@@ -39,7 +41,7 @@ function del(kind: Change['kind'], obj: Obj): Change {
 
 test('changes update the answers incrementally', () => {
   const zone = new ZoneIndex();
-  zone.applySnapshot(fixtureSnapshot());
+  zone.applySnapshot(D.snapshot());
   const w1 = 'fdaa:0:18:0:1:a000:1:2';
   const w2 = 'fdaa:0:18:0:2:a000:2:2';
   const w3 = 'fdaa:0:18:0:3:b000:3:2';
@@ -47,41 +49,41 @@ test('changes update the answers incrementally', () => {
   assert.deepEqual(lines(zone, NET_A, 'top1.nearest.of.web.internal'), [w1]);
 
   // stop a0000001
-  zone.applyChange(put('instance', instance('a0000001', 'web', NET_A, 'ord', 1, 'stopped')));
+  zone.applyChange(put('instance', D.makeInstance(0xa0000001, 'web', 'host-1', 'stopped')));
   assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w3, w2]);
   assert.deepEqual(lines(zone, NET_A, 'top1.nearest.of.web.internal'), [w2]);
   assert.deepEqual(lines(zone, NET_A, 'a0000001.vm.web.internal'), []);
   assert.deepEqual(lines(zone, NET_A, 'vms.web.internal', 'TXT'), ['"a0000002 ord,b0000003 nrt"']);
 
   // start c0000004 (iad)
-  zone.applyChange(put('instance', instance('c0000004', 'web', NET_A, 'iad', 4)));
+  zone.applyChange(put('instance', D.makeInstance(0xc0000004, 'web', 'host-4')));
   assert.deepEqual(lines(zone, NET_A, 'web.internal'), [w4, w3, w2]);
   assert.deepEqual(lines(zone, NET_A, 'regions.web.internal', 'TXT'), ['"iad,nrt,ord"']);
   assert.deepEqual(lines(zone, NET_A, 'top2.nearest.of.web.internal', 'AAAA', 'ord'), [w2, w4]);
 
   // delete a0000002
-  zone.applyChange(del('instance', instance('a0000002', 'web', NET_A, 'ord', 2)));
+  zone.applyChange(del('instance', D.makeInstance(0xa0000002, 'web', 'host-2')));
   assert.equal(lines(zone, NET_A, 'a0000002.vm.web.internal'), 'NXDOMAIN');
   assert.deepEqual(lines(zone, NET_A, 'ord.web.internal'), []);
 
   // a region moves: iad next to nrt makes c0000004 the nearest from nrt after b0000003
-  zone.applyChange(put('region', region('iad', 35.7, 140.3)));
+  zone.applyChange(put('region', D.makeRegion('iad', 35.7, 140.3)));
   assert.deepEqual(lines(zone, NET_A, 'top2.nearest.of.web.internal', 'AAAA', 'nrt'), [w3, w4]);
 
   // an instance arriving before its app shows once the app is put
-  zone.applyChange(put('instance', instance('12345678', 'cache', NET_A, 'ams', 5)));
+  zone.applyChange(put('instance', D.makeInstance(0x12345678, D.makeApp('acme', 'cache'), 'host-5')));
   assert.equal(lines(zone, NET_A, 'cache.internal'), 'NXDOMAIN');
-  zone.applyChange(put('app', app('cache', NET_A)));
+  zone.applyChange(put('app', D.makeApp('acme', 'cache')));
   assert.deepEqual(lines(zone, NET_A, 'cache.internal'), ['fdaa:0:18:0:5:1234:5678:2']);
   assert.deepEqual(lines(zone, NET_A, '_apps.internal', 'TXT'), ['"cache,db,idle,web"']);
 
   // private networking turned off hides the app
-  zone.applyChange(put('app', app('cache', NET_A, false)));
+  zone.applyChange(put('app', D.makeApp('acme', 'cache', false)));
   assert.equal(lines(zone, NET_A, 'cache.internal'), 'NXDOMAIN');
   assert.deepEqual(lines(zone, NET_A, '_apps.internal', 'TXT'), ['"db,idle,web"']);
 
   // peers: rename keeps the id; delete removes
-  const renamed: Peer = { ...peer('laptop', NET_A, 'fdaa:0:18:0:9:0:0:102'), name: 'Desk' };
+  const renamed: Peer = { ...D.makePeer('laptop', 'acme', 'gw-1'), name: 'Desk' };
   zone.applyChange(put('peer', renamed));
   assert.equal(lines(zone, NET_A, 'laptop._peer.internal'), 'NXDOMAIN');
   assert.deepEqual(lines(zone, NET_A, 'desk._peer.internal'), ['fdaa:0:18:0:9::102']);
@@ -90,13 +92,13 @@ test('changes update the answers incrementally', () => {
   assert.equal(lines(zone, NET_A, 'desk._peer.internal'), 'NXDOMAIN');
 
   // an app deleted (its instances first, as the store does)
-  zone.applyChange(del('instance', instance('0d000005', 'db', NET_A, 'ord', 1)));
-  zone.applyChange(del('app', app('db', NET_A)));
+  zone.applyChange(del('instance', D.makeInstance(0x0d000005, 'db', 'host-1')));
+  zone.applyChange(del('app', D.makeApp('acme', 'db')));
   assert.equal(lines(zone, NET_A, 'db.internal'), 'NXDOMAIN');
 
   // old or repeated revisions are ignored
   const before = zone.revision;
-  assert.equal(zone.applyChange({ ...put('app', app('db', NET_A)), rev: before }), false);
+  assert.equal(zone.applyChange({ ...put('app', D.makeApp('acme', 'db')), rev: before }), false);
   assert.equal(lines(zone, NET_A, 'db.internal'), 'NXDOMAIN');
 
   // a deleted network takes every name with it; the other network is untouched
@@ -123,7 +125,7 @@ test('any sequence of changes answers like a fresh index from the final snapshot
   for (const seed of [1, 2, 3]) {
     const rand = seededRandom(seed);
     const pick = <T>(xs: readonly T[]): T => pickOne(rand, xs);
-    const start = fixtureSnapshot();
+    const start = D.snapshot();
     const apps = new Map<string, App>(start.apps.map((a) => [a.id, a]));
     const insts = new Map<string, Instance>(start.instances.map((i) => [i.id, i]));
     const peers = new Map<string, Peer>(start.peers.map((p) => [p.id, p]));
@@ -133,12 +135,26 @@ test('any sequence of changes answers like a fresh index from the final snapshot
     rev = start.revision;
     const appNames = ['web', 'db', 'idle', 'cache', 'api', 'vault'];
     const codes = ['ord', 'iad', 'nrt', 'ams', 'syd'];
+    const orgOf = (net: number) => (net === NET_A ? 'acme' : 'globex');
+    // Draws app, region, host and state in that order.
+    const newInstance = (num: number, net: number) => {
+      const a = D.makeApp(orgOf(net), pick(appNames));
+      const region = pick(codes);
+      const host = 1 + Math.floor(rand() * 4);
+      return D.makeInstance(
+        num,
+        a,
+        { name: `host-${host}`, num: host, region },
+        pick(['started', 'stopped']),
+      );
+    };
     for (let step = 0; step < 600; step++) {
       const r = rand();
       const net = rand() < 0.8 ? NET_A : NET_B;
       let c: Change;
       if (r < 0.5) {
-        const id = (1 + Math.floor(rand() * 40)).toString(16).padStart(8, '0');
+        const num = 1 + Math.floor(rand() * 40);
+        const id = num.toString(16).padStart(8, '0');
         const existing = insts.get(id);
         if (existing && rand() < 0.3) {
           insts.delete(id);
@@ -146,19 +162,12 @@ test('any sequence of changes answers like a fresh index from the final snapshot
         } else {
           const i = existing
             ? { ...existing, state: pick(['started', 'stopped'] as const), region: pick(codes) }
-            : instance(
-                id,
-                pick(appNames),
-                net,
-                pick(codes),
-                1 + Math.floor(rand() * 4),
-                pick(['started', 'stopped']),
-              );
+            : newInstance(num, net);
           insts.set(id, i);
           c = put('instance', i);
         }
       } else if (r < 0.7) {
-        const a = app(pick(appNames), net, rand() < 0.8);
+        const a = D.makeApp(orgOf(net), pick(appNames), rand() < 0.8);
         const existing = apps.get(a.id);
         if (existing && existing.network_num === a.network_num && rand() < 0.3) {
           apps.delete(a.id);
@@ -171,7 +180,7 @@ test('any sequence of changes answers like a fresh index from the final snapshot
         }
       } else if (r < 0.85) {
         const name = pick(['laptop', 'ci', 'Phone', 'build']);
-        const p = peer(name, net, `fdaa:0:${net.toString(16)}:0:9:0:0:${Math.floor(rand() * 200) + 2}`);
+        const p = D.makePeer(name, orgOf(net), 'gw-1', Math.floor(rand() * 200) + 2);
         const existing = peers.get(p.id);
         if (existing && rand() < 0.4) {
           peers.delete(p.id);
@@ -182,7 +191,7 @@ test('any sequence of changes answers like a fresh index from the final snapshot
           c = put('peer', p);
         }
       } else {
-        const g = region(pick(codes), rand() * 180 - 90, rand() * 360 - 180);
+        const g = D.makeRegion(pick(codes), rand() * 180 - 90, rand() * 360 - 180);
         regions.set(g.code, g);
         c = put('region', g);
       }

@@ -2,11 +2,13 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { dnsFleet, NET_A, NET_B } from '../test-fleet.ts';
 import { decodeResponse, encodeQuery } from './client-query.ts';
 import { formatShort } from './dig-format.ts';
-import { fixtureSnapshot, NET_A, NET_B } from './fixture.ts';
 import { Responder } from './responder.ts';
 import { ZoneIndex } from './zone-index.ts';
+
+const D = dnsFleet();
 
 interface Asked {
   rcode: string;
@@ -136,7 +138,7 @@ const rows: Row[] = [
 
 describe('zone index: every name', () => {
   const zone = new ZoneIndex();
-  zone.applySnapshot(fixtureSnapshot());
+  zone.applySnapshot(D.snapshot());
   for (const [name, type, net, rcode, lines, region] of rows) {
     test(`${type} ${name} from network ${net.toString(16)}${region ? ` in ${region}` : ''}`, () => {
       const got = ask(zone, net, name, type, region);
@@ -151,7 +153,7 @@ describe('zone index: every name', () => {
 
 test('_instances lists started instances by app then id; all. adds stopped ones', () => {
   const zone = new ZoneIndex();
-  zone.applySnapshot(fixtureSnapshot());
+  zone.applySnapshot(D.snapshot());
   const started = [
     `instance=0d000005,app=db,ip=${db5},region=ord`,
     `instance=a0000001,app=web,ip=${web1},region=ord`,
