@@ -4,7 +4,7 @@
 import type { ObservedNs } from '../core/iproute.ts';
 import type { FileStore } from '../runtime/file-store.ts';
 import type { Nft } from '../runtime/nft.ts';
-import type { MeshDevice } from '../runtime/wg-interface.ts';
+import type { WgDevice } from '../runtime/wg-device.ts';
 import { type Desired, netnsName } from './desired.ts';
 import type { HostNet } from './host-net.ts';
 import type { Observed } from './observed.ts';
@@ -14,7 +14,7 @@ import type { PlanContext } from './plan.ts';
 export interface AgentSeams {
   net: HostNet;
   files: FileStore;
-  mesh: MeshDevice;
+  mesh: WgDevice;
   nft: Nft;
   /** Records this host's endpoint and mesh key with the control plane. */
   register(body: { endpoint: string; mesh_key: string }, signal?: AbortSignal): Promise<void>;

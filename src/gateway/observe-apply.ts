@@ -77,10 +77,7 @@ async function step(s: GatewaySeams, a: GatewayAction, ctx: GatewayRunContext, s
       await applyIsolation(s.nft, a.spec, signal);
       return s.files.write(ctx.nftHashFile, `${a.hash}\n`, 0o600);
     case 'wg-create':
-      if (a.dev === 'mesh') return s.mesh.create(signal);
-      await s.peer.create(signal);
-      await s.peerCache.refresh(signal);
-      return;
+      return a.dev === 'mesh' ? s.mesh.create(signal) : s.peerCache.create(signal);
     case 'wg-set':
       return a.dev === 'mesh' ? s.mesh.set(a.op, signal) : s.peerCache.set(a.op, signal);
     case 'link-up':

@@ -7,8 +7,9 @@ import type { PeerState } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
 import { type Nft, NftCli } from '../runtime/nft.ts';
+import type { WgDevice } from '../runtime/wg-device.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
-import { KernelMesh, type MeshDevice, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
+import { KernelWg, UserspaceWg, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { GatewayRegistrationBody } from './desired.ts';
 import { type GatewayNet, IpGatewayNet } from './net.ts';
 import { readPeerStats } from './peer-stats.ts';
@@ -17,9 +18,9 @@ export interface GatewaySeams {
   net: GatewayNet;
   files: FileStore;
   /** The host-mesh interface. */
-  mesh: MeshDevice;
+  mesh: WgDevice;
   /** The peer interface (its lifecycle: create, destroy). */
-  peer: MeshDevice;
+  peer: WgDevice;
   /** The peer interface's device behind a cache: one-peer changes cost the same at any number of peers. */
   peerCache: CachedWgDevice;
   nft: Nft;
@@ -37,10 +38,10 @@ export function realGatewaySeams(o: {
   logger: Logger;
   register: GatewaySeams['register'];
 }): GatewaySeams {
-  const wg = (iface: string, log: string): MeshDevice =>
+  const wg = (iface: string, log: string): WgDevice =>
     o.wireguard === 'kernel'
-      ? new KernelMesh(iface)
-      : new UserspaceMesh(iface, { logFile: join(o.stateDir, log), logger: o.logger });
+      ? new KernelWg(iface)
+      : new UserspaceWg(iface, { logFile: join(o.stateDir, log), logger: o.logger });
   const peer = wg(o.peerIface, 'wireguard-go-peers.log');
   return {
     net: new IpGatewayNet(),

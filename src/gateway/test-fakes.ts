@@ -22,7 +22,7 @@ import { generateKeyPair, type WgKeyPair } from '../core/wg/keys.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
-import { FakeWgInterface } from '../runtime/wg-interface-fake.ts';
+import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, type GatewayRegistrationBody } from './desired.ts';
 import type { GatewayNet } from './net.ts';
 import type { GatewayRunContext } from './observe-apply.ts';
@@ -92,8 +92,8 @@ export class MemoryGatewayNet implements GatewayNet {
 export interface FakeGatewaySeams extends GatewaySeams {
   net: MemoryGatewayNet;
   files: MemoryFiles;
-  mesh: FakeWgInterface;
-  peer: FakeWgInterface;
+  mesh: FakeWgDevice;
+  peer: FakeWgDevice;
   nft: MemoryNft;
   registrations: GatewayRegistrationBody[];
 }
@@ -101,12 +101,12 @@ export interface FakeGatewaySeams extends GatewaySeams {
 export function fakeGatewaySeams(id: Pick<GatewayIdentity, 'meshIface' | 'peerIface'>): FakeGatewaySeams {
   const net = new MemoryGatewayNet();
   const links = { add: (i: string) => net.addLink(i), remove: (i: string) => net.delLink(i) };
-  const peer = new FakeWgInterface(id.peerIface, links);
+  const peer = new FakeWgDevice(id.peerIface, links);
   const registrations: GatewayRegistrationBody[] = [];
   return {
     net,
     files: new MemoryFiles(),
-    mesh: new FakeWgInterface(id.meshIface, links),
+    mesh: new FakeWgDevice(id.meshIface, links),
     peer,
     peerCache: new CachedWgDevice(peer),
     nft: new MemoryNft(),
