@@ -4,26 +4,16 @@ import type { IsolationSpec } from '../core/nft/isolation.ts';
 import type { NftBatch } from '../core/nft/json.ts';
 import { describeSet } from '../core/wg/plan.ts';
 import type { UapiSet } from '../core/wg/uapi.ts';
+import type { NetStep } from '../runtime/net.ts';
 
-/** A change to links, addresses or routes of one namespace (`ns` undefined: the host's own). */
-export type NetStep =
-  | { do: 'veth-add'; iface: string; ns: string; peer: string; mtu: number }
-  | { do: 'link-del'; ns?: string; iface: string }
-  | { do: 'link-set'; ns?: string; iface: string; up: true; mtu?: number }
-  | { do: 'addr-add'; ns?: string; iface: string; addr: string }
-  | { do: 'addr-del'; ns?: string; iface: string; addr: string }
-  | { do: 'route-replace'; ns?: string; dst: string; dev: string; via?: string };
-
-/** Where a net step runs: the veth's host end is made in the host namespace. */
-export const stepNs = (s: NetStep): string | undefined => (s.do === 'veth-add' ? undefined : s.ns);
-
-export const NET_STEPS: ReadonlySet<string> = new Set([
+const NET_STEPS: ReadonlySet<string> = new Set([
   'veth-add',
   'link-del',
   'link-set',
   'addr-add',
   'addr-del',
   'route-replace',
+  'route-del',
 ]);
 
 export const isNetStep = (a: Action): a is NetStep => NET_STEPS.has(a.do);

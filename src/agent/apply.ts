@@ -2,7 +2,8 @@
 // rest still run (what depended on it fails too and is retried by the next reconcile).
 
 import type { Logger } from '../lib/log.ts';
-import { type Action, describeAction, isNetStep, type NetStep, stepNs } from './actions.ts';
+import { type NetStep, stepNs } from '../runtime/net.ts';
+import { type Action, describeAction, isNetStep } from './actions.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 
 export interface ApplyResult {

@@ -3,16 +3,16 @@
 
 import type { ObservedNs } from '../core/iproute.ts';
 import type { FileStore } from '../runtime/file-store.ts';
+import type { Net } from '../runtime/net.ts';
 import type { Nft } from '../runtime/nft.ts';
 import type { WgDevice } from '../runtime/wg-device.ts';
 import { type Desired, netnsName } from './desired.ts';
-import type { HostNet } from './host-net.ts';
 import type { Observed } from './observed.ts';
 import type { PlanContext } from './plan.ts';
 
 /** The I/O an agent reconciles through; tests give in-memory fakes. */
 export interface AgentSeams {
-  net: HostNet;
+  net: Net;
   files: FileStore;
   mesh: WgDevice;
   nft: Nft;

@@ -39,6 +39,7 @@ function brief(a: Action): string {
     case 'veth-add':
       return `${a.do} ${a.iface} ${a.ns}`;
     case 'route-replace':
+    case 'route-del':
       return `${a.do} ${a.ns ?? '-'} ${a.dst} ${a.dev}`;
     default:
       return `${a.do} ${a.ns ?? '-'} ${a.iface}${'addr' in a ? ` ${a.addr}` : ''}`;

@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles } from '../runtime/file-store.ts';
+import { IpNet } from '../runtime/net.ts';
 import { NftCli } from '../runtime/nft.ts';
 import { KernelWg, UserspaceWg, type WireguardMode } from '../runtime/wg-interface.ts';
-import { IpNet } from './host-net.ts';
 import type { AgentSeams } from './observe.ts';
 
 export function realSeams(o: {

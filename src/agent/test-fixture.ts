@@ -21,10 +21,10 @@ import { endpointOf } from '../core/wg/endpoint.ts';
 import { generateKeyPair, type WgKeyPair } from '../core/wg/keys.ts';
 import { silentLogger } from '../lib/log.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
+import { MemoryNet } from '../runtime/net-fake.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
 import type { AgentIdentity } from './desired.ts';
-import { MemoryNet } from './host-net-fake.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { reconcileOnce } from './reconcile.ts';
 

@@ -2,11 +2,12 @@
 // plan's steps through the seams, in order. A failed step is logged and reported; the rest still run.
 
 import { isSixpnError } from '../core/errors.ts';
+import type { ObservedLink } from '../core/iproute.ts';
 import type { DeviceState } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { applyIsolation } from '../runtime/nft.ts';
 import { NFT_TABLE } from './desired.ts';
-import type { GatewayAction, GatewayObserved, ObservedLink } from './plan.ts';
+import type { GatewayAction, GatewayObserved } from './plan.ts';
 import { describeGatewayAction } from './plan.ts';
 import type { GatewaySeams } from './seams.ts';
 
@@ -42,10 +43,8 @@ export async function observeGateway(
   fresh: boolean,
   signal?: AbortSignal,
 ): Promise<GatewayObserved> {
-  const [meshLink, peerLink, routes, forwarding, mesh, peer, listing, hash] = await Promise.all([
-    s.net.readLink(ctx.meshIface),
-    s.net.readLink(ctx.peerIface),
-    s.net.readRoutes(),
+  const [here, forwarding, mesh, peer, listing, hash] = await Promise.all([
+    s.net.readNs(),
     ctx.manageForwarding ? s.net.readForwarding() : Promise.resolve(undefined),
     s.mesh.get(signal),
     peerState(s, fresh, signal),
@@ -53,13 +52,14 @@ export async function observeGateway(
     s.files.read(ctx.nftHashFile),
   ]);
   const links = new Map<string, ObservedLink>();
+  const [meshLink, peerLink] = [here.links.get(ctx.meshIface), here.links.get(ctx.peerIface)];
   if (meshLink) links.set(ctx.meshIface, meshLink);
   if (peerLink) links.set(ctx.peerIface, peerLink);
   return {
     registered,
     forwarding,
     links,
-    routes,
+    routes: here.routes,
     mesh,
     // The cache outlives a device whose process died: the missing link tells.
     peer: peerLink ? peer : undefined,
@@ -80,16 +80,8 @@ async function step(s: GatewaySeams, a: GatewayAction, ctx: GatewayRunContext, s
       return a.dev === 'mesh' ? s.mesh.create(signal) : s.peerCache.create(signal);
     case 'wg-set':
       return a.dev === 'mesh' ? s.mesh.set(a.op, signal) : s.peerCache.set(a.op, signal);
-    case 'link-up':
-      return s.net.linkUp(a.iface, a.mtu);
-    case 'addr-add':
-      return s.net.addAddr(a.iface, a.addr);
-    case 'addr-del':
-      return s.net.delAddr(a.iface, a.addr);
-    case 'route-replace':
-      return s.net.replaceRoute(a.dst, a.dev);
-    case 'route-del':
-      return s.net.delRoute(a.dst, a.dev);
+    default:
+      return s.net.batch(undefined, [a]);
   }
 }
 

@@ -3,11 +3,13 @@
 // sessions and counters stay), the nft table is re-applied only when its fingerprint or shape differs.
 
 import { contains, parseCidr, planCidr } from '../core/address.ts';
+import type { ObservedLink, ObservedRoute } from '../core/iproute.ts';
 import { nftFingerprint, nftNeedsApply } from '../core/nft/check.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import { describeSet, planDevice } from '../core/wg/plan.ts';
 import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
+import type { NetStep } from '../runtime/net.ts';
 import { type GatewayDesired, type GatewayRegistrationBody, WG_MTU } from './desired.ts';
 
 export type WgRole = 'mesh' | 'peer';
@@ -18,27 +20,17 @@ export type GatewayAction =
   | { do: 'nft'; spec: IsolationSpec; hash: string }
   | { do: 'wg-create'; dev: WgRole }
   | { do: 'wg-set'; dev: WgRole; op: UapiSet }
-  | { do: 'link-up'; iface: string; mtu: number }
-  | { do: 'addr-add'; iface: string; addr: string }
-  | { do: 'addr-del'; iface: string; addr: string }
-  | { do: 'route-replace'; dst: string; dev: string }
-  | { do: 'route-del'; dst: string; dev: string };
-
-export interface ObservedLink {
-  up: boolean;
-  mtu: number;
-  /** Global-scope addresses, canonical `addr/len`. */
-  addrs: string[];
-}
+  | NetStep;
 
 export interface GatewayObserved {
   /** What the control plane has for this gateway (from the local state); undefined: not known yet. */
   registered: Partial<GatewayRegistrationBody> | undefined;
   /** `net.ipv6.conf.all.forwarding`, or undefined when the gateway does not manage it. */
   forwarding: string | undefined;
+  /** The mesh and peer interfaces, when they exist. */
   links: Map<string, ObservedLink>;
   /** IPv6 routes of the main table: canonical destination and device. */
-  routes: { dst: string; dev?: string }[];
+  routes: ObservedRoute[];
   mesh: DeviceState | undefined;
   peer: DeviceState | undefined;
   nft: { listing: TableListing | undefined; appliedHash: string | undefined };
@@ -83,7 +75,8 @@ function device(
   const link = o.links.get(iface);
   const created = have === undefined || link === undefined;
   if (created) acts.push({ do: 'wg-create', dev: role });
-  if (created || !link?.up || link.mtu !== WG_MTU) acts.push({ do: 'link-up', iface, mtu: WG_MTU });
+  if (created || !link?.up || link.mtu !== WG_MTU)
+    acts.push({ do: 'link-set', iface, up: true, mtu: WG_MTU });
   const op = planDevice(want, created ? EMPTY : (have ?? EMPTY));
   if (op) acts.push({ do: 'wg-set', dev: role, op });
   return created;
@@ -105,7 +98,7 @@ export function planGateway(d: GatewayDesired, o: GatewayObserved, ctx: GatewayP
   const meshNew = device(acts, 'mesh', ctx.meshIface, d.meshDevice, o);
   const peerNew = device(acts, 'peer', ctx.peerIface, d.peerDevice, o);
 
-  const peerAddrs = peerNew ? [] : (o.links.get(ctx.peerIface)?.addrs ?? []);
+  const peerAddrs = peerNew ? [] : (o.links.get(ctx.peerIface)?.globalAddrs ?? []);
   if (!peerAddrs.includes(d.serviceAddress)) {
     acts.push({ do: 'addr-add', iface: ctx.peerIface, addr: d.serviceAddress });
   }

@@ -50,10 +50,10 @@ describe('gateway reconcile from nothing', () => {
         'nft',
         'enable-forwarding',
         'wg-create mesh',
-        'link-up',
+        'link-set',
         'wg-set mesh',
         'wg-create peer',
-        'link-up',
+        'link-set',
         'wg-set peer',
         'addr-add',
         'route-replace',
@@ -61,11 +61,13 @@ describe('gateway reconcile from nothing', () => {
       ],
     );
     assert.equal(s.registrations[0]?.peer_key, r.desired.registration.peer_key);
-    assert.deepEqual(s.net.routes, [
+    const here = await s.net.readNs();
+    assert.deepEqual(here.routes, [
       { dst: 'fdaa::/16', dev: 'sxm9' },
       { dst: 'fdaa:0:18:0:9::/80', dev: 'sxp9' },
     ]);
-    assert.deepEqual(s.net.links.get('sxp9'), { up: true, mtu: 1420, addrs: ['fdaa::3/128'] });
+    const sxp9 = here.links.get('sxp9');
+    assert.deepEqual([sxp9?.up, sxp9?.mtu, sxp9?.globalAddrs], [true, 1420, ['fdaa::3/128']]);
     const dev = await s.peer.get();
     assert.equal(dev?.listenPort, 51821);
     assert.deepEqual(dev?.peers.map((p) => p.allowedIps).sort(), [
@@ -110,7 +112,7 @@ describe('gateway reconcile after changes and drift', () => {
       r.actions.map((a) => a.do),
       ['nft', 'wg-set', 'route-replace'],
     );
-    assert.ok(s.net.routes.some((x) => x.dst === 'fdaa:0:2a:0:9::/80'));
+    assert.ok((await s.net.readNs()).routes.some((x) => x.dst === 'fdaa:0:2a:0:9::/80'));
     state.applyChange({
       rev: state.revision + 1,
       op: 'delete',
@@ -124,7 +126,7 @@ describe('gateway reconcile after changes and drift', () => {
       gone.actions.map((a) => a.do),
       ['nft', 'wg-set', 'route-del'],
     );
-    assert.ok(!s.net.routes.some((x) => x.dst === 'fdaa:0:2a:0:9::/80'));
+    assert.ok(!(await s.net.readNs()).routes.some((x) => x.dst === 'fdaa:0:2a:0:9::/80'));
     assert.deepEqual((await pass()).actions, []);
   });
 
@@ -135,7 +137,7 @@ describe('gateway reconcile after changes and drift', () => {
     const r = await pass(false);
     assert.deepEqual(
       r.actions.map((a) => a.do),
-      ['wg-create', 'link-up', 'wg-set', 'addr-add', 'route-replace'],
+      ['wg-create', 'link-set', 'wg-set', 'addr-add', 'route-replace'],
     );
     assert.equal((await s.peer.get())?.peers.length, 2);
     assert.deepEqual((await pass()).actions, []);
@@ -144,8 +146,11 @@ describe('gateway reconcile after changes and drift', () => {
   test('a lost route, a stray address, forwarding off, a deleted nft table are put right', async () => {
     const { s, pass } = await setup();
     await pass();
-    s.net.routes = s.net.routes.filter((r) => r.dev !== 'sxp9');
-    s.net.links.get('sxp9')?.addrs.push('fdaa:0:18::3/128');
+    const lost = (await s.net.readNs()).routes.filter((r) => r.dev === 'sxp9');
+    await s.net.batch(undefined, [
+      ...lost.map((r) => ({ do: 'route-del' as const, dst: r.dst, dev: 'sxp9' })),
+      { do: 'addr-add', iface: 'sxp9', addr: 'fdaa:0:18::3/128' },
+    ]);
     s.net.forwarding = '0';
     await s.nft.deleteTable(NFT_TABLE);
     const r = await pass(false);

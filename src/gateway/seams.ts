@@ -6,16 +6,16 @@ import { isSixpnError } from '../core/errors.ts';
 import type { PeerState } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
+import { IpNet, type Net } from '../runtime/net.ts';
 import { type Nft, NftCli } from '../runtime/nft.ts';
 import type { WgDevice } from '../runtime/wg-device.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
 import { KernelWg, UserspaceWg, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { GatewayRegistrationBody } from './desired.ts';
-import { type GatewayNet, IpGatewayNet } from './net.ts';
 import { readPeerStats } from './peer-stats.ts';
 
 export interface GatewaySeams {
-  net: GatewayNet;
+  net: Net;
   files: FileStore;
   /** The host-mesh interface. */
   mesh: WgDevice;
@@ -44,7 +44,7 @@ export function realGatewaySeams(o: {
       : new UserspaceWg(iface, { logFile: join(o.stateDir, log), logger: o.logger });
   const peer = wg(o.peerIface, 'wireguard-go-peers.log');
   return {
-    net: new IpGatewayNet(),
+    net: new IpNet(),
     files: new DiskFiles(),
     mesh: wg(o.meshIface, 'wireguard-go-mesh.log'),
     peer,

@@ -1,16 +1,28 @@
-// The network seam of the host agent (namespaces, links, addresses, routes, forwarding) and its real driver over
-// iproute2 (`ip -j`) in the agent's own namespace. The in-memory fake is host-net-fake.ts.
+// The network seam of the host agent and the gateway alike (namespaces, links, addresses, routes, forwarding), the
+// steps that change it, and its real driver over iproute2 (link.ts) in the process's own namespace. The in-memory
+// fake is net-fake.ts.
 
 import { readFile, writeFile } from 'node:fs/promises';
-import { invalid } from '../core/errors.ts';
-import { type ObservedNs, parseAddrShow, parseRouteShow } from '../core/iproute.ts';
-import { checkIfaceName } from '../core/names.ts';
-import { run } from '../runtime/exec.ts';
-import { checkNetnsName, listNetns, removeNetns } from '../runtime/netns.ts';
-import type { NetStep } from './actions.ts';
+import type { ObservedNs } from '../core/iproute.ts';
+import { run } from './exec.ts';
+import { ipBatch, readNamespace } from './link.ts';
+import { checkNetnsName, listNetns, removeNetns } from './netns.ts';
 
-/** `ns` undefined is the host's own namespace (where the agent runs). */
-export interface HostNet {
+/** A change to links, addresses or routes of one namespace (`ns` undefined: the process's own). */
+export type NetStep =
+  | { do: 'veth-add'; iface: string; ns: string; peer: string; mtu: number }
+  | { do: 'link-del'; ns?: string; iface: string }
+  | { do: 'link-set'; ns?: string; iface: string; up: true; mtu?: number }
+  | { do: 'addr-add'; ns?: string; iface: string; addr: string }
+  | { do: 'addr-del'; ns?: string; iface: string; addr: string }
+  | { do: 'route-replace'; ns?: string; dst: string; dev: string; via?: string }
+  | { do: 'route-del'; ns?: string; dst: string; dev: string };
+
+/** Where a net step runs: the veth's host end is made in the host namespace. */
+export const stepNs = (s: NetStep): string | undefined => (s.do === 'veth-add' ? undefined : s.ns);
+
+/** `ns` undefined is the process's own namespace (where the agent or gateway runs). */
+export interface Net {
   listNetns(): Promise<string[]>;
   /** Creates an empty namespace (its loopback down); fails when it exists. */
   addNetns(ns: string): Promise<void>;
@@ -42,14 +54,15 @@ export function ipLine(s: NetStep): string {
       return `addr del ${s.addr} dev ${s.iface}`;
     case 'route-replace':
       return `route replace ${s.dst}${s.via === undefined ? '' : ` via ${s.via}`} dev ${s.dev}`;
+    case 'route-del':
+      return `route del ${s.dst} dev ${s.dev}`;
   }
 }
 
-const nsArgs = (ns: string | undefined, args: string[]) => (ns === undefined ? args : ['-n', ns, ...args]);
 const FORWARDING = '/proc/sys/net/ipv6/conf/all/forwarding';
 
-/** The real driver: `ip` in the agent's namespace (`-n NS` for instance namespaces). */
-export class IpNet implements HostNet {
+/** The real driver: `ip` in the process's namespace (`-n NS` for instance namespaces). */
+export class IpNet implements Net {
   listNetns(): Promise<string[]> {
     return listNetns();
   }
@@ -59,20 +72,15 @@ export class IpNet implements HostNet {
   delNetns(ns: string): Promise<void> {
     return removeNetns(ns);
   }
-  async readNs(ns?: string): Promise<ObservedNs> {
-    const [addrs, routes] = await Promise.all([
-      run('ip', nsArgs(ns, ['-j', 'addr', 'show'])),
-      run('ip', nsArgs(ns, ['-j', '-6', 'route', 'show'])),
-    ]);
-    return { links: parseAddrShow(addrs.stdout), routes: parseRouteShow(routes.stdout) };
+  readNs(ns?: string): Promise<ObservedNs> {
+    return readNamespace(ns);
   }
-  async batch(ns: string | undefined, steps: readonly NetStep[]): Promise<void> {
-    if (steps.length === 0) return;
-    for (const s of steps) if (s.do !== 'route-replace') checkIfaceName('interface', s.iface);
-    const lines = steps.map(ipLine);
-    for (const l of lines)
-      if (/[\n#]/.test(l)) throw invalid(`refusing an ip batch line with a newline or #: ${l}`);
-    await run('ip', nsArgs(ns, ['-batch', '-']), { input: `${lines.join('\n')}\n` });
+  batch(ns: string | undefined, steps: readonly NetStep[]): Promise<void> {
+    return ipBatch(
+      ns,
+      steps.map((s) => ('iface' in s ? s.iface : s.dev)),
+      steps.map(ipLine),
+    );
   }
   async readForwarding(): Promise<string> {
     return (await readFile(FORWARDING, 'utf8')).trim();
