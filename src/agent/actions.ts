@@ -1,33 +1,16 @@
-// The steps `plan` asks for and `apply` performs: each one small, idempotent on its own, and loggable.
+// The steps `plan` asks for and `apply` performs: the shared vocabulary of runtime/node-plan.ts (registration, nft,
+// forwarding, the mesh, links, addresses, routes) and the agent's own (instance namespaces and files).
 
-import type { IsolationSpec } from '../core/nft/isolation.ts';
-import type { NftBatch } from '../core/nft/json.ts';
-import { describeSet } from '../core/wg/plan.ts';
-import type { UapiSet } from '../core/wg/uapi.ts';
-import type { NetStep } from '../runtime/net.ts';
+import { describeNodeAction, type NodeAction } from '../runtime/node-plan.ts';
+import type { Desired } from './desired.ts';
 
-const NET_STEPS: ReadonlySet<string> = new Set([
-  'veth-add',
-  'link-del',
-  'link-set',
-  'addr-add',
-  'addr-del',
-  'route-replace',
-  'route-del',
-]);
-
-export const isNetStep = (a: Action): a is NetStep => NET_STEPS.has(a.do);
+/** What the agent registers: its mesh endpoint and public key. */
+export type AgentRegistration = Desired['registration'];
 
 export type Action =
-  | { do: 'register'; endpoint: string; mesh_key: string }
-  | { do: 'enable-forwarding' }
-  /** `batch` makes the table exactly `spec` (built against the table as observed); `hash` is its fingerprint. */
-  | { do: 'nft'; spec: IsolationSpec; batch: NftBatch; hash: string }
-  | { do: 'mesh-create' }
-  | { do: 'mesh-set'; op: UapiSet }
+  | NodeAction<AgentRegistration>
   | { do: 'netns-add'; ns: string }
   | { do: 'netns-del'; ns: string }
-  | NetStep
   | { do: 'file-write'; path: string; content: string; mode: number }
   | { do: 'file-remove'; path: string }
   | { do: 'dir-remove'; path: string };
@@ -35,13 +18,14 @@ export type Action =
 /** A one-line description for logs: never keys or file contents. */
 export function describeAction(a: Action): Record<string, unknown> {
   switch (a.do) {
-    case 'nft':
-      return { do: a.do, table: a.spec.table, commands: a.batch.nftables.length, hash: a.hash.slice(0, 12) };
-    case 'mesh-set':
-      return { do: a.do, ...describeSet(a.op) };
     case 'file-write':
       return { do: a.do, path: a.path };
-    default:
+    case 'netns-add':
+    case 'netns-del':
+    case 'file-remove':
+    case 'dir-remove':
       return { ...a };
+    default:
+      return describeNodeAction(a);
   }
 }

@@ -20,7 +20,7 @@ import { type PassHooks, Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledFile } from './installed-file.ts';
-import type { GatewayRunContext } from './observe-apply.ts';
+import type { GatewayRunContext } from './observe.ts';
 import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { type GatewayPassResult, reconcileGateway } from './reconcile.ts';

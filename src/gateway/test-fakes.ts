@@ -24,7 +24,7 @@ import { MemoryNft } from '../runtime/nft-fake.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
 import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, type GatewayRegistrationBody } from './desired.ts';
-import type { GatewayRunContext } from './observe-apply.ts';
+import type { GatewayRunContext } from './observe.ts';
 import type { GatewaySeams } from './seams.ts';
 
 export interface FakeGatewaySeams extends GatewaySeams {

@@ -18,6 +18,18 @@ export type NetStep =
   | { do: 'route-replace'; ns?: string; dst: string; dev: string; via?: string }
   | { do: 'route-del'; ns?: string; dst: string; dev: string };
 
+const NET_STEPS: ReadonlySet<string> = new Set([
+  'veth-add',
+  'link-del',
+  'link-set',
+  'addr-add',
+  'addr-del',
+  'route-replace',
+  'route-del',
+]);
+
+export const isNetStep = (a: { do: string }): a is NetStep => NET_STEPS.has(a.do);
+
 /** Where a net step runs: the veth's host end is made in the host namespace. */
 export const stepNs = (s: NetStep): string | undefined => (s.do === 'veth-add' ? undefined : s.ns);
 
