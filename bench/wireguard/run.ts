@@ -21,7 +21,7 @@ import { labDown } from '../../src/lab/down.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
-import { UapiDevice } from '../../src/runtime/wg-device.ts';
+import { UapiClient } from '../../src/runtime/wg-device.ts';
 
 const { values } = parseArgs({
   options: {
@@ -233,7 +233,7 @@ try {
   const small = await oneMore(c, log, 'few', SAMPLES);
   const nftSmall = await nftCounts(gwNs);
   const memSmall = { gw: rssKiB(gwPid), wg: rssKiB(await wgPid()) };
-  const dev = new UapiDevice(gw.peerInterface ?? '');
+  const dev = new UapiClient(gw.peerInterface ?? '');
   const have = (await dev.get()).peers.length;
   say('');
   say(`gateway with ${have} peers: one more peer, ${SAMPLES} times (API call made → gateway log line)`);

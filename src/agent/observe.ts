@@ -2,22 +2,16 @@
 // device (UAPI `get=1` or `wg show dump`), the nftables table (`nft -j list`), and the files the agent manages.
 
 import type { ObservedNs } from '../core/iproute.ts';
-import type { FileStore } from '../runtime/file-store.ts';
-import type { Nft } from '../runtime/nft.ts';
-import type { MeshDevice } from '../runtime/wg-interface.ts';
+import type { NodeSeams } from '../runtime/node-apply.ts';
+import type { WgDevice } from '../runtime/wg-device.ts';
+import type { AgentRegistration } from './actions.ts';
 import { type Desired, netnsName } from './desired.ts';
-import type { HostNet } from './host-net.ts';
 import type { Observed } from './observed.ts';
 import type { PlanContext } from './plan.ts';
 
 /** The I/O an agent reconciles through; tests give in-memory fakes. */
-export interface AgentSeams {
-  net: HostNet;
-  files: FileStore;
-  mesh: MeshDevice;
-  nft: Nft;
-  /** Records this host's endpoint and mesh key with the control plane. */
-  register(body: { endpoint: string; mesh_key: string }, signal?: AbortSignal): Promise<void>;
+export interface AgentSeams extends NodeSeams<AgentRegistration> {
+  mesh: WgDevice;
 }
 
 export interface ReconcileContext extends PlanContext {

@@ -3,9 +3,7 @@
 // emitted (unchanged WireGuard peers are not touched, the nft table is not re-applied).
 
 import type { ObservedNs } from '../core/iproute.ts';
-import { nftFingerprint, nftNeedsApply } from '../core/nft/check.ts';
-import { buildIsolation } from '../core/nft/isolation.ts';
-import { planDevice } from '../core/wg/plan.ts';
+import { linkUp as linkSteps, planNode, planWg, hasRoute as routed } from '../runtime/node-plan.ts';
 import type { Action } from './actions.ts';
 import {
   type Desired,
@@ -32,19 +30,16 @@ export interface PlanContext {
   manageForwarding: boolean;
 }
 
-const EMPTY_DEVICE = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
 const HOST_LL = `${HOST_LINK_LOCAL}/64`;
 const INSTANCE_LL = `${INSTANCE_LINK_LOCAL}/64`;
 
 function hasRoute(ns: ObservedNs, dst: string, dev: string, via?: string): boolean {
-  return ns.routes.some((r) => r.dst === dst && r.dev === dev && r.via === via);
+  return routed(ns.routes, dst, dev, via);
 }
 
 /** Bring a link up with the MTU asked, unless it is already so (a link about to be created is not). */
 function linkUp(acts: Action[], ns: string | undefined, iface: string, have: ObservedNs, mtu?: number): void {
-  const l = have.links.get(iface);
-  if (l?.up && (mtu === undefined || l.mtu === mtu)) return;
-  acts.push({ do: 'link-set', ...(ns ? { ns } : {}), iface, up: true, ...(mtu ? { mtu } : {}) });
+  acts.push(...linkSteps(iface, have.links.get(iface), mtu, ns));
 }
 
 function planInstance(
@@ -133,28 +128,13 @@ function planRemoval(acts: Action[], id: string, o: Observed, ctx: PlanContext):
  * ours, so a crash halfway is finished or undone by the next reconcile), links before addresses and routes.
  */
 export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
-  const acts: Action[] = [];
-  if (
-    o.registered !== undefined &&
-    (o.registered.endpoint !== d.registration.endpoint || o.registered.mesh_key !== d.registration.mesh_key)
-  ) {
-    acts.push({ do: 'register', ...d.registration });
-  }
-  const hash = nftFingerprint(d.nft);
-  if (nftNeedsApply(d.nft, o.nft, hash)) {
-    acts.push({ do: 'nft', spec: d.nft, batch: buildIsolation(d.nft, o.nft.listing), hash });
-  }
-  if (ctx.manageForwarding && o.forwarding !== undefined && o.forwarding !== '1') {
-    acts.push({ do: 'enable-forwarding' });
-  }
+  const acts: Action[] = planNode(d, o, ctx.manageForwarding);
 
   // The mesh: device, link, peers, route to the 6PN.
-  const meshLink = o.host.links.get(ctx.meshIface);
-  const created = o.mesh === undefined || meshLink === undefined;
-  if (created) acts.push({ do: 'mesh-create' });
-  linkUp(acts, undefined, ctx.meshIface, created ? emptyNs() : o.host, MESH_MTU);
-  const op = planDevice(d.mesh, created ? EMPTY_DEVICE : (o.mesh ?? EMPTY_DEVICE));
-  if (op) acts.push({ do: 'mesh-set', op });
+  const link = o.host.links.get(ctx.meshIface);
+  const mesh = planWg('mesh', ctx.meshIface, d.mesh, { device: o.mesh, link }, MESH_MTU);
+  acts.push(...mesh.acts);
+  const created = mesh.created;
   if (created || !hasRoute(o.host, d.meshRoute, ctx.meshIface)) {
     acts.push({ do: 'route-replace', dst: d.meshRoute, dev: ctx.meshIface });
   }

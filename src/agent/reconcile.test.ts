@@ -6,8 +6,8 @@ import { describe, test } from 'node:test';
 import type { Snapshot } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
 import { agentFleet, testKey, testKeyName } from '../core/test-fleet.ts';
+import { units } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
-import { units } from './apply.ts';
 import { fakeAgent } from './test-fixture.ts';
 
 const F = agentFleet();
@@ -15,8 +15,8 @@ const F = agentFleet();
 /** A compact, readable form of a step for table assertions. */
 function brief(a: Action): string {
   switch (a.do) {
-    case 'mesh-set':
-      return `mesh-set ${(a.op.peers ?? [])
+    case 'wg-set':
+      return `wg-set ${a.dev} ${(a.op.peers ?? [])
         .map((p) => {
           const who = testKeyName(p.publicKey) ?? '?';
           if (p.remove) return `-${who}`;
@@ -31,8 +31,9 @@ function brief(a: Action): string {
       return 'nft';
     case 'register':
     case 'enable-forwarding':
-    case 'mesh-create':
       return a.do;
+    case 'wg-create':
+      return `${a.do} ${a.dev}`;
     case 'file-write':
     case 'file-remove':
     case 'dir-remove':
@@ -43,6 +44,7 @@ function brief(a: Action): string {
     case 'veth-add':
       return `${a.do} ${a.iface} ${a.ns}`;
     case 'route-replace':
+    case 'route-del':
       return `${a.do} ${a.ns ?? '-'} ${a.dst} ${a.dev}`;
     default:
       return `${a.do} ${a.ns ?? '-'} ${a.iface}${'addr' in a ? ` ${a.addr}` : ''}`;
@@ -71,9 +73,9 @@ describe('reconcile from nothing', () => {
       'register',
       'nft',
       'enable-forwarding',
-      'mesh-create',
+      'wg-create mesh',
       'link-set - sxm1',
-      'mesh-set +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
+      'wg-set mesh +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
       'route-replace - fdaa::/16 sxm1',
       'addr-add - lo fdaa::3/128',
       'file-write /state/instances/000000a1.env',
@@ -174,28 +176,28 @@ describe('reconcile after a change of state', () => {
       edit: (s) => {
         s.instances.push(F.makeInstance(0xe2, 'vault', 'h2'));
       },
-      want: ['mesh-set ~h2[fdaa:0:1:0:2::/80 fdaa:0:2:0:2::/80]'],
+      want: ['wg-set mesh ~h2[fdaa:0:1:0:2::/80 fdaa:0:2:0:2::/80]'],
     },
     {
       name: 'peer host removed',
       edit: (s) => {
         s.hosts = s.hosts.filter((h) => h.name !== 'h3');
       },
-      want: ['mesh-set -h3'],
+      want: ['wg-set mesh -h3'],
     },
     {
       name: 'peer host changed its endpoint: only the endpoint is set',
       edit: (s) => {
         s.hosts = s.hosts.map((h) => (h.name === 'h2' ? { ...h, endpoint: '198.18.7.7:51820' } : h));
       },
-      want: ['mesh-set ~h2@198.18.7.7:51820'],
+      want: ['wg-set mesh ~h2@198.18.7.7:51820'],
     },
     {
       name: 'a gateway got peers: its /80s in their networks',
       edit: (s) => {
         s.peers.push(F.makePeer('laptop', 'acme', 'gw1', 1));
       },
-      want: ['mesh-set ~gw1[fdaa:0:1:0:4::/80]'],
+      want: ['wg-set mesh ~gw1[fdaa:0:1:0:4::/80]'],
     },
     {
       name: 'our own registration was lost: register again',
@@ -233,7 +235,7 @@ describe('reconcile after a change of state', () => {
     without.hosts = without.hosts.filter((h) => h.name !== 'h2');
     await agent.reconcile(new LocalState(without));
     const r = await agent.reconcile(new LocalState(snap));
-    assert.deepEqual(r.actions.map(brief), ['mesh-set +h2[fdaa:0:1:0:2::/80]']);
+    assert.deepEqual(r.actions.map(brief), ['wg-set mesh +h2[fdaa:0:1:0:2::/80]']);
   });
 });
 
@@ -268,9 +270,9 @@ describe('reconcile repairs drift', () => {
         name: 'the mesh device died: created and configured again',
         drift: async (a) => a.seams.mesh.crash(),
         want: [
-          'mesh-create',
+          'wg-create mesh',
           'link-set - sxm1',
-          'mesh-set +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
+          'wg-set mesh +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
           'route-replace - fdaa::/16 sxm1',
         ],
       },

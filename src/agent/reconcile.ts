@@ -2,8 +2,9 @@
 
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ApplyResult } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
-import { type ApplyResult, apply } from './apply.ts';
+import { apply } from './apply.ts';
 import { type AgentIdentity, type Desired, desiredState } from './desired.ts';
 import { type AgentSeams, observe, type ReconcileContext } from './observe.ts';
 import { plan } from './plan.ts';

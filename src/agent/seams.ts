@@ -3,9 +3,9 @@
 import { join } from 'node:path';
 import type { Logger } from '../lib/log.ts';
 import { DiskFiles } from '../runtime/file-store.ts';
+import { IpNet } from '../runtime/net.ts';
 import { NftCli } from '../runtime/nft.ts';
-import { KernelMesh, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
-import { IpNet } from './host-net.ts';
+import { KernelWg, UserspaceWg, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { AgentSeams } from './observe.ts';
 
 export function realSeams(o: {
@@ -20,8 +20,8 @@ export function realSeams(o: {
     files: new DiskFiles(),
     mesh:
       o.wireguard === 'kernel'
-        ? new KernelMesh(o.meshIface)
-        : new UserspaceMesh(o.meshIface, { logFile: join(o.stateDir, 'wireguard-go.log'), logger: o.logger }),
+        ? new KernelWg(o.meshIface)
+        : new UserspaceWg(o.meshIface, { logFile: join(o.stateDir, 'wireguard-go.log'), logger: o.logger }),
     nft: new NftCli(),
     register: o.register,
   };

@@ -6,10 +6,10 @@ import { agentFleet, testKey } from '../core/test-fleet.ts';
 import { endpointOf } from '../core/wg/endpoint.ts';
 import { silentLogger } from '../lib/log.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
+import { MemoryNet } from '../runtime/net-fake.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
-import { FakeWgInterface } from '../runtime/wg-interface-fake.ts';
+import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
 import type { AgentIdentity } from './desired.ts';
-import { MemoryNet } from './host-net-fake.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { reconcileOnce } from './reconcile.ts';
 
@@ -50,10 +50,10 @@ export function fakeAgent(name = 'h1', over: Partial<AgentIdentity> = {}) {
   const net = new MemoryNet();
   const id = identity(name, over);
   const registrations: { endpoint: string; mesh_key: string }[] = [];
-  const seams: AgentSeams & { net: MemoryNet; files: MemoryFiles; mesh: FakeWgInterface; nft: MemoryNft } = {
+  const seams: AgentSeams & { net: MemoryNet; files: MemoryFiles; mesh: FakeWgDevice; nft: MemoryNft } = {
     net,
     files: new MemoryFiles(),
-    mesh: new FakeWgInterface(id.meshIface, {
+    mesh: new FakeWgDevice(id.meshIface, {
       add: (i) => net.addLink(undefined, i, { mtu: 1420 }),
       remove: (i) => net.delLink(undefined, i),
     }),

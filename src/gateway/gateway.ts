@@ -20,7 +20,7 @@ import { type PassHooks, Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledFile } from './installed-file.ts';
-import type { GatewayRunContext } from './observe-apply.ts';
+import type { GatewayRunContext } from './observe.ts';
 import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { type GatewayPassResult, reconcileGateway } from './reconcile.ts';
@@ -120,6 +120,7 @@ function gatewayPasses(
 /** Installs or removes the peer of one change at once, before any debounce; counts what it sent. */
 function peerFastPath(r: Reconciler, id: GatewayIdentity, seams: GatewaySeams, reporter: PeerReporter) {
   let count = 0;
+  let lastChange = Number.NEGATIVE_INFINITY;
   const onChange = async (change: Change, before: unknown) => {
     if (change.kind !== 'peer') return;
     // Our host number from our own record (the peer's copy is what is being checked against it).
@@ -133,6 +134,7 @@ function peerFastPath(r: Reconciler, id: GatewayIdentity, seams: GatewaySeams, r
         if (!op) return;
         reporter.installed(op);
         count++;
+        lastChange = Date.now();
         const ms = Math.round((performance.now() - t0) * 100) / 100;
         const removed = (op.peers ?? []).every((p) => p.remove);
         const fields = { rev: change.rev, org: change.obj.org, peer: change.obj.name, ms };
@@ -144,7 +146,7 @@ function peerFastPath(r: Reconciler, id: GatewayIdentity, seams: GatewaySeams, r
       }
     });
   };
-  return { onChange, count: () => count };
+  return { onChange, count: () => count, lastChange: () => lastChange };
 }
 
 export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
@@ -181,6 +183,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
     signal: o.signal,
   });
   const fast = peerFastPath(r, id, seams, reporter);
+  const resyncMs = o.resyncMs ?? 30_000;
   const listen = o.dnsListen ?? { address: formatIPv6(hostResolverAddress(id.plan)), port: id.dnsPort };
   const up = o.upstreams ? { upstreams: o.upstreams } : {};
   return r.run({
@@ -197,7 +200,10 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
       }),
     passes: {
       ...gatewayPasses(r, id, seams, ctx, installed, reporter, fast.count),
-      ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
+      resyncMs,
+      // A periodic pass re-reads every peer, holding wireguard-go's device lock (~100 ms at 10,000 peers): like
+      // the peer status reads, it waits for a second without peer changes, one period at most.
+      quiet: { lastChange: fast.lastChange, quietMs: Math.min(1_000, resyncMs), maxDeferMs: resyncMs },
     },
     onChange: fast.onChange,
     tasks: [() => reporter.run()],

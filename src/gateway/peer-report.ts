@@ -5,6 +5,7 @@
 
 import type { PeerStatusReport } from '../client/api-client.ts';
 import type { PeerState, UapiSet } from '../core/wg/uapi.ts';
+import { quietWait } from '../runtime/scheduler.ts';
 
 /** What a report item says, as one string: items are re-sent only when it changed. */
 export const signature = (i: PeerStatusReport): string =>
@@ -137,9 +138,7 @@ export class ReportSchedule {
 
   /** How long to wait from `now` before reading (0: read now): the due time, after a quiet spell. */
   waitMs(now: number): number {
-    const due = this.dueAt();
-    const quietAt = this.lastChange + Math.min(this.p.quietMs, this.p.reportMs);
-    const at = Math.max(due, Math.min(quietAt, due + this.p.maxDeferMs));
-    return Math.max(0, at - now);
+    const quiet = Math.min(this.p.quietMs, this.p.reportMs);
+    return quietWait(this.dueAt(), this.lastChange, now, quiet, this.p.maxDeferMs);
   }
 }

@@ -4,17 +4,14 @@
 import type { LocalState } from '../core/state.ts';
 import type { UapiSet } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
+import type { ApplyResult } from '../runtime/node-apply.ts';
+import { applyGateway } from './apply.ts';
 import { desiredGateway, type GatewayDesired, type GatewayIdentity } from './desired.ts';
-import {
-  applyGateway,
-  type GatewayApplyResult,
-  type GatewayRunContext,
-  observeGateway,
-} from './observe-apply.ts';
+import { type GatewayRunContext, observeGateway } from './observe.ts';
 import { type GatewayAction, planGateway } from './plan.ts';
 import type { GatewaySeams } from './seams.ts';
 
-export interface GatewayPassResult extends GatewayApplyResult {
+export interface GatewayPassResult extends ApplyResult {
   revision: number;
   desired: GatewayDesired;
   actions: GatewayAction[];

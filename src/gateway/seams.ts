@@ -5,28 +5,25 @@ import { join } from 'node:path';
 import { isSixpnError } from '../core/errors.ts';
 import type { PeerState } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
-import { DiskFiles, type FileStore } from '../runtime/file-store.ts';
-import { type Nft, NftCli } from '../runtime/nft.ts';
+import { DiskFiles } from '../runtime/file-store.ts';
+import { IpNet } from '../runtime/net.ts';
+import { NftCli } from '../runtime/nft.ts';
+import type { NodeSeams } from '../runtime/node-apply.ts';
+import type { WgDevice } from '../runtime/wg-device.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
-import { KernelMesh, type MeshDevice, UserspaceMesh, type WireguardMode } from '../runtime/wg-interface.ts';
+import { KernelWg, UserspaceWg, type WireguardMode } from '../runtime/wg-interface.ts';
 import type { GatewayRegistrationBody } from './desired.ts';
-import { type GatewayNet, IpGatewayNet } from './net.ts';
 import { readPeerStats } from './peer-stats.ts';
 
-export interface GatewaySeams {
-  net: GatewayNet;
-  files: FileStore;
+export interface GatewaySeams extends NodeSeams<GatewayRegistrationBody> {
   /** The host-mesh interface. */
-  mesh: MeshDevice;
+  mesh: WgDevice;
   /** The peer interface (its lifecycle: create, destroy). */
-  peer: MeshDevice;
+  peer: WgDevice;
   /** The peer interface's device behind a cache: one-peer changes cost the same at any number of peers. */
   peerCache: CachedWgDevice;
-  nft: Nft;
   /** Every peer of the peer device with its counters (fresh, not cached), or undefined when it is not running. */
   peerStats(signal?: AbortSignal): Promise<readonly PeerState[] | undefined>;
-  /** Records this gateway's endpoints and public keys with the control plane. */
-  register(body: GatewayRegistrationBody, signal?: AbortSignal): Promise<void>;
 }
 
 export function realGatewaySeams(o: {
@@ -37,13 +34,13 @@ export function realGatewaySeams(o: {
   logger: Logger;
   register: GatewaySeams['register'];
 }): GatewaySeams {
-  const wg = (iface: string, log: string): MeshDevice =>
+  const wg = (iface: string, log: string): WgDevice =>
     o.wireguard === 'kernel'
-      ? new KernelMesh(iface)
-      : new UserspaceMesh(iface, { logFile: join(o.stateDir, log), logger: o.logger });
+      ? new KernelWg(iface)
+      : new UserspaceWg(iface, { logFile: join(o.stateDir, log), logger: o.logger });
   const peer = wg(o.peerIface, 'wireguard-go-peers.log');
   return {
-    net: new IpGatewayNet(),
+    net: new IpNet(),
     files: new DiskFiles(),
     mesh: wg(o.meshIface, 'wireguard-go-mesh.log'),
     peer,

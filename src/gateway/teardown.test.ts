@@ -18,11 +18,12 @@ test('teardown removes what the gateway made, twice without error', async () => 
   const s = fakeGatewaySeams(id);
   await reconcileGateway(new LocalState(F.snapshot()), id, s, runContext(id), silentLogger, true);
   await s.files.write('/state/peer.key', 'k', 0o600);
-  assert.ok(s.net.links.has('sxp9') && (await s.nft.list(NFT_TABLE)));
+  assert.ok(s.net.hasLink(undefined, 'sxp9') && (await s.nft.list(NFT_TABLE)));
   for (let i = 0; i < 2; i++) {
     await teardownGateway(s, '/state', silentLogger);
-    assert.deepEqual([...s.net.links.keys()], []);
-    assert.deepEqual(s.net.routes, []);
+    const here = await s.net.readNs();
+    assert.deepEqual([...here.links.keys()], ['lo'], 'only the loopback is left');
+    assert.deepEqual(here.routes, []);
     assert.equal(await s.nft.list(NFT_TABLE), undefined);
     assert.equal(await s.files.read('/state/nft.hash'), undefined);
     assert.equal(await s.files.read('/state/peer.key'), 'k', 'keys stay');

@@ -1,97 +1,38 @@
-// In-memory seams and the gateway's identity for its unit tests: a network whose links, addresses and routes
-// behave like the kernel's (a deleted link takes its addresses and routes), fake WireGuard interfaces, MemoryNft.
+// In-memory seams and the gateway's identity for its unit tests: the fake network of runtime/net-fake.ts (the
+// agent's too), fake WireGuard devices, MemoryNft; the fleet comes from core/test-fleet.ts.
 
-import { invalid } from '../core/errors.ts';
 import { gatewayFleet, testKey } from '../core/test-fleet.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import { MemoryFiles } from '../runtime/file-store.ts';
+import { MemoryNet } from '../runtime/net-fake.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { CachedWgDevice } from '../runtime/wg-device-cached.ts';
-import { FakeWgInterface } from '../runtime/wg-interface-fake.ts';
+import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, type GatewayRegistrationBody } from './desired.ts';
-import type { GatewayNet } from './net.ts';
-import type { GatewayRunContext } from './observe-apply.ts';
-import type { ObservedLink } from './plan.ts';
+import type { GatewayRunContext } from './observe.ts';
 import type { GatewaySeams } from './seams.ts';
 
-export class MemoryGatewayNet implements GatewayNet {
-  /** Every mutation as a `verb args` line: a test of "nothing to do" asserts no new ones. */
-  readonly calls: string[] = [];
-  forwarding = '0';
-  readonly links = new Map<string, ObservedLink>();
-  routes: { dst: string; dev: string }[] = [];
-
-  addLink(name: string): void {
-    this.links.set(name, { up: false, mtu: 1500, addrs: [] });
-  }
-  delLink(name: string): void {
-    this.links.delete(name);
-    this.routes = this.routes.filter((r) => r.dev !== name);
-  }
-  private link(name: string): ObservedLink {
-    const l = this.links.get(name);
-    if (!l) throw invalid(`Cannot find device "${name}"`);
-    return l;
-  }
-  async readLink(iface: string) {
-    const l = this.links.get(iface);
-    return l ? structuredClone(l) : undefined;
-  }
-  async readRoutes() {
-    return this.routes.map((r) => ({ ...r }));
-  }
-  async readForwarding() {
-    return this.forwarding;
-  }
-  async enableForwarding() {
-    this.calls.push('forwarding 1');
-    this.forwarding = '1';
-  }
-  async linkUp(iface: string, mtu: number) {
-    this.calls.push(`link-up ${iface} ${mtu}`);
-    Object.assign(this.link(iface), { up: true, mtu });
-  }
-  async addAddr(iface: string, addr: string) {
-    this.calls.push(`addr-add ${iface} ${addr}`);
-    const l = this.link(iface);
-    if (!l.addrs.includes(addr)) l.addrs.push(addr);
-  }
-  async delAddr(iface: string, addr: string) {
-    this.calls.push(`addr-del ${iface} ${addr}`);
-    const l = this.link(iface);
-    l.addrs = l.addrs.filter((a) => a !== addr);
-  }
-  async replaceRoute(dst: string, dev: string) {
-    this.calls.push(`route-replace ${dst} ${dev}`);
-    this.link(dev);
-    this.routes = [...this.routes.filter((r) => r.dst !== dst), { dst, dev }];
-  }
-  async delRoute(dst: string, dev: string) {
-    this.calls.push(`route-del ${dst} ${dev}`);
-    const before = this.routes.length;
-    this.routes = this.routes.filter((r) => !(r.dst === dst && r.dev === dev));
-    if (this.routes.length === before) throw invalid(`RTNETLINK answers: No such process (${dst})`);
-  }
-}
-
 export interface FakeGatewaySeams extends GatewaySeams {
-  net: MemoryGatewayNet;
+  net: MemoryNet;
   files: MemoryFiles;
-  mesh: FakeWgInterface;
-  peer: FakeWgInterface;
+  mesh: FakeWgDevice;
+  peer: FakeWgDevice;
   nft: MemoryNft;
   registrations: GatewayRegistrationBody[];
 }
 
 export function fakeGatewaySeams(id: Pick<GatewayIdentity, 'meshIface' | 'peerIface'>): FakeGatewaySeams {
-  const net = new MemoryGatewayNet();
-  const links = { add: (i: string) => net.addLink(i), remove: (i: string) => net.delLink(i) };
-  const peer = new FakeWgInterface(id.peerIface, links);
+  const net = new MemoryNet();
+  const links = {
+    add: (i: string) => net.addLink(undefined, i),
+    remove: (i: string) => net.delLink(undefined, i),
+  };
+  const peer = new FakeWgDevice(id.peerIface, links);
   const registrations: GatewayRegistrationBody[] = [];
   return {
     net,
     files: new MemoryFiles(),
-    mesh: new FakeWgInterface(id.meshIface, links),
+    mesh: new FakeWgDevice(id.meshIface, links),
     peer,
     peerCache: new CachedWgDevice(peer),
     nft: new MemoryNft(),

@@ -65,7 +65,7 @@ test('FakeWgDevice + reconcileDevice: the second run sends nothing', async () =>
   assert.equal(await reconcileDevice(dev, want), null);
   assert.equal(dev.sets.length, 1);
   assert.deepEqual(
-    dev.state.peers.map((p) => p.allowedIps),
+    dev.state?.peers.map((p) => p.allowedIps),
     [['fdaa:0:1::/48']],
   );
 });
@@ -85,6 +85,8 @@ test('CachedWgDevice: answers from memory, follows its own sets, re-reads after 
     iface: 'sxwg1',
     get: () => fake.get(),
     set: () => Promise.reject(new Error('device gone')),
+    create: async () => {},
+    destroy: async () => {},
   });
   await failing.get();
   await assert.rejects(failing.set({ listenPort: 1 }), /device gone/);

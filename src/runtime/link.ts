@@ -3,7 +3,16 @@
 
 import { formatIPv6, parseIPv6 } from '../core/address.ts';
 import { invalid } from '../core/errors.ts';
-import { canonicalAddr, type LinkInfo, parseAddresses, parseLinks, parseRoutes } from '../core/iproute.ts';
+import {
+  canonicalAddr,
+  type LinkInfo,
+  type ObservedNs,
+  parseAddresses,
+  parseAddrShow,
+  parseLinks,
+  parseRouteShow,
+  parseRoutes,
+} from '../core/iproute.ts';
 import { checkIfaceName, checkOwnIfaceName } from '../core/names.ts';
 import { run } from './exec.ts';
 import { checkNetnsName } from './netns.ts';
@@ -17,6 +26,27 @@ export function checkOwnedLink(ns: string | undefined, name: string): void {
   if (ns === undefined) checkOwnIfaceName('interface', name);
   else checkIfaceName('interface', name);
   if (ns !== undefined) checkNetnsName(ns);
+}
+
+/** Every link of `ns` with its addresses, and the IPv6 routes of the main table. */
+export async function readNamespace(ns: string | undefined, signal?: AbortSignal): Promise<ObservedNs> {
+  const [addrs, routes] = await Promise.all([
+    run('ip', ipArgs(ns, ['-j', 'addr', 'show']), { signal }),
+    run('ip', ipArgs(ns, ['-j', '-6', 'route', 'show']), { signal }),
+  ]);
+  return { links: parseAddrShow(addrs.stdout), routes: parseRouteShow(routes.stdout) };
+}
+
+/**
+ * Runs `lines` (iproute2 commands without `ip`) in `ns` as one `ip -batch`: one process however many; the first
+ * failing line stops the rest and throws. `ifaces` are the interfaces they name (checked: valid names).
+ */
+export async function ipBatch(ns: string | undefined, ifaces: readonly string[], lines: readonly string[]) {
+  if (lines.length === 0) return;
+  for (const i of ifaces) checkIfaceName('interface', i);
+  for (const l of lines)
+    if (/[\n#]/.test(l)) throw invalid(`refusing an ip batch line with a newline or #: ${l}`);
+  await run('ip', ipArgs(ns, ['-batch', '-']), { input: `${lines.join('\n')}\n` });
 }
 
 export async function listLinks(ns: string | undefined, signal?: AbortSignal): Promise<LinkInfo[]> {

@@ -15,7 +15,7 @@ import type { Change, EntityOf, Snapshot } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 import { type FollowOptions, followControlPlane } from './follow.ts';
-import { type PassReason, Scheduler } from './scheduler.ts';
+import { type PassReason, type QuietSpell, Scheduler } from './scheduler.ts';
 import { loadLocalState } from './state-file.ts';
 import { type RoleStatus, STATUS_FILE, writeStatusFile } from './status-file.ts';
 
@@ -50,6 +50,8 @@ export interface PassHooks<R extends PassResult> {
   resyncMs?: number;
   /** The pass a new snapshot asks for (default `change`; `periodic` re-reads everything). */
   snapshotPass?: PassReason;
+  /** Defer periodic passes while the role's immediate changes arrive (a gateway's peers). */
+  quiet?: QuietSpell;
 }
 
 export interface ReconcilerSpec<R extends PassResult> {
@@ -176,6 +178,7 @@ export class Reconciler {
     const scheduler = hooks
       ? new Scheduler((reason) => this.lock.run(() => this.pass(hooks, ensureDns, reason)), {
           periodMs: hooks.resyncMs ?? 30_000,
+          ...(hooks.quiet ? { quiet: hooks.quiet } : {}),
           signal: this.signal,
         })
       : undefined;

@@ -1,5 +1,24 @@
 // When to reconcile: soon after a change (debounced, so a burst of changes is one pass), periodically to repair
-// drift, and again with backoff after a pass that had failures. Never two passes at once.
+// drift (after a quiet spell, when the role asks for one), and again with backoff after a pass that had failures.
+// Never two passes at once.
+
+/**
+ * How long a task due at `due` waits from `now` so that it does not run within `quietMs` of the last change, but
+ * never more than `maxDeferMs` past `due` (0: run now). Pure; all times in ms on one clock. The one rule of the
+ * gateway's periodic passes and of its peer status reads: both hold wireguard-go's device lock for a while.
+ */
+export function quietWait(due: number, lastChange: number, now: number, quietMs: number, maxDeferMs: number) {
+  const at = Math.max(due, Math.min(lastChange + quietMs, due + maxDeferMs));
+  return Math.max(0, at - now);
+}
+
+/** Periodic passes wait for a quiet spell: not within `quietMs` of `lastChange()`, deferred `maxDeferMs` at most. */
+export interface QuietSpell {
+  /** When the last change happened (ms, `Date.now()` clock); `-Infinity` when none did. */
+  lastChange(): number;
+  quietMs: number;
+  maxDeferMs: number;
+}
 
 export interface SchedulerOptions {
   /** Wait this long after a request before running, to gather a burst (default 5 ms). */
@@ -9,6 +28,8 @@ export interface SchedulerOptions {
   /** Retry after a failed pass: doubles from `minRetryMs` to `maxRetryMs` (defaults 500 ms, 30 s). */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /** Defer periodic passes while changes arrive; meanwhile a request runs as a `change` pass. */
+  quiet?: QuietSpell;
   signal: AbortSignal;
 }
 
@@ -25,6 +46,10 @@ export class Scheduler {
   private running: Promise<void> | undefined;
   private pending: PassReason | undefined;
   private failures = 0;
+  /** A change was asked for since the last pass began (it may hide behind a pending periodic request). */
+  private changeAsked = false;
+  /** When the periodic pass being deferred was first due. */
+  private periodicDue: number | undefined;
   private readonly debounceMs: number;
 
   constructor(
@@ -40,6 +65,7 @@ export class Scheduler {
   request(reason: PassReason = 'change', delayMs = this.debounceMs): void {
     if (this.opts.signal.aborted) return;
     if (this.pending === undefined || reason !== 'change') this.pending = reason;
+    if (reason === 'change') this.changeAsked = true;
     const due = Date.now() + delayMs;
     if (this.timer && this.timerDue <= due) return;
     clearTimeout(this.timer);
@@ -52,8 +78,12 @@ export class Scheduler {
 
   private kick(): void {
     if (this.running || this.pending === undefined) return;
-    const reason = this.pending;
+    const asked = this.pending;
+    const change = this.changeAsked;
     this.pending = undefined;
+    this.changeAsked = false;
+    const reason = this.deferPeriodic(asked, change);
+    if (reason === undefined) return;
     this.running = this.pass(reason)
       .catch(() => false)
       .then((ok) => {
@@ -66,6 +96,24 @@ export class Scheduler {
         }
         if (this.pending !== undefined && !this.timer) this.kick();
       });
+  }
+
+  /**
+   * A periodic pass due while changes arrive is asked for again when the spell may be quiet; meanwhile a change
+   * merged into the request still runs, as a `change` pass. Undefined: nothing to run now.
+   */
+  private deferPeriodic(reason: PassReason, change: boolean): PassReason | undefined {
+    const q = this.opts.quiet;
+    if (reason !== 'periodic' || !q) return reason;
+    const now = Date.now();
+    this.periodicDue ??= now;
+    const wait = quietWait(this.periodicDue, q.lastChange(), now, q.quietMs, q.maxDeferMs);
+    if (wait === 0) {
+      this.periodicDue = undefined;
+      return reason;
+    }
+    this.request('periodic', wait);
+    return change ? 'change' : undefined;
   }
 
   /** Resolves when no pass is running. */

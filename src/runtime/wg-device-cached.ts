@@ -8,10 +8,6 @@ import type { WgPublicKey } from '../core/wg/keys.ts';
 import { type PeerConfig, planPeer } from '../core/wg/plan.ts';
 import type { DeviceState, PeerState, UapiPeerUpdate, UapiSet } from '../core/wg/uapi.ts';
 import type { WgDevice } from './wg-device.ts';
-import type { MeshDevice } from './wg-interface.ts';
-
-/** What the cache sits on: a driver (WgDevice) or a WireGuard interface (MeshDevice: no state while it is absent). */
-export type CachedInner = WgDevice | Pick<MeshDevice, 'iface' | 'get' | 'set'>;
 
 export class CachedWgDevice implements WgDevice {
   private device: Omit<DeviceState, 'peers'> | undefined;
@@ -19,7 +15,7 @@ export class CachedWgDevice implements WgDevice {
   /** allowed IP → public key of the peer holding it. */
   private owner = new Map<string, string>();
 
-  constructor(readonly inner: CachedInner) {}
+  constructor(readonly inner: WgDevice) {}
 
   get iface(): string {
     return this.inner.iface;
@@ -39,6 +35,18 @@ export class CachedWgDevice implements WgDevice {
     const before = this.device ? await this.get(signal) : undefined;
     await this.forward(op, signal);
     if (before) this.load(applySet(before, op));
+  }
+
+  /** Creates the device (see {@link WgDevice.create}) and reads it. */
+  async create(signal?: AbortSignal): Promise<void> {
+    await this.inner.create(signal);
+    await this.refresh(signal);
+  }
+
+  /** Removes the device; the cache goes with it. */
+  async destroy(): Promise<void> {
+    this.device = undefined;
+    await this.inner.destroy();
   }
 
   /** Reads the device again; fails with `unavailable` while an interface does not exist. */

@@ -1,4 +1,5 @@
-// The WireGuard device seam, and its userspace driver: speaks the UAPI over /var/run/wireguard/IFACE.sock.
+// The WireGuard device seam (agent and gateway alike: the mesh, a gateway's peer interface), and the UAPI client
+// of userspace devices over /var/run/wireguard/IFACE.sock.
 // Protocol: https://www.wireguard.com/xplatform/#configuration-protocol (encoding in src/core/wg/uapi.ts).
 
 import { connect } from 'node:net';
@@ -13,13 +14,20 @@ import {
   type UapiSet,
 } from '../core/wg/uapi.ts';
 
-/** A WireGuard interface that can be read and changed. Implementations: UAPI socket, `wg` tool, fake. */
+/**
+ * A WireGuard interface of this namespace, read, changed, and created or destroyed. Drivers: `UserspaceWg`
+ * (wireguard-go), `KernelWg` (wg-interface.ts); `CachedWgDevice` in front of one; `FakeWgDevice` for tests.
+ */
 export interface WgDevice {
   readonly iface: string;
-  /** The device as it is now (`get=1`). */
-  get(signal?: AbortSignal): Promise<DeviceState>;
+  /** The device as it is now (`get=1`), or undefined when there is none (never created, or its process died). */
+  get(signal?: AbortSignal): Promise<DeviceState | undefined>;
   /** Applies one `set=1` operation. Not atomic on error: lines before the failing one stay applied. */
   set(op: UapiSet, signal?: AbortSignal): Promise<void>;
+  /** Makes the device exist (adopting one that already runs). Idempotent. */
+  create(signal?: AbortSignal): Promise<void>;
+  /** Removes the device (teardown); succeeds when it is gone already. */
+  destroy(): Promise<void>;
 }
 
 export const DEFAULT_SOCKET_DIR = '/var/run/wireguard';
@@ -91,7 +99,7 @@ export function uapiRequest(
 }
 
 /** A device reached through its UAPI socket (wireguard-go, boringtun, …). Holds no connection between calls. */
-export class UapiDevice implements WgDevice {
+export class UapiClient {
   readonly path: string;
   constructor(
     readonly iface: string,
@@ -124,13 +132,16 @@ export class UapiDevice implements WgDevice {
 /**
  * Reads the device, plans, and sends the one `set` that fixes it (none when it is already right).
  * Returns the operation sent, or null. Idempotent: a second call with the same `desired` sends nothing.
+ * Fails with `unavailable` when there is no device.
  */
 export async function reconcileDevice(
-  dev: WgDevice,
+  dev: Pick<WgDevice, 'iface' | 'get' | 'set'>,
   desired: DeviceConfig,
   signal?: AbortSignal,
 ): Promise<UapiSet | null> {
-  const op = planDevice(desired, await dev.get(signal));
+  const have = await dev.get(signal);
+  if (!have) throw new SixpnError('unavailable', `WireGuard interface ${dev.iface} is not running`);
+  const op = planDevice(desired, have);
   if (op) await dev.set(op, signal);
   return op;
 }

@@ -1,27 +1,15 @@
 // A WireGuard interface of this namespace and its lifecycle: userspace (wireguard-go, spawned detached so it outlives
 // the agent or gateway, adopted by its UAPI socket after a restart) or kernel (`ip link add type wireguard`, `wg`).
-// The host mesh of agents and gateways, and a gateway's peer interface.
+// The WgDevice drivers: the host mesh of agents and gateways, and a gateway's peer interface.
 
 import { existsSync } from 'node:fs';
 import { SixpnError } from '../core/errors.ts';
 import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
 import type { Logger } from '../lib/log.ts';
 import { getLink, removeLink } from './link.ts';
-import { UapiDevice } from './wg-device.ts';
-import { ensureKernelWg, WgToolDevice } from './wg-tool-device.ts';
+import { UapiClient, type WgDevice } from './wg-device.ts';
+import { ensureKernelWg, WgTool } from './wg-tool-device.ts';
 import { stopWireguardGoByLink, WireguardGo } from './wireguard-go.ts';
-
-/** The mesh device of the agent's namespace. */
-export interface MeshDevice {
-  readonly iface: string;
-  /** The device as it is, or undefined when there is none (never created, or its process died). */
-  get(signal?: AbortSignal): Promise<DeviceState | undefined>;
-  /** Makes the device exist (adopting one that already runs). */
-  create(signal?: AbortSignal): Promise<void>;
-  set(op: UapiSet, signal?: AbortSignal): Promise<void>;
-  /** Removes the device (teardown). */
-  destroy(): Promise<void>;
-}
 
 export type WireguardMode = 'userspace' | 'kernel';
 
@@ -32,14 +20,14 @@ export function defaultWireguardMode(): WireguardMode {
 }
 
 /** wireguard-go reached through /var/run/wireguard/IFACE.sock. */
-export class UserspaceMesh implements MeshDevice {
-  private readonly dev: UapiDevice;
+export class UserspaceWg implements WgDevice {
+  private readonly dev: UapiClient;
 
   constructor(
     readonly iface: string,
     private readonly opts: { logFile?: string; logger: Logger },
   ) {
-    this.dev = new UapiDevice(iface, { timeoutMs: 5_000 });
+    this.dev = new UapiClient(iface, { timeoutMs: 5_000 });
   }
 
   async get(signal?: AbortSignal): Promise<DeviceState | undefined> {
@@ -80,11 +68,11 @@ export class UserspaceMesh implements MeshDevice {
 }
 
 /** Kernel WireGuard, driven with `wg`. */
-export class KernelMesh implements MeshDevice {
-  private readonly dev: WgToolDevice;
+export class KernelWg implements WgDevice {
+  private readonly dev: WgTool;
 
   constructor(readonly iface: string) {
-    this.dev = new WgToolDevice(iface);
+    this.dev = new WgTool(iface);
   }
 
   async get(signal?: AbortSignal): Promise<DeviceState | undefined> {

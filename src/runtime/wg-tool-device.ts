@@ -9,9 +9,9 @@ import type { DeviceState, UapiSet } from '../core/wg/uapi.ts';
 import { parseDump, wgSetArgs } from '../core/wg/wg-cli.ts';
 import { inNetns, run, stderrOf } from './exec.ts';
 import { checkOwnedLink } from './link.ts';
-import type { WgDevice } from './wg-device.ts';
 
-export class WgToolDevice implements WgDevice {
+/** A device read and changed with the `wg` tool (in namespace `ns`, or here). */
+export class WgTool {
   constructor(
     readonly iface: string,
     readonly ns?: string,

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { invalid, SixpnError } from '../core/errors.ts';
 import { inNetns } from './exec.ts';
 import { checkOwnedLink, removeLink } from './link.ts';
-import { DEFAULT_SOCKET_DIR, socketPath, UapiDevice } from './wg-device.ts';
+import { DEFAULT_SOCKET_DIR, socketPath, UapiClient } from './wg-device.ts';
 
 export interface WireguardGoOptions {
   /** Network namespace to run in (undefined: the current one). */
@@ -41,7 +41,7 @@ export class WireguardGo {
   private constructor(
     readonly pid: number,
     readonly ns: string | undefined,
-    readonly device: UapiDevice,
+    readonly device: UapiClient,
     private readonly done: Promise<void>,
   ) {
     void done.then(() => {
@@ -72,7 +72,7 @@ export class WireguardGo {
   static async start(opts: WireguardGoOptions): Promise<WireguardGo> {
     checkOwnedLink(opts.ns, opts.iface);
     if (!opts.iface.startsWith('sx')) throw invalid(`WireGuard interface '${opts.iface}' must be named sx…`);
-    const device = new UapiDevice(opts.iface, { timeoutMs: 2_000 });
+    const device = new UapiClient(opts.iface, { timeoutMs: 2_000 });
     if (await device.alive(opts.signal)) {
       throw new SixpnError(
         'already_exists',
@@ -108,7 +108,7 @@ export class WireguardGo {
     });
     child.unref();
     const pid = child.pid;
-    const wg = new WireguardGo(pid ?? -1, opts.ns, new UapiDevice(opts.iface), done);
+    const wg = new WireguardGo(pid ?? -1, opts.ns, new UapiClient(opts.iface), done);
     const deadline = Date.now() + (opts.startTimeoutMs ?? 5_000);
     for (;;) {
       if (spawnError || pid === undefined) {
@@ -154,7 +154,7 @@ export class WireguardGo {
  */
 export async function stopWireguardGoByLink(ns: string | undefined, iface: string): Promise<void> {
   await removeLink(ns, iface);
-  const device = new UapiDevice(iface, { timeoutMs: 500 });
+  const device = new UapiClient(iface, { timeoutMs: 500 });
   for (let i = 0; i < 100 && (await device.alive()); i++) await sleep(POLL_MS);
   rmSync(socketPath(iface, DEFAULT_SOCKET_DIR), { force: true });
 }

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Instance } from '../../src/core/model.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { listNetns } from '../../src/runtime/netns.ts';
-import { UapiDevice } from '../../src/runtime/wg-device.ts';
+import { UapiClient } from '../../src/runtime/wg-device.ts';
 import { cannotRun, cleanupFor, eventually } from '../runtime/support.ts';
 import {
   type Fleet,
@@ -112,7 +112,7 @@ function ifindex(ns: string): Promise<number> {
 }
 
 async function meshPeers(h: FleetHost) {
-  return (await new UapiDevice(h.mesh).get()).peers;
+  return (await new UapiClient(h.mesh).get()).peers;
 }
 
 test('sixpn agent: instances on an encrypted 6PN across two hosts, isolated, restart-safe', {

@@ -121,10 +121,11 @@ describe('gateway process over fake devices', { timeout: 60_000 }, () => {
     const key = generateKeyPair().publicKey;
     await admin.createPeer('acme', { name: 'phone', region: 'ord', public_key: key });
     await until('installed', async () => (await seams.peer.get())?.peers.some((p) => p.publicKey === key));
-    const dev = seams.peer.device!;
+    const dev = seams.peer;
+    const was = dev.state!;
     dev.state = {
-      ...dev.state,
-      peers: dev.state.peers.map((p) =>
+      ...was,
+      peers: was.peers.map((p) =>
         p.publicKey === key
           ? {
               ...p,

@@ -96,7 +96,13 @@ async function main() {
     console.log(`reconcile (get + plan + set), add one peer to ${N}: ${stats(addRec)}`);
     console.log(`reconcile (get + plan + set), remove one peer of ${N + 1}: ${stats(removeRec)}`);
 
-    const cached = new CachedWgDevice(dev);
+    const cached = new CachedWgDevice({
+      iface: dev.iface,
+      get: (signal) => dev.get(signal),
+      set: (op, signal) => dev.set(op, signal),
+      create: async () => {},
+      destroy: () => wg.stop(),
+    });
     await cached.refresh();
     const addCached: number[] = [];
     const removeCached: number[] = [];

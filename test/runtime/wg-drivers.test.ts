@@ -9,8 +9,8 @@ import type { WgEndpoint } from '../../src/core/wg/endpoint.ts';
 import { generateKeyPair, generatePresharedKey } from '../../src/core/wg/keys.ts';
 import type { DeviceState, UapiSet } from '../../src/core/wg/uapi.ts';
 import { getLink } from '../../src/runtime/link.ts';
-import { socketPath, UapiDevice } from '../../src/runtime/wg-device.ts';
-import { ensureKernelWg, WgToolDevice } from '../../src/runtime/wg-tool-device.ts';
+import { socketPath, UapiClient } from '../../src/runtime/wg-device.ts';
+import { ensureKernelWg, WgTool } from '../../src/runtime/wg-tool-device.ts';
 import { stopWireguardGoByLink, WireguardGo } from '../../src/runtime/wireguard-go.ts';
 import { cannotRun, cleanupFor, netns, suffix } from './support.ts';
 
@@ -53,7 +53,7 @@ test('wireguard-go: start, refuse a second one, stop by PID, stop by link', {
   await stopWireguardGoByLink(ns, iface);
   for (let i = 0; i < 100 && alive(again.pid); i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(alive(again.pid), false);
-  assert.equal(await new UapiDevice(iface).alive(), false);
+  assert.equal(await new UapiClient(iface).alive(), false);
 });
 
 test('the wg tool driver and the UAPI driver see the same device', { skip, timeout: 30_000 }, async (t) => {
@@ -62,7 +62,7 @@ test('the wg tool driver and the UAPI driver see the same device', { skip, timeo
   const ns = await netns(c, `sixpn-wgd-${s}`);
   const wg = await WireguardGo.start({ ns, iface: `sxwd${s}` });
   c.add(() => wg.stop());
-  const tool = new WgToolDevice(wg.iface, ns);
+  const tool = new WgTool(wg.iface, ns);
   const [p1, p2] = [generateKeyPair().publicKey, generateKeyPair().publicKey];
   const psk = generatePresharedKey();
   const op: UapiSet = {

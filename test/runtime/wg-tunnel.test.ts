@@ -19,16 +19,16 @@ import type { DeviceConfig } from '../../src/core/wg/plan.ts';
 import type { DeviceState, UapiSet } from '../../src/core/wg/uapi.ts';
 import { run } from '../../src/runtime/exec.ts';
 import { ensureLinkState, ensureRoute, syncAddresses } from '../../src/runtime/link.ts';
-import { reconcileDevice, type WgDevice } from '../../src/runtime/wg-device.ts';
+import { reconcileDevice, type UapiClient, type WgDevice } from '../../src/runtime/wg-device.ts';
 import { WireguardGo } from '../../src/runtime/wireguard-go.ts';
 import { cannotRun, cleanupFor, eventually, netns, ping, suffix, wire } from './support.ts';
 
 const skip = cannotRun(['ip', 'wireguard-go', 'wg', 'ping']);
 
 /** Counts the operations that reach the device, to prove "nothing to do" sends nothing. */
-class Spy implements WgDevice {
+class Spy implements Pick<WgDevice, 'iface' | 'get' | 'set'> {
   sets: UapiSet[] = [];
-  constructor(private readonly inner: WgDevice) {}
+  constructor(private readonly inner: UapiClient) {}
   get iface() {
     return this.inner.iface;
   }

@@ -1,10 +1,9 @@
-// The iproute2 side of the agent's network seam: the `ip -batch` line each step becomes (its `ip -j` parsers are
-// tested in core/iproute.test.ts).
+// The iproute2 side of the network seam: the `ip -batch` line each step becomes (its `ip -j` parsers are tested in
+// core/iproute.test.ts).
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { NetStep } from './actions.ts';
-import { ipLine } from './host-net.ts';
+import { ipLine, type NetStep } from './net.ts';
 
 const rows: [NetStep, string][] = [
   [
@@ -21,5 +20,6 @@ const rows: [NetStep, string][] = [
     { do: 'route-replace', dst: 'fdaa::/16', dev: 'eth0', via: 'fe80::1' },
     'route replace fdaa::/16 via fe80::1 dev eth0',
   ],
+  [{ do: 'route-del', dst: 'fdaa:0:2a:0:9::/80', dev: 'sxp9' }, 'route del fdaa:0:2a:0:9::/80 dev sxp9'],
 ];
 for (const [step, line] of rows) test(`ipLine ${step.do}: ${line}`, () => assert.equal(ipLine(step), line));

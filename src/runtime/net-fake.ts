@@ -1,10 +1,10 @@
-// An in-memory HostNet for unit tests of the agent: namespaces, veth pairs, addresses and routes behave like the
-// kernel's (deleting a namespace takes its veths' host ends and their routes), and every mutation is recorded.
+// An in-memory Net for unit tests of the agent and the gateway: namespaces, veth pairs, addresses and routes behave
+// like the kernel's (deleting a link or a namespace takes its addresses and routes, and a veth's other end), and
+// every mutation is recorded.
 
 import { invalid } from '../core/errors.ts';
 import type { ObservedLink, ObservedNs, ObservedRoute } from '../core/iproute.ts';
-import type { NetStep } from './actions.ts';
-import { type HostNet, ipLine } from './host-net.ts';
+import { ipLine, type Net, type NetStep } from './net.ts';
 
 interface Link {
   up: boolean;
@@ -16,7 +16,7 @@ interface Link {
 
 const HOST = '';
 
-export class MemoryNet implements HostNet {
+export class MemoryNet implements Net {
   /** Every mutation, as `verb args` lines: a test of "nothing to do" asserts this stays empty. */
   readonly calls: string[] = [];
   forwarding = '0';
@@ -142,6 +142,13 @@ export class MemoryNet implements HostNet {
         if (!this.link(ns, st.dev).up) throw invalid(`Error: Nexthop device is not up (${st.dev})`);
         s.routes = s.routes.filter((x) => x.dst !== st.dst);
         s.routes.push({ dst: st.dst, dev: st.dev, ...(st.via ? { via: st.via } : {}) });
+        return;
+      }
+      case 'route-del': {
+        const s = this.space(ns);
+        const before = s.routes.length;
+        s.routes = s.routes.filter((r) => !(r.dst === st.dst && r.dev === st.dev));
+        if (s.routes.length === before) throw invalid(`RTNETLINK answers: No such process (${st.dst})`);
         return;
       }
     }
