@@ -80,6 +80,7 @@ export class CliContext {
   /** How https is verified: the CA file (`--ca`, SIXPN_CA) and the pinned fingerprint of the connection. */
   async trust(): Promise<ClientTrust> {
     const c = await this.connection();
+    if (!c.api.includes('https:')) return {}; // a CA or pin says nothing about plain HTTP or a unix socket
     const ca = c.caFile === undefined ? undefined : await readCaFile(c.caFile);
     const { parseFingerprint } = await import('../core/fingerprint.ts');
     const pin = c.pin && parseFingerprint(c.pin.fingerprint, c.pin.from);
