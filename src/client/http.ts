@@ -3,10 +3,10 @@
 
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
-import { mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
+import { isCertError, mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
 import { ErrorBody } from './schemas.ts';
-import { type ClientTrust, httpsFetch, isCertError } from './tls-trust.ts';
-import { fetchForBaseUrl } from './unix-fetch.ts';
+import type { ClientTrust } from './tls-trust.ts';
+import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -60,7 +60,7 @@ export class Http {
   constructor(opts: HttpOptions) {
     this.urls = parseBaseUrls(opts.baseUrl);
     this.token = opts.token;
-    const https = httpsFetch(opts.tls ?? {}); // one per client: its connections are kept alive
+    const https = lazyHttpsFetch(opts.tls ?? {}); // one per client: its connections are kept alive
     this.fetchFns = this.urls.map(
       (u) => opts.fetch ?? (u.startsWith('https:') ? https : fetchForBaseUrl(u, opts.tls)),
     );

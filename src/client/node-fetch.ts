@@ -2,18 +2,17 @@
 // requests share (the global fetch can take neither a socket path nor a CA or pin). Response bodies stream.
 
 import { type ClientRequest, request as httpRequest, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
 /**
- * Sends `init` with node:http (or node:https when `secure`) to `target` (socket path or host, port, path, agent,
+ * Sends `init` with node:http's `request` (or node:https's, given as `send`) to `target` (socket path or host, port, path, agent,
  * TLS options) and resolves with the response; rejects with `init.signal`'s reason when it aborts (as fetch
  * does), which also ends a streaming body.
  */
 export function nodeRequest(
   target: RequestOptions,
   init: RequestInit = {},
-  secure = false,
+  send: typeof httpRequest = httpRequest,
 ): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const signal = init.signal ?? undefined;
@@ -24,7 +23,7 @@ export function nodeRequest(
     const headers = new Headers(init.headers);
     const body = typeof init.body === 'string' ? init.body : undefined;
     if (body !== undefined) headers.set('content-length', String(Buffer.byteLength(body)));
-    const req: ClientRequest = (secure ? httpsRequest : httpRequest)({
+    const req: ClientRequest = send({
       ...target,
       method: init.method ?? 'GET',
       headers: { ...Object.fromEntries(headers), ...(target.headers as Record<string, string>) },

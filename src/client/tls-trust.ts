@@ -4,10 +4,11 @@
 // against that CA alone (the host name is not checked: the pin names the server).
 
 import { X509Certificate } from 'node:crypto';
-import { Agent, type AgentOptions } from 'node:https';
+import { Agent, type AgentOptions, request as httpsRequest } from 'node:https';
 import { connect, type PeerCertificate } from 'node:tls';
 import { SixpnError } from '../core/errors.ts';
 import { type Fingerprint, fingerprintOfDer, formatFingerprint } from '../core/fingerprint.ts';
+import { isCertError } from './endpoints.ts';
 import type { FetchLike } from './http.ts';
 import { nodeRequest } from './node-fetch.ts';
 
@@ -115,7 +116,7 @@ export function httpsFetch(trust: ClientTrust): FetchLike {
           agent,
         },
         init,
-        true,
+        httpsRequest,
       );
     } catch (e) {
       if (trust.fingerprint === undefined) throw e;
@@ -126,19 +127,3 @@ export function httpsFetch(trust: ClientTrust): FetchLike {
     }
   };
 }
-
-/** OpenSSL's verification failures as Node reports them (`code` on the error). */
-const CERT_ERRORS = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-/** True when `e` is a failed certificate verification. */
-export const isCertError = (e: unknown) => CERT_ERRORS.has(String((e as { code?: unknown })?.code));

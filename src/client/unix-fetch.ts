@@ -4,7 +4,7 @@
 
 import type { FetchLike } from './http.ts';
 import { nodeRequest } from './node-fetch.ts';
-import { type ClientTrust, httpsFetch } from './tls-trust.ts';
+import type { ClientTrust } from './tls-trust.ts';
 
 /** True for base URLs like `unix:/run/sixpn-lab/api.sock`. */
 export const isUnixUrl = (url: string) => url.startsWith('unix:/');
@@ -31,23 +31,32 @@ export function unixFetch(socketPath: string): FetchLike {
 }
 
 /**
- * The fetch for a base URL: {@link unixFetch} for `unix:` URLs, node:https with `trust` (system CAs when empty)
+ * The fetch for a base URL: {@link unixFetch} for `unix:` URLs, node:https with `trust` ({@link lazyHttpsFetch}) (system CAs when empty)
  * for `https:`, the global fetch otherwise.
  */
 export function fetchForBaseUrl(baseUrl: string, trust: ClientTrust = {}): FetchLike {
   if (isUnixUrl(baseUrl)) return unixFetch(socketPathOf(baseUrl));
-  if (baseUrl.startsWith('https:')) return httpsFetch(trust);
+  if (baseUrl.startsWith('https:')) return lazyHttpsFetch(trust);
   return (input, init) => fetch(input, init);
 }
 
 /** One fetch for every URL of a replica list (`a,b`), each sent the way {@link fetchForBaseUrl} sends it. */
 export function fetchForBaseUrls(baseUrls: readonly string[], trust: ClientTrust = {}): FetchLike {
-  const https = httpsFetch(trust);
+  const https = lazyHttpsFetch(trust);
   const byBase = baseUrls.map(
     (b) => [b, b.startsWith('https:') ? https : fetchForBaseUrl(b, trust)] as const,
   );
   return (input, init) => {
     const f = byBase.find(([b]) => input.startsWith(b))?.[1] ?? (input.startsWith('https:') ? https : fetch);
     return f(input, init);
+  };
+}
+
+/** tls-trust's `httpsFetch` with `trust`, its module (node:https, node:tls) loaded at the first https request. */
+export function lazyHttpsFetch(trust: ClientTrust): FetchLike {
+  let made: Promise<FetchLike> | undefined;
+  return async (input, init) => {
+    made ??= import('./tls-trust.ts').then((m) => m.httpsFetch(trust));
+    return (await made)(input, init);
   };
 }
