@@ -169,3 +169,41 @@ test('a watch stream over TLS sees a change as it commits', async () => {
     await events.return(undefined);
   });
 });
+
+test('a replica list over HTTPS with one pinned CA: a GET goes on to the next replica', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sixpn-tls-'));
+  const tls = { kind: 'auto' as const, dir: join(dir, 'tls'), names: ['127.0.0.1'] };
+  const start = (db: string, signal: AbortSignal) =>
+    runServer({
+      db: `sqlite:${join(dir, db)}`,
+      listen: '127.0.0.1:0',
+      logger: silentLogger,
+      signal,
+      adminToken: ADMIN,
+      tls,
+    });
+  const stopA = new AbortController();
+  const stopB = new AbortController();
+  try {
+    const a = await start('a.db', stopA.signal);
+    const b = await start('b.db', stopB.signal); // finds the CA the first one made
+    assert.equal(b.caFingerprint, a.caFingerprint);
+    const c = new ApiClient({
+      baseUrl: `${a.url},${b.url}`,
+      token: ADMIN,
+      tls: { fingerprint: parseFingerprint(a.caFingerprint ?? '') },
+    });
+    assert.equal((await c.whoami()).kind, 'admin');
+    assert.equal(c.baseUrl, a.url);
+    stopA.abort();
+    await a.done;
+    assert.equal((await c.whoami()).kind, 'admin');
+    assert.equal(c.baseUrl, b.url);
+    stopB.abort();
+    await b.done;
+  } finally {
+    stopA.abort();
+    stopB.abort();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
