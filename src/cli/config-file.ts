@@ -15,6 +15,8 @@ export const LoginFile = z.object({
   name: z.string().optional(),
   /** The caller's own region (like SIXPN_REGION): `wireguard create` picks the nearest gateway to it. */
   region: z.string().optional(),
+  /** The control plane's CA fingerprint (`sha256:HEX`), pinned at the first login (trust on first use). */
+  ca_fingerprint: z.string().optional(),
 });
 export type LoginFile = z.infer<typeof LoginFile>;
 

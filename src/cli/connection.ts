@@ -11,7 +11,7 @@ export const DEFAULT_API = 'http://127.0.0.1:4280';
 export type Source = 'flag' | 'env' | 'file' | 'default';
 
 export interface ConnectionInput {
-  flags: { api?: string | undefined; token?: string | undefined };
+  flags: { api?: string | undefined; token?: string | undefined; ca?: string | undefined };
   env: Record<string, string | undefined>;
   file: LoginFile | undefined;
 }
@@ -23,11 +23,33 @@ export interface Connection {
   tokenFrom: Exclude<Source, 'default'> | undefined;
   /** The token's org when the login file said so (saves a whoami). */
   fileOrg: string | null | undefined;
+  /** A CA file to verify https with (`--ca`, else SIXPN_CA). */
+  caFile: string | undefined;
+  /** A pinned CA fingerprint (SIXPN_CA_FINGERPRINT, else the login file's for its own URL) and where it came from. */
+  pin: { fingerprint: string; from: string } | undefined;
+}
+
+/** Where https trust comes from: `--ca`/SIXPN_CA, and a pin from SIXPN_CA_FINGERPRINT or the login file. */
+function trustOf({ flags, env, file }: ConnectionInput, api: string): Pick<Connection, 'caFile' | 'pin'> {
+  const caFile = nonEmpty(flags.ca) ?? nonEmpty(env.SIXPN_CA);
+  const envPin = nonEmpty(env.SIXPN_CA_FINGERPRINT);
+  const filePin = file?.ca_fingerprint && sameApi(file.api, api) ? file.ca_fingerprint : undefined;
+  const pin = envPin
+    ? { fingerprint: envPin, from: 'SIXPN_CA_FINGERPRINT' }
+    : filePin
+      ? { fingerprint: filePin, from: 'the login file' }
+      : undefined;
+  return { caFile, pin };
 }
 
 const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim());
 
-export function resolveConnection({ flags, env, file }: ConnectionInput): Connection {
+export function resolveConnection(input: ConnectionInput): Connection {
+  const c = resolveApiToken(input);
+  return { ...c, ...trustOf(input, c.api) };
+}
+
+function resolveApiToken({ flags, env, file }: ConnectionInput): Omit<Connection, 'caFile' | 'pin'> {
   let api: string;
   let apiFrom: Source;
   const flagApi = nonEmpty(flags.api);

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiClient } from '../client/api-client.ts';
 import type { FetchLike } from '../client/http.ts';
+import type { ClientTrust } from '../client/tls-trust.ts';
 import type { AppConfig } from '../core/app-config.ts';
 import { invalid } from '../core/errors.ts';
 import { checkLabel } from '../core/names.ts';
@@ -25,9 +26,17 @@ export interface CliIo {
   fetch?: FetchLike;
 }
 
+async function readCaFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (e) {
+    throw invalid(`cannot read the CA file ${path} (--ca or SIXPN_CA): ${(e as Error).message}`);
+  }
+}
+
 export class CliContext {
   /** The root command's `--api` and `--token`, set before any action runs. */
-  globals: { api?: string | undefined; token?: string | undefined } = {};
+  globals: { api?: string | undefined; token?: string | undefined; ca?: string | undefined } = {};
   /** Set by a command whose exit code is another program's (`sixpn lab exec`); the CLI exits with it. */
   exitCode: number | undefined;
   private conn: Promise<Connection> | undefined;
@@ -63,8 +72,31 @@ export class CliContext {
     return new ApiClient({
       baseUrl: c.api,
       token: requireToken(c),
+      tls: await this.trust(),
       ...(this.io.fetch ? { fetch: this.io.fetch } : {}),
     });
+  }
+
+  /** How https is verified: the CA file (`--ca`, SIXPN_CA) and the pinned fingerprint of the connection. */
+  async trust(): Promise<ClientTrust> {
+    const c = await this.connection();
+    if (!c.api.includes('https:')) return {}; // a CA or pin says nothing about plain HTTP or a unix socket
+    const ca = c.caFile === undefined ? undefined : await readCaFile(c.caFile);
+    const { parseFingerprint } = await import('../core/fingerprint.ts');
+    const pin = c.pin && parseFingerprint(c.pin.fingerprint, c.pin.from);
+    return { ...(ca ? { ca } : {}), ...(pin ? { fingerprint: pin, pinFrom: c.pin?.from } : {}) };
+  }
+
+  /** The fetch for components that take one (agent, gateway): every URL of the connection with its trust. */
+  async apiFetch(): Promise<{ fetch?: FetchLike }> {
+    if (this.io.fetch) return { fetch: this.io.fetch };
+    const c = await this.connection();
+    if (!c.api.includes('https:')) return {};
+    const [{ fetchForBaseUrls }, { parseBaseUrls }] = await Promise.all([
+      import('../client/unix-fetch.ts'),
+      import('../client/endpoints.ts'),
+    ]);
+    return { fetch: fetchForBaseUrls(parseBaseUrls(c.api), await this.trust()) };
   }
 
   /** `sixpn.toml` of the current folder, parsed; undefined when there is none. */

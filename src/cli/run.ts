@@ -43,6 +43,10 @@ export function createProgram(ctx: CliContext) {
       apiUrl,
     )
     .option('--token <token>', 'API token (env SIXPN_TOKEN; default: the login file)')
+    .option(
+      '--ca <file>',
+      'CA certificate (PEM) to verify an https control plane with (env SIXPN_CA; or pin its CA with SIXPN_CA_FINGERPRINT=sha256:HEX)',
+    )
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
@@ -73,7 +77,7 @@ export async function runCli(
 }
 
 /** Options of the root command that take a value (so the word after them is not a command name). */
-const ROOT_VALUE_OPTIONS = new Set(['--api', '--token']);
+const ROOT_VALUE_OPTIONS = new Set(['--api', '--token', '--ca']);
 
 /**
  * The groups a run of `argv` needs: the one that registers its command; none for a bare `--version`; every group

@@ -46,3 +46,19 @@ export function mayTryNext(method: string, failure: AttemptFailure): boolean {
   if (IDEMPOTENT.has(method)) return true;
   return failure.transport !== undefined && NOT_SENT.has(failure.transport);
 }
+
+/** OpenSSL's verification failures as Node reports them (`code` on the error). */
+const CERT_ERRORS = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** True when `e` is a failed certificate verification. */
+export const isCertError = (e: unknown) => CERT_ERRORS.has(String((e as { code?: unknown })?.code));

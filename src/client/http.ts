@@ -3,9 +3,10 @@
 
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
-import { mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
+import { isCertError, mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
 import { ErrorBody } from './schemas.ts';
-import { fetchForBaseUrl } from './unix-fetch.ts';
+import type { ClientTrust } from './tls-trust.ts';
+import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -21,6 +22,8 @@ export interface HttpOptions {
   token?: string | undefined;
   /** Used for every URL of the list when given. */
   fetch?: FetchLike;
+  /** How `https:` URLs are verified: system CAs (default), a CA file's PEM, or a pinned CA fingerprint. */
+  tls?: ClientTrust | undefined;
   /** Per-request timeout for ordinary (non-streaming) calls; default 30 s (per replica tried). */
   timeoutMs?: number;
 }
@@ -57,7 +60,10 @@ export class Http {
   constructor(opts: HttpOptions) {
     this.urls = parseBaseUrls(opts.baseUrl);
     this.token = opts.token;
-    this.fetchFns = this.urls.map((u) => opts.fetch ?? fetchForBaseUrl(u));
+    const https = lazyHttpsFetch(opts.tls ?? {}); // one per client: its connections are kept alive
+    this.fetchFns = this.urls.map(
+      (u) => opts.fetch ?? (u.startsWith('https:') ? https : fetchForBaseUrl(u, opts.tls)),
+    );
     this.timeoutMs = opts.timeoutMs ?? 30_000;
   }
 
@@ -209,6 +215,15 @@ export async function errorOfResponse(res: Response, method: string, path: strin
 
 /** A fetch that failed before any response (refused, DNS, reset, timeout) as `unavailable`. */
 export function transportError(e: unknown, baseUrl: string, timeoutMs: number): SixpnError {
+  if (e instanceof SixpnError) return e; // already says what is wrong (a pinned CA that does not match)
+  if (isCertError(e) || isCertError((e as { cause?: unknown })?.cause)) {
+    const code = (e as { code?: string }).code ?? (e as { cause?: { code?: string } }).cause?.code;
+    return new SixpnError(
+      'unavailable',
+      `the control plane at ${baseUrl} presents a certificate this client does not trust (${code}): give its CA with --ca FILE or SIXPN_CA, or pin it with SIXPN_CA_FINGERPRINT=sha256:… (\`sixpn server\` prints it at start), or run \`sixpn login\` to trust it on first use`,
+      { cause: e, details: { url: baseUrl, reason: code } },
+    );
+  }
   const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
   if (err?.name === 'TimeoutError') {
     return new SixpnError(

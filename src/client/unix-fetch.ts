@@ -2,9 +2,9 @@
 // control plane listens inside a namespace and reaches the CLI through /run/sixpn-lab/api.sock. Response
 // bodies stream, so the watch stream works over it too.
 
-import { request } from 'node:http';
-import { Readable } from 'node:stream';
 import type { FetchLike } from './http.ts';
+import { nodeRequest } from './node-fetch.ts';
+import type { ClientTrust } from './tls-trust.ts';
 
 /** True for base URLs like `unix:/run/sixpn-lab/api.sock`. */
 export const isUnixUrl = (url: string) => url.startsWith('unix:/');
@@ -19,43 +19,44 @@ export const socketPathOf = (baseUrl: string) => baseUrl.slice('unix:'.length).r
  */
 export function unixFetch(socketPath: string): FetchLike {
   const prefix = `unix:${socketPath}`;
-  return (input, init = {}) =>
-    new Promise<Response>((resolve, reject) => {
-      const path = input.startsWith(prefix)
-        ? input.slice(prefix.length) || '/'
-        : (() => {
-            const u = new URL(input);
-            return `${u.pathname}${u.search}`;
-          })();
-      const headers = new Headers(init.headers);
-      headers.set('host', 'localhost');
-      const body = typeof init.body === 'string' ? init.body : undefined;
-      if (body !== undefined) headers.set('content-length', String(Buffer.byteLength(body)));
-      const req = request({
-        socketPath,
-        path,
-        method: init.method ?? 'GET',
-        headers: Object.fromEntries(headers),
-        ...(init.signal ? { signal: init.signal } : {}),
-      });
-      req.once('error', reject);
-      req.once('response', (res) => {
-        const status = res.statusCode ?? 500;
-        const resHeaders = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) {
-          if (Array.isArray(v)) for (const x of v) resHeaders.append(k, x);
-          else if (v !== undefined) resHeaders.set(k, v);
-        }
-        const noBody = status === 204 || status === 304 || init.method === 'HEAD';
-        if (noBody) res.resume();
-        const stream = noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-        resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: resHeaders }));
-      });
-      req.end(body);
-    });
+  return (input, init) => {
+    const path = input.startsWith(prefix)
+      ? input.slice(prefix.length) || '/'
+      : (() => {
+          const u = new URL(input);
+          return `${u.pathname}${u.search}`;
+        })();
+    return nodeRequest({ socketPath, path, headers: { host: 'localhost' } }, init);
+  };
 }
 
-/** The fetch for a base URL: {@link unixFetch} for `unix:` URLs, the global fetch otherwise. */
-export function fetchForBaseUrl(baseUrl: string): FetchLike {
-  return isUnixUrl(baseUrl) ? unixFetch(socketPathOf(baseUrl)) : (input, init) => fetch(input, init);
+/**
+ * The fetch for a base URL: {@link unixFetch} for `unix:` URLs, node:https with `trust` ({@link lazyHttpsFetch}) (system CAs when empty)
+ * for `https:`, the global fetch otherwise.
+ */
+export function fetchForBaseUrl(baseUrl: string, trust: ClientTrust = {}): FetchLike {
+  if (isUnixUrl(baseUrl)) return unixFetch(socketPathOf(baseUrl));
+  if (baseUrl.startsWith('https:')) return lazyHttpsFetch(trust);
+  return (input, init) => fetch(input, init);
+}
+
+/** One fetch for every URL of a replica list (`a,b`), each sent the way {@link fetchForBaseUrl} sends it. */
+export function fetchForBaseUrls(baseUrls: readonly string[], trust: ClientTrust = {}): FetchLike {
+  const https = lazyHttpsFetch(trust);
+  const byBase = baseUrls.map(
+    (b) => [b, b.startsWith('https:') ? https : fetchForBaseUrl(b, trust)] as const,
+  );
+  return (input, init) => {
+    const f = byBase.find(([b]) => input.startsWith(b))?.[1] ?? (input.startsWith('https:') ? https : fetch);
+    return f(input, init);
+  };
+}
+
+/** tls-trust's `httpsFetch` with `trust`, its module (node:https, node:tls) loaded at the first https request. */
+export function lazyHttpsFetch(trust: ClientTrust): FetchLike {
+  let made: Promise<FetchLike> | undefined;
+  return async (input, init) => {
+    made ??= import('./tls-trust.ts').then((m) => m.httpsFetch(trust));
+    return (await made)(input, init);
+  };
 }

@@ -1,6 +1,7 @@
 // `sixpn server`: opens the store, makes sure an admin token exists, and serves the API until the signal aborts.
 
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { parsePlanPrefix } from '../core/address.ts';
@@ -11,6 +12,7 @@ import { hashSecret, newSecret } from './auth.ts';
 import { createControlMetrics } from './metrics.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
+import { checkPlainHttp, loadTls, RENEW_BEFORE_MS, type TlsConfig, type TlsMaterial } from './tls.ts';
 import { WatchHub } from './watch-hub.ts';
 
 export interface ServerOptions {
@@ -31,6 +33,10 @@ export interface ServerOptions {
    * so the CLI in the machine's own namespace reaches a control plane that listens inside a namespace.
    */
   unixSocket?: string;
+  /** Serve HTTPS with the user's files or the control plane's own CA; plain HTTP when undefined. */
+  tls?: TlsConfig;
+  /** Allow plain HTTP on an address that is not loopback (a TLS proxy in front). */
+  insecureHttp?: boolean;
 }
 
 export interface RunningServer {
@@ -38,6 +44,8 @@ export interface RunningServer {
   /** Set only when this start created the first admin token: show it once. */
   adminToken?: string;
   store: Store;
+  /** The SHA-256 of the CA that ends the served chain (the control plane's own CA), for clients to pin. */
+  caFingerprint?: string;
   /** Resolves when the server has shut down after the signal aborted. */
   done: Promise<void>;
 }
@@ -82,6 +90,8 @@ async function listenUnix(fetch: (req: Request) => Response | Promise<Response>,
 
 export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen);
+  if (opts.tls === undefined) checkPlainHttp(host, opts.insecureHttp);
+  const tls = opts.tls && (await loadTls(opts.tls, new Date()));
   const plan = parsePlanPrefix(opts.prefix ?? 'fdaa::/16');
   const logger = opts.logger.child({ component: 'control' });
   const store = await openStore(opts.db, { plan, logger });
@@ -90,7 +100,15 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await hub.start();
   const metrics = createControlMetrics();
   const api = createApi({ store, hub, logger, now: () => new Date() }, metrics);
-  const server = createAdaptorServer({ fetch: api.fetch, hostname: host, port });
+  const server = tls
+    ? createAdaptorServer({
+        fetch: api.fetch,
+        hostname: host,
+        port,
+        createServer: createHttpsServer,
+        serverOptions: { cert: tls.cert, key: tls.key },
+      })
+    : createAdaptorServer({ fetch: api.fetch, hostname: host, port });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
@@ -105,7 +123,8 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   const addr = server.address() as AddressInfo;
-  const url = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const url = `${tls ? 'https' : 'http'}://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  const stopTls = opts.tls && tls ? keepTlsFresh(server as HttpsServer, opts.tls, tls, logger) : () => {};
   logger.info({ url, db: opts.db.replace(/:\/\/[^@]*@/, '://***@') }, 'control plane listening');
 
   const retain = opts.retainChanges ?? 100_000;
@@ -117,6 +136,7 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const done = new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(prune);
+      stopTls();
       hub.close();
       unixServer?.close();
       (unixServer as unknown as { closeAllConnections?: () => void } | undefined)?.closeAllConnections?.();
@@ -135,5 +155,38 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
     if (opts.signal.aborted) stop();
     else opts.signal.addEventListener('abort', stop, { once: true });
   });
-  return { url, store, done, ...(adminToken ? { adminToken } : {}) };
+  return {
+    url,
+    store,
+    done,
+    ...(adminToken ? { adminToken } : {}),
+    ...(tls?.caFingerprint ? { caFingerprint: `sha256:${tls.caFingerprint}` } : {}),
+  };
+}
+
+/**
+ * Serves a new certificate without a restart: on SIGHUP (the user's files read again) and, with the control
+ * plane's own CA, when the server certificate comes within {@link RENEW_BEFORE_MS} of expiry (checked twice a
+ * day). A failed reload keeps the certificate served now. Returns the function that stops both.
+ */
+function keepTlsFresh(server: HttpsServer, cfg: TlsConfig, first: TlsMaterial, logger: Logger): () => void {
+  let served = first;
+  const reload = (why: string) => {
+    loadTls(cfg, new Date())
+      .then((m) => {
+        if (m.cert === served.cert && m.key === served.key) return;
+        server.setSecureContext({ cert: m.cert, key: m.key });
+        served = m;
+        logger.info({ why, notAfter: m.notAfter.toISOString() }, 'tls certificate reloaded');
+      })
+      .catch((err: unknown) => logger.error({ err: String(err), why }, 'tls certificate reload failed'));
+  };
+  const onHup = () => reload('sighup');
+  process.on('SIGHUP', onHup);
+  const timer = setInterval(() => reload('renewal'), Math.min(12 * 3_600_000, RENEW_BEFORE_MS / 4));
+  timer.unref();
+  return () => {
+    process.off('SIGHUP', onHup);
+    clearInterval(timer);
+  };
 }

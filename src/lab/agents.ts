@@ -19,6 +19,8 @@ export function agentArgs(p: LabPlan, h: LabNode): string[] {
     h.region,
     '--api',
     p.underlay.apiUrl,
+    '--ca',
+    p.files.caCert,
     '--endpoint',
     h.endpoint,
     '--state-dir',

@@ -1,15 +1,27 @@
 // The lab's control plane: a `sixpn server` with embedded SQLite in the lab dir, run inside the underlay
-// namespace on 198.18.0.1:4280 for agents, and on the unix socket DIR/api.sock for the CLI on this machine.
+// namespace on https://198.18.0.1:4280 (its own CA in DIR/tls) for agents, and on the unix socket DIR/api.sock for the CLI on this machine.
 
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../client/api-client.ts';
+import type { TlsConfig } from '../control/tls.ts';
 import { SixpnError } from '../core/errors.ts';
 import type { LabPlan } from './plan.ts';
 import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 
 /** The `sixpn` executable the lab runs its processes with (this checkout's). */
 export const SIXPN_BIN = fileURLToPath(new URL('../../bin/sixpn.js', import.meta.url));
+
+/**
+ * The control plane's own CA in DIR/tls, with a certificate for its underlay address. `lab up` makes it while the
+ * underlay is built (loading the certificate library costs a few hundred ms); the control plane then finds it.
+ */
+export const labTls = (dir: string, address: string): TlsConfig => ({
+  kind: 'auto',
+  dir: join(dir, 'tls'),
+  names: [address],
+});
 
 /** An admin client of the lab's control plane over its unix socket. */
 export const labClient = (p: LabPlan, adminToken: string) =>

@@ -17,6 +17,8 @@ export function gatewayArgs(p: LabPlan, g: LabNode): string[] {
     g.region,
     '--api',
     p.underlay.apiUrl,
+    '--ca',
+    p.files.caCert,
     '--endpoint',
     g.endpoint,
     '--peer-endpoint',

@@ -46,7 +46,7 @@ test('the default lab: ord:2,nrt:1 with a gateway in ord', () => {
     address: '198.18.0.1',
     cidr: '198.18.0.1/15',
     apiListen: '198.18.0.1:4280',
-    apiUrl: 'http://198.18.0.1:4280',
+    apiUrl: 'https://198.18.0.1:4280',
     apiSocketUrl: 'unix:/tmp/lab/api.sock',
   });
   assert.equal(p.upstream.listen, '198.18.0.2:53');

@@ -95,6 +95,10 @@ export interface LabPlan {
     unboundLog: string;
     /** Put first on PATH by `lab exec laptop`: the resolvconf shim wg-quick calls. */
     laptopBin: string;
+    /** The control plane's own CA and server certificate (made by `lab up`, served by the control plane). */
+    tlsDir: string;
+    /** The CA certificate agents and gateways verify the control plane with (`--ca`). */
+    caCert: string;
   };
   underlay: {
     ns: string;
@@ -191,6 +195,8 @@ export function labPlan(opts: LabOptions): LabPlan {
       unboundConf: join(dir, 'unbound', 'unbound.conf'),
       unboundLog: join(dir, 'logs', 'unbound.log'),
       laptopBin: join(dir, 'laptop', 'bin'),
+      tlsDir: join(dir, 'tls'),
+      caCert: join(dir, 'tls', 'ca.crt'),
     },
     underlay: {
       ns: underlayNs,
@@ -198,7 +204,7 @@ export function labPlan(opts: LabOptions): LabPlan {
       address: '198.18.0.1',
       cidr: `198.18.0.1/${UNDERLAY_PREFIXLEN}`,
       apiListen: `198.18.0.1:${API_PORT}`,
-      apiUrl: `http://198.18.0.1:${API_PORT}`,
+      apiUrl: `https://198.18.0.1:${API_PORT}`,
       apiSocketUrl: `unix:${join(dir, 'api.sock')}`,
     },
     upstream,

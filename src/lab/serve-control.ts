@@ -1,9 +1,10 @@
 // The body of `sixpn lab serve-control` (hidden): the lab's control plane process, run by `lab up` inside the
-// underlay namespace. SQLite in the lab dir, TCP for agents, the unix socket for the CLI; stops on SIGTERM.
+// underlay namespace. SQLite in the lab dir, HTTPS with its own CA for agents, the unix socket for the CLI; stops on SIGTERM.
 
 import { join } from 'node:path';
-import { runServer } from '../control/main.ts';
+import { parseListen, runServer } from '../control/main.ts';
 import { createLogger } from '../lib/log.ts';
+import { labTls } from './control.ts';
 
 export async function serveLabControl(o: { dir: string; listen: string; adminToken: string }): Promise<void> {
   const abort = new AbortController();
@@ -16,6 +17,7 @@ export async function serveLabControl(o: { dir: string; listen: string; adminTok
       listen: o.listen,
       unixSocket: join(o.dir, 'api.sock'),
       adminToken: o.adminToken,
+      tls: labTls(o.dir, parseListen(o.listen).host),
       logger: createLogger(),
       signal: abort.signal,
     });

@@ -58,7 +58,7 @@ test('lab env prints export lines for the socket and the admin token', () => {
   const p = labPlan({ regions: [{ code: 'ord', hosts: 1 }], gateways: [] });
   assert.equal(
     renderEnv(p, state(p)),
-    'export SIXPN_API_URL=unix:/run/sixpn-lab/api.sock\nexport SIXPN_TOKEN=secret-admin\n',
+    'export SIXPN_API_URL=unix:/run/sixpn-lab/api.sock\nexport SIXPN_TOKEN=secret-admin\nexport SIXPN_CA=/run/sixpn-lab/tls/ca.crt\n',
   );
 });
 

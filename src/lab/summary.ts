@@ -26,7 +26,7 @@ export function table(rows: readonly (readonly string[])[]): string {
 
 /** The `export …` lines of `sixpn lab env`: the CLI then talks to the lab's control plane as admin. */
 export const renderEnv = (p: LabPlan, s: LabState) =>
-  `export SIXPN_API_URL=${p.underlay.apiSocketUrl}\nexport SIXPN_TOKEN=${s.adminToken}\n`;
+  `export SIXPN_API_URL=${p.underlay.apiSocketUrl}\nexport SIXPN_TOKEN=${s.adminToken}\nexport SIXPN_CA=${p.files.caCert}\n`;
 
 const indent = (text: string, by = '  ') =>
   text

@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { SixpnError } from '../core/errors.ts';
 import { listNetns } from '../runtime/netns.ts';
 import { startAgent, type Waiting, waitAgents } from './agents.ts';
-import { labClient, startControl, waitControl } from './control.ts';
+import { labClient, labTls, startControl, waitControl } from './control.ts';
 import { createDemo, createFleet, createGateways } from './demo.ts';
 import { startGateway } from './gateways.ts';
 import { writeLaptopShim } from './laptop.ts';
@@ -71,6 +71,11 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   };
   const save = () => writeLabState(p.files.state, state);
   save();
+  // The control plane's CA and certificate, made while the underlay is built (the control plane then finds them).
+  const tlsReady = import('../control/tls.ts').then((t) =>
+    t.loadTls(labTls(p.dir, p.underlay.address), new Date()),
+  );
+  tlsReady.catch(() => {}); // awaited below; a failure must not go unhandled while the underlay is built
 
   say(`underlay: namespace ${p.underlay.ns}, bridge ${p.underlay.bridge} ${p.underlay.cidr}`);
   await buildUnderlay(p, o.signal);
@@ -85,6 +90,7 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   await waitUpstream(state.processes.unbound);
 
   say(`control plane: ${p.underlay.apiUrl} and ${p.underlay.apiSocketUrl}`);
+  await tlsReady;
   state.processes.control = startControl(p, state.adminToken);
   save();
   await waitControl(p, state.processes.control, state.adminToken);

@@ -40,10 +40,11 @@ export interface ServerProcess {
 }
 
 /** Starts `sixpn server` on SQLite in `dir` on a free loopback port; resolves once it printed its admin token. */
-export async function startServer(dir: string): Promise<ServerProcess> {
+export async function startServer(dir: string, extraArgs: readonly string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const db = `sqlite:${join(dir, 's.db')}`;
-  const child = spawn(process.execPath, [BIN, 'server', '--db', db, '--listen', `127.0.0.1:${port}`], {
+  const args = [BIN, 'server', '--db', db, '--listen', `127.0.0.1:${port}`, ...extraArgs];
+  const child = spawn(process.execPath, args, {
     cwd: dir,
     env: cleanEnv({ HOME: dir, SIXPN_LOG: 'warn' }),
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -111,6 +111,7 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
       region: o.region as string,
       api: conn.api,
       token: requireToken(conn),
+      ...(await ctx.apiFetch()),
       endpoint: o.endpoint as string,
       stateDir: o.stateDir,
       meshIface: o.meshInterface,

@@ -101,6 +101,7 @@ async function gatewayAction(o: GatewayFlags, ctx: CliContext): Promise<void> {
       region: o.region as string,
       api: conn.api,
       token: requireToken(conn),
+      ...(await ctx.apiFetch()),
       endpoint: o.endpoint as string,
       peerEndpoint: o.peerEndpoint as string,
       stateDir: o.stateDir,
