@@ -39,6 +39,7 @@ export async function followAndServe(o: FollowAndServeOptions): Promise<RunningR
   return r.run({
     dnsFirst: true,
     startDns: async () => server,
+    ownZone: true, // each worker keeps its own index; the harness's would only cost memory and work
     onSnapshot: (s) => server.applySnapshot(s),
     onChange: async (c) => server.applyChange(c),
     stopMessage: 'dns stopped',

@@ -18,7 +18,8 @@ export interface FollowOptions {
     ): AsyncIterable<WatchEvent>;
   };
   state: LocalState;
-  zone: ZoneIndex;
+  /** Kept current from the stream; undefined when the caller feeds its DNS itself (worker threads). */
+  zone: ZoneIndex | undefined;
   /** Schedules a (debounced) save of the state to disk. */
   persist(): void;
   log: Logger;
@@ -52,13 +53,13 @@ export async function followControlPlane(o: FollowOptions): Promise<void> {
         o.connected(true);
         if (ev.type === 'snapshot') {
           o.state.applySnapshot(ev.snapshot);
-          o.zone.applySnapshot(ev.snapshot);
+          o.zone?.applySnapshot(ev.snapshot);
           o.persist();
           o.onSnapshot(ev.snapshot);
         } else if (ev.type === 'change') {
           const before = o.state.get(ev.change.kind, ev.change.id);
           if (o.state.applyChange(ev.change)) {
-            o.zone.applyChange(ev.change);
+            o.zone?.applyChange(ev.change);
             o.persist();
             await o.onChange(ev.change, before);
           }

@@ -61,6 +61,8 @@ export interface ReconcilerSpec<R extends PassResult> {
   startDns(): Promise<ServingDns>;
   /** Start DNS before the first pass (it answers from the saved state while the control plane is down). */
   dnsFirst: boolean;
+  /** The DNS is fed by onSnapshot/onChange (worker threads with their own indexes): `zone` is not kept current. */
+  ownZone?: boolean;
   /** Handles a new snapshot at once (after the local state and zone took it). */
   onSnapshot?(snapshot: Snapshot): void;
   /** Handles a change at once, before the debounced pass (a gateway installs a peer). */
@@ -209,7 +211,7 @@ export class Reconciler {
     return followControlPlane({
       client: this.client,
       state: this.state,
-      zone: this.zone,
+      zone: spec.ownZone ? undefined : this.zone,
       persist: () => this.persist.schedule(),
       log: this.log,
       signal: this.signal,
