@@ -99,7 +99,11 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const hub = new WatchHub(store, { logger });
   await hub.start();
   const metrics = createControlMetrics();
-  const api = createApi({ store, hub, logger, now: () => new Date() }, metrics);
+  const caFingerprint = tls?.caFingerprint;
+  const api = createApi(
+    { store, hub, logger, now: () => new Date(), caFingerprint: () => caFingerprint },
+    metrics,
+  );
   const server = tls
     ? createAdaptorServer({
         fetch: api.fetch,

@@ -15,9 +15,10 @@ import {
 import type { ControlMetrics } from '../metrics.ts';
 import { TokenCache } from '../token-cache.ts';
 import { openApiDocument } from './openapi.ts';
-import type { Deps, RouteSpec } from './route.ts';
+import { ANONYMOUS, type Deps, type RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
 import { fleetRoutes } from './routes-fleet.ts';
+import { joinRoutes } from './routes-join.ts';
 import { orgRoutes } from './routes-orgs.ts';
 import { peerRoutes } from './routes-peers.ts';
 import { stateRoutes } from './routes-state.ts';
@@ -32,6 +33,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...appRoutes,
   ...peerRoutes,
   ...tokenRoutes,
+  ...joinRoutes,
 ];
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -153,9 +155,10 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
       let status = 500;
       let caller: string | undefined;
       try {
-        const principal = await authenticate(c.req.raw, deps, tokens);
+        const open = spec.auth === 'none';
+        const principal = open ? ANONYMOUS : await authenticate(c.req.raw, deps, tokens);
         caller = `${principal.kind} ${principal.name}`;
-        if (!spec.allow.includes(principal.kind)) {
+        if (!open && !spec.allow.includes(principal.kind)) {
           throw new SixpnError(
             'permission_denied',
             `a ${principal.kind} token cannot use ${spec.method.toUpperCase()} ${spec.path}`,
@@ -176,7 +179,7 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
           return out as Response;
         }
         status = spec.status ?? 200;
-        if (spec.method === 'delete') tokens.clear();
+        if (spec.method === 'delete' || spec.revokes) tokens.clear();
         if (out instanceof Response) return out;
         if (status === 204) return c.body(null, 204);
         return c.json(out as object, status as 200);

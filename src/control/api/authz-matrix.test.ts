@@ -17,6 +17,8 @@ interface World {
   tokens: Record<Caller, string | undefined>;
   instanceA: string;
   tokenIdA: string;
+  /** A join token (text and id) for a host of ord, usable three times. */
+  join: { token: string; id: string };
   /** Strings that identify org A's objects; none may appear in an answer to org B. */
   secretsOfA: string[];
 }
@@ -48,6 +50,7 @@ async function world(): Promise<World> {
   await ok('POST', '/v1/orgs/acme/apps', { name: 'web', private_network: true });
   const inst = await ok('POST', '/v1/orgs/acme/apps/web/instances', { region: 'ord' });
   await ok('POST', '/v1/orgs/acme/peers', { name: 'laptop', region: 'ord', public_key: wgKey(3) });
+  const join = await ok('POST', '/v1/join-tokens', { region: 'ord', uses: 3 });
   const orgA = await ok('POST', '/v1/tokens', { kind: 'org', name: 'a', org: 'acme' });
   const orgB = await ok('POST', '/v1/tokens', { kind: 'org', name: 'b', org: 'globex' });
   const peerA = await ok('POST', '/v1/tokens', { kind: 'peer', name: 'ci', org: 'acme' });
@@ -72,6 +75,7 @@ async function world(): Promise<World> {
     },
     instanceA: inst.id,
     tokenIdA: orgA.token.id,
+    join: { token: join.token, id: join.join_token.id },
     secretsOfA: [inst.id, inst.address, 'laptop', wgKey(3), 'acme'],
   };
 }
@@ -82,7 +86,11 @@ function pathOf(r: RouteSpec, w: World): string {
   const values: Record<string, string> = {
     org: 'acme',
     app: 'web',
-    id: r.path.startsWith('/v1/tokens') ? w.tokenIdA : w.instanceA,
+    id: r.path.startsWith('/v1/tokens')
+      ? w.tokenIdA
+      : r.path.startsWith('/v1/join-tokens')
+        ? w.join.id
+        : w.instanceA,
     code: del ? 'iad' : 'ord',
     name: r.path.includes('/networks/')
       ? 'extra'
@@ -100,8 +108,15 @@ function pathOf(r: RouteSpec, w: World): string {
   return r.path === '/v1/watch' ? `${p}?since=0` : p;
 }
 
-/** A valid body for every route that takes one. A route missing here fails the test: add its sample. */
+/** A valid body for every route that takes one (or its maker, given the world). A route missing here fails the test. */
 const BODIES: Record<string, unknown> = {
+  'post /v1/join-tokens': { region: 'ord', expires_in: '1h' },
+  'post /v1/join': (w: World) => ({
+    token: w.join.token,
+    name: 'h5',
+    endpoint: '198.18.1.5:51820',
+    mesh_key: wgKey(50),
+  }),
   'post /v1/orgs': { name: 'newco' },
   'post /v1/orgs/:org/networks': { name: 'newnet' },
   'post /v1/regions': { code: 'ams', name: 'Amsterdam', lat: 52.4, lon: 4.9 },
@@ -125,6 +140,7 @@ const ORG_SCOPED = /^\/v1\/(orgs\/:org|instances\/:id|tokens\/:id)/;
 
 /** What `caller` must get from route `r` (called on org A's objects). 'ok' means any 2xx. */
 function expected(r: RouteSpec, caller: Caller): 'ok' | 401 | 403 | 404 {
+  if (r.auth === 'none') return 'ok'; // the join token in the body decides, whatever bearer comes along
   if (caller === 'none' || caller === 'bad' || caller === 'expired') return 401;
   const kind = caller === 'orgA' || caller === 'orgB' ? 'org' : caller === 'peerA' ? 'peer' : caller;
   if (!r.allow.includes(kind)) return 403;
@@ -149,6 +165,8 @@ describe('authorization matrix (every route × every caller)', () => {
           const token = w.tokens[caller];
           let status: number;
           let text: string;
+          const made = BODIES[key];
+          const sent: unknown = typeof made === 'function' ? made(w) : made;
           if (r.stream) {
             const res = await w.t.raw(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
             status = res.status;
@@ -161,7 +179,7 @@ describe('authorization matrix (every route × every caller)', () => {
               text = await res.text();
             }
           } else {
-            const res = await w.t.call(r.method.toUpperCase(), path, token, BODIES[key]);
+            const res = await w.t.call(r.method.toUpperCase(), path, token, sent);
             status = res.status;
             text = JSON.stringify(res.json);
           }
@@ -172,7 +190,7 @@ describe('authorization matrix (every route × every caller)', () => {
           if (caller === 'orgB' || caller === 'none' || caller === 'bad' || caller === 'expired') {
             // a 404 may echo what the caller itself sent (path or body); anything else of org A is a leak
             for (const s of w.secretsOfA.filter(
-              (x) => !path.includes(x) && !JSON.stringify(BODIES[key] ?? '').includes(x),
+              (x) => !path.includes(x) && !JSON.stringify(sent ?? '').includes(x),
             )) {
               if (key === 'get /v1/regions' || key === 'get /v1/hosts' || key === 'get /v1/gateways')
                 continue;

@@ -43,6 +43,7 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
       summary: r.summary,
       tags: [r.tag],
       'x-sixpn-token-kinds': r.allow,
+      ...(r.auth === 'none' ? { security: [] } : {}),
       parameters: [...params, ...query],
       responses: {
         [ok]: {

@@ -2,6 +2,7 @@
 // from these drives routing, authorization, validation and the OpenAPI document alike.
 
 import type { z } from 'zod';
+import type { Fingerprint } from '../../core/fingerprint.ts';
 import type { TokenKind } from '../../core/model.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
@@ -15,6 +16,8 @@ export interface Deps {
   hub: WatchHub;
   logger: Logger;
   now: () => Date;
+  /** The SHA-256 of the CA the served certificate chain ends in (join tokens carry it); undefined: none known. */
+  caFingerprint?: () => Fingerprint | undefined;
 }
 
 export interface Ctx<P, Q, B> {
@@ -41,6 +44,13 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   response?: z.ZodType;
   /** Success status: 200 by default; 201 for creations; 204 means the handler's value is not sent. */
   status?: 200 | 201 | 204;
+  /**
+   * `none`: no bearer token is looked at (the join exchange, which a join token in the body authenticates); the
+   * handler gets {@link ANONYMOUS} as its principal. Default `token`.
+   */
+  auth?: 'token' | 'none';
+  /** The route revokes tokens (like every DELETE): the token cache is cleared after it succeeds. */
+  revokes?: boolean;
   /** For streaming routes the handler returns a Response itself. */
   stream?: boolean;
   handle(ctx: Ctx<P, Q, B>): Promise<unknown>;
@@ -57,3 +67,14 @@ export const ALL_KINDS: readonly TokenKind[] = ['admin', 'org', 'peer', 'host', 
 export const ADMIN: readonly TokenKind[] = ['admin'];
 export const ORG_USERS: readonly TokenKind[] = ['admin', 'org'];
 export const PEER_USERS: readonly TokenKind[] = ['admin', 'org', 'peer'];
+
+/** The principal of `auth: 'none'` routes: the least a token can be (a peer token of no org), never checked. */
+export const ANONYMOUS: Principal = {
+  tokenId: '',
+  kind: 'peer',
+  name: 'anonymous',
+  org: '',
+  network: '',
+  host: null,
+  expiresAt: null,
+};

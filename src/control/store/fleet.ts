@@ -12,7 +12,7 @@ import { inUse } from './precondition.ts';
 import { byKey, hostByName, hostsQuery, regionByCode, regionsQuery } from './queries.ts';
 import type { CreateHost, CreateRegion, RegisterHost } from './store.ts';
 import { checkRegionInput, checkRole } from './validate.ts';
-import { revisioned, type StoreContext } from './write.ts';
+import { revisioned, type StoreContext, type WriteTx } from './write.ts';
 
 export async function createRegion(ctx: StoreContext, input: CreateRegion): Promise<Region> {
   const r = checkRegionInput(input);
@@ -44,6 +44,7 @@ export async function deleteRegion(ctx: StoreContext, code: string): Promise<voi
     const hosts = await w.trx.selectFrom('hosts').select('name').where('region', '=', code).execute();
     const busy = inUse(`region '${code}'`, { hosts: hosts.map((h) => h.name).sort() });
     if (busy) throw busy;
+    await w.trx.deleteFrom('join_tokens').where('region', '=', code).execute(); // useless without it
     await w.trx.deleteFrom('regions').where('code', '=', code).execute();
     await w.record('delete', 'region', region, null);
   });
@@ -62,20 +63,7 @@ export async function createHost(ctx: StoreContext, h: CreateHost): Promise<Host
         .where('name', '=', h.name)
         .executeTakeFirst();
       if (taken) throw alreadyExists(taken.role, h.name);
-      const host: Host = {
-        id: newId('host', ctx.random),
-        name: h.name,
-        region: h.region,
-        role,
-        num: await w.nextNumber('host'),
-        endpoint: null,
-        mesh_key: null,
-        peer_key: null,
-        peer_endpoint: null,
-        created_at: w.at,
-        registered_at: null,
-      };
-      await w.trx.insertInto('hosts').values(host).execute();
+      const host = await insertHost(ctx, w, { ...h, role }, {});
       await w.record('put', 'host', host, null);
       return host;
     });
@@ -84,19 +72,49 @@ export async function createHost(ctx: StoreContext, h: CreateHost): Promise<Host
   }
 }
 
+/** Inserts a new host row (its number from the `host` counter) with `reg` already recorded; no change entry. */
+export async function insertHost(
+  ctx: StoreContext,
+  w: WriteTx,
+  h: CreateHost,
+  reg: Partial<Pick<Host, 'endpoint' | 'mesh_key' | 'peer_key' | 'peer_endpoint'>>,
+): Promise<Host> {
+  const host: Host = {
+    id: newId('host', ctx.random),
+    name: h.name,
+    region: h.region,
+    role: h.role,
+    num: await w.nextNumber('host'),
+    endpoint: null,
+    mesh_key: null,
+    peer_key: null,
+    peer_endpoint: null,
+    ...reg,
+    created_at: w.at,
+    registered_at: reg.mesh_key ? w.at : null,
+  };
+  await w.trx.insertInto('hosts').values(host).execute();
+  return host;
+}
+
 export async function listHosts(ctx: StoreContext, role?: HostRole): Promise<Host[]> {
   let q = hostsQuery(ctx.db);
   if (role !== undefined) q = q.where('h.role', '=', checkRole(role));
   return (await q.execute()).sort(byKey((h) => h.name));
 }
 
-export async function registerHost(ctx: StoreContext, name: string, r: RegisterHost): Promise<Host> {
-  const next = {
+/** A registration's keys and endpoints, checked; throws `invalid_argument` naming the field. */
+export function parseRegistration(r: RegisterHost) {
+  return {
     endpoint: parseHostEndpoint(r.endpoint, 'endpoint'),
     mesh_key: parsePublicKey(r.mesh_key, 'mesh_key'),
     peer_key: r.peer_key == null ? null : parsePublicKey(r.peer_key, 'peer_key'),
     peer_endpoint: r.peer_endpoint == null ? null : parseHostEndpoint(r.peer_endpoint, 'peer_endpoint'),
   };
+}
+
+export async function registerHost(ctx: StoreContext, name: string, r: RegisterHost): Promise<Host> {
+  const next = parseRegistration(r);
   return revisioned(ctx, async (w) => {
     const host = await hostByName(w.trx, name);
     const same = (Object.keys(next) as (keyof typeof next)[]).every((k) => host[k] === next[k]);

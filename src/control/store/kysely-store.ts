@@ -7,6 +7,7 @@ import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as fleet from './fleet.ts';
 import * as instances from './instances.ts';
+import * as joins from './join-tokens.ts';
 import * as orgs from './orgs.ts';
 import * as peers from './peers.ts';
 import { hostByName, orgByName, peerByName, regionByCode } from './queries.ts';
@@ -93,6 +94,13 @@ export class KyselyStore implements S.Store {
   listTokens = (f?: { org?: string; kind?: TokenKind }) => tokens.listTokens(this.#ctx, f);
   getTokenByHash = (hash: string) => tokens.getTokenByHash(this.#ctx, hash);
   deleteToken = (id: string) => tokens.deleteToken(this.#ctx, id);
+
+  createJoinToken = (t: S.CreateJoinToken, hash: string) => joins.createJoinToken(this.#ctx, t, hash);
+  listJoinTokens = () => joins.listJoinTokens(this.#ctx);
+  revokeJoinToken = (id: string) => joins.revokeJoinToken(this.#ctx, id);
+  joinHost = (j: S.JoinHost, hash: string) => joins.joinHost(this.#ctx, j, hash);
+  rotateHostToken = (name: string, role: HostRole, hash: string) =>
+    joins.rotateHostToken(this.#ctx, name, role, hash);
 
   snapshot = (scope?: S.Scope) => snap.snapshot(this.#ctx, scope);
   snapshotJson = (scope?: S.Scope) => snap.snapshotJson(this.#ctx, scope);

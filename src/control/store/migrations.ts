@@ -208,6 +208,25 @@ begin
   return query select r, k;
 end $$`;
 
+/** Join tokens: a new host trades one use of a token for its own host token (only the secret's hash is kept). */
+const joinTokens: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('join_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('hash', 'text', (c) => c.notNull().unique())
+      .addColumn('region', 'text', (c) => c.notNull().references('regions.code'))
+      .addColumn('role', 'text', (c) => c.notNull().check(sqlIn('role', ['host', 'gateway'])))
+      .addColumn('uses', 'bigint', (c) => c.notNull())
+      .addColumn('used', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .addColumn('revoked_at', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('last_used_at', 'text')
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -217,6 +236,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
         if (dialect === 'postgres') await sql.raw(pgCreateInstance).execute(db);
       },
     },
+    '0003_join_tokens': joinTokens,
   };
 }
 

@@ -100,6 +100,20 @@ export interface TokensTable {
   created_at: string;
 }
 
+/** Join tokens (`sixpn hosts join-token create`); `used` counts the hosts that joined with it, up to `uses`. */
+export interface JoinTokensTable {
+  id: string;
+  hash: string;
+  region: string;
+  role: HostRole;
+  uses: number;
+  used: number;
+  expires_at: string;
+  revoked_at: string | null;
+  created_at: string;
+  last_used_at: string | null;
+}
+
 export interface PeerStatusTable {
   peer_id: string;
   gateway_id: string;
@@ -131,6 +145,7 @@ export interface Database {
   instances: InstancesTable;
   peers: PeersTable;
   tokens: TokensTable;
+  join_tokens: JoinTokensTable;
   peer_status: PeerStatusTable;
   changes: ChangesTable;
 }

@@ -2,6 +2,7 @@
 // entries with strictly increasing revisions in the same transaction. Implemented over Kysely for SQLite
 // (embedded default) and PostgreSQL (shared by several control-plane replicas).
 
+import type { JoinToken } from '../../core/join-token.ts';
 import type {
   App,
   Change,
@@ -72,6 +73,23 @@ export interface CreateToken {
   network?: string | null;
   host?: string | null;
   expires_at?: string | null;
+}
+
+export interface CreateJoinToken {
+  region: string;
+  role: HostRole;
+  /** How many hosts may join with it (1: single use). */
+  uses: number;
+  expires_at: string;
+}
+
+/** A join: the join token (its id and the hash of its secret) and what the new host registers. */
+export interface JoinHost extends RegisterHost {
+  id: string;
+  hash: string;
+  name: string;
+  /** Take the place of an existing host of that name (same role and region). */
+  replace?: boolean;
 }
 
 /** A token row with its hash, for authentication only; never returned by the API. */
@@ -162,6 +180,19 @@ export interface Store {
   listTokens(f?: { org?: string; kind?: TokenKind }): Promise<Token[]>;
   getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   deleteToken(id: string): Promise<void>;
+
+  /** Stores only `hash`; the store picks the id (part of the token's text). */
+  createJoinToken(t: CreateJoinToken, hash: string): Promise<JoinToken>;
+  listJoinTokens(): Promise<JoinToken[]>;
+  /** Marks it revoked (it stays listed); idempotent. */
+  revokeJoinToken(id: string): Promise<JoinToken>;
+  /**
+   * Consumes one use of a join token and creates (or with `replace`, takes over) and registers the host, storing
+   * `hostTokenHash` as its token. Refused (used, expired, revoked, unknown token; a taken name): nothing changes.
+   */
+  joinHost(j: JoinHost, hostTokenHash: string): Promise<{ host: Host; token: Token }>;
+  /** Replaces every token of the host or gateway `name` with one whose secret hashes to `hash`. */
+  rotateHostToken(name: string, role: HostRole, hash: string): Promise<Token>;
 
   /** The whole state the scope may see, consistent at one revision. */
   snapshot(scope?: Scope): Promise<Snapshot>;
