@@ -18,5 +18,6 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['dns', 'dig'], load: async () => (await import('./dns.ts')).registerDns },
   { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },
   { names: ['gateway'], load: async () => (await import('./gateway.ts')).registerGateway },
+  { names: ['install', 'uninstall'], load: async () => (await import('./install.ts')).registerInstall },
   { names: ['lab'], load: async () => (await import('./lab.ts')).registerLab },
 ];
