@@ -18,6 +18,7 @@ import { openApiDocument } from './openapi.ts';
 import type { Deps, RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
 import { fleetRoutes } from './routes-fleet.ts';
+import { grantRoutes } from './routes-grants.ts';
 import { orgRoutes } from './routes-orgs.ts';
 import { peerRoutes } from './routes-peers.ts';
 import { stateRoutes } from './routes-state.ts';
@@ -29,6 +30,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...stateRoutes,
   ...orgRoutes,
   ...fleetRoutes,
+  ...grantRoutes,
   ...appRoutes,
   ...peerRoutes,
   ...tokenRoutes,

@@ -100,6 +100,15 @@ export interface TokensTable {
   created_at: string;
 }
 
+export interface HostGrantsTable {
+  id: string;
+  host_id: string;
+  org_id: string;
+  /** Null: every network of the org. */
+  network_id: string | null;
+  created_at: string;
+}
+
 export interface PeerStatusTable {
   peer_id: string;
   gateway_id: string;
@@ -131,6 +140,7 @@ export interface Database {
   instances: InstancesTable;
   peers: PeersTable;
   tokens: TokensTable;
+  host_grants: HostGrantsTable;
   peer_status: PeerStatusTable;
   changes: ChangesTable;
 }
