@@ -9,6 +9,7 @@ import {
   CreatedHost,
   CreatedPeer,
   CreatedToken,
+  HostGrantL,
   HostL,
   InstanceL,
   listOf,
@@ -141,6 +142,16 @@ export class ApiClient {
   deleteHost(name: string) {
     return this.http.empty('DELETE', `/v1/hosts/${seg(name)}`);
   }
+  /** Lets a host create and remove instances of an org (one network, or all) on itself (admin). */
+  allowHost(name: string, body: { org: string; network?: string }) {
+    return this.http.json('POST', `/v1/hosts/${seg(name)}/grants`, HostGrantL, { body });
+  }
+  disallowHost(name: string, org: string, network?: string) {
+    return this.http.empty('DELETE', `/v1/hosts/${seg(name)}/grants/${seg(org)}`, { query: { network } });
+  }
+  async listHostGrants(name: string) {
+    return (await this.http.json('GET', `/v1/hosts/${seg(name)}/grants`, listOf(HostGrantL))).items;
+  }
   registerHost(name: string, body: Registration, signal?: Signal) {
     return this.http.json('PUT', `/v1/hosts/${seg(name)}/registration`, HostL, { body, signal });
   }
@@ -185,7 +196,7 @@ export class ApiClient {
   createInstance(
     org: string,
     app: string,
-    body: { region: string; host?: string; state?: 'started' | 'stopped' },
+    body: { region?: string; host?: string; state?: 'started' | 'stopped' },
   ) {
     return this.http.json('POST', `/v1/orgs/${seg(org)}/apps/${seg(app)}/instances`, InstanceL, { body });
   }

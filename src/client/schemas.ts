@@ -8,6 +8,7 @@ import {
   ChangeSchema,
   type EntityKind,
   Host,
+  HostGrant,
   Instance,
   Network,
   Org,
@@ -23,6 +24,7 @@ export const OrgL = Org.loose();
 export const NetworkL = Network.loose();
 export const RegionL = Region.loose();
 export const HostL = Host.loose();
+export const HostGrantL = HostGrant.loose();
 export const AppL = App.loose();
 export const InstanceL = Instance.loose();
 export const PeerL = Peer.loose();

@@ -7,7 +7,15 @@ import { invalid } from './errors.ts';
 declare const brand: unique symbol;
 
 /** The record kinds with generated ids, by their one-letter prefix. */
-export const ID_PREFIXES = { org: 'o', network: 'n', app: 'a', host: 'h', peer: 'p', token: 't' } as const;
+export const ID_PREFIXES = {
+  org: 'o',
+  network: 'n',
+  app: 'a',
+  host: 'h',
+  peer: 'p',
+  token: 't',
+  grant: 'g',
+} as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
 /** The id of a record of kind `K`. (Networks and hosts also have 32-bit numbers: `NetworkId`/`HostId` in address.ts.) */

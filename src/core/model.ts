@@ -59,6 +59,15 @@ export const Host = z.object({
 });
 export type Host = z.infer<typeof Host>;
 
+/** What a host may place on itself (`sixpn hosts allow`): an org's instances, of one network or (null) of all. */
+export const HostGrant = z.object({
+  host: z.string(),
+  org: z.string(),
+  network: z.string().nullable(),
+  created_at: isoTime,
+});
+export type HostGrant = z.infer<typeof HostGrant>;
+
 export const App = z.object({
   id: z.string(),
   org: z.string(),

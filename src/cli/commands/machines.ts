@@ -22,7 +22,8 @@ export interface MachineKind {
   runWith: (name: string, region: string) => string;
 }
 
-export function registerMachines(program: Program, ctx: CliContext, k: MachineKind): void {
+/** Registers `<group> create|list|show|delete`; returns the group's command for more subcommands. */
+export function registerMachines(program: Program, ctx: CliContext, k: MachineKind) {
   const cmd = program.command(k.group).description(k.description);
   const nameOf = label(`${k.noun} name`);
 
@@ -64,4 +65,5 @@ export function registerMachines(program: Program, ctx: CliContext, k: MachineKi
       await k.remove(await ctx.client(), name);
       ctx.out(`deleted ${k.noun} ${name}`);
     });
+  return cmd;
 }

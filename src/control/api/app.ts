@@ -18,6 +18,7 @@ import { openApiDocument } from './openapi.ts';
 import { ANONYMOUS, type Deps, type RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
 import { fleetRoutes } from './routes-fleet.ts';
+import { grantRoutes } from './routes-grants.ts';
 import { joinRoutes } from './routes-join.ts';
 import { orgRoutes } from './routes-orgs.ts';
 import { peerRoutes } from './routes-peers.ts';
@@ -30,6 +31,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...stateRoutes,
   ...orgRoutes,
   ...fleetRoutes,
+  ...grantRoutes,
   ...appRoutes,
   ...peerRoutes,
   ...tokenRoutes,

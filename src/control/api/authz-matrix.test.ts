@@ -49,6 +49,8 @@ async function world(): Promise<World> {
   await ok('POST', '/v1/gateways', { name: 'g9', region: 'ord' });
   await ok('POST', '/v1/orgs/acme/apps', { name: 'web', private_network: true });
   const inst = await ok('POST', '/v1/orgs/acme/apps/web/instances', { region: 'ord' });
+  // h1 (the `host` caller, where the instance is) may place acme's instances on itself
+  await ok('POST', '/v1/hosts/h1/grants', { org: 'acme' });
   await ok('POST', '/v1/orgs/acme/peers', { name: 'laptop', region: 'ord', public_key: wgKey(3) });
   const join = await ok('POST', '/v1/join-tokens', { region: 'ord', uses: 3 });
   const orgA = await ok('POST', '/v1/tokens', { kind: 'org', name: 'a', org: 'acme' });
@@ -132,6 +134,7 @@ const BODIES: Record<string, unknown> = {
   'put /v1/gateways/:name/peer-status': { items: [] },
   'post /v1/orgs/:org/apps': { name: 'api', private_network: true },
   'post /v1/orgs/:org/apps/:app/instances': { region: 'ord' },
+  'post /v1/hosts/:name/grants': { org: 'acme' },
   'post /v1/orgs/:org/peers': { name: 'ci-1', region: 'ord', public_key: wgKey(20) },
   'post /v1/tokens': { kind: 'peer', name: 'x', org: 'acme' },
 };

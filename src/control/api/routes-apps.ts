@@ -1,20 +1,29 @@
 // Routes for apps and their instances.
 
 import { z } from 'zod';
+import { invalid } from '../../core/errors.ts';
 import { App, Instance } from '../../core/model.ts';
 import { checkOrgAccess, orgFilter, type Principal } from '../auth.ts';
+import { checkHostInstance, hostPlacement } from './host-placement.ts';
 import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
 import { AppBody, AppParam, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
 
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
-/** Loads an instance the caller may see; another org's instance is simply not found. */
+/**
+ * Loads an instance the caller may see; another org's instance is simply not found. A host token sees and
+ * changes only instances on itself, of orgs or networks it is granted.
+ */
 async function visibleInstance(p: Principal, deps: Deps, id: string) {
   const inst = await deps.store.getInstance(id);
-  checkOrgAccess(p, inst.org, 'instance', id);
+  if (p.kind === 'host') await checkHostInstance(p, deps, inst);
+  else checkOrgAccess(p, inst.org, 'instance', id);
   return inst;
 }
+
+/** Who may read and change one instance: users of its org, and its own host when granted. */
+const INSTANCE_USERS = [...ORG_USERS, 'host'] as const;
 
 function stateRoute(state: 'started' | 'stopped'): RouteSpec {
   const verb = state === 'started' ? 'start' : 'stop';
@@ -23,7 +32,7 @@ function stateRoute(state: 'started' | 'stopped'): RouteSpec {
     path: `/v1/instances/:id/${verb}`,
     summary: `${verb === 'start' ? 'Start' : 'Stop'} an instance (idempotent)`,
     tag: 'instances',
-    allow: ORG_USERS,
+    allow: INSTANCE_USERS,
     params: IdParam,
     response: Instance,
     handle: async ({ principal, params, deps }) => {
@@ -56,16 +65,22 @@ export const appRoutes: RouteSpec[] = [
   route({
     method: 'post',
     path: '/v1/orgs/:org/apps/:app/instances',
-    summary: 'Create an instance on the least-loaded host of a region',
+    summary:
+      'Create an instance on the least-loaded host of a region (a host token: on itself, when granted)',
     tag: 'instances',
-    allow: ORG_USERS,
+    allow: INSTANCE_USERS,
     params: AppParam,
     body: InstanceBody,
     response: Instance,
     status: 201,
-    handle: ({ principal, params, body, deps }) => {
+    handle: async ({ principal, params, body, deps }) => {
+      if (principal.kind === 'host') {
+        const placed = await hostPlacement(principal, deps, params, body);
+        return deps.store.createInstance({ org: params.org, app: params.app, ...body, ...placed });
+      }
       checkOrgAccess(principal, params.org);
-      return deps.store.createInstance({ org: params.org, app: params.app, ...body });
+      if (body.region === undefined) throw invalid('region is required', { field: 'region' });
+      return deps.store.createInstance({ org: params.org, app: params.app, ...body, region: body.region });
     },
   }),
   route({
@@ -87,7 +102,7 @@ export const appRoutes: RouteSpec[] = [
     path: '/v1/instances/:id',
     summary: 'Show an instance',
     tag: 'instances',
-    allow: ORG_USERS,
+    allow: INSTANCE_USERS,
     params: IdParam,
     response: Instance,
     handle: ({ principal, params, deps }) => visibleInstance(principal, deps, params.id),
@@ -97,7 +112,7 @@ export const appRoutes: RouteSpec[] = [
     path: '/v1/instances/:id',
     summary: 'Delete an instance',
     tag: 'instances',
-    allow: ORG_USERS,
+    allow: INSTANCE_USERS,
     params: IdParam,
     status: 204,
     handle: async ({ principal, params, deps }) => {

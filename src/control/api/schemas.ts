@@ -67,10 +67,15 @@ export const AppBody = z.strictObject({
 });
 
 export const InstanceBody = z.strictObject({
-  region: regionCode(),
+  /** Required except for a host token (then: the host's region). */
+  region: regionCode().optional(),
   host: label('host').optional(),
   state: z.enum(['started', 'stopped']).optional(),
 });
+
+export const GrantBody = z.strictObject({ org: label('org'), network: label('network').optional() });
+export const GrantParam = z.object({ name: z.string(), org: z.string() });
+export const GrantQuery = z.strictObject({ network: z.string().optional() });
 
 export const PeerBody = z.strictObject({
   name: peerName,

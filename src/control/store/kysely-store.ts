@@ -6,6 +6,7 @@ import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as fleet from './fleet.ts';
+import * as grants from './grants.ts';
 import * as instances from './instances.ts';
 import * as joins from './join-tokens.ts';
 import * as orgs from './orgs.ts';
@@ -69,6 +70,14 @@ export class KyselyStore implements S.Store {
   getHost = (name: string) => hostByName(this.#ctx.db, name);
   registerHost = (name: string, r: S.RegisterHost) => fleet.registerHost(this.#ctx, name, r);
   deleteHost = (name: string) => fleet.deleteHost(this.#ctx, name);
+
+  allowHost = (host: string, org: string, network?: string) =>
+    grants.allowHost(this.#ctx, host, org, network);
+  disallowHost = (host: string, org: string, network?: string) =>
+    grants.disallowHost(this.#ctx, host, org, network);
+  listHostGrants = (host?: string) => grants.listHostGrants(this.#ctx, host);
+  hostMayPlace = (host: string, org: string, network: string) =>
+    grants.hostMayPlace(this.#ctx, host, org, network);
 
   createApp = (a: S.CreateApp) => apps.createApp(this.#ctx, a);
   listApps = (org?: string) => apps.listApps(this.#ctx, org);

@@ -227,6 +227,25 @@ const joinTokens: Migration = {
   },
 };
 
+/**
+ * Which orgs (all their networks, `network_id` null) or networks a host may place instances for on itself
+ * (`sixpn hosts allow`). A grant goes with its host, org or network.
+ */
+async function hostGrantsTable(db: Kysely<unknown>): Promise<void> {
+  await db.schema
+    .createTable('host_grants')
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('host_id', 'text', (c) => c.notNull().references('hosts.id').onDelete('cascade'))
+    .addColumn('org_id', 'text', (c) => c.notNull().references('orgs.id').onDelete('cascade'))
+    .addColumn('network_id', 'text', (c) => c.references('networks.id').onDelete('cascade'))
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  // One grant per (host, org, network); `coalesce` makes "all networks" (null) one value too.
+  await sql`create unique index host_grants_key on host_grants (host_id, org_id, coalesce(network_id, ''))`.execute(
+    db,
+  );
+}
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -237,6 +256,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
       },
     },
     '0003_join_tokens': joinTokens,
+    '0004_instance_runtime': { up: hostGrantsTable },
   };
 }
 

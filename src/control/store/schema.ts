@@ -114,6 +114,15 @@ export interface JoinTokensTable {
   last_used_at: string | null;
 }
 
+export interface HostGrantsTable {
+  id: string;
+  host_id: string;
+  org_id: string;
+  /** Null: every network of the org. */
+  network_id: string | null;
+  created_at: string;
+}
+
 export interface PeerStatusTable {
   peer_id: string;
   gateway_id: string;
@@ -146,6 +155,7 @@ export interface Database {
   peers: PeersTable;
   tokens: TokensTable;
   join_tokens: JoinTokensTable;
+  host_grants: HostGrantsTable;
   peer_status: PeerStatusTable;
   changes: ChangesTable;
 }

@@ -7,6 +7,7 @@ import type {
   App,
   Change,
   Host,
+  HostGrant,
   HostRole,
   Instance,
   Network,
@@ -147,6 +148,14 @@ export interface Store {
   registerHost(name: string, r: RegisterHost): Promise<Host>;
   /** Fails with `failed_precondition` while instances or peers are on it. */
   deleteHost(name: string): Promise<void>;
+
+  /** Lets a host place instances of an org (one network, or all) on itself; idempotent. */
+  allowHost(host: string, org: string, network?: string): Promise<HostGrant>;
+  /** Removes exactly that grant (no network: the org-wide one); idempotent. */
+  disallowHost(host: string, org: string, network?: string): Promise<void>;
+  listHostGrants(host?: string): Promise<HostGrant[]>;
+  /** Whether a grant lets `host` place instances in `org`'s `network`. */
+  hostMayPlace(host: string, org: string, network: string): Promise<boolean>;
 
   createApp(a: CreateApp): Promise<App>;
   listApps(org?: string): Promise<App[]>;
