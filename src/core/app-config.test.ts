@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type AppConfig, lineOfKey, parseAppConfig } from './app-config.ts';
+import { type AppConfig, lineOfArrayKey, lineOfKey, parseAppConfig } from './app-config.ts';
 import { SixpnError } from './errors.ts';
 
 describe('parseAppConfig: good files', () => {
@@ -98,7 +98,7 @@ describe('parseAppConfig: errors', () => {
     [
       'unknown top-level key',
       'app = "web"\nregion = "ord"\n',
-      /^sixpn\.toml:2: unknown key 'region'; allowed keys: app, org, network, \[experimental\]$/,
+      /^sixpn\.toml:2: unknown key 'region'; allowed keys: app, org, network, \[experimental\], \[\[checks\]\]$/,
       { field: 'region' },
     ],
     [
@@ -181,4 +181,102 @@ describe('lineOfKey', () => {
   ];
   for (const [table, key, want] of rows)
     test(`[${table}] ${key} → ${want}`, () => assert.equal(lineOfKey(text, table, key), want));
+});
+
+const WITH_CHECKS = `app = "web"
+
+[[checks]]
+type = "http"
+port = 8080
+path = "/healthz"
+interval = "5s"
+
+[[checks]]
+name = "tcp"
+type = "tcp"
+port = 9000
+timeout = "5s"
+`;
+
+describe('parseAppConfig: [[checks]]', () => {
+  test('parsed to the canonical form', () => {
+    const cfg = parseAppConfig(WITH_CHECKS);
+    assert.deepEqual(cfg.checks, [
+      {
+        name: 'http-8080',
+        type: 'http',
+        port: 8080,
+        path: '/healthz',
+        method: 'GET',
+        status_min: 200,
+        status_max: 399,
+        interval_ms: 5000,
+        timeout_ms: 2000,
+        grace_period_ms: 0,
+      },
+      { name: 'tcp', type: 'tcp', port: 9000, interval_ms: 10_000, timeout_ms: 5000, grace_period_ms: 0 },
+    ]);
+  });
+  test('a file without checks says nothing about them', () => {
+    assert.equal(parseAppConfig('app = "web"\n').checks, undefined);
+    assert.deepEqual(parseAppConfig('app = "web"\nchecks = []\n').checks, []);
+  });
+  const rows: [string, string, RegExp, string][] = [
+    [
+      'port 0',
+      WITH_CHECKS.replace('8080', '0'),
+      /^sixpn\.toml:5: checks\[0\]\.port must be/,
+      'checks[0].port',
+    ],
+    [
+      'timeout ≥ interval in the second table',
+      WITH_CHECKS.replace('timeout = "5s"', 'timeout = "10s"'),
+      /^sixpn\.toml:13: checks\[1\]\.timeout \(10s\) must be shorter than interval \(10s\)$/,
+      'checks[1].timeout',
+    ],
+    [
+      'path without /',
+      WITH_CHECKS.replace('"/healthz"', '"healthz"'),
+      /^sixpn\.toml:6: checks\[0\]\.path must start with/,
+      'checks[0].path',
+    ],
+    [
+      'unknown field',
+      WITH_CHECKS.replace('port = 9000', 'port = 9000\nretries = 3'),
+      /^sixpn\.toml:13: checks\[1\]\.retries: unknown field/,
+      'checks[1].retries',
+    ],
+    [
+      'missing type: the line of the table',
+      'app = "web"\n[[checks]]\nport = 1\n',
+      /^sixpn\.toml:2: checks\[0\]\.type is missing/,
+      'checks[0].type',
+    ],
+    [
+      'inline: no line',
+      'app = "web"\nchecks = [{ type = "udp", port = 1 }]\n',
+      /^sixpn\.toml: checks\[0\]\.type must be "tcp" or "http", got "udp"$/,
+      'checks[0].type',
+    ],
+    ['checks not an array', 'app = "web"\nchecks = 1\n', /^sixpn\.toml:2: checks must be an array/, 'checks'],
+  ];
+  for (const [name, text, msg, field] of rows) {
+    test(name, () =>
+      assert.throws(
+        () => parseAppConfig(text),
+        (e: unknown) => {
+          assert.ok(e instanceof SixpnError);
+          assert.match(e.message, msg);
+          assert.equal(e.details?.field, field);
+          return true;
+        },
+      ),
+    );
+  }
+  test('lineOfArrayKey', () => {
+    assert.equal(lineOfArrayKey(WITH_CHECKS, 'checks', 0), 3);
+    assert.equal(lineOfArrayKey(WITH_CHECKS, 'checks', 1, 'port'), 12);
+    assert.equal(lineOfArrayKey(WITH_CHECKS, 'checks', 1, 'path'), 9);
+    assert.equal(lineOfArrayKey(WITH_CHECKS, 'checks', 2, 'port'), undefined);
+  });
 });

@@ -1,9 +1,12 @@
 // Parses an app's `sixpn.toml` (TOML 1.0, https://toml.io/en/v1.0.0): `app`, optional `org` and `network`,
-// and `[experimental] private_network`. Pure: the caller reads the file; every error names the file and the key.
+// `[experimental] private_network` and the app's health checks (`[[checks]]`, src/core/checks.ts). Pure: the
+// caller reads the file; every error names the file and the key.
 
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { parseChecks } from './checks.ts';
 import { invalid, isSixpnError, SixpnError } from './errors.ts';
+import type { Check } from './model.ts';
 import { checkAppName, checkLabel } from './names.ts';
 
 /** An app's settings as `sixpn apps create` uses them. */
@@ -12,6 +15,8 @@ export interface AppConfig {
   org?: string;
   network?: string;
   private_network: boolean;
+  /** `[[checks]]`, canonical; absent when the file has none (then `apps update` leaves the app's checks). */
+  checks?: Check[];
 }
 
 const Experimental = z.strictObject({ private_network: z.boolean().optional() });
@@ -20,9 +25,10 @@ const Schema = z.strictObject({
   org: z.string().optional(),
   network: z.string().optional(),
   experimental: Experimental.optional(),
+  checks: z.array(z.unknown()).optional(),
 });
 
-const TOP_KEYS = 'app, org, network, [experimental]';
+const TOP_KEYS = 'app, org, network, [experimental], [[checks]]';
 const EXPERIMENTAL_KEYS = 'private_network';
 
 /**
@@ -63,7 +69,46 @@ export function parseAppConfig(text: string, file = 'sixpn.toml'): AppConfig {
   const out: AppConfig = { app: v.app, private_network: v.experimental?.private_network ?? false };
   if (v.org !== undefined) out.org = name('org name', '', 'org', v.org);
   if (v.network !== undefined) out.network = name('network name', '', 'network', v.network);
+  if (v.checks !== undefined) out.checks = checksOf(text, file, v.checks);
   return out;
+}
+
+/** `[[checks]]` → canonical checks; an error gets the line of the key it names, when the file has one. */
+function checksOf(text: string, file: string, checks: unknown[]): Check[] {
+  try {
+    return parseChecks(checks);
+  } catch (e) {
+    if (!isSixpnError(e)) throw e;
+    const field = String(e.details?.field ?? 'checks');
+    const m = /^checks\[(\d+)\](?:\.(\w+))?/.exec(field);
+    const line = m ? lineOfArrayKey(text, 'checks', Number(m[1]), m[2]) : undefined;
+    throw invalid(`${at(file, line)}${e.message}`, { file, field });
+  }
+}
+
+/**
+ * The 1-based line of `key` in the `index`-th `[[table]]` (or of its header when `key` is undefined or not
+ * written there), or undefined when the tables are written inline. Only for messages.
+ */
+export function lineOfArrayKey(text: string, table: string, index: number, key?: string): number | undefined {
+  const lines = text.split(/\r?\n/);
+  let seen = -1;
+  let header: number | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
+    if (/^\s*\[/.test(line)) {
+      if (seen === index && header !== undefined) break;
+      const m = /^\s*\[\[\s*([^\]]*?)\s*\]\]/.exec(line);
+      if (m && m[1] === table) {
+        seen++;
+        if (seen === index) header = i + 1;
+      }
+      continue;
+    }
+    const k = /^\s*("?)([A-Za-z0-9_-]+)\1\s*=/.exec(line);
+    if (seen === index && header !== undefined && k && k[2] === key) return i + 1;
+  }
+  return header;
 }
 
 type Issue = z.core.$ZodIssue | undefined;
@@ -92,7 +137,12 @@ function schemaError(text: string, file: string, doc: Record<string, unknown>, i
     if (value === undefined) {
       return invalid(`${file}: ${field} is missing; add a line like: app = "web"`, { file, field });
     }
-    const want = issue.expected === 'object' ? 'a table' : `a ${issue.expected}`;
+    const want =
+      issue.expected === 'object'
+        ? 'a table'
+        : issue.expected === 'array'
+          ? 'an array'
+          : `a ${issue.expected}`;
     return invalid(
       `${at(file, lineOfKey(text, table, key))}${field} must be ${want}, got ${describe(value)}`,
       {

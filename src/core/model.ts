@@ -68,6 +68,24 @@ export const HostGrant = z.object({
 });
 export type HostGrant = z.infer<typeof HostGrant>;
 
+/** One health check of an app, canonical (src/core/checks.ts parses the input form). Times in ms. */
+export const Check = z.object({
+  /** Unique within the app (default `<type>-<port>`). */
+  name: z.string(),
+  type: z.enum(['tcp', 'http']),
+  port: z.number().int(),
+  /** http only: request path (starts with `/`), method, and the status range that passes. */
+  path: z.string().optional(),
+  method: z.string().optional(),
+  status_min: z.number().int().optional(),
+  status_max: z.number().int().optional(),
+  interval_ms: z.number().int(),
+  timeout_ms: z.number().int(),
+  /** After an instance starts, failures within this time do not make it critical. */
+  grace_period_ms: z.number().int(),
+});
+export type Check = z.infer<typeof Check>;
+
 export const App = z.object({
   id: z.string(),
   org: z.string(),
@@ -76,9 +94,15 @@ export const App = z.object({
   network_num: z.number().int(),
   name: z.string(),
   private_network: z.boolean(),
+  /** Health checks its started instances get (absent in state saved before checks existed: none). */
+  checks: z.array(Check).optional(),
   created_at: isoTime,
 });
 export type App = z.infer<typeof App>;
+
+/** The verdict of an instance's checks: all passing, or at least one critical. */
+export const Health = z.enum(['passing', 'critical']);
+export type Health = z.infer<typeof Health>;
 
 export const InstanceState = z.enum(['started', 'stopped']);
 export type InstanceState = z.infer<typeof InstanceState>;
@@ -96,6 +120,11 @@ export const Instance = z.object({
   state: InstanceState,
   /** The instance's 6PN address (its /112 + 2), or null when the app has no private networking. */
   address: z.string().nullable(),
+  /**
+   * The verdict of its app's checks as its host last reported it; null (or absent) until every check has
+   * spoken since the instance started. Only meaningful while the app has checks (src/core/serving.ts).
+   */
+  health: Health.nullable().optional(),
   created_at: isoTime,
   updated_at: isoTime,
 });
@@ -191,6 +220,22 @@ export interface Snapshot {
 export function entityId(kind: EntityKind, obj: { id?: string; code?: string }): string {
   return kind === 'region' ? (obj.code ?? '') : (obj.id ?? '');
 }
+
+/** The last result of one check of one instance, as its host reported it; not revisioned, not watched. */
+export const CheckStatus = z.object({
+  instance: z.string(),
+  app: z.string(),
+  org: z.string(),
+  region: z.string(),
+  host: z.string(),
+  check: z.string(),
+  status: Health,
+  /** What the last run said (truncated to 512 bytes): `HTTP 503 in 3 ms`, `connect ECONNREFUSED`. */
+  output: z.string(),
+  /** When the host saw the transition. */
+  since: isoTime,
+});
+export type CheckStatus = z.infer<typeof CheckStatus>;
 
 /** Live status that agents and gateways report; not revisioned, not in the watch stream. */
 export const PeerStatus = z.object({

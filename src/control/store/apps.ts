@@ -4,10 +4,11 @@ import { alreadyExists } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { App } from '../../core/model.ts';
 import { checkAppName, checkLabel } from '../../core/names.ts';
+import { checksChanged } from './checks.ts';
 import { conflictAs } from './db-errors.ts';
 import { DEFAULT_NETWORK } from './orgs.ts';
 import { appByName, appsQuery, byKey, instancesQuery, networkByName, orgByName, toApp } from './queries.ts';
-import type { CreateApp } from './store.ts';
+import type { CreateApp, UpdateApp } from './store.ts';
 import { revisioned, type StoreContext } from './write.ts';
 
 export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
@@ -32,6 +33,7 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
         network_num: net.num,
         name: a.name,
         private_network: a.private_network === true,
+        checks: a.checks ?? [],
         created_at: w.at,
       };
       await w.trx
@@ -42,6 +44,7 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
           network_id: net.id,
           name: app.name,
           private_network: app.private_network ? 1 : 0,
+          checks: JSON.stringify(app.checks),
           created_at: app.created_at,
         })
         .execute();
@@ -51,6 +54,27 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
   } catch (e) {
     throw conflictAs(e, () => alreadyExists('app', what));
   }
+}
+
+/**
+ * Changes what `u` names (absent fields stay). New checks apply to the running instances at once: statuses of
+ * removed checks are dropped and verdicts follow. Setting what the app already has commits nothing.
+ */
+export async function updateApp(ctx: StoreContext, org: string, name: string, u: UpdateApp): Promise<App> {
+  return revisioned(ctx, async (w) => {
+    const { org_id: _o, network_id: _n, ...app } = await appByName(w.trx, org, name);
+    const checks = u.checks ?? app.checks ?? [];
+    if (JSON.stringify(checks) === JSON.stringify(app.checks ?? [])) return app;
+    const updated: App = { ...app, checks };
+    await w.trx
+      .updateTable('apps')
+      .set({ checks: JSON.stringify(checks) })
+      .where('id', '=', app.id)
+      .execute();
+    await w.record('put', 'app', updated, org);
+    await checksChanged(w, app.id, checks);
+    return updated;
+  });
 }
 
 export async function listApps(ctx: StoreContext, org?: string): Promise<App[]> {

@@ -41,6 +41,7 @@ export function newInstance(
     address: app.private_network
       ? formatIPv6(instanceAddress(ctx.plan, asNetworkId(app.network_num), asHostId(host.num), num))
       : null,
+    health: null,
     created_at: at,
     updated_at: at,
   };
@@ -53,6 +54,7 @@ export function newInstance(
     host_id: host.id,
     state,
     address: obj.address,
+    health: null,
     created_at: at,
     updated_at: at,
   };

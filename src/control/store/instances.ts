@@ -4,6 +4,7 @@
 import { invalid } from '../../core/errors.ts';
 import { type Host, type Instance, InstanceState } from '../../core/model.ts';
 import { checkRegion } from '../../core/names.ts';
+import { forgetHealth } from './checks.ts';
 import { isForeignKeyViolation, uniqueViolation } from './db-errors.ts';
 import { checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
 import { createInstancePg, isPlacementChanged } from './instances-pg.ts';
@@ -138,8 +139,14 @@ export async function setInstanceState(ctx: StoreContext, id: string, s: string)
   return revisioned(ctx, async (w) => {
     const inst = await instanceById(w.trx, id);
     if (inst.state === state) return inst; // nothing recorded: rolled back, no revision
-    const updated: Instance = { ...inst, state, updated_at: w.at };
-    await w.trx.updateTable('instances').set({ state, updated_at: w.at }).where('id', '=', id).execute();
+    // Started again, it must pass its checks again before it serves.
+    const updated: Instance = { ...inst, state, health: null, updated_at: w.at };
+    await forgetHealth(w, id);
+    await w.trx
+      .updateTable('instances')
+      .set({ state, health: null, updated_at: w.at })
+      .where('id', '=', id)
+      .execute();
     await w.record('put', 'instance', updated, inst.org);
     return updated;
   });

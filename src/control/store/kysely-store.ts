@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
+import * as checks from './checks.ts';
 import * as fleet from './fleet.ts';
 import * as grants from './grants.ts';
 import * as instances from './instances.ts';
@@ -82,6 +83,7 @@ export class KyselyStore implements S.Store {
   createApp = (a: S.CreateApp) => apps.createApp(this.#ctx, a);
   listApps = (org?: string) => apps.listApps(this.#ctx, org);
   getApp = (org: string, name: string) => apps.getApp(this.#ctx, org, name);
+  updateApp = (org: string, name: string, u: S.UpdateApp) => apps.updateApp(this.#ctx, org, name, u);
   deleteApp = (org: string, name: string) => apps.deleteApp(this.#ctx, org, name);
 
   createInstance = (i: S.CreateInstance) => instances.createInstance(this.#ctx, i);
@@ -90,6 +92,10 @@ export class KyselyStore implements S.Store {
   setInstanceState = (id: string, state: 'started' | 'stopped') =>
     instances.setInstanceState(this.#ctx, id, state);
   deleteInstance = (id: string) => instances.deleteInstance(this.#ctx, id);
+  reportChecks = (host: string, items: readonly S.CheckReport[]) =>
+    checks.reportChecks(this.#ctx, host, items);
+  listCheckStatus = (f?: { org?: string; app?: string; instance?: string }) =>
+    checks.listCheckStatus(this.#ctx, f);
 
   createPeer = (p: S.CreatePeer) => peers.createPeer(this.#ctx, p);
   listPeers = (f?: { org?: string; network?: string; gateway?: string }) => peers.listPeers(this.#ctx, f);

@@ -246,6 +246,32 @@ async function hostGrantsTable(db: Kysely<unknown>): Promise<void> {
   );
 }
 
+/**
+ * Health checks: the app's checks (JSON), each instance's verdict, and the last status of each check of each
+ * instance (not revisioned; gone with its instance).
+ */
+const checks: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('apps')
+      .addColumn('checks', 'text', (c) => c.notNull().defaultTo('[]'))
+      .execute();
+    await db.schema
+      .alterTable('instances')
+      .addColumn('health', 'text', (c) => c.check(sqlIn('health', ['passing', 'critical'])))
+      .execute();
+    await db.schema
+      .createTable('check_status')
+      .addColumn('instance_id', 'text', (c) => c.notNull().references('instances.id').onDelete('cascade'))
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull().check(sqlIn('status', ['passing', 'critical'])))
+      .addColumn('output', 'text', (c) => c.notNull())
+      .addColumn('since', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('check_status_pkey', ['instance_id', 'name'])
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -257,6 +283,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     },
     '0003_join_tokens': joinTokens,
     '0004_instance_runtime': { up: hostGrantsTable },
+    '0005_checks': checks,
   };
 }
 

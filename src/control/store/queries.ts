@@ -10,7 +10,7 @@ import {
   networkPrefix,
 } from '../../core/address.ts';
 import { notFound } from '../../core/errors.ts';
-import type { App, Host, Instance, Network, Org, Peer, Region, Token } from '../../core/model.ts';
+import type { App, Check, Host, Instance, Network, Org, Peer, Region, Token } from '../../core/model.ts';
 import type { Db } from './schema.ts';
 import type { TokenRecord } from './store.ts';
 
@@ -69,12 +69,13 @@ export const appsQuery = (db: Db) =>
       'n.num as network_num',
       'a.name',
       'a.private_network',
+      'a.checks',
       'a.created_at',
       'a.org_id',
       'a.network_id',
     ]);
 
-type AppRow = Omit<App, 'private_network'> & { private_network: number };
+type AppRow = Omit<App, 'private_network' | 'checks'> & { private_network: number; checks: string };
 
 export function toApp(r: AppRow): App {
   return {
@@ -84,6 +85,7 @@ export function toApp(r: AppRow): App {
     network_num: Number(r.network_num),
     name: r.name,
     private_network: Number(r.private_network) === 1,
+    checks: JSON.parse(r.checks) as Check[],
     created_at: r.created_at,
   };
 }
@@ -106,6 +108,7 @@ export const instancesQuery = (db: Db) =>
       'h.num as host_num',
       'i.state',
       'i.address',
+      'i.health',
       'i.created_at',
       'i.updated_at',
     ]);

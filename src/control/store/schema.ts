@@ -2,7 +2,7 @@
 // booleans as 0/1, timestamps as ISO-8601 text). Created by migrations.ts.
 
 import type { Kysely } from 'kysely';
-import type { HostRole, InstanceState, TokenKind } from '../../core/model.ts';
+import type { Health, HostRole, InstanceState, TokenKind } from '../../core/model.ts';
 
 /** Named counters: `revision` (head of the change log), `network` and `host` (last number handed out), `pruned` (newest dropped revision). */
 export type CounterName = 'revision' | 'network' | 'host' | 'pruned';
@@ -56,6 +56,8 @@ export interface AppsTable {
   name: string;
   /** 0 or 1. */
   private_network: number;
+  /** JSON array of canonical checks (model.ts `Check`); `[]` without. Migration 0005. */
+  checks: string;
   created_at: string;
 }
 
@@ -69,8 +71,21 @@ export interface InstancesTable {
   host_id: string;
   state: InstanceState;
   address: string | null;
+  /** The verdict of its checks; null until every check spoke since it started. Migration 0005. */
+  health: Health | null;
   created_at: string;
   updated_at: string;
+}
+
+/** The last status of one check of one instance, as its host reported it (not revisioned). Migration 0005. */
+export interface CheckStatusTable {
+  instance_id: string;
+  name: string;
+  status: Health;
+  /** Truncated to 512 bytes. */
+  output: string;
+  /** When the host saw the transition. */
+  since: string;
 }
 
 export interface PeersTable {
@@ -157,6 +172,7 @@ export interface Database {
   join_tokens: JoinTokensTable;
   host_grants: HostGrantsTable;
   peer_status: PeerStatusTable;
+  check_status: CheckStatusTable;
   changes: ChangesTable;
 }
 

@@ -6,6 +6,8 @@ import type { JoinToken } from '../../core/join-token.ts';
 import type {
   App,
   Change,
+  Check,
+  CheckStatus,
   Host,
   HostGrant,
   HostRole,
@@ -19,6 +21,10 @@ import type {
   Token,
   TokenKind,
 } from '../../core/model.ts';
+
+export type { CheckReport } from './checks.ts';
+
+import type { CheckReport } from './checks.ts';
 
 export interface CreateRegion {
   code: string;
@@ -47,6 +53,13 @@ export interface CreateApp {
   /** Network name; `default` when omitted. */
   network?: string;
   private_network: boolean;
+  /** Canonical checks (src/core/checks.ts `parseChecks`); none when omitted. */
+  checks?: Check[];
+}
+
+/** What `updateApp` changes; an absent field stays as it is. */
+export interface UpdateApp {
+  checks?: Check[];
 }
 
 export interface CreateInstance {
@@ -160,6 +173,8 @@ export interface Store {
   createApp(a: CreateApp): Promise<App>;
   listApps(org?: string): Promise<App[]>;
   getApp(org: string, name: string): Promise<App>;
+  /** Changes the app's checks (they apply to its running instances at once); idempotent. */
+  updateApp(org: string, name: string, u: UpdateApp): Promise<App>;
   /** Deletes the app and its instances. */
   deleteApp(org: string, name: string): Promise<void>;
 
@@ -167,9 +182,17 @@ export interface Store {
   createInstance(i: CreateInstance): Promise<Instance>;
   listInstances(f?: InstanceFilter): Promise<Instance[]>;
   getInstance(id: string): Promise<Instance>;
-  /** Idempotent: setting the state it already has commits nothing. */
+  /** Idempotent: setting the state it already has commits nothing. A change clears the instance's health. */
   setInstanceState(id: string, state: 'started' | 'stopped'): Promise<Instance>;
   deleteInstance(id: string): Promise<void>;
+
+  /**
+   * A host's check transitions (see checks.ts): `not_found` naming the first instance that is not on `host`,
+   * and nothing written. A verdict that moves is a change of the instance. Returns how many moved.
+   */
+  reportChecks(host: string, items: readonly CheckReport[]): Promise<{ changed: number }>;
+  /** The last status of each check, failing first; filters combine. */
+  listCheckStatus(f?: { org?: string; app?: string; instance?: string }): Promise<CheckStatus[]>;
 
   /** Picks the least-loaded gateway of the region and allocates the peer's /120 in its slot. */
   createPeer(p: CreatePeer): Promise<Peer>;

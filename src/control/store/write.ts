@@ -134,16 +134,29 @@ class NoChange<T> {
 }
 
 /**
- * Runs `fn` in a revisioned write transaction and returns its result. No change recorded → rolled back, no
- * revision used. On PostgreSQL the commit also notifies the other replicas.
+ * Runs `fn` in a revisioned write transaction and returns its result. No change recorded → rolled back (with
+ * `commitWithoutChange`: committed with the revision given back), no revision used. On PostgreSQL the commit also notifies the other replicas.
  */
-export async function revisioned<T>(ctx: StoreContext, fn: (w: WriteTx) => Promise<T>): Promise<T> {
+export async function revisioned<T>(
+  ctx: StoreContext,
+  fn: (w: WriteTx) => Promise<T>,
+  opts: { commitWithoutChange?: boolean } = {},
+): Promise<T> {
   let head = 0;
   let result: T;
   try {
     result = await ctx.db.transaction().execute(async (trx) => {
       const w = new WriteTx(trx, ctx.dialect, await bump(trx, 'revision'), ctx.now().toISOString());
       const out = await fn(w);
+      if (w.count === 0 && opts.commitWithoutChange) {
+        // Unwatched rows were written (check statuses) but no change entry: give the revision back, keep them.
+        await trx
+          .updateTable('counters')
+          .set((eb) => ({ value: eb('value', '-', 1) }))
+          .where('name', '=', 'revision')
+          .execute();
+        return out;
+      }
       if (w.count === 0) throw new NoChange(out);
       head = w.head;
       if (ctx.dialect === 'postgres') {
@@ -155,7 +168,7 @@ export async function revisioned<T>(ctx: StoreContext, fn: (w: WriteTx) => Promi
     if (e instanceof NoChange) return e.value as T;
     throw e;
   }
-  ctx.committed(head);
+  if (head > 0) ctx.committed(head);
   return result;
 }
 
