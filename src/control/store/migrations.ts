@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { usageMigration } from './usage-schema.ts';
 
 /** The revision and number counters, organizations and their networks. */
 async function tenantTables(db: Kysely<unknown>): Promise<void> {
@@ -217,6 +218,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
         if (dialect === 'postgres') await sql.raw(pgCreateInstance).execute(db);
       },
     },
+    '0007_usage': usageMigration,
   };
 }
 
