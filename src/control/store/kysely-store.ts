@@ -3,6 +3,8 @@
 
 import type { Kysely } from 'kysely';
 import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
+import type { UsageReport } from '../../core/usage/delta.ts';
+import type { UsageQuery, UsageRetention } from '../../core/usage/query.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as checks from './checks.ts';
@@ -17,6 +19,7 @@ import type { Database } from './schema.ts';
 import * as snap from './snapshot.ts';
 import type * as S from './store.ts';
 import * as tokens from './tokens.ts';
+import * as usage from './usage.ts';
 import type { StoreContext } from './write.ts';
 
 export type StoreSettings = Omit<StoreContext, 'db' | 'committed'>;
@@ -104,6 +107,12 @@ export class KyselyStore implements S.Store {
   reportPeerStatus = (gateway: string, statuses: Omit<PeerStatus, 'reported_at'>[]) =>
     peers.reportPeerStatus(this.#ctx, gateway, statuses);
   listPeerStatus = (org: string, name?: string) => peers.listPeerStatus(this.#ctx, org, name);
+
+  applyUsageReport = (host: string, r: UsageReport) => usage.applyUsageReport(this.#ctx, host, r);
+  usageRows = async (org: string, q: UsageQuery, retention?: UsageRetention) =>
+    usage.usageRows(this.#ctx, (await orgByName(this.#ctx.db, org)).id, q, retention);
+  usageTotals = () => usage.usageTotals(this.#ctx);
+  pruneUsage = (retention?: UsageRetention) => usage.pruneUsage(this.#ctx, retention);
 
   createToken = (t: S.CreateToken, hash: string) => tokens.createToken(this.#ctx, t, hash);
   listTokens = (f?: { org?: string; kind?: TokenKind }) => tokens.listTokens(this.#ctx, f);

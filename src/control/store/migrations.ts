@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { usageMigration } from './usage-schema.ts';
 
 /** The revision and number counters, organizations and their networks. */
 async function tenantTables(db: Kysely<unknown>): Promise<void> {
@@ -284,6 +285,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0003_join_tokens': joinTokens,
     '0004_instance_runtime': { up: hostGrantsTable },
     '0005_checks': checks,
+    '0007_usage': usageMigration,
   };
 }
 

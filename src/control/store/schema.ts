@@ -159,7 +159,37 @@ export interface ChangesTable {
   obj: string;
 }
 
+/** One applied usage report of a host: `(host_id, epoch, seq)` is applied once. */
+export interface UsageReportsTable {
+  host_id: string;
+  epoch: string;
+  seq: number;
+  applied_at: string;
+}
+
+/** Private traffic summed per bucket (`t`: its start, unix seconds) and key; one table per granularity. */
+export interface UsageBucketTable {
+  t: number;
+  org_id: string;
+  network: string;
+  app: string;
+  /** The peer's name for a gateway's counts; '' for an instance's. */
+  peer: string;
+  scope: string;
+  src_region: string;
+  dst_region: string;
+  tx_bytes: number;
+  tx_packets: number;
+  rx_bytes: number;
+  rx_packets: number;
+}
+
 export interface Database {
+  usage_reports: UsageReportsTable;
+  usage_report_floors: Omit<UsageReportsTable, 'applied_at'>;
+  usage_minute: UsageBucketTable;
+  usage_hour: UsageBucketTable;
+  usage_day: UsageBucketTable;
   counters: CountersTable;
   orgs: OrgsTable;
   networks: NetworksTable;

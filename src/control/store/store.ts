@@ -21,6 +21,8 @@ import type {
   Token,
   TokenKind,
 } from '../../core/model.ts';
+import type { UsageReport } from '../../core/usage/delta.ts';
+import type { UsageQuery, UsageRetention, UsageRow } from '../../core/usage/query.ts';
 
 export type { CheckReport } from './checks.ts';
 
@@ -206,6 +208,18 @@ export interface Store {
   reportPeerStatus(gateway: string, statuses: Omit<PeerStatus, 'reported_at'>[]): Promise<void>;
   /** The latest reports for the org's peers (or one peer); here `peer` is the peer's name. */
   listPeerStatus(org: string, name?: string): Promise<PeerStatus[]>;
+
+  /**
+   * Applies a host's usage report once per `(host, epoch, seq)` (`applied: false` for one seen before); no
+   * revision. `not_found` when an item's instance is not on that host (then nothing is stored).
+   */
+  applyUsageReport(host: string, report: UsageReport): Promise<{ applied: boolean }>;
+  /** An org's usage rows for a checked query (bucket start, group key, sums). */
+  usageRows(org: string, q: UsageQuery, retention?: UsageRetention): Promise<UsageRow[]>;
+  /** Bytes sent and received per org over the kept days. */
+  usageTotals(): Promise<{ org: string; tx_bytes: number; rx_bytes: number }[]>;
+  /** Drops usage older than the retention; returns the bucket rows dropped. */
+  pruneUsage(retention?: UsageRetention): Promise<number>;
 
   /** Stores only `hash` (the caller hashes the secret). */
   createToken(t: CreateToken, hash: string): Promise<Token>;

@@ -9,6 +9,8 @@ import { FAMILY, type Json, type NftCommand } from './json.ts';
 export interface CounterValue {
   packets: number;
   bytes: number;
+  /** The kernel's handle of the counter object: a new one means the counter was made again (from zero). */
+  handle?: number;
 }
 
 export interface SetInfo {
@@ -59,7 +61,11 @@ export function parseTableListing(input: string | unknown): TableListing {
         out.table = name;
         break;
       case 'counter':
-        out.counters.set(name, { packets: Number(body.packets ?? 0), bytes: Number(body.bytes ?? 0) });
+        out.counters.set(name, {
+          packets: Number(body.packets ?? 0),
+          bytes: Number(body.bytes ?? 0),
+          ...(typeof body.handle === 'number' ? { handle: body.handle } : {}),
+        });
         break;
       case 'set':
       case 'map':
