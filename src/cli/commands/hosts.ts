@@ -1,11 +1,12 @@
-// `sixpn hosts create|list|show|delete`: the machines that run instances.
+// `sixpn hosts create|list|show|delete|rotate-token|join-token`: the machines that run instances.
 
 import type { CommandGroup } from '../run.ts';
 import { hostColumns } from './columns.ts';
+import { registerJoinTokens } from './join-tokens.ts';
 import { registerMachines } from './machines.ts';
 
-export const registerHosts: CommandGroup = (program, ctx) =>
-  registerMachines(program, ctx, {
+export const registerHosts: CommandGroup = (program, ctx) => {
+  const hosts = registerMachines(program, ctx, {
     group: 'hosts',
     noun: 'host',
     description: 'machines that run instances (each runs `sixpn agent`)',
@@ -19,3 +20,5 @@ export const registerHosts: CommandGroup = (program, ctx) =>
     remove: (c, name) => c.deleteHost(name),
     runWith: (name, region) => `sixpn agent --host ${name} --region ${region}`,
   });
+  registerJoinTokens(hosts, ctx);
+};
