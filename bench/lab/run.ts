@@ -3,7 +3,10 @@
 // instance on each host) and (b) for a start, the address answering TCP from every host; p50/p99 over the changes.
 // Also each agent's CPU and memory when idle and under that churn. Needs root; builds and removes its own lab.
 //
-//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10] [--poll-ms 2]
+// Then `--joins` times: a new host joins (`sixpn agent join`) and gets an instance; the time from the join to that
+// instance reachable over TCP from every other host (bench/lab/join.ts).
+//
+//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10] [--poll-ms 2] [--joins 5]
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -17,6 +20,7 @@ import { labDown } from '../../src/lab/down.ts';
 import { parseRegionCounts } from '../../src/lab/regions.ts';
 import { labUp } from '../../src/lab/up.ts';
 import { readStatusFile } from '../../src/runtime/status-file.ts';
+import { measureJoins } from './join.ts';
 
 const { values } = parseArgs({
   options: {
@@ -24,6 +28,7 @@ const { values } = parseArgs({
     changes: { type: 'string', default: '100' },
     idle: { type: 'string', default: '10' },
     'poll-ms': { type: 'string', default: '2' },
+    joins: { type: 'string', default: '5' },
   },
 });
 const CHANGES = Number(values.changes);
@@ -136,6 +141,13 @@ try {
     await delay(20);
   }
   const churnS = (wall() - churnStart) / 1000;
+  const joins = await measureJoins(
+    c,
+    plan,
+    probes.map((p) => (seq: number, line: string) => p.expect(seq, line)),
+    Number(values.joins),
+    CHANGES + 1,
+  );
   const churn = pids.map(usage);
   const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
   await delay(1_000);
@@ -168,6 +180,10 @@ try {
     `agent RSS churn  mean ${mib(mean(churn.map((u) => u.rssKiB)))}  max ${mib(Math.max(...churn.map((u) => u.rssKiB)))}`,
   );
   console.log(`agents behind the control plane 1 s after the churn: ${behind}`);
+  console.log(
+    `join → its first instance reachable from every other host (${joins.total.length} joins)  p50 ${ms(pct(joins.total, 50))}  p99 ${ms(pct(joins.total, 99))}`,
+  );
+  console.log(`  of which sixpn agent join   p50 ${ms(pct(joins.join, 50))}  p99 ${ms(pct(joins.join, 99))}`);
   console.log('(times run from sending the API request, so they include the commit itself)');
 } finally {
   for (const p of probes) p.stop();

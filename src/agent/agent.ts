@@ -3,7 +3,7 @@
 // On abort (SIGTERM) it stops and leaves instances, wireguard-go and nft in place: they are state, not process.
 
 import { join } from 'node:path';
-import type { FetchLike } from '../client/http.ts';
+import type { FetchLike, TokenSource } from '../client/http.ts';
 import { parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid } from '../core/errors.ts';
@@ -27,7 +27,7 @@ export interface AgentOptions {
   region: string;
   /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
   api: string;
-  token: string;
+  token: TokenSource;
   /** This host's underlay endpoint `IP:PORT`; the port is the mesh listen port. */
   endpoint: string;
   stateDir: string;

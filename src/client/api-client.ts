@@ -7,11 +7,14 @@ import {
   AppL,
   CreatedGateway,
   CreatedHost,
+  CreatedJoinToken,
   CreatedPeer,
   CreatedToken,
   HostGrantL,
   HostL,
   InstanceL,
+  Joined,
+  JoinTokenL,
   listOf,
   NetworkL,
   OrgL,
@@ -43,6 +46,24 @@ export interface CreateTokenBody {
   network?: string;
   /** `24h`, `30d`, or seconds. */
   expires_in?: string | number;
+}
+
+export interface JoinTokenBody {
+  region: string;
+  role?: 'host' | 'gateway';
+  /** `1h`, `24h`, or seconds. */
+  expires_in?: string | number;
+  uses?: number;
+}
+
+export interface JoinBody {
+  token: string;
+  name: string;
+  endpoint: string;
+  mesh_key: string;
+  peer_key?: string;
+  peer_endpoint?: string;
+  replace?: boolean;
 }
 
 export interface Registration {
@@ -248,6 +269,28 @@ export class ApiClient {
   }
   deleteToken(id: string) {
     return this.http.empty('DELETE', `/v1/tokens/${seg(id)}`);
+  }
+
+  // --- joining hosts -------------------------------------------------------------------------------------
+
+  /** Creates a join token for a region's hosts (or gateways); the answer carries its text, shown this once. */
+  createJoinToken(body: JoinTokenBody) {
+    return this.http.json('POST', '/v1/join-tokens', CreatedJoinToken, { body });
+  }
+  async listJoinTokens() {
+    return (await this.http.json('GET', '/v1/join-tokens', listOf(JoinTokenL))).items;
+  }
+  revokeJoinToken(id: string) {
+    return this.http.empty('DELETE', `/v1/join-tokens/${seg(id)}`);
+  }
+  /** Trades one use of a join token (no bearer token needed) for a registered host and its own token. */
+  join(body: JoinBody, signal?: Signal) {
+    return this.http.json('POST', '/v1/join', Joined, { body, signal });
+  }
+  /** Replaces a host's (or gateway's) token; the old one stops working. The new secret is shown this once. */
+  rotateToken(role: 'host' | 'gateway', name: string) {
+    const base = role === 'host' ? '/v1/hosts' : '/v1/gateways';
+    return this.http.json('POST', `${base}/${seg(name)}/token`, CreatedToken);
   }
 
   // --- state ---------------------------------------------------------------------------------------------

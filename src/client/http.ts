@@ -11,6 +11,9 @@ import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+/** A token, or where to read the current one (on each request). */
+export type TokenSource = string | (() => string);
+
 export interface HttpOptions {
   /**
    * Base URL of the control plane, e.g. `http://127.0.0.1:4280`, or `unix:/run/sixpn-lab/api.sock`. Several
@@ -18,8 +21,8 @@ export interface HttpOptions {
    * {@link Http.send}), and the client stays with the one that answered.
    */
   baseUrl: string | readonly string[];
-  /** Bearer token; omitted for the unauthenticated routes. */
-  token?: string | undefined;
+  /** Bearer token, or a function read on every request (a token file the operator may replace); omitted for the unauthenticated routes. */
+  token?: TokenSource | undefined;
   /** Used for every URL of the list when given. */
   fetch?: FetchLike;
   /** How `https:` URLs are verified: system CAs (default), a CA file's PEM, or a pinned CA fingerprint. */
@@ -51,7 +54,7 @@ interface Failure {
 export class Http {
   /** Every control-plane URL this client may use, in the order given. */
   readonly urls: readonly string[];
-  private readonly token: string | undefined;
+  private readonly token: TokenSource | undefined;
   private readonly fetchFns: readonly FetchLike[];
   private readonly timeoutMs: number;
   /** Index of the URL the next request goes to first: the last one that answered. */
@@ -114,7 +117,8 @@ export class Http {
   private async attempt(k: number, method: string, path: string, opts: RequestOptions): Promise<Attempt> {
     const base = this.urls[k] as string;
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
-    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
+    const token = typeof this.token === 'function' ? this.token() : this.token;
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (opts.body !== undefined) {
       headers['content-type'] = 'application/json';

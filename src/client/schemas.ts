@@ -2,6 +2,7 @@
 // field the server adds later is passed through (the CLI's --json prints objects as the API returns them).
 
 import { z } from 'zod';
+import { JoinToken } from '../core/join-token.ts';
 import {
   App,
   type Change,
@@ -58,6 +59,9 @@ export type Whoami = z.infer<typeof Whoami>;
 export const CreatedHost = z.object({ host: HostL, token: z.string() });
 export const CreatedGateway = z.object({ gateway: HostL, token: z.string() });
 export const CreatedToken = z.object({ token: TokenL, secret: z.string() });
+export const JoinTokenL = JoinToken.loose();
+export const CreatedJoinToken = z.object({ join_token: JoinTokenL, token: z.string() });
+export const Joined = z.object({ host: HostL, token: z.string() });
 
 export const CreatedPeer = z.object({
   peer: PeerL,

@@ -4,7 +4,7 @@
 // On abort (SIGTERM) it stops and leaves wireguard-go, routes and nft in place: a restarted gateway adopts them.
 
 import { join } from 'node:path';
-import type { FetchLike } from '../client/http.ts';
+import type { FetchLike, TokenSource } from '../client/http.ts';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
@@ -31,7 +31,7 @@ export interface GatewayOptions {
   region: string;
   /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
   api: string;
-  token: string;
+  token: TokenSource;
   /** Underlay endpoint of the host mesh `IP:PORT`; the port is the mesh listen port. */
   endpoint: string;
   /** `HOST:PORT` peers connect to; the port is the peer interface's listen port. */

@@ -1,28 +1,35 @@
-// Host agents of the lab: one `sixpn agent` per host namespace (flags from agentArgs), started detached
+// Host agents of the lab: each host joins (`sixpn agent join`, agentJoinArgs), then runs `sixpn agent` with no
+// flags but its config dir, started detached
 // with its log in logs/<host>.log, and readiness read from the status.json each agent writes after a reconcile.
 
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, openSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
+import { checkNetnsName } from '../runtime/netns.ts';
 import { readStatusFile } from '../runtime/status-file.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 
-/** The agent's command line for a lab host (after the `sixpn` executable); its token goes in SIXPN_TOKEN. */
-export function agentArgs(p: LabPlan, h: LabNode): string[] {
+/**
+ * `sixpn agent join` for a lab host (after the `sixpn` executable): the join token in a 0600 file, the name given
+ * (the namespace shares the machine's hostname), the endpoint found by the agent (its source address toward the
+ * control plane), and the lab's settings, written into the host's own config dir.
+ */
+export function agentJoinArgs(p: LabPlan, h: LabNode, tokenFile: string): string[] {
   return [
     'agent',
-    '--host',
-    h.name,
-    '--region',
-    h.region,
-    '--api',
+    'join',
     p.underlay.apiUrl,
-    '--ca',
-    p.files.caCert,
-    '--endpoint',
-    h.endpoint,
+    '--token-file',
+    tokenFile,
+    '--name',
+    h.name,
+    '--config-dir',
+    h.configDir,
     '--state-dir',
     h.stateDir,
     '--mesh-interface',
@@ -35,6 +42,9 @@ export function agentArgs(p: LabPlan, h: LabNode): string[] {
   ];
 }
 
+/** The agent's command line once joined: everything else is in its config (and its token in a 0600 file). */
+export const agentArgs = (h: LabNode): string[] => ['agent', '--config-dir', h.configDir];
+
 /**
  * Node/V8 flags for the lab's long-running agents and gateways (src/agent/README.md, "Memory"): young
  * generation capped at 1 MiB (V8 otherwise grows it to 16 MiB per semi-space and keeps it when idle) and one
@@ -42,12 +52,36 @@ export function agentArgs(p: LabPlan, h: LabNode): string[] {
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1', '--v8-pool-size=1'];
 
-/** Starts the agent of host `h` in its namespace. */
-export function startAgent(p: LabPlan, h: LabNode, token: string): ProcessRecord {
-  return startDetached(h.ns, process.execPath, [...DAEMON_NODE_FLAGS, SIXPN_BIN, ...agentArgs(p, h)], {
+/** Starts the agent of host `h` in its namespace (joined already). */
+export function startAgent(_p: LabPlan, h: LabNode): ProcessRecord {
+  return startDetached(h.ns, process.execPath, [...DAEMON_NODE_FLAGS, SIXPN_BIN, ...agentArgs(h)], {
     log: h.log,
-    env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
+    env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
+}
+
+/**
+ * Runs `sixpn …args` once in node `n`'s namespace, its output appended to the node's log; resolves when it exited
+ * with 0, throws naming the command, the exit and the log's last lines otherwise.
+ */
+export async function runOnce(n: LabNode, args: readonly string[]): Promise<void> {
+  checkNetnsName(n.ns);
+  const fd = openSync(n.log, 'a', 0o600);
+  try {
+    const child = spawn('nsenter', [`--net=/run/netns/${n.ns}`, '--', process.execPath, SIXPN_BIN, ...args], {
+      stdio: ['ignore', fd, fd],
+      env: childEnv(),
+    });
+    const [code, sig] = (await once(child, 'exit')) as [number | null, string | null];
+    if (code === 0) return;
+    const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+    throw new SixpnError(
+      'unavailable',
+      `sixpn ${args.slice(0, 2).join(' ')} on ${n.name} ${how}: ${tailOf(n.log, 3)}`,
+    );
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export interface Waiting {

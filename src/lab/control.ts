@@ -27,13 +27,13 @@ export const labTls = (dir: string, address: string): TlsConfig => ({
 export const labClient = (p: LabPlan, adminToken: string) =>
   new ApiClient({ baseUrl: p.underlay.apiSocketUrl, token: adminToken });
 
-/** Starts the control plane process (`sixpn lab serve-control`) in the underlay namespace. */
-export function startControl(p: LabPlan, adminToken: string): ProcessRecord {
+/** Starts the control plane process (`sixpn lab serve-control`) in the underlay namespace; its admin token is DIR/admin.token. */
+export function startControl(p: LabPlan): ProcessRecord {
   return startDetached(
     p.underlay.ns,
     process.execPath,
     [SIXPN_BIN, 'lab', 'serve-control', '--dir', p.dir, '--listen', p.underlay.apiListen],
-    { log: p.files.controlLog, env: childEnv({ SIXPN_ADMIN_TOKEN: adminToken }) },
+    { log: p.files.controlLog, env: childEnv() },
   );
 }
 

@@ -1,27 +1,13 @@
-// Fills the lab's control plane through the API: its regions and hosts (whose tokens the agents get), then the
-// demo of demo-plan.ts (orgs, private-network apps, instances placed on named hosts).
+// Fills the lab's control plane through the API: its regions, then the demo of demo-plan.ts (orgs, private-network apps, instances placed on named hosts).
 
 import type { ApiClient } from '../client/api-client.ts';
 import { demoPlan } from './demo-plan.ts';
 import type { LabPlan } from './plan.ts';
 import type { LabState } from './state.ts';
 
-/** Creates the plan's regions and hosts; returns each host's token (shown once by the API). */
-export async function createFleet(client: ApiClient, p: LabPlan): Promise<Record<string, string>> {
+/** Creates the plan's regions (its hosts and gateways then join, join-fleet.ts). */
+export async function createRegions(client: ApiClient, p: LabPlan): Promise<void> {
   for (const r of p.regions) await client.createRegion(r);
-  const tokens: Record<string, string> = {};
-  for (const h of p.hosts)
-    tokens[h.name] = (await client.createHost({ name: h.name, region: h.region })).token;
-  return tokens;
-}
-
-/** Creates gateways in the control plane; returns their tokens. */
-export async function createGateways(client: ApiClient, p: LabPlan): Promise<Record<string, string>> {
-  const tokens: Record<string, string> = {};
-  for (const g of p.gateways) {
-    tokens[g.name] = (await client.createGateway({ name: g.name, region: g.region })).token;
-  }
-  return tokens;
 }
 
 /** Creates the demo; returns its instances as lab.json records them. */

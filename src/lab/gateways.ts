@@ -1,5 +1,5 @@
-// Gateways of the lab: one `sixpn gateway` per `--gateways` region, in its own namespace on the
-// underlay, started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
+// Gateways of the lab: one per `--gateways` region, in its own namespace on the underlay; it joins
+// (`sixpn gateway join`) and is started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
 // and the WireGuard walkthrough `lab up` suggests when there is one.
 
 import { DAEMON_NODE_FLAGS } from './agents.ts';
@@ -7,22 +7,18 @@ import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, type ProcessRecord, startDetached } from './processes.ts';
 
-/** The gateway's command line (after the `sixpn` executable), with the lab's names; its token goes in SIXPN_TOKEN. */
-export function gatewayArgs(p: LabPlan, g: LabNode): string[] {
+/** `sixpn gateway join` for a lab gateway (after the `sixpn` executable), like agentJoinArgs. */
+export function gatewayJoinArgs(p: LabPlan, g: LabNode, tokenFile: string): string[] {
   return [
     'gateway',
+    'join',
+    p.underlay.apiUrl,
+    '--token-file',
+    tokenFile,
     '--name',
     g.name,
-    '--region',
-    g.region,
-    '--api',
-    p.underlay.apiUrl,
-    '--ca',
-    p.files.caCert,
-    '--endpoint',
-    g.endpoint,
-    '--peer-endpoint',
-    g.peerEndpoint ?? '',
+    '--config-dir',
+    g.configDir,
     '--state-dir',
     g.stateDir,
     '--mesh-interface',
@@ -36,11 +32,14 @@ export function gatewayArgs(p: LabPlan, g: LabNode): string[] {
   ];
 }
 
-export function startGateway(p: LabPlan, g: LabNode, token: string): ProcessRecord {
-  return startDetached(g.ns, process.execPath, [...DAEMON_NODE_FLAGS, SIXPN_BIN, ...gatewayArgs(p, g)], {
-    log: g.log,
-    env: childEnv({ SIXPN_TOKEN: token, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
-  });
+/** Starts the gateway `g` in its namespace (joined already), from its config alone. */
+export function startGateway(_p: LabPlan, g: LabNode): ProcessRecord {
+  return startDetached(
+    g.ns,
+    process.execPath,
+    [...DAEMON_NODE_FLAGS, SIXPN_BIN, 'gateway', '--config-dir', g.configDir],
+    { log: g.log, env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }) },
+  );
 }
 
 /** The laptop's peer file (and interface) name: `sx…`, unique to this lab, at most 15 characters. */

@@ -71,6 +71,8 @@ export interface LabNode extends UnderlayMember {
   meshInterface: string;
   /** The agent's (or gateway's) state directory and log file. */
   stateDir: string;
+  /** Where `sixpn agent join` / `sixpn gateway join` write its config and token (its /etc/sixpn). */
+  configDir: string;
   log: string;
   /** Gateways only: the peer-facing WireGuard interface and endpoint. */
   peerInterface?: string;
@@ -97,8 +99,12 @@ export interface LabPlan {
     laptopBin: string;
     /** The control plane's own CA and server certificate (made by `lab up`, served by the control plane). */
     tlsDir: string;
-    /** The CA certificate agents and gateways verify the control plane with (`--ca`). */
+    /** The control plane's CA certificate (the join tokens carry its fingerprint). */
     caCert: string;
+    /** The admin token the control plane accepts (0600; never in an argv or environment). */
+    adminToken: string;
+    /** Join tokens while hosts join (0600), removed once they have. */
+    joinDir: string;
   };
   underlay: {
     ns: string;
@@ -147,6 +153,7 @@ function node(
     endpoint: `${address}:${MESH_PORT}`,
     meshInterface: `${lab.ifPrefix}m${index}`,
     stateDir: join(lab.dir, role === 'host' ? 'agents' : 'gateways', name),
+    configDir: join(lab.dir, 'etc', name),
     log: join(lab.dir, 'logs', `${name}.log`),
   };
   if (role === 'gateway') {
@@ -197,6 +204,8 @@ export function labPlan(opts: LabOptions): LabPlan {
       laptopBin: join(dir, 'laptop', 'bin'),
       tlsDir: join(dir, 'tls'),
       caCert: join(dir, 'tls', 'ca.crt'),
+      adminToken: join(dir, 'admin.token'),
+      joinDir: join(dir, 'join'),
     },
     underlay: {
       ns: underlayNs,

@@ -1,9 +1,8 @@
 // What the lab needs from the machine before it touches anything: root, and the programs (named with the Debian
 // package that has them, so the message says what to install).
 
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { SixpnError } from '../core/errors.ts';
+import { onPath } from '../runtime/prerequisites.ts';
 
 /** Program → Debian package. */
 export const PROGRAMS: Readonly<Record<string, string>> = {
@@ -26,19 +25,6 @@ export function missingMessage(needed: readonly string[], has: (p: string) => bo
   if (missing.length === 0) return undefined;
   const pkgs = [...new Set(missing.map((p) => PROGRAMS[p] ?? p))];
   return `the lab needs ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not installed: apt-get install ${pkgs.join(' ')} (or run bash scripts/setup.sh)`;
-}
-
-/** True when `program` is an executable on PATH or in the sbin directories root uses. */
-export function onPath(program: string, path = process.env.PATH ?? ''): boolean {
-  const dirs = [...path.split(delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'].filter(Boolean);
-  return dirs.some((d) => {
-    try {
-      accessSync(join(d, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Throws `failed_precondition` unless this process is root and every program of `needed` is installed. */

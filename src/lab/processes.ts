@@ -39,14 +39,17 @@ function startTimeOf(pid: number): number | undefined {
   }
 }
 
+/** The caller's own connection (after `eval "$(sixpn lab env)"`): a token must never reach a lab process's environment. */
+const CALLER_ONLY = /^SIXPN_(TOKEN|ADMIN_TOKEN|JOIN_TOKEN|API_URL|CA|CA_FINGERPRINT|CONFIG)$/;
+
 /**
- * Environment for the lab's processes: this one's plus `extra`, minus NODE_TEST_CONTEXT (set by node --test, it
+ * Environment for the lab's processes: this one's plus `extra`, minus the caller's SIXPN_ connection and NODE_TEST_CONTEXT (set by node --test, it
  * would silence their logs and make node programs act as test runners).
  */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env))
-    if (v !== undefined && k !== 'NODE_TEST_CONTEXT') env[k] = v;
+    if (v !== undefined && k !== 'NODE_TEST_CONTEXT' && !CALLER_ONLY.test(k)) env[k] = v;
   return { ...env, ...extra };
 }
 

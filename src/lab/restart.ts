@@ -60,8 +60,7 @@ export async function restartAgent(host: string, o: RestartOptions = {}): Promis
   await stopOld(old, `the ${n.role === 'host' ? 'agent of' : 'gateway'} ${host}`, o.kill);
   // status.json stays the old process's until the new one reconciles: wait for a newer one, not just any.
   const before = readStatusFile(n.stateDir)?.reconciledAt;
-  const token = state.hostTokens[n.name] ?? '';
-  const rec = n.role === 'host' ? startAgent(p, n, token) : startGateway(p, n, token);
+  const rec = n.role === 'host' ? startAgent(p, n) : startGateway(p, n);
   state.processes[key] = rec;
   writeLabState(path, state);
   const client = labClient(p, state.adminToken);
@@ -78,7 +77,7 @@ export async function restartControl(o: RestartOptions = {}): Promise<RestartRes
   const p = labPlan(state.options);
   const old = state.processes.control;
   await stopOld(old, "the lab's control plane", o.kill);
-  const rec = startControl(p, state.adminToken);
+  const rec = startControl(p);
   state.processes.control = rec;
   writeLabState(path, state);
   await waitControl(p, rec, state.adminToken, o.readyTimeoutMs ?? 30_000);

@@ -25,8 +25,10 @@ export function table(rows: readonly (readonly string[])[]): string {
 }
 
 /** The `export …` lines of `sixpn lab env`: the CLI then talks to the lab's control plane as admin. */
-export const renderEnv = (p: LabPlan, s: LabState) =>
-  `export SIXPN_API_URL=${p.underlay.apiSocketUrl}\nexport SIXPN_TOKEN=${s.adminToken}\nexport SIXPN_CA=${p.files.caCert}\n`;
+/** What a user's shell needs: the URL (the socket), the admin token, and the CA (file and pin) of the https URL. */
+export const renderEnv = (p: LabPlan, s: LabState, caFingerprint?: string) =>
+  `export SIXPN_API_URL=${p.underlay.apiSocketUrl}\nexport SIXPN_TOKEN=${s.adminToken}\nexport SIXPN_CA=${p.files.caCert}\n` +
+  (caFingerprint ? `export SIXPN_CA_FINGERPRINT=${caFingerprint}\n` : '');
 
 const indent = (text: string, by = '  ') =>
   text

@@ -1,16 +1,18 @@
-// `sixpn lab up`: executes the plan — underlay, upstream resolver, laptop, control plane, hosts and agents,
+// `sixpn lab up`: executes the plan — underlay, upstream resolver, laptop, control plane, hosts and gateways that
+// join with join tokens and then run their agents,
 // gateways when this checkout has them, then the demo — recording each step in lab.json as it goes, and
 // waiting on the agents' own status (never on a sleep) before it says the lab is up.
 
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { SixpnError } from '../core/errors.ts';
 import { listNetns } from '../runtime/netns.ts';
 import { startAgent, type Waiting, waitAgents } from './agents.ts';
 import { labClient, labTls, startControl, waitControl } from './control.ts';
-import { createDemo, createFleet, createGateways } from './demo.ts';
+import { createDemo, createRegions } from './demo.ts';
 import { startGateway } from './gateways.ts';
+import { joinFleet } from './join-fleet.ts';
 import { writeLaptopShim } from './laptop.ts';
 import { attachMember, buildUnderlay } from './network.ts';
 import { type LabOptions, type LabPlan, labNodes, labPlan } from './plan.ts';
@@ -91,23 +93,29 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
 
   say(`control plane: ${p.underlay.apiUrl} and ${p.underlay.apiSocketUrl}`);
   await tlsReady;
-  state.processes.control = startControl(p, state.adminToken);
+  await writeFile(p.files.adminToken, `${state.adminToken}\n`, { mode: 0o600 });
+  state.processes.control = startControl(p);
   save();
   await waitControl(p, state.processes.control, state.adminToken);
   const client = labClient(p, state.adminToken);
-  state.hostTokens = await createFleet(client, p);
-  if (p.gateways.length > 0) Object.assign(state.hostTokens, await createGateways(client, p));
+  await createRegions(client, p);
+  say(
+    `join: ${labNodes(p)
+      .map((n) => n.name)
+      .join(', ')} (sixpn agent join / sixpn gateway join, one join token per region)`,
+  );
+  state.hostTokens = await joinFleet(client, p);
   save();
 
   say(`agents: ${p.hosts.map((h) => `${h.name} (${h.region})`).join(', ')}`);
   const waiting: Waiting[] = [];
   for (const h of p.hosts) {
-    const rec = startAgent(p, h, state.hostTokens[h.name] ?? '');
+    const rec = startAgent(p, h);
     state.processes[`agent:${h.name}`] = rec;
     waiting.push({ node: h, rec });
   }
   for (const g of p.gateways) {
-    const rec = startGateway(p, g, state.hostTokens[g.name] ?? '');
+    const rec = startGateway(p, g);
     state.processes[`gateway:${g.name}`] = rec;
     waiting.push({ node: g, rec });
   }

@@ -7,7 +7,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ApiClient } from '../client/api-client.ts';
-import type { FetchLike } from '../client/http.ts';
+import type { FetchLike, TokenSource } from '../client/http.ts';
 import type { AddressPlan } from '../core/address.ts';
 import { ZoneIndex } from '../core/dns/zone-index.ts';
 import { isSixpnError } from '../core/errors.ts';
@@ -83,7 +83,7 @@ export type Connection =
   | {
       /** Control plane base URL (`http://…` or `unix:/path.sock`), or several replicas' URLs joined by commas. */
       api: string;
-      token: string;
+      token: TokenSource;
       fetch?: FetchLike | undefined;
     };
 

@@ -128,12 +128,14 @@ export async function secretScan({ plan, answers, client, cli, confs }: ScanCont
     'each token is in the store, hashed',
   );
 
-  // Everything the lab wrote except lab.json (the lab's own record of its tokens) and the key files.
+  // Everything the lab wrote except lab.json (the lab's own record of its tokens), the key files and the token
+  // files (admin.token, each node's etc/<node>/*.token: the 0600 files where tokens belong).
   const files = filesUnder(
     plan.dir,
     (rel) =>
       rel === 'lab.json' ||
       rel.endsWith('.key') ||
+      rel.endsWith('.token') ||
       rel === 'control.db' ||
       rel.startsWith('control.db-') ||
       rel === 'api.sock',

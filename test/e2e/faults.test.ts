@@ -170,7 +170,7 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
       process.kill(oldNrt.pid, 'SIGKILL');
       assert.ok(await eventually(async () => !isAlive(oldNrt), 5_000, 10));
       const nrtAt = Date.now();
-      saved.processes['agent:nrt1'] = startAgent(lab.plan, nrt, saved.hostTokens.nrt1 ?? '');
+      saved.processes['agent:nrt1'] = startAgent(lab.plan, nrt);
       writeLabState(lab.plan.files.state, saved);
       const fromNrt = () => digShort(inst('web', 'nrt1').ns, 'AAAA', 'db.internal').catch(() => []);
       assert.ok(

@@ -244,7 +244,7 @@ describe('WireGuard peers through a gateway, end to end', { skip, timeout: 300_0
         assert.ok(await eventually(async () => !isAlive(old), 5_000, 10));
         assert.ok(await say('without-gateway-process'), 'wireguard-go and nft outlive the gateway process');
         const before = readStatusFile(g.stateDir)?.reconciledAt;
-        const rec = startGateway(lab.plan, g, lab.state.hostTokens[g.name] ?? '');
+        const rec = startGateway(lab.plan, g);
         lab.state.processes[`gateway:${g.name}`] = rec;
         writeLabState(lab.plan.files.state, lab.state);
         await waitAgents(admin(), [{ node: g, rec, newerThan: before }], 60_000);

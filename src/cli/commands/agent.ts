@@ -5,8 +5,8 @@
 import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { invalid } from '../../core/errors.ts';
-import { requireToken } from '../connection.ts';
 import type { CliContext } from '../context.ts';
+import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
   collectHostPorts,
   endpoint,
@@ -18,6 +18,7 @@ import {
   regionCode,
 } from '../flags.ts';
 import type { CommandGroup, Program } from '../run.ts';
+import { type ParentSettings, registerJoin } from './join.ts';
 
 const template = flagOf((v) => {
   if (!/^sixpn-[a-z0-9-]*\{id\}[a-z0-9-]*$/.test(v)) {
@@ -62,22 +63,49 @@ function agentCommand(program: Program) {
       collectHostPorts,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--config-dir <dir>',
+      'where `sixpn agent join` wrote agent.toml and agent.token',
+      DEFAULT_CONFIG_DIR,
+    )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
       'after',
       '\nThe agent logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves instances, the\n' +
-        'mesh and the firewall in place; a restarted agent adopts them. Uses --api/--token (or SIXPN_API_URL,\n' +
-        'SIXPN_TOKEN) with the host token `sixpn hosts create` printed.',
+        'mesh and the firewall in place; a restarted agent adopts them. After `sixpn agent join` it runs with no\n' +
+        'flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
     );
 }
 
 type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
+type AgentCommand = ReturnType<typeof agentCommand>;
 
-async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
+/** The flags given, with the config of `sixpn agent join` under them (when there is one). */
+async function resolveFlags(o: AgentFlags, cmd: AgentCommand) {
+  const given = (k: keyof AgentFlags) => cmd.getOptionValueSource(k) === 'cli';
+  const cfg = await loadDaemonConfig(o.configDir, 'agent', given('configDir'));
+  const merged = {
+    ...o,
+    host: o.host ?? cfg?.name,
+    region: o.region ?? cfg?.region,
+    endpoint: o.endpoint ?? cfg?.endpoint,
+    stateDir: pick(given('stateDir'), o.stateDir, cfg?.state_dir),
+    meshInterface: pick(given('meshInterface'), o.meshInterface, cfg?.mesh_interface),
+    wireguard: o.wireguard ?? cfg?.wireguard,
+    lab: o.lab ?? cfg?.lab,
+    netnsTemplate: pick(given('netnsTemplate'), o.netnsTemplate, cfg?.netns_template),
+    upstream: o.upstream ?? cfg?.upstream,
+    prefix: pick(given('prefix'), o.prefix, cfg?.prefix),
+  };
+  return { o: merged, cfg };
+}
+
+async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext): Promise<void> {
   const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
     import('../../lib/log.ts'),
     import('../../runtime/wg-interface.ts'),
   ]);
+  const { o, cfg } = await resolveFlags(flags, cmd);
   const logger = createLogger();
   const wireguard = o.wireguard ?? defaultWireguardMode();
   if (o.teardown) {
@@ -100,18 +128,19 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
   }
   const missing = (['host', 'region', 'endpoint'] as const).filter((k) => o[k] === undefined);
   if (missing.length > 0) {
-    throw invalid(`sixpn agent needs ${missing.map((m) => `--${m}`).join(', ')}`, { field: missing[0] });
+    throw invalid(
+      `sixpn agent needs ${missing.map((m) => `--${m}`).join(', ')}, or the config of \`sixpn agent join\` (none in ${o.configDir})`,
+      { field: missing[0] },
+    );
   }
-  const conn = await ctx.connection();
+  const conn = await daemonConnection(ctx, cfg);
   const { runAgent } = await import('../../agent/agent.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {
     const a = await runAgent({
       host: o.host as string,
       region: o.region as string,
-      api: conn.api,
-      token: requireToken(conn),
-      ...(await ctx.apiFetch()),
+      ...conn,
       endpoint: o.endpoint as string,
       stateDir: o.stateDir,
       meshIface: o.meshInterface,
@@ -127,8 +156,29 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
   });
 }
 
+/** The join subcommand's view of the agent's flags: what to write into agent.toml. */
+function joinSettings(agent: AgentCommand): ParentSettings {
+  const o = agent.opts();
+  const given = (k: keyof AgentFlags) => agent.getOptionValueSource(k) === 'cli';
+  return {
+    configDir: o.configDir,
+    endpoint: o.endpoint,
+    settings: {
+      state_dir: o.stateDir,
+      ...(given('meshInterface') ? { mesh_interface: o.meshInterface } : {}),
+      ...(o.wireguard ? { wireguard: o.wireguard } : {}),
+      ...(o.lab ? { lab: true } : {}),
+      ...(given('netnsTemplate') ? { netns_template: o.netnsTemplate } : {}),
+      ...(o.upstream ? { upstream: o.upstream } : {}),
+      ...(given('prefix') ? { prefix: o.prefix } : {}),
+    },
+  };
+}
+
 export const registerAgent: CommandGroup = (program, ctx) => {
-  const agent = agentCommand(program).action((o) => agentAction(o, ctx));
+  const agent = agentCommand(program);
+  agent.action((o) => agentAction(o, agent, ctx));
+  registerJoin(agent, ctx, 'agent', () => joinSettings(agent));
 
   agent
     .command('env')

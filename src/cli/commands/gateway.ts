@@ -3,10 +3,11 @@
 
 import { Option } from '@commander-js/extra-typings';
 import { invalid } from '../../core/errors.ts';
-import { requireToken } from '../connection.ts';
 import type { CliContext } from '../context.ts';
+import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import { collectHostPorts, endpoint, iface, label, numberIn, prefix, regionCode } from '../flags.ts';
 import type { CommandGroup, Program } from '../run.ts';
+import { type ParentSettings, registerJoin } from './join.ts';
 
 const port = numberIn('port', 1, 65535);
 const seconds = numberIn('seconds', 0.05, 3600);
@@ -52,22 +53,49 @@ function gatewayCommand(program: Program) {
     .option('--dns-port <port>', 'local port DNS for fdaa:N:N::3 is redirected to', port, 5353)
     .option('--report-interval <seconds>', 'how often peer handshakes and traffic are reported', seconds, 5)
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--config-dir <dir>',
+      'where `sixpn gateway join` wrote gateway.toml and gateway.token',
+      DEFAULT_CONFIG_DIR,
+    )
     .option('--teardown', 'remove the interfaces and nft table this gateway made, and exit')
     .addHelpText(
       'after',
       '\nThe gateway logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves WireGuard,\n' +
-        'routes and the firewall in place; a restarted gateway adopts them. Uses --api/--token (or SIXPN_API_URL,\n' +
-        'SIXPN_TOKEN) with the gateway token `sixpn gateways create` printed.',
+        'routes and the firewall in place; a restarted gateway adopts them. After `sixpn gateway join` it runs with\n' +
+        'no flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
     );
 }
 
 type GatewayFlags = ReturnType<ReturnType<typeof gatewayCommand>['opts']>;
+type GatewayCommand = ReturnType<typeof gatewayCommand>;
 
-async function gatewayAction(o: GatewayFlags, ctx: CliContext): Promise<void> {
+/** The flags given, with the config of `sixpn gateway join` under them (when there is one). */
+async function resolveFlags(o: GatewayFlags, cmd: GatewayCommand) {
+  const given = (k: keyof GatewayFlags) => cmd.getOptionValueSource(k) === 'cli';
+  const cfg = await loadDaemonConfig(o.configDir, 'gateway', given('configDir'));
+  const merged = {
+    ...o,
+    name: o.name ?? cfg?.name,
+    region: o.region ?? cfg?.region,
+    endpoint: o.endpoint ?? cfg?.endpoint,
+    peerEndpoint: o.peerEndpoint ?? cfg?.peer_endpoint,
+    stateDir: pick(given('stateDir'), o.stateDir, cfg?.state_dir),
+    meshInterface: pick(given('meshInterface'), o.meshInterface, cfg?.mesh_interface),
+    peerInterface: pick(given('peerInterface'), o.peerInterface, cfg?.peer_interface),
+    wireguard: o.wireguard ?? cfg?.wireguard,
+    upstream: o.upstream ?? cfg?.upstream,
+    prefix: pick(given('prefix'), o.prefix, cfg?.prefix),
+  };
+  return { o: merged, cfg };
+}
+
+async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliContext): Promise<void> {
   const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
     import('../../lib/log.ts'),
     import('../../runtime/wg-interface.ts'),
   ]);
+  const { o, cfg } = await resolveFlags(flags, cmd);
   const logger = createLogger();
   const wireguard = o.wireguard ?? defaultWireguardMode();
   if (o.teardown) {
@@ -90,18 +118,19 @@ async function gatewayAction(o: GatewayFlags, ctx: CliContext): Promise<void> {
   const missing = (['name', 'region', 'endpoint', 'peerEndpoint'] as const).filter((k) => o[k] === undefined);
   if (missing.length > 0) {
     const flags = missing.map((m) => `--${m.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
-    throw invalid(`sixpn gateway needs ${flags.join(', ')}`, { field: missing[0] });
+    throw invalid(
+      `sixpn gateway needs ${flags.join(', ')}, or the config of \`sixpn gateway join\` (none in ${o.configDir})`,
+      { field: missing[0] },
+    );
   }
-  const conn = await ctx.connection();
+  const conn = await daemonConnection(ctx, cfg);
   const { runGateway } = await import('../../gateway/gateway.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {
     const g = await runGateway({
       name: o.name as string,
       region: o.region as string,
-      api: conn.api,
-      token: requireToken(conn),
-      ...(await ctx.apiFetch()),
+      ...conn,
       endpoint: o.endpoint as string,
       peerEndpoint: o.peerEndpoint as string,
       stateDir: o.stateDir,
@@ -119,6 +148,27 @@ async function gatewayAction(o: GatewayFlags, ctx: CliContext): Promise<void> {
   });
 }
 
+/** The join subcommand's view of the gateway's flags: what to write into gateway.toml. */
+function joinSettings(gw: GatewayCommand): ParentSettings {
+  const o = gw.opts();
+  const given = (k: keyof GatewayFlags) => gw.getOptionValueSource(k) === 'cli';
+  return {
+    configDir: o.configDir,
+    endpoint: o.endpoint,
+    peerEndpoint: o.peerEndpoint,
+    settings: {
+      state_dir: o.stateDir,
+      ...(given('meshInterface') ? { mesh_interface: o.meshInterface } : {}),
+      ...(given('peerInterface') ? { peer_interface: o.peerInterface } : {}),
+      ...(o.wireguard ? { wireguard: o.wireguard } : {}),
+      ...(o.upstream ? { upstream: o.upstream } : {}),
+      ...(given('prefix') ? { prefix: o.prefix } : {}),
+    },
+  };
+}
+
 export const registerGateway: CommandGroup = (program, ctx) => {
-  gatewayCommand(program).action((o) => gatewayAction(o, ctx));
+  const gateway = gatewayCommand(program);
+  gateway.action((o) => gatewayAction(o, gateway, ctx));
+  registerJoin(gateway, ctx, 'gateway', () => joinSettings(gateway));
 };

@@ -1,11 +1,13 @@
-// `sixpn hosts create|list|show|delete|allow|disallow|grants`: the machines that run instances, and which orgs or
-// networks each may place instances for on itself (its agent's socket: `sixpn run`, the CNI plugin).
+// `sixpn hosts create|list|show|delete|rotate-token|join-token|allow|disallow|grants`: the machines that run
+// instances, how new ones join, and which orgs or networks each may place instances for on itself (its agent's
+// socket: `sixpn run`, the CNI plugin).
 
 import type { HostGrant } from '../../core/model.ts';
 import { label } from '../flags.ts';
 import type { Column } from '../output.ts';
 import type { CommandGroup } from '../run.ts';
 import { hostColumns } from './columns.ts';
+import { registerJoinTokens } from './join-tokens.ts';
 import { registerMachines } from './machines.ts';
 
 const grantColumns: Column<HostGrant>[] = [
@@ -77,4 +79,5 @@ export const registerHosts: CommandGroup = (program, ctx) => {
     .action(async (host, o) =>
       ctx.list(await (await ctx.client()).listHostGrants(host), o.json, grantColumns),
     );
+  registerJoinTokens(cmd, ctx);
 };

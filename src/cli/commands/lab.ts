@@ -1,6 +1,8 @@
 // `sixpn lab up|status|env|exec|logs|down`: a whole multi-host fleet in network namespaces of this machine
 // (src/lab). The lab modules load inside the actions, so other commands do not pay for them.
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Option } from '@commander-js/extra-typings';
 import { SixpnError } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
@@ -90,9 +92,13 @@ function labInspectCommands(lab: LabCommand, ctx: CliContext, labName: LabName):
     .command('env')
     .description('print export lines that point the CLI at the lab: eval "$(sixpn lab env)"')
     .action(async () => {
-      const { renderEnv } = await import('../../lab/summary.ts');
+      const [{ renderEnv }, { caFingerprintOf }] = await Promise.all([
+        import('../../lab/summary.ts'),
+        import('../../control/tls.ts'),
+      ]);
       const { plan, state } = await recordedLab(await labName());
-      ctx.io.stdout(renderEnv(plan, state));
+      const fp = caFingerprintOf(await readFile(plan.files.caCert, 'utf8').catch(() => ''));
+      ctx.io.stdout(renderEnv(plan, state, fp && `sha256:${fp}`));
     });
 
   lab
@@ -163,8 +169,9 @@ function labLifecycleCommands(lab: LabCommand, ctx: CliContext, labName: LabName
     .requiredOption('--listen <addr>', 'HOST:PORT for agents')
     .action(async (o) => {
       const { serveLabControl } = await import('../../lab/serve-control.ts');
-      const adminToken = ctx.io.env.SIXPN_ADMIN_TOKEN;
-      if (!adminToken) throw new SixpnError('invalid_argument', 'SIXPN_ADMIN_TOKEN must be set');
+      // The admin token is in DIR/admin.token (0600), never in argv or the environment.
+      const adminToken = (await readFile(join(o.dir, 'admin.token'), 'utf8')).trim();
+      if (!adminToken) throw new SixpnError('invalid_argument', `${join(o.dir, 'admin.token')} is empty`);
       await serveLabControl({ dir: o.dir, listen: o.listen, adminToken });
     });
 }

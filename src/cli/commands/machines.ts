@@ -22,7 +22,7 @@ export interface MachineKind {
   runWith: (name: string, region: string) => string;
 }
 
-/** Registers `<group> create|list|show|delete`; returns the group's command for more subcommands. */
+/** Registers `<group> create|list|show|delete|rotate-token`; returns the group's command for more subcommands. */
 export function registerMachines(program: Program, ctx: CliContext, k: MachineKind) {
   const cmd = program.command(k.group).description(k.description);
   const nameOf = label(`${k.noun} name`);
@@ -64,6 +64,24 @@ export function registerMachines(program: Program, ctx: CliContext, k: MachineKi
     .action(async (name) => {
       await k.remove(await ctx.client(), name);
       ctx.out(`deleted ${k.noun} ${name}`);
+    });
+
+  cmd
+    .command('rotate-token')
+    .description(`give a ${k.noun} a new token; the old one stops working at once (admin)`)
+    .argument('<name>', `${k.noun} name`, nameOf)
+    .option('--json', 'print {token, secret} as JSON')
+    .action(async (name, o) => {
+      const r = await (await ctx.client()).rotateToken(k.noun === 'gateway' ? 'gateway' : 'host', name);
+      if (o.json) {
+        ctx.json(r);
+        return;
+      }
+      ctx.out(r.secret);
+      ctx.io.stderr(
+        `new token of ${k.noun} ${name} (shown once). On ${name}, as root, put it in its token file; the running ${k.noun} reads it on its next request:\n` +
+          `  … | sixpn ${k.noun === 'gateway' ? 'gateway' : 'agent'} set-token        (reads the token on stdin)\n`,
+      );
     });
   return cmd;
 }

@@ -174,7 +174,12 @@ export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
           refusePrivateKeys(raw);
           body = parse(spec.body, raw, 'body');
         }
-        const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw });
+        const stillValid = () =>
+          authenticate(c.req.raw, deps, tokens).then(
+            () => true,
+            () => false,
+          );
+        const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw, stillValid });
         if (spec.stream) {
           status = 200;
           metrics?.watchStreams.inc();

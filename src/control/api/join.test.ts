@@ -63,3 +63,25 @@ test('join token → exchange → host token; a second use is refused and change
     await t.close();
   }
 });
+
+test('a watch stream ends at its next heartbeat once its token was rotated', async () => {
+  const t = await testApi();
+  try {
+    await t.call('POST', '/v1/regions', t.admin, { code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
+    const host = await t.call('POST', '/v1/hosts', t.admin, { name: 'ord1', region: 'ord' });
+    const res = await t.raw('/v1/watch?since=0', { headers: { authorization: `Bearer ${host.json.token}` } });
+    assert.equal(res.status, 200);
+    const reader = res.body!.getReader();
+    await reader.read(); // the stream is open
+    assert.equal((await t.call('POST', '/v1/hosts/ord1/token', t.admin)).status, 201);
+    let text = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    assert.match(text, /"code":"unavailable".*no longer authenticates/);
+  } finally {
+    await t.close();
+  }
+});

@@ -27,6 +27,8 @@ export interface Ctx<P, Q, B> {
   body: B;
   deps: Deps;
   req: Request;
+  /** Whether the caller's token still authenticates now (revoked, rotated or expired since: false). Streams ask. */
+  stillValid: () => Promise<boolean>;
 }
 
 export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {

@@ -19,6 +19,9 @@ export function scopeOf(p: Principal): Scope {
 
 const encoder = new TextEncoder();
 
+const REVOKED =
+  'the token of this stream no longer authenticates (revoked, rotated or expired); reconnect with a valid one';
+
 function frame(ev: WatchEvent | { error: { code: string; message: string } }, sse: boolean): Uint8Array {
   const json = JSON.stringify('change' in ev ? ev.change : ev);
   if (!sse) return encoder.encode(`${json}\n`);
@@ -72,7 +75,7 @@ export const stateRoutes: RouteSpec[] = [
     allow: SNAPSHOT_READERS,
     query: WatchQuery,
     stream: true,
-    handle: async ({ principal, query, deps, req }) => {
+    handle: async ({ principal, query, deps, req, stillValid }) => {
       const scope = scopeOf(principal);
       await deps.hub.validate(query.since, scope);
       const sse = (req.headers.get('accept') ?? '').includes('text/event-stream');
@@ -84,7 +87,14 @@ export const stateRoutes: RouteSpec[] = [
           try {
             const next = await events.next();
             if (next.done) controller.close();
-            else controller.enqueue(frame(next.value, sse));
+            else if ('heartbeat' in next.value && !(await stillValid())) {
+              // A token revoked, rotated or expired since the stream opened: the client reconnects with its
+              // current token (a rotated host's agent reads its token file again), or hears the 401.
+              controller.enqueue(frame({ error: { code: 'unavailable', message: REVOKED } }, sse));
+              controller.close();
+              abort.abort();
+              await events.return(undefined);
+            } else controller.enqueue(frame(next.value, sse));
           } catch (err) {
             const e = err as { code?: string; message?: string };
             controller.enqueue(
