@@ -45,7 +45,6 @@ function planInstance(
   acts: Action[],
   want: DesiredInstance,
   o: Observed,
-  ctx: PlanContext,
   meshRoute: string,
 ) {
   const nsExists = o.namespaces.has(want.ns);
@@ -163,6 +162,6 @@ export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
     if (o.files.get(f.path) !== f.content)
       acts.push({ do: 'file-write', path: f.path, content: f.content, mode: f.mode });
   }
-  for (const want of d.instances) planInstance(acts, want, o, ctx, d.meshRoute);
+  for (const want of d.instances) planInstance(acts, want, o, d.meshRoute);
   return acts;
 }

@@ -6,11 +6,8 @@ import { type AddressPlan, formatIPv6, hostResolverAddress } from '../core/addre
 import { invalid, SixpnError } from '../core/errors.ts';
 import type { Instance } from '../core/model.ts';
 import { IFACE_RE, LABEL_RE } from '../core/names.ts';
-import { HOST_LINK_LOCAL, INSTANCE_IFACE } from './desired.ts';
+import { attachedNetns, HOST_LINK_LOCAL, INSTANCE_IFACE } from './desired.ts';
 import { type InstanceEnv, instanceEnv } from './instance-files.ts';
-
-/** Namespace name of an instance the agent made itself or pinned from a runtime's path. */
-export const workloadNetns = (id: string) => `sixpn-i-${id}`;
 
 const label = (field: string) =>
   z
@@ -139,7 +136,7 @@ export function workloadView(
   appName: string,
   o: { plan: AddressPlan; etcNetnsDir: string },
 ): WorkloadView {
-  const ns = workloadNetns(i.id);
+  const ns = attachedNetns(i.id);
   return {
     id: i.id,
     name: a.name,

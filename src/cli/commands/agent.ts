@@ -62,6 +62,10 @@ function agentCommand(program: Program) {
       collectHostPorts,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--socket <path>',
+      'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
+    )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
       'after',
@@ -118,6 +122,7 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
       wireguard,
       lab: o.lab === true,
       netnsTemplate: o.netnsTemplate,
+      socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
       logger,
