@@ -98,6 +98,10 @@ export interface AttachedAs {
   ifname: string;
 }
 
+/**
+ * The namespace of instance `id`: made by the agent (lab mode, or attached over its socket: its own, or a runtime's
+ * pinned under this name), or by the runtime (`--netns-template` outside lab mode).
+ */
 export function netnsName(template: string, id: string): string {
   return template.replaceAll('{id}', id);
 }
@@ -111,14 +115,11 @@ function addressing(address: string): { address: string; prefix: string } {
   return { address: `${formatIPv6(a)}/112`, prefix: formatCidr(enclosing(a, 112)) };
 }
 
-/** The namespace of an instance attached over the socket: the agent's own, or the runtime's pinned under it. */
-export const attachedNetns = (id: string) => `sixpn-i-${id}`;
-
 function desiredInstance(i: Instance, id: AgentIdentity, at: AttachedAs | undefined): DesiredInstance {
   const net = i.address ? addressing(i.address) : null;
   const where = at
     ? {
-        ns: attachedNetns(i.id),
+        ns: netnsName(id.netnsTemplate, i.id),
         ...(at.netns === null ? { create: 'add' as const } : { create: 'attach' as const, attach: at.netns }),
         ifname: at.ifname,
       }
@@ -200,7 +201,9 @@ export function desiredState(
       resolvers: [resolver],
     },
     workloads: new Map(
-      [...attached].map(([k, a]) => [k, { ns: attachedNetns(k), pinned: a.netns !== null }] as const),
+      [...attached].map(
+        ([k, a]) => [k, { ns: netnsName(id.netnsTemplate, k), pinned: a.netns !== null }] as const,
+      ),
     ),
   };
 }

@@ -41,12 +41,7 @@ function linkUp(acts: Action[], ns: string | undefined, iface: string, have: Obs
   acts.push(...linkSteps(iface, have.links.get(iface), mtu, ns));
 }
 
-function planInstance(
-  acts: Action[],
-  want: DesiredInstance,
-  o: Observed,
-  meshRoute: string,
-) {
+function planInstance(acts: Action[], want: DesiredInstance, o: Observed, meshRoute: string) {
   const nsExists = o.namespaces.has(want.ns);
   if (!nsExists) {
     if (want.create === 'wait') return; // the runtime has not made it yet: try again on the next reconcile

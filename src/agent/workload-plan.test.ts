@@ -21,7 +21,7 @@ function stopped(id: string) {
 
 describe('instances attached over the local socket', () => {
   test("a runtime's namespace is pinned, plumbed on its ifname, given files; a stop leaves it alive", async () => {
-    const agent = fakeAgent('h1', { lab: false, netnsTemplate: 'runtime-{id}' });
+    const agent = fakeAgent('h1', { lab: false });
     agent.seams.net.addRuntimeNetns('/var/run/netns/cni-1');
     const attached = new Map<string, AttachedAs>([[A1, { netns: '/var/run/netns/cni-1', ifname: 'net1' }]]);
     const r = await agent.reconcile(new LocalState(F.snapshot()), attached);

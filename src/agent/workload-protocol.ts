@@ -6,7 +6,7 @@ import { type AddressPlan, formatIPv6, hostResolverAddress } from '../core/addre
 import { invalid, SixpnError } from '../core/errors.ts';
 import type { Instance } from '../core/model.ts';
 import { IFACE_RE, LABEL_RE } from '../core/names.ts';
-import { attachedNetns, HOST_LINK_LOCAL, INSTANCE_IFACE } from './desired.ts';
+import { HOST_LINK_LOCAL, INSTANCE_IFACE, netnsName } from './desired.ts';
 import { type InstanceEnv, instanceEnv } from './instance-files.ts';
 
 const label = (field: string) =>
@@ -134,9 +134,9 @@ export function workloadView(
   a: Attachment,
   i: Instance,
   appName: string,
-  o: { plan: AddressPlan; etcNetnsDir: string },
+  o: { plan: AddressPlan; etcNetnsDir: string; netnsTemplate: string },
 ): WorkloadView {
-  const ns = attachedNetns(i.id);
+  const ns = netnsName(o.netnsTemplate, i.id);
   return {
     id: i.id,
     name: a.name,

@@ -36,6 +36,7 @@ export async function startWorkloads(
     host: o.host,
     plan: r.o.plan,
     etcNetnsDir: o.etcNetnsDir ?? '/etc/netns',
+    netnsTemplate: o.netnsTemplate ?? 'sixpn-i-{id}',
     dir: join(o.stateDir, 'workloads'),
     api: r.client,
     probe: { checkNetns, startTimeOf, holderAlive, netnsInUse },

@@ -11,7 +11,7 @@ import { alreadyExists, invalid, isSixpnError, SixpnError } from '../core/errors
 import type { Instance } from '../core/model.ts';
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
-import { type AttachedAs, appNameOf, attachedNetns } from './desired.ts';
+import { type AttachedAs, appNameOf, netnsName } from './desired.ts';
 import type { ReconcileResult } from './reconcile.ts';
 import {
   type Attachment,
@@ -47,6 +47,8 @@ export interface WorkloadOptions {
   host: string;
   plan: AddressPlan;
   etcNetnsDir: string;
+  /** Names the namespaces of attached instances (`sixpn-i-{id}`). */
+  netnsTemplate: string;
   /** `<state-dir>/workloads`. */
   dir: string;
   api: WorkloadApi;
@@ -210,7 +212,7 @@ export class Workloads {
       throw e;
     }
     this.o.log.info(
-      { id: inst.id, key: a.key, netns: a.netns ?? attachedNetns(inst.id) },
+      { id: inst.id, key: a.key, netns: a.netns ?? netnsName(this.o.netnsTemplate, inst.id) },
       'workload attached',
     );
     return this.view(a);
@@ -245,7 +247,8 @@ export class Workloads {
       }
       if (i.state !== 'started' || i.host !== this.o.host || a.holder === null) continue;
       const alive = await this.o.probe.holderAlive(a.holder);
-      const inUse = alive || (await this.o.probe.netnsInUse(`/run/netns/${attachedNetns(a.id)}`));
+      const inUse =
+        alive || (await this.o.probe.netnsInUse(`/run/netns/${netnsName(this.o.netnsTemplate, a.id)}`));
       if (!holderGone(a, alive, inUse)) continue;
       this.o.log.warn(
         { id: a.id, key: a.key, pid: a.holder.pid },

@@ -14,6 +14,7 @@ import {
   iface,
   instanceId,
   label,
+  numberIn,
   prefix,
   regionCode,
 } from '../flags.ts';
@@ -62,6 +63,12 @@ function agentCommand(program: Program) {
       collectHostPorts,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--resync <seconds>',
+      'full pass (and sweep of `sixpn run` instances) at least this often',
+      numberIn('resync', 1, 3600),
+      30,
+    )
     .option(
       '--socket <path>',
       'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
@@ -122,6 +129,7 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
       wireguard,
       lab: o.lab === true,
       netnsTemplate: o.netnsTemplate,
+      resyncMs: o.resync * 1000,
       socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
