@@ -11,6 +11,8 @@ export type Action =
   | NodeAction<AgentRegistration>
   | { do: 'netns-add'; ns: string }
   | { do: 'netns-del'; ns: string }
+  /** Pins a runtime's namespace file `path` as the named namespace `ns` (a bind mount, like `ip netns attach`). */
+  | { do: 'netns-attach'; ns: string; path: string }
   | { do: 'file-write'; path: string; content: string; mode: number }
   | { do: 'file-remove'; path: string }
   | { do: 'dir-remove'; path: string };
@@ -22,6 +24,7 @@ export function describeAction(a: Action): Record<string, unknown> {
       return { do: a.do, path: a.path };
     case 'netns-add':
     case 'netns-del':
+    case 'netns-attach':
     case 'file-remove':
     case 'dir-remove':
       return { ...a };

@@ -21,6 +21,7 @@ import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
+import { startWorkloads } from './workload-service.ts';
 
 export interface AgentOptions {
   host: string;
@@ -44,6 +45,8 @@ export interface AgentOptions {
   prefix?: string;
   /** Default 30 s. */
   resyncMs?: number;
+  /** The local socket for runtimes (`sixpn run`, the CNI plugin); absent: none. */
+  socket?: string;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -102,7 +105,10 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const { state } = r;
   log.info({ revision: state.revision, ns: ownNs, wireguard: o.wireguard, lab: o.lab }, 'agent starting');
   const dnsAddress = desiredState(state, identity).dnsAddress;
+  const local = await startWorkloads(o, r, log);
+  const attached = () => local.workloads.attached();
   return r.run({
+    tasks: local.tasks,
     dnsFirst: true,
     startDns: () =>
       startAgentDns({
@@ -121,10 +127,12 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       // look). The control plane's record of this host counts too: a snapshot that shows it unregistered must
       // register it.
       fingerprint: () =>
-        JSON.stringify([desiredState(state, identity), registrationOf(state, identity.host)], (_k, v) =>
-          typeof v === 'bigint' ? String(v) : v,
+        JSON.stringify(
+          [desiredState(state, identity, attached()), registrationOf(state, identity.host)],
+          (_k, v) => (typeof v === 'bigint' ? String(v) : v),
         ),
-      reconcile: () => reconcileOnce(state, identity, seams, ctx, log, o.signal),
+      reconcile: () => reconcileOnce(state, identity, seams, ctx, log, o.signal, attached()),
+      afterPass: async (res) => local.workloads.passed(res),
       status: (last) => ({
         instances: last?.desired.instances.map((i) => i.id) ?? [],
         peers: last?.desired.mesh.peers.length ?? 0,

@@ -12,6 +12,8 @@ async function step(s: AgentSeams, a: Action, ctx: ReconcileContext, signal?: Ab
       return s.net.addNetns(a.ns);
     case 'netns-del':
       return s.net.delNetns(a.ns);
+    case 'netns-attach':
+      return s.net.attachNetns(a.ns, a.path);
     case 'file-write':
       return s.files.write(a.path, a.content, a.mode);
     case 'file-remove':

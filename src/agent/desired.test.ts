@@ -63,6 +63,8 @@ describe('desiredState: instances', () => {
     assert.deepEqual(d.instances[0], {
       id: '000000a1',
       ns: 'sixpn-i-000000a1',
+      create: 'add',
+      ifname: 'eth0',
       hostIface: 'sxi000000a1',
       address: 'fdaa:0:1:0:1:0:a1:2/112',
       prefix: 'fdaa:0:1:0:1:0:a1:0/112',

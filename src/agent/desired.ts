@@ -55,6 +55,14 @@ export interface AgentIdentity {
 export interface DesiredInstance {
   id: string;
   ns: string;
+  /**
+   * Who makes the namespace when it is missing: the agent (`add`: lab mode, or `sixpn run`), the agent pinning a
+   * runtime's namespace file `attach` as `ns` (the CNI plugin), or the runtime itself (`wait`: `--netns-template`).
+   */
+  create: 'add' | 'attach' | 'wait';
+  attach?: string;
+  /** The instance side of the veth (`eth0`, or the runtime's CNI_IFNAME). */
+  ifname: string;
   /** The host end of the veth, `sxi<id>` (15 characters at most, unique on the machine). */
   hostIface: string;
   /** `<address>/112` in canonical text, or null without private networking (then: no veth). */
@@ -80,8 +88,20 @@ export interface Desired {
   /** `fdaa::3/128` on the host's loopback: the resolver every instance uses. */
   dnsAddress: string;
   nft: IsolationSpec;
+  /** Every instance attached over the local socket (started or not): its namespace, and whether it is pinned. */
+  workloads: Map<string, { ns: string; pinned: boolean }>;
 }
 
+/** What desiredState needs of an attachment (workload-protocol.ts). */
+export interface AttachedAs {
+  netns: string | null;
+  ifname: string;
+}
+
+/**
+ * The namespace of instance `id`: made by the agent (lab mode, or attached over its socket: its own, or a runtime's
+ * pinned under this name), or by the runtime (`--netns-template` outside lab mode).
+ */
 export function netnsName(template: string, id: string): string {
   return template.replaceAll('{id}', id);
 }
@@ -95,11 +115,22 @@ function addressing(address: string): { address: string; prefix: string } {
   return { address: `${formatIPv6(a)}/112`, prefix: formatCidr(enclosing(a, 112)) };
 }
 
-function desiredInstance(i: Instance, id: AgentIdentity): DesiredInstance {
+function desiredInstance(i: Instance, id: AgentIdentity, at: AttachedAs | undefined): DesiredInstance {
   const net = i.address ? addressing(i.address) : null;
+  const where = at
+    ? {
+        ns: netnsName(id.netnsTemplate, i.id),
+        ...(at.netns === null ? { create: 'add' as const } : { create: 'attach' as const, attach: at.netns }),
+        ifname: at.ifname,
+      }
+    : {
+        ns: netnsName(id.netnsTemplate, i.id),
+        create: id.lab ? ('add' as const) : ('wait' as const),
+        ifname: INSTANCE_IFACE,
+      };
   return {
     id: i.id,
-    ns: netnsName(id.netnsTemplate, i.id),
+    ...where,
     hostIface: hostIfaceOf(i.id),
     address: net?.address ?? null,
     prefix: net?.prefix ?? null,
@@ -120,18 +151,26 @@ export function appNameOf(state: LocalState, i: Instance): string {
   return state.get('app', i.app)?.name ?? i.app;
 }
 
-export function desiredState(state: LocalState, id: AgentIdentity): Desired {
+/**
+ * The host as it should be. `attached`: instances attached over the local socket, by id (their namespaces are
+ * the agent's own or pinned; they get /etc files like lab instances).
+ */
+export function desiredState(
+  state: LocalState,
+  id: AgentIdentity,
+  attached: ReadonlyMap<string, AttachedAs> = new Map(),
+): Desired {
   const started = localInstances(state, id.host);
-  const instances = started.map((i) => desiredInstance(i, id));
+  const instances = started.map((i) => desiredInstance(i, id, attached.get(i.id)));
   const files: DesiredFile[] = [];
-  for (const i of started) {
+  for (const [k, i] of started.entries()) {
     files.push({
       path: envFileOf(id.envDir, i.id),
       content: renderEnv(instanceEnv(i, appNameOf(state, i))),
       mode: 0o644,
     });
-    if (id.lab) {
-      const dir = `${id.etcNetnsDir}/${netnsName(id.netnsTemplate, i.id)}`;
+    if (id.lab || attached.has(i.id)) {
+      const dir = `${id.etcNetnsDir}/${instances[k]?.ns}`;
       for (const f of etcFiles(i, id.plan))
         files.push({ path: `${dir}/${f.name}`, content: f.content, mode: 0o644 });
     }
@@ -161,5 +200,10 @@ export function desiredState(state: LocalState, id: AgentIdentity): Desired {
       })),
       resolvers: [resolver],
     },
+    workloads: new Map(
+      [...attached].map(
+        ([k, a]) => [k, { ns: netnsName(id.netnsTemplate, k), pinned: a.netns !== null }] as const,
+      ),
+    ),
   };
 }

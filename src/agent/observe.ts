@@ -44,7 +44,7 @@ export async function observe(
   const ownedIds = envNames.flatMap((n) => ENV_FILE.exec(n)?.[1] ?? []);
   const relevant = new Set([
     ...d.instances.map((i) => i.ns),
-    ...ownedIds.map((id) => netnsName(ctx.netnsTemplate, id)),
+    ...ownedIds.map((id) => d.workloads.get(id)?.ns ?? netnsName(ctx.netnsTemplate, id)),
   ]);
   const namespaces = new Set(netnsList.filter((n) => relevant.has(n)));
   const instances = new Map<string, ObservedNs>();

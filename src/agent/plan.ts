@@ -11,7 +11,6 @@ import {
   envFileOf,
   HOST_LINK_LOCAL,
   hostIfaceOf,
-  INSTANCE_IFACE,
   INSTANCE_LINK_LOCAL,
   INSTANCE_MTU,
   MESH_MTU,
@@ -42,36 +41,33 @@ function linkUp(acts: Action[], ns: string | undefined, iface: string, have: Obs
   acts.push(...linkSteps(iface, have.links.get(iface), mtu, ns));
 }
 
-function planInstance(
-  acts: Action[],
-  want: DesiredInstance,
-  o: Observed,
-  ctx: PlanContext,
-  meshRoute: string,
-) {
+function planInstance(acts: Action[], want: DesiredInstance, o: Observed, meshRoute: string) {
   const nsExists = o.namespaces.has(want.ns);
   if (!nsExists) {
-    if (!ctx.lab) return; // the runtime has not made it yet: try again on the next reconcile
-    acts.push({ do: 'netns-add', ns: want.ns });
+    if (want.create === 'wait') return; // the runtime has not made it yet: try again on the next reconcile
+    if (want.create === 'attach' && want.attach !== undefined)
+      acts.push({ do: 'netns-attach', ns: want.ns, path: want.attach });
+    else acts.push({ do: 'netns-add', ns: want.ns });
   }
   if (want.address === null || want.prefix === null) {
     if (!nsExists) acts.push({ do: 'link-set', ns: want.ns, iface: 'lo', up: true });
     return;
   }
   const inside = (nsExists && o.instances.get(want.ns)) || emptyNs();
+  const ifname = want.ifname;
   const hostLink = o.host.links.has(want.hostIface);
-  const nsLink = inside.links.has(INSTANCE_IFACE);
+  const nsLink = inside.links.has(ifname);
   // A veth missing either end is made again; everything on it then starts from nothing. Host side first (up,
   // fe80::1 as the instance's next hop), then the instance side, then the host's route to it: three `ip -batch`.
   const fresh = !(hostLink && nsLink);
   if (fresh && hostLink) acts.push({ do: 'link-del', iface: want.hostIface });
-  if (fresh && nsLink) acts.push({ do: 'link-del', ns: want.ns, iface: INSTANCE_IFACE });
+  if (fresh && nsLink) acts.push({ do: 'link-del', ns: want.ns, iface: ifname });
   if (fresh) {
     acts.push({
       do: 'veth-add',
       iface: want.hostIface,
       ns: want.ns,
-      peer: INSTANCE_IFACE,
+      peer: ifname,
       mtu: INSTANCE_MTU,
     });
   }
@@ -84,23 +80,23 @@ function planInstance(
   linkUp(acts, want.ns, 'lo', inside);
   // A link-local without duplicate address detection, there before the link is up: otherwise the instance's only
   // link-local is tentative for its first second, and it cannot send the neighbour solicitation for fe80::1.
-  if (!nsSide.links.get(INSTANCE_IFACE)?.addrs.includes(INSTANCE_LL)) {
-    acts.push({ do: 'addr-add', ns: want.ns, iface: INSTANCE_IFACE, addr: INSTANCE_LL });
+  if (!nsSide.links.get(ifname)?.addrs.includes(INSTANCE_LL)) {
+    acts.push({ do: 'addr-add', ns: want.ns, iface: ifname, addr: INSTANCE_LL });
   }
-  linkUp(acts, want.ns, INSTANCE_IFACE, nsSide, INSTANCE_MTU);
-  const have = nsSide.links.get(INSTANCE_IFACE)?.globalAddrs ?? [];
+  linkUp(acts, want.ns, ifname, nsSide, INSTANCE_MTU);
+  const have = nsSide.links.get(ifname)?.globalAddrs ?? [];
   for (const a of have) {
-    if (a !== want.address) acts.push({ do: 'addr-del', ns: want.ns, iface: INSTANCE_IFACE, addr: a });
+    if (a !== want.address) acts.push({ do: 'addr-del', ns: want.ns, iface: ifname, addr: a });
   }
   if (!have.includes(want.address)) {
-    acts.push({ do: 'addr-add', ns: want.ns, iface: INSTANCE_IFACE, addr: want.address });
+    acts.push({ do: 'addr-add', ns: want.ns, iface: ifname, addr: want.address });
   }
-  if (!hasRoute(nsSide, meshRoute, INSTANCE_IFACE, HOST_LINK_LOCAL)) {
+  if (!hasRoute(nsSide, meshRoute, ifname, HOST_LINK_LOCAL)) {
     acts.push({
       do: 'route-replace',
       ns: want.ns,
       dst: meshRoute,
-      dev: INSTANCE_IFACE,
+      dev: ifname,
       via: HOST_LINK_LOCAL,
     });
   }
@@ -112,13 +108,17 @@ function planInstance(
 }
 
 /** Tears down an instance this agent set up before and that should no longer run here. */
-function planRemoval(acts: Action[], id: string, o: Observed, ctx: PlanContext): void {
-  const ns = netnsName(ctx.netnsTemplate, id);
-  if (ctx.lab && o.namespaces.has(ns)) acts.push({ do: 'netns-del', ns });
+function planRemoval(acts: Action[], id: string, d: Desired, o: Observed, ctx: PlanContext): void {
+  const w = d.workloads.get(id);
+  const ns = w?.ns ?? netnsName(ctx.netnsTemplate, id);
+  // The agent made (or pinned) the namespace in lab mode and for instances attached over its socket.
+  const ours = ctx.lab || w !== undefined;
+  const exists = o.namespaces.has(ns);
   const iface = hostIfaceOf(id);
-  // In lab mode the veth goes with the namespace; otherwise remove our end (the namespace is the runtime's).
-  if (o.host.links.has(iface) && !(ctx.lab && o.namespaces.has(ns))) acts.push({ do: 'link-del', iface });
-  if (ctx.lab) acts.push({ do: 'dir-remove', path: `${ctx.etcNetnsDir}/${ns}` });
+  // Our own namespace takes the veth with it; a pinned one is the runtime's and lives on: remove our end first.
+  if (o.host.links.has(iface) && !(ours && exists && !w?.pinned)) acts.push({ do: 'link-del', iface });
+  if (ours && exists) acts.push({ do: 'netns-del', ns });
+  if (ours) acts.push({ do: 'dir-remove', path: `${ctx.etcNetnsDir}/${ns}` });
   acts.push({ do: 'file-remove', path: envFileOf(ctx.envDir, id) });
 }
 
@@ -146,7 +146,7 @@ export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
   // Instances that should not run here any more; stray instance links.
   const wanted = new Set(d.instances.map((i) => i.id));
   const owned = new Set(o.ownedIds);
-  for (const id of [...owned].sort()) if (!wanted.has(id)) planRemoval(acts, id, o, ctx);
+  for (const id of [...owned].sort()) if (!wanted.has(id)) planRemoval(acts, id, d, o, ctx);
   for (const name of [...o.host.links.keys()].sort()) {
     const id = name.startsWith('sxi') ? name.slice(3) : undefined;
     if (id !== undefined && !wanted.has(id) && !owned.has(id)) acts.push({ do: 'link-del', iface: name });
@@ -157,6 +157,6 @@ export function plan(d: Desired, o: Observed, ctx: PlanContext): Action[] {
     if (o.files.get(f.path) !== f.content)
       acts.push({ do: 'file-write', path: f.path, content: f.content, mode: f.mode });
   }
-  for (const want of d.instances) planInstance(acts, want, o, ctx, d.meshRoute);
+  for (const want of d.instances) planInstance(acts, want, o, d.meshRoute);
   return acts;
 }

@@ -41,6 +41,8 @@ function brief(a: Action): string {
     case 'netns-add':
     case 'netns-del':
       return `${a.do} ${a.ns}`;
+    case 'netns-attach':
+      return `${a.do} ${a.ns} ${a.path}`;
     case 'veth-add':
       return `${a.do} ${a.iface} ${a.ns}`;
     case 'route-replace':

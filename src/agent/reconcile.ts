@@ -5,7 +5,7 @@ import type { Logger } from '../lib/log.ts';
 import type { ApplyResult } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
 import { apply } from './apply.ts';
-import { type AgentIdentity, type Desired, desiredState } from './desired.ts';
+import { type AgentIdentity, type AttachedAs, type Desired, desiredState } from './desired.ts';
 import { type AgentSeams, observe, type ReconcileContext } from './observe.ts';
 import { plan } from './plan.ts';
 
@@ -34,10 +34,11 @@ export async function reconcileOnce(
   ctx: ReconcileContext,
   logger: Logger,
   signal?: AbortSignal,
+  attached: ReadonlyMap<string, AttachedAs> = new Map(),
 ): Promise<ReconcileResult> {
   const t0 = performance.now();
   const revision = state.revision;
-  const desired = desiredState(state, identity);
+  const desired = desiredState(state, identity, attached);
   const observed = await observe(seams, desired, registrationOf(state, identity.host), ctx, signal);
   const actions = plan(desired, observed, ctx);
   const result = await apply(seams, actions, ctx, logger, signal);

@@ -9,7 +9,7 @@ import { MemoryFiles } from '../runtime/file-store.ts';
 import { MemoryNet } from '../runtime/net-fake.ts';
 import { MemoryNft } from '../runtime/nft-fake.ts';
 import { FakeWgDevice } from '../runtime/wg-device-fake.ts';
-import type { AgentIdentity } from './desired.ts';
+import type { AgentIdentity, AttachedAs } from './desired.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { reconcileOnce } from './reconcile.ts';
 
@@ -68,7 +68,8 @@ export function fakeAgent(name = 'h1', over: Partial<AgentIdentity> = {}) {
     seams,
     ctx,
     registrations,
-    reconcile: (state: LocalState) => reconcileOnce(state, id, seams, ctx, silentLogger),
+    reconcile: (state: LocalState, attached?: ReadonlyMap<string, AttachedAs>) =>
+      reconcileOnce(state, id, seams, ctx, silentLogger, undefined, attached),
     /** Mutations the fakes have seen so far. */
     mutations: () => [
       ...net.calls,

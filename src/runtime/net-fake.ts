@@ -33,11 +33,20 @@ export class MemoryNet implements Net {
   }
 
   hasLink(ns: string | undefined, name: string): boolean {
-    return this.spaces.get(ns ?? HOST)?.links.has(name) ?? false;
+    return this.spaces.get(this.pins.get(ns ?? HOST) ?? ns ?? HOST)?.links.has(name) ?? false;
+  }
+
+  /** Pinned names (`attachNetns`) → the path of the runtime's namespace they refer to. */
+  private readonly pins = new Map<string, string>();
+
+  /** A namespace a runtime made (a container's), known by its path: what `attachNetns` pins. */
+  addRuntimeNetns(path: string): void {
+    this.spaces.set(path, { links: new Map(), routes: [] });
+    this.addLink(path, 'lo', { mtu: 65536, addrs: ['::1/128'] });
   }
 
   private space(ns: string | undefined) {
-    const s = this.spaces.get(ns ?? HOST);
+    const s = this.spaces.get(this.pins.get(ns ?? HOST) ?? ns ?? HOST);
     if (!s) throw invalid(`Cannot open network namespace "${ns}": No such file or directory`);
     return s;
   }
@@ -49,7 +58,16 @@ export class MemoryNet implements Net {
   }
 
   async listNetns(): Promise<string[]> {
-    return [...this.spaces.keys()].filter((k) => k !== HOST);
+    return [...[...this.spaces.keys()].filter((k) => k !== HOST && !k.startsWith('/')), ...this.pins.keys()];
+  }
+
+  async attachNetns(ns: string, path: string): Promise<void> {
+    if (this.spaces.has(ns) || this.pins.has(ns))
+      throw invalid(`Cannot create namespace file "/run/netns/${ns}": File exists`);
+    if (!this.spaces.has(path))
+      throw invalid(`Cannot open network namespace "${path}": No such file or directory`);
+    this.calls.push(`netns-attach ${ns} ${path}`);
+    this.pins.set(ns, path);
   }
 
   async addNetns(ns: string): Promise<void> {
@@ -60,6 +78,10 @@ export class MemoryNet implements Net {
   }
 
   async delNetns(ns: string): Promise<void> {
+    if (this.pins.delete(ns)) {
+      this.calls.push(`netns-del ${ns}`); // the pin goes; the runtime's namespace and its links stay
+      return;
+    }
     const s = this.spaces.get(ns);
     if (!s) return;
     this.calls.push(`netns-del ${ns}`);
@@ -112,7 +134,8 @@ export class MemoryNet implements Net {
         const inner = this.space(st.ns);
         if (this.hasLink(undefined, st.iface) || inner.links.has(st.peer))
           throw invalid('RTNETLINK answers: File exists');
-        this.space(HOST).links.set(st.iface, { up: false, mtu: st.mtu, addrs: [], peer: [st.ns, st.peer] });
+        const key = this.pins.get(st.ns) ?? st.ns; // a pinned name's peer lives in the runtime's namespace
+        this.space(HOST).links.set(st.iface, { up: false, mtu: st.mtu, addrs: [], peer: [key, st.peer] });
         inner.links.set(st.peer, { up: false, mtu: st.mtu, addrs: [], peer: [HOST, st.iface] });
         return;
       }

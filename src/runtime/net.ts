@@ -38,7 +38,12 @@ export interface Net {
   listNetns(): Promise<string[]>;
   /** Creates an empty namespace (its loopback down); fails when it exists. */
   addNetns(ns: string): Promise<void>;
-  /** Deletes a namespace; succeeds when it is gone already. */
+  /**
+   * Pins the network namespace file `path` (a runtime's: `/var/run/netns/…`, `/proc/PID/ns/net`) as the named
+   * namespace `ns`, as `ip netns attach` does; `delNetns(ns)` removes the pin, not the runtime's namespace.
+   */
+  attachNetns(ns: string, path: string): Promise<void>;
+  /** Deletes a namespace (or a pin); succeeds when it is gone already. */
   delNetns(ns: string): Promise<void>;
   /** Links with their addresses, and the IPv6 routes of the main table. */
   readNs(ns?: string): Promise<ObservedNs>;
@@ -80,6 +85,19 @@ export class IpNet implements Net {
   }
   async addNetns(ns: string): Promise<void> {
     await run('ip', ['netns', 'add', checkNetnsName(ns)]);
+  }
+  async attachNetns(ns: string, path: string): Promise<void> {
+    // `ip netns attach NAME PID` from a process inside the namespace (the shell exec'ing into ip keeps its pid):
+    // ip sets /run/netns up as it does for `ip netns add`, then bind-mounts the namespace.
+    await run('nsenter', [
+      `--net=${path}`,
+      '--',
+      'sh',
+      '-c',
+      'exec ip netns attach "$1" $$',
+      'sh',
+      checkNetnsName(ns),
+    ]);
   }
   delNetns(ns: string): Promise<void> {
     return removeNetns(ns);

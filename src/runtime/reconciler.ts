@@ -125,6 +125,7 @@ export class Reconciler {
   private applied = 0;
   private passes = 0;
   private last: PassResult | undefined;
+  private scheduler: Scheduler | undefined;
 
   private constructor(
     readonly client: ApiClient,
@@ -165,6 +166,16 @@ export class Reconciler {
 
   /** The embedded DNS server, once it runs. */
 
+  /** Whether the watch stream is connected to the control plane now. */
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Asks for a pass soon (`periodic`: a full one, even when nothing the fingerprint covers moved). */
+  requestPass(reason: PassReason = 'change'): void {
+    this.scheduler?.request(reason);
+  }
+
   /** Forgets the last clean pass: the next one runs in full (after an immediate change failed). */
   invalidate(): void {
     this.lastFingerprint = '';
@@ -184,6 +195,7 @@ export class Reconciler {
           signal: this.signal,
         })
       : undefined;
+    this.scheduler = scheduler;
     const done = (async () => {
       if (spec.dnsFirst || !scheduler)
         await ensureDns().catch((e: unknown) =>

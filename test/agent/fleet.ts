@@ -103,7 +103,12 @@ export async function startFleet(c: Cleanup) {
 export type Fleet = Awaited<ReturnType<typeof startFleet>>;
 
 /** Starts `sixpn agent` for `h` inside its namespace (nsenter: same mount namespace, so its netns are visible). */
-export function startAgent(f: Fleet, h: FleetHost, api = `unix:${f.sock}`): ChildProcess {
+export function startAgent(
+  f: Fleet,
+  h: FleetHost,
+  api = `unix:${f.sock}`,
+  extra: readonly string[] = [],
+): ChildProcess {
   const log = openSync(h.log, 'a');
   const args = [
     `--net=/run/netns/${h.ns}`,
@@ -132,6 +137,7 @@ export function startAgent(f: Fleet, h: FleetHost, api = `unix:${f.sock}`): Chil
     f.template,
     '--upstream',
     '198.18.1.250:53',
+    ...extra,
   ];
   try {
     h.proc = spawn('nsenter', args, {

@@ -14,6 +14,7 @@ import {
   iface,
   instanceId,
   label,
+  numberIn,
   prefix,
   regionCode,
 } from '../flags.ts';
@@ -67,6 +68,16 @@ function agentCommand(program: Program) {
       '--config-dir <dir>',
       'where `sixpn agent join` wrote agent.toml and agent.token',
       DEFAULT_CONFIG_DIR,
+    )
+    .option(
+      '--resync <seconds>',
+      'full pass (and sweep of `sixpn run` instances) at least this often',
+      numberIn('resync', 1, 3600),
+      30,
+    )
+    .option(
+      '--socket <path>',
+      'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
     )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
@@ -147,6 +158,8 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       wireguard,
       lab: o.lab === true,
       netnsTemplate: o.netnsTemplate,
+      resyncMs: o.resync * 1000,
+      socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
       logger,

@@ -16,6 +16,7 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['tokens'], load: async () => (await import('./tokens.ts')).registerTokens },
   { names: ['wireguard', 'wg'], load: async () => (await import('./wireguard.ts')).registerWireguard },
   { names: ['dns', 'dig'], load: async () => (await import('./dns.ts')).registerDns },
+  { names: ['run'], load: async () => (await import('./run.ts')).registerRun },
   { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },
   { names: ['gateway'], load: async () => (await import('./gateway.ts')).registerGateway },
   { names: ['install', 'uninstall'], load: async () => (await import('./install.ts')).registerInstall },

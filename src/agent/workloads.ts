@@ -1,0 +1,265 @@
+// The instances runtimes ask the agent for over its local socket (`sixpn run`, the CNI plugin): created on this
+// host through the API with the host's own token, remembered per runtime key in `<state-dir>/workloads/<id>.json`
+// (which namespace: the agent's own, or the runtime's pinned), set up by the agent's next pass, stopped or deleted
+// on request, and — for `sixpn run` — stopped when the process that asked and every process in the namespace are
+// gone (checked every resync interval).
+
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AddressPlan } from '../core/address.ts';
+import { alreadyExists, invalid, isSixpnError, SixpnError } from '../core/errors.ts';
+import type { Instance } from '../core/model.ts';
+import type { LocalState } from '../core/state.ts';
+import type { Logger } from '../lib/log.ts';
+import { type AttachedAs, appNameOf, netnsName } from './desired.ts';
+import type { ReconcileResult } from './reconcile.ts';
+import {
+  type Attachment,
+  type CreateBody,
+  encodeAttachment,
+  holderGone,
+  newAttachment,
+  parseAttachment,
+  resolveOrg,
+  type WorkloadView,
+  workloadView,
+} from './workload-protocol.ts';
+
+/** The control-plane calls the agent makes with its host token. */
+export interface WorkloadApi {
+  createInstance(org: string, app: string, body: { state: 'stopped' }): Promise<Instance>;
+  startInstance(id: string): Promise<Instance>;
+  stopInstance(id: string): Promise<Instance>;
+  deleteInstance(id: string): Promise<void>;
+}
+
+/** What the agent reads of the machine for its workloads (procs.ts; tests give fakes). */
+export interface WorkloadProbe {
+  /** Throws `invalid_argument` unless `path` is a network namespace. */
+  checkNetns(path: string): Promise<void>;
+  startTimeOf(pid: number): Promise<string | undefined>;
+  holderAlive(h: { pid: number; start: string }): Promise<boolean>;
+  netnsInUse(nsFile: string): Promise<boolean>;
+}
+
+export interface WorkloadOptions {
+  state: LocalState;
+  host: string;
+  plan: AddressPlan;
+  etcNetnsDir: string;
+  /** Names the namespaces of attached instances (`sixpn-i-{id}`). */
+  netnsTemplate: string;
+  /** `<state-dir>/workloads`. */
+  dir: string;
+  api: WorkloadApi;
+  probe: WorkloadProbe;
+  /** Asks for a pass soon (a new attachment changes what the host should look like). */
+  requestPass(): void;
+  /** How long a request waits for the agent's pass to set an instance up; default 30 s. */
+  setupTimeoutMs?: number;
+  now?: () => Date;
+  log: Logger;
+}
+
+interface Waiter {
+  id: string;
+  ok: () => void;
+}
+
+/** A record of an instance that is gone from the state may be dropped this long after it was made. */
+const RECORD_GRACE_MS = 60_000;
+
+const gone = (e: unknown) => isSixpnError(e) && e.code === 'not_found';
+
+export class Workloads {
+  private readonly records = new Map<string, Attachment>();
+  private waiters: Waiter[] = [];
+  /** Creations of one key never overlap (a runtime retrying ADD). */
+  private readonly busy = new Set<string>();
+
+  constructor(private readonly o: WorkloadOptions) {}
+
+  /** Loads the records of earlier runs. */
+  async load(): Promise<void> {
+    await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+    for (const f of (await readdir(this.o.dir)).filter((n) => n.endsWith('.json'))) {
+      const a = parseAttachment(await readFile(join(this.o.dir, f), 'utf8'), join(this.o.dir, f));
+      this.records.set(a.id, a);
+    }
+  }
+
+  /** How each attached instance is laid out, for desiredState. */
+  attached(): Map<string, AttachedAs> {
+    return new Map([...this.records].map(([id, a]) => [id, { netns: a.netns, ifname: a.ifname }]));
+  }
+
+  byKey(key: string): Attachment | undefined {
+    for (const a of this.records.values()) if (a.key === key) return a;
+    return undefined;
+  }
+
+  private async save(a: Attachment): Promise<void> {
+    await writeFile(join(this.o.dir, `${a.id}.json`), encodeAttachment(a), { mode: 0o600 });
+    this.records.set(a.id, a);
+  }
+
+  private async drop(a: Attachment): Promise<void> {
+    await rm(join(this.o.dir, `${a.id}.json`), { force: true });
+    this.records.delete(a.id);
+  }
+
+  view(a: Attachment): WorkloadView {
+    const i = this.o.state.get('instance', a.id);
+    if (!i) throw new SixpnError('not_found', `instance ${a.id} of key '${a.key}' is gone`);
+    return workloadView(a, i, appNameOf(this.o.state, i), this.o);
+  }
+
+  /** After every pass: wakes the requests whose instance that pass set up without a failed step. */
+  passed(r: ReconcileResult): void {
+    const failing = JSON.stringify(r.failed);
+    const wanted = new Set(r.desired.instances.map((i) => i.id));
+    this.waiters = this.waiters.filter((w) => {
+      if (!wanted.has(w.id) || failing.includes(w.id)) return true;
+      w.ok();
+      return false;
+    });
+  }
+
+  private waitSetUp(id: string): Promise<void> {
+    const ms = this.o.setupTimeoutMs ?? 30_000;
+    return new Promise((resolve, reject) => {
+      const w: Waiter = {
+        id,
+        ok: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        reject(
+          new SixpnError(
+            'unavailable',
+            `the agent has not set up instance ${id} within ${ms / 1000} s; see the agent's log`,
+          ),
+        );
+      }, ms);
+      this.waiters.push(w);
+      this.o.requestPass();
+    });
+  }
+
+  /** POST /v1/instances: 201 with a new instance, 200 with the one `key` already has (started again if stopped). */
+  async create(body: CreateBody): Promise<{ status: 200 | 201; view: WorkloadView }> {
+    if (this.busy.has(body.key))
+      throw new SixpnError('unavailable', `key '${body.key}' is being set up; retry`);
+    this.busy.add(body.key);
+    try {
+      const known = this.byKey(body.key);
+      if (known && this.o.state.get('instance', known.id))
+        return { status: 200, view: await this.resume(known) };
+      if (known) await this.drop(known);
+      return { status: 201, view: await this.createNew(body) };
+    } finally {
+      this.busy.delete(body.key);
+    }
+  }
+
+  private async resume(a: Attachment): Promise<WorkloadView> {
+    if (this.o.state.get('instance', a.id)?.state !== 'started') await this.o.api.startInstance(a.id);
+    await this.waitSetUp(a.id);
+    return this.view(a);
+  }
+
+  private async checkRequest(body: CreateBody): Promise<{ org: string; holder: Attachment['holder'] }> {
+    const apps = this.o.state.all('app').filter((a) => a.name === body.app);
+    const org = body.org ?? resolveOrg(body.app, [...new Set(apps.map((a) => a.org))]);
+    const app = apps.find((a) => a.org === org);
+    if (!app) throw new SixpnError('not_found', `app '${org}/${body.app}' not found`);
+    if (!app.private_network) {
+      throw invalid(
+        `app '${org}/${body.app}' has no private networking; create it with --private-network to run it on the 6PN`,
+        { field: 'app' },
+      );
+    }
+    if (body.name !== undefined) {
+      for (const a of this.records.values())
+        if (a.org === org && a.app === body.app && a.name === body.name)
+          throw alreadyExists('instance', body.name);
+    }
+    if (body.netns !== undefined) await this.o.probe.checkNetns(body.netns);
+    if (body.rm && body.pid === undefined)
+      throw invalid('rm needs pid (the process that holds the instance)', { field: 'rm' });
+    if (body.pid === undefined) return { org, holder: null };
+    const start = await this.o.probe.startTimeOf(body.pid);
+    if (start === undefined) throw invalid(`pid ${body.pid} is not a running process`, { field: 'pid' });
+    return { org, holder: { pid: body.pid, start } };
+  }
+
+  private async createNew(body: CreateBody): Promise<WorkloadView> {
+    const { org, holder } = await this.checkRequest(body);
+    // Created stopped, recorded, then started: the first pass that sees it started knows how to lay it out.
+    const inst = await this.o.api.createInstance(org, body.app, { state: 'stopped' });
+    const a = newAttachment(body, { ...inst, org }, holder, (this.o.now?.() ?? new Date()).toISOString());
+    try {
+      await this.save(a);
+      await this.o.api.startInstance(inst.id);
+      await this.waitSetUp(inst.id);
+    } catch (e) {
+      // Nothing left behind: the instance goes (the next pass tears down whatever it set up), and its record.
+      await this.o.api.deleteInstance(inst.id).catch(() => undefined);
+      await this.drop(a);
+      throw e;
+    }
+    this.o.log.info(
+      { id: inst.id, key: a.key, netns: a.netns ?? netnsName(this.o.netnsTemplate, inst.id) },
+      'workload attached',
+    );
+    return this.view(a);
+  }
+
+  /** DELETE /v1/instances/by-key/{key}: stops (or deletes) the instance; nothing with that key is fine too. */
+  async remove(key: string, remove: boolean): Promise<void> {
+    const a = this.byKey(key);
+    if (!a) return;
+    try {
+      if (remove) await this.o.api.deleteInstance(a.id);
+      else if (this.o.state.get('instance', a.id)?.state !== 'stopped') await this.o.api.stopInstance(a.id);
+    } catch (e) {
+      if (!gone(e)) throw e;
+    }
+    if (remove || !this.o.state.get('instance', a.id)) await this.drop(a);
+    this.o.log.info({ id: a.id, key, remove }, remove ? 'workload deleted' : 'workload stopped');
+    this.o.requestPass();
+  }
+
+  /**
+   * Every resync interval: stops (with `rm`: deletes) each started `sixpn run` instance whose process and every
+   * process in its namespace are gone, and forgets records of instances deleted elsewhere.
+   */
+  async sweep(): Promise<void> {
+    const now = (this.o.now?.() ?? new Date()).getTime();
+    for (const a of [...this.records.values()]) {
+      const i = this.o.state.get('instance', a.id);
+      if (!i) {
+        if (now - Date.parse(a.created_at) > RECORD_GRACE_MS) await this.drop(a);
+        continue;
+      }
+      if (i.state !== 'started' || i.host !== this.o.host || a.holder === null) continue;
+      const alive = await this.o.probe.holderAlive(a.holder);
+      const inUse =
+        alive || (await this.o.probe.netnsInUse(`/run/netns/${netnsName(this.o.netnsTemplate, a.id)}`));
+      if (!holderGone(a, alive, inUse)) continue;
+      this.o.log.warn(
+        { id: a.id, key: a.key, pid: a.holder.pid },
+        'workload process gone; stopping its instance',
+      );
+      await this.remove(a.key, a.rm).catch((e: unknown) =>
+        this.o.log.warn(
+          { id: a.id, err: String(e) },
+          'cannot stop the instance of a gone workload; retrying',
+        ),
+      );
+    }
+  }
+}
