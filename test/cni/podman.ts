@@ -1,10 +1,12 @@
 // A Podman of the tests' own (Debian's podman 4.3, CNI backend): its storage, run root, temp dir, network configs
 // and plugin dir all under one temporary directory, settings for this machine (runc, cgroupfs, low ulimits: see
 // shared STACK.md) in a containers.conf that only these tests use, and a busybox image built offline. Podman sees
-// only our CNI configurations, so it never touches the machine's own network. Test set-up only.
+// only our CNI configurations, so it never touches the machine's own network; libcni's cache dir
+// (/var/lib/cni), when these tests made it, goes too. Test set-up only.
 
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,6 +16,8 @@ const exec = promisify(execFile);
 
 /** The image every test container runs: busybox-static as `/bin/*`, `/www` for httpd. */
 export const IMAGE = 'localhost/sixpn-test-busybox:1';
+/** libcni's result cache (Podman 4.3 offers no setting for it): removed after when the tests made it. */
+const CNI_CACHE = '/var/lib/cni';
 const APPLETS = [
   'sh',
   'httpd',
@@ -42,6 +46,7 @@ export interface Podman {
 /** Makes the directory, the containers.conf, the plugin (sixpn cni install) and the image (podman import). */
 export async function startPodman(): Promise<Podman> {
   const dir = await mkdtemp(join(tmpdir(), 'sixpn-podman-'));
+  const cacheExisted = existsSync(CNI_CACHE);
   await Promise.all(
     ['net.d', 'cni-bin', 'tmp', 'rootfs/bin', 'rootfs/www', 'rootfs/tmp'].map((d) =>
       mkdir(join(dir, d), { recursive: true }),
@@ -69,6 +74,8 @@ export async function startPodman(): Promise<Podman> {
     async close() {
       await run(['rm', '--all', '--force', '--time', '0']).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
+      if (!cacheExisted)
+        for (const d of [join(CNI_CACHE, 'results'), CNI_CACHE]) await rmdir(d).catch(() => undefined);
     },
   };
   try {
