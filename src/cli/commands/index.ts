@@ -20,5 +20,6 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },
   { names: ['gateway'], load: async () => (await import('./gateway.ts')).registerGateway },
   { names: ['install', 'uninstall'], load: async () => (await import('./install.ts')).registerInstall },
+  { names: ['cni'], load: async () => (await import('./cni.ts')).registerCni },
   { names: ['lab'], load: async () => (await import('./lab.ts')).registerLab },
 ];
