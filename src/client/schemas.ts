@@ -6,6 +6,7 @@ import {
   App,
   type Change,
   ChangeSchema,
+  CheckStatus,
   type EntityKind,
   Host,
   Instance,
@@ -24,6 +25,7 @@ export const NetworkL = Network.loose();
 export const RegionL = Region.loose();
 export const HostL = Host.loose();
 export const AppL = App.loose();
+export const CheckStatusL = CheckStatus.loose();
 export const InstanceL = Instance.loose();
 export const PeerL = Peer.loose();
 export const TokenL = Token.loose();

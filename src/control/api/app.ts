@@ -17,6 +17,7 @@ import { TokenCache } from '../token-cache.ts';
 import { openApiDocument } from './openapi.ts';
 import type { Deps, RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
+import { checkRoutes } from './routes-checks.ts';
 import { fleetRoutes } from './routes-fleet.ts';
 import { orgRoutes } from './routes-orgs.ts';
 import { peerRoutes } from './routes-peers.ts';
@@ -30,6 +31,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...orgRoutes,
   ...fleetRoutes,
   ...appRoutes,
+  ...checkRoutes,
   ...peerRoutes,
   ...tokenRoutes,
 ];
@@ -119,7 +121,8 @@ async function authenticate(req: Request, deps: Deps, tokens: TokenCache): Promi
 }
 
 /** Builds the API. `metrics` is optional so unit tests can skip them. */
-export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
+export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
+  const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
   const app = new Hono();
   // Deleting a token, an org, a network or a host revokes tokens: any DELETE here clears the cache at once;
   // other replicas forget within the cache's TTL (token-cache.ts).

@@ -5,16 +5,19 @@ import type { z } from 'zod';
 import type { TokenKind } from '../../core/model.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
+import type { ControlMetrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { WatchHub } from '../watch-hub.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Deps {
   store: Store;
   hub: WatchHub;
   logger: Logger;
   now: () => Date;
+  /** The control plane's metrics, when it keeps them (routes count what they refuse). */
+  metrics?: ControlMetrics | undefined;
 }
 
 export interface Ctx<P, Q, B> {
