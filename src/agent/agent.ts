@@ -1,5 +1,6 @@
 // `sixpn agent`: the host agent process, the hooks of the reconciler harness (runtime/reconciler.ts) for a host:
-// DNS on fdaa::3 at once from the saved state, passes that make the host match the state (instances, mesh, nft).
+// DNS on fdaa::3 at once from the saved state, passes that make the host match the state (instances, mesh, nft),
+// and the health checks of the instances it set up (checker.ts, a task beside the watch stream).
 // On abort (SIGTERM) it stops and leaves instances, wireguard-go and nft in place: they are state, not process.
 
 import { join } from 'node:path';
@@ -15,6 +16,8 @@ import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
 import { Reconciler } from '../runtime/reconciler.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
+import type { Probe } from './check-probe.ts';
+import { Checker } from './checker.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
@@ -51,6 +54,8 @@ export interface AgentOptions {
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
   seams?: AgentSeams;
+  /** Health-check probe (default: real TCP/HTTP from the host side). */
+  probe?: Probe;
   fetch?: FetchLike;
 }
 
@@ -107,8 +112,22 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const dnsAddress = desiredState(state, identity).dnsAddress;
   const local = await startWorkloads(o, r, log);
   const attached = () => local.workloads.attached();
+  // Health checks leave from fdaa::3, which every instance routes back over its own 6PN link.
+  const checker = new Checker({
+    state,
+    host: o.host,
+    localAddress: o.seams ? undefined : dnsAddress.slice(0, dnsAddress.indexOf('/')),
+    report: (items, signal) => r.client.reportChecks(o.host, items, signal),
+    ...(o.probe ? { probe: o.probe } : {}),
+    log,
+    signal: o.signal,
+  });
   return r.run({
-    tasks: local.tasks,
+    tasks: [...local.tasks, () => checker.run()],
+    onSnapshot: () => checker.changed(),
+    onChange: async (c) => {
+      if (c.kind === 'app' || c.kind === 'instance') checker.changed();
+    },
     dnsFirst: true,
     startDns: () =>
       startAgentDns({
@@ -132,7 +151,13 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
           (_k, v) => (typeof v === 'bigint' ? String(v) : v),
         ),
       reconcile: () => reconcileOnce(state, identity, seams, ctx, log, o.signal, attached()),
-      afterPass: async (res) => local.workloads.passed(res),
+      afterPass: async (last) => {
+        await local.workloads.passed(last);
+        checker.setReady(
+          last.desired.instances.map((i) => i.id),
+          last.failed.length === 0,
+        );
+      },
       status: (last) => ({
         instances: last?.desired.instances.map((i) => i.id) ?? [],
         peers: last?.desired.mesh.peers.length ?? 0,

@@ -1,10 +1,11 @@
 // Typed client of the sixpn HTTP API v1 (src/control/API.md), used by the CLI, the DNS server, host agents and
 // gateways. Every failure is a SixpnError carrying the server's code and message.
 
-import type { Snapshot } from '../core/model.ts';
+import type { Health, Snapshot } from '../core/model.ts';
 import { Http, type HttpOptions } from './http.ts';
 import {
   AppL,
+  CheckStatusL,
   CreatedGateway,
   CreatedHost,
   CreatedJoinToken,
@@ -28,6 +29,14 @@ import {
 import { type WatchEvent, type WatchOptions, watchChanges } from './watch.ts';
 
 export type ApiClientOptions = HttpOptions;
+
+/** One check transition a host agent reports. */
+export interface CheckReport {
+  instance: string;
+  check: string;
+  status: Health;
+  output: string;
+}
 
 const seg = encodeURIComponent;
 type Signal = AbortSignal | undefined;
@@ -193,14 +202,30 @@ export class ApiClient {
   registerGateway(name: string, body: GatewayRegistration, signal?: Signal) {
     return this.http.json('PUT', `/v1/gateways/${seg(name)}/registration`, HostL, { body, signal });
   }
+  /** A host's check transitions; an instance that is not on `host` makes the whole report a 404. */
+  reportChecks(host: string, items: CheckReport[], signal?: Signal) {
+    return this.http.empty('PUT', `/v1/hosts/${seg(host)}/checks`, { body: { items }, signal });
+  }
+  /** The last status of each check, failing first. */
+  async listChecks(filter: { org?: string | undefined; app?: string | undefined; instance?: string } = {}) {
+    return (await this.http.json('GET', '/v1/checks', listOf(CheckStatusL), { query: filter })).items;
+  }
   reportPeerStatus(gateway: string, items: PeerStatusReport[], signal?: Signal) {
     return this.http.empty('PUT', `/v1/gateways/${seg(gateway)}/peer-status`, { body: { items }, signal });
   }
 
   // --- apps and instances --------------------------------------------------------------------------------
 
-  createApp(org: string, body: { name: string; network?: string; private_network?: boolean }) {
+  /** `checks` in the input form of sixpn.toml (src/core/checks.ts `checkInput`). */
+  createApp(
+    org: string,
+    body: { name: string; network?: string; private_network?: boolean; checks?: Record<string, unknown>[] },
+  ) {
     return this.http.json('POST', `/v1/orgs/${seg(org)}/apps`, AppL, { body });
+  }
+  /** Changes what `body` names; new checks apply to the app's running instances. */
+  updateApp(org: string, name: string, body: { checks?: Record<string, unknown>[] }) {
+    return this.http.json('PATCH', `/v1/orgs/${seg(org)}/apps/${seg(name)}`, AppL, { body });
   }
   async listApps(org: string) {
     return (await this.http.json('GET', `/v1/orgs/${seg(org)}/apps`, listOf(AppL))).items;

@@ -7,6 +7,7 @@ import {
   App,
   type Change,
   ChangeSchema,
+  CheckStatus,
   type EntityKind,
   Host,
   HostGrant,
@@ -27,6 +28,7 @@ export const RegionL = Region.loose();
 export const HostL = Host.loose();
 export const HostGrantL = HostGrant.loose();
 export const AppL = App.loose();
+export const CheckStatusL = CheckStatus.loose();
 export const InstanceL = Instance.loose();
 export const PeerL = Peer.loose();
 export const TokenL = Token.loose();

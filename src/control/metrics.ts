@@ -20,6 +20,11 @@ export function createControlMetrics() {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [registry],
     }),
+    foreignCheckReports: new Counter({
+      name: 'sixpn_control_foreign_check_reports_total',
+      help: 'Check reports refused because they named an instance that is not on the reporting host',
+      registers: [registry],
+    }),
     watchStreams: new Gauge({
       name: 'sixpn_control_watch_streams',
       help: 'Open watch streams',

@@ -17,6 +17,7 @@ import { TokenCache } from '../token-cache.ts';
 import { openApiDocument } from './openapi.ts';
 import { ANONYMOUS, type Deps, type RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
+import { checkRoutes } from './routes-checks.ts';
 import { fleetRoutes } from './routes-fleet.ts';
 import { grantRoutes } from './routes-grants.ts';
 import { joinRoutes } from './routes-join.ts';
@@ -33,6 +34,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...fleetRoutes,
   ...grantRoutes,
   ...appRoutes,
+  ...checkRoutes,
   ...peerRoutes,
   ...tokenRoutes,
   ...joinRoutes,
@@ -123,7 +125,8 @@ async function authenticate(req: Request, deps: Deps, tokens: TokenCache): Promi
 }
 
 /** Builds the API. `metrics` is optional so unit tests can skip them. */
-export function createApi(deps: Deps, metrics?: ControlMetrics): Hono {
+export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
+  const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
   const app = new Hono();
   // Deleting a token, an org, a network or a host revokes tokens: any DELETE here clears the cache at once;
   // other replicas forget within the cache's TTL (token-cache.ts).

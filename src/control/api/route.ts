@@ -6,10 +6,11 @@ import type { Fingerprint } from '../../core/fingerprint.ts';
 import type { TokenKind } from '../../core/model.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
+import type { ControlMetrics } from '../metrics.ts';
 import type { Store } from '../store/store.ts';
 import type { WatchHub } from '../watch-hub.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Deps {
   store: Store;
@@ -18,6 +19,8 @@ export interface Deps {
   now: () => Date;
   /** The SHA-256 of the CA the served certificate chain ends in (join tokens carry it); undefined: none known. */
   caFingerprint?: () => Fingerprint | undefined;
+  /** The control plane's metrics, when it keeps them (routes count what they refuse). */
+  metrics?: ControlMetrics | undefined;
 }
 
 export interface Ctx<P, Q, B> {

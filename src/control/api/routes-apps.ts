@@ -1,13 +1,14 @@
 // Routes for apps and their instances.
 
 import { z } from 'zod';
+import { parseChecks } from '../../core/checks.ts';
 import { invalid } from '../../core/errors.ts';
 import { App, Instance } from '../../core/model.ts';
 import { checkOrgAccess, orgFilter, type Principal } from '../auth.ts';
 import { checkHostInstance, hostPlacement } from './host-placement.ts';
 import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
-import { AppBody, AppParam, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
+import { AppBody, AppParam, AppUpdateBody, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
 
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
@@ -54,7 +55,24 @@ export const appRoutes: RouteSpec[] = [
         name: body.name,
         network: body.network ?? 'default',
         private_network: body.private_network ?? false,
+        ...(body.checks ? { checks: parseChecks(body.checks) } : {}),
       }),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/orgs/:org/apps/:app',
+    summary: "Change an app's settings (absent fields stay); new checks apply to its running instances",
+    tag: 'apps',
+    allow: ORG_USERS,
+    params: AppParam,
+    body: AppUpdateBody,
+    response: App,
+    handle: ({ principal, params, body, deps }) => {
+      checkOrgAccess(principal, params.org);
+      return deps.store.updateApp(params.org, params.app, {
+        ...(body.checks ? { checks: parseChecks(body.checks) } : {}),
+      });
+    },
   }),
   apps.list({ summary: "List an organization's apps", items: ({ org, deps }) => deps.store.listApps(org) }),
   apps.show({ summary: 'Show an app', handle: ({ org, key, deps }) => deps.store.getApp(org, key) }),

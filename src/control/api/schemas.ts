@@ -60,10 +60,41 @@ export const GatewayRegistration = z.strictObject({
   peer_endpoint: endpoint('peer_endpoint'),
 });
 
+/**
+ * `checks` in the input form of sixpn.toml (src/core/checks.ts: `{ type, port, path?, method?, expected_status?,
+ * interval?, timeout?, grace_period?, name? }`, durations like "10s"); checked by `parseChecks` in the handler,
+ * whose errors name the field (`checks[0].port`).
+ */
+const ChecksInput = z.array(z.record(z.string(), z.unknown())).max(100);
+
 export const AppBody = z.strictObject({
   name: appName,
   network: label('network').optional(),
   private_network: z.boolean({ error: 'expected true or false' }).optional(),
+  checks: ChecksInput.optional(),
+});
+
+export const AppUpdateBody = z.strictObject({
+  checks: ChecksInput.optional(),
+});
+
+export const CheckReportBody = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        instance: z.string().max(100),
+        check: z.string().max(100),
+        status: z.enum(['passing', 'critical']),
+        output: z.string().max(4096),
+      }),
+    )
+    .max(100_000),
+});
+
+export const CheckQuery = z.strictObject({
+  org: z.string().optional(),
+  app: z.string().optional(),
+  instance: z.string().optional(),
 });
 
 export const InstanceBody = z.strictObject({

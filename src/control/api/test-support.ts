@@ -2,6 +2,7 @@
 
 import { silentLogger } from '../../lib/log.ts';
 import { hashSecret, newSecret } from '../auth.ts';
+import type { ControlMetrics } from '../metrics.ts';
 import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { WatchHub } from '../watch-hub.ts';
@@ -19,12 +20,12 @@ export interface TestApi {
   now: { value: Date };
 }
 
-export async function testApi(db = 'sqlite::memory:'): Promise<TestApi> {
+export async function testApi(db = 'sqlite::memory:', metrics?: ControlMetrics): Promise<TestApi> {
   const store = await openStore(db, {});
   const hub = new WatchHub(store, { logger: silentLogger, heartbeatMs: 200 });
   await hub.start();
   const now = { value: new Date() };
-  const api = createApi({ store, hub, logger: silentLogger, now: () => now.value });
+  const api = createApi({ store, hub, logger: silentLogger, now: () => now.value }, metrics);
   const admin = newSecret();
   await store.createToken({ kind: 'admin', name: 'test admin' }, hashSecret(admin));
   const raw = async (path: string, init?: RequestInit) => api.request(path, init);

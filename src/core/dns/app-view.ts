@@ -1,7 +1,7 @@
 // One app of a network view and the answers of its names, built on first use after a change and kept until
 // the next one: `<app>`, `global.`, `<region>.`, `top<N>.nearest.of.`, `regions.`, `vms.` and the `all.` TXTs.
 
-import { HAS_ADDR, type InstanceTable, NO_REGION, type SlotList, STARTED } from './instance-table.ts';
+import { HAS_ADDR, type InstanceTable, NO_REGION, SERVING, type SlotList } from './instance-table.ts';
 import {
   AAAA_RR_LEN,
   type Answer,
@@ -23,6 +23,8 @@ export class AppView implements SlotList {
   /** The app object was put (instances may arrive first). */
   known = false;
   privateNetwork = false;
+  /** The app has health checks: its instances serve only while passing. */
+  hasChecks = false;
   id = '';
   private sorted: Int32Array | undefined;
   /** Slots of the records of {@link rrset}, in its order. */
@@ -129,7 +131,7 @@ export class AppView implements SlotList {
       rank.set(s, i);
     });
     const live = ids
-      .filter((s) => (t.flags[s]! & (STARTED | HAS_ADDR)) === (STARTED | HAS_ADDR))
+      .filter((s) => (t.flags[s]! & (SERVING | HAS_ADDR)) === (SERVING | HAS_ADDR))
       .sort((x, y) => {
         const cx = code(x);
         const cy = code(y);
@@ -161,7 +163,7 @@ export class AppView implements SlotList {
     let a = this.txt[kind];
     if (a !== undefined) return a;
     const includeStopped = kind === Txt.ALL_REGIONS || kind === Txt.ALL_VMS;
-    const picked = this.slots(t).filter((s) => includeStopped || (t.flags[s]! & STARTED) !== 0);
+    const picked = this.slots(t).filter((s) => includeStopped || (t.flags[s]! & SERVING) !== 0);
     const regionOf = (s: number): string => {
       const r = t.region[s]!;
       return r === NO_REGION ? '' : (regions.codes[r] ?? '');

@@ -4,8 +4,12 @@
 import { instanceNumOfId } from '../address.ts';
 
 export const NO_REGION = 0xffff;
-export const STARTED = 1;
+/** Serving (src/core/serving.ts): started, and passing when its app has checks. What answers look at. */
+export const SERVING = 1;
 export const HAS_ADDR = 2;
+/** The instance's own state and verdict, kept to recompute SERVING when its app's checks come or go. */
+export const STATE_STARTED = 4;
+export const PASSING = 8;
 
 /** The head of one app's list of slots. */
 export interface SlotList {

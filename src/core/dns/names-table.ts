@@ -2,7 +2,7 @@
 // which name it is, and the precomputed answer for it in the asker's network view.
 
 import { Txt } from './app-view.ts';
-import { HAS_ADDR, STARTED } from './instance-table.ts';
+import { HAS_ADDR, SERVING } from './instance-table.ts';
 import { NetTxt, type NetworkView } from './network-view.ts';
 import type { Query } from './query.ts';
 import { AAAA_RR_LEN, type Answer, NODATA, NXDOMAIN, writeAaaa } from './rdata.ts';
@@ -139,7 +139,7 @@ export function resolveInternal(
           if (slot >= 0 && t.app[slot] === app.index) {
             kind = Kind.AAAA;
             const f = t.flags[slot]!;
-            ans = (f & (STARTED | HAS_ADDR)) === (STARTED | HAS_ADDR) ? out.setVm(t.addr, slot * 16) : NODATA;
+            ans = (f & (SERVING | HAS_ADDR)) === (SERVING | HAS_ADDR) ? out.setVm(t.addr, slot * 16) : NODATA;
           }
         } else if (labelIs(msg, l0, W.all) && labelIs(msg, l1, W.regions)) {
           kind = Kind.TXT;

@@ -3,7 +3,7 @@
 
 import { formatIPv6, ipv6FromBytes } from '../address.ts';
 import { AppView } from './app-view.ts';
-import { HAS_ADDR, InstanceTable, NO_REGION, STARTED } from './instance-table.ts';
+import { HAS_ADDR, InstanceTable, NO_REGION, SERVING } from './instance-table.ts';
 import { LabelMap } from './label-map.ts';
 import { AAAA_RR_LEN, type Answer, joinCapped, txtAnswer, writeAaaa } from './rdata.ts';
 import type { RegionTable } from './region-table.ts';
@@ -107,7 +107,7 @@ export class NetworkView {
     for (const app of apps) {
       for (const s of t.sortById(t.slotsOf(app))) {
         const f = t.flags[s]!;
-        if (!includeStopped && (f & STARTED) === 0) continue;
+        if (!includeStopped && (f & SERVING) === 0) continue;
         const ip = f & HAS_ADDR ? formatIPv6(ipv6FromBytes(t.addr.subarray(s * 16, s * 16 + 16))) : '';
         const r = t.region[s]!;
         const region = r === NO_REGION ? '' : (regions.codes[r] ?? '');

@@ -12,6 +12,14 @@ import { Responder } from './responder.ts';
 import { ZoneIndex } from './zone-index.ts';
 
 const D = dnsFleet();
+const CHECK = {
+  name: 'tcp-80',
+  type: 'tcp' as const,
+  port: 80,
+  interval_ms: 1000,
+  timeout_ms: 500,
+  grace_period_ms: 0,
+};
 
 function bytes(zone: ZoneIndex, net: number, name: string, type: string, reg = 'ord'): Buffer {
   const out = new Responder(zone).respond(
@@ -163,11 +171,15 @@ test('any sequence of changes answers like a fresh index from the final snapshot
           const i = existing
             ? { ...existing, state: pick(['started', 'stopped'] as const), region: pick(codes) }
             : newInstance(num, net);
+          // health verdicts come and go (they count only while the app has checks)
+          // (from the step, not the random source, so the draws stay those of the sequence without them)
+          i.health = (['passing', 'passing', 'passing', 'passing', 'critical', null] as const)[step % 6];
           insts.set(id, i);
           c = put('instance', i);
         }
       } else if (r < 0.7) {
         const a = D.makeApp(orgOf(net), pick(appNames), rand() < 0.8);
+        if (step % 4 === 0) a.checks = [CHECK];
         const existing = apps.get(a.id);
         if (existing && existing.network_num === a.network_num && rand() < 0.3) {
           apps.delete(a.id);

@@ -10,7 +10,9 @@ import {
   tryParseIPv6,
 } from '../address.ts';
 import type { App, Change, Instance, Network, Peer, Snapshot } from '../model.ts';
-import { HAS_ADDR, STARTED } from './instance-table.ts';
+import { appHasChecks, isServing } from '../serving.ts';
+import type { AppView } from './app-view.ts';
+import { HAS_ADDR, type InstanceTable, PASSING, SERVING, STATE_STARTED } from './instance-table.ts';
 import { type Lookup, type NameContext, resolveInternal } from './names-table.ts';
 import { NetworkView, singleAaaa } from './network-view.ts';
 import type { Query } from './query.ts';
@@ -20,6 +22,16 @@ import { RegionTable } from './region-table.ts';
 export interface ZoneIndexOptions {
   /** The deployment's address plan; `_api.internal` of a network not yet known is computed from it. */
   plan?: AddressPlan;
+}
+
+/** Sets the SERVING bit of `slot` from its state and verdict bits and its app's checks (the one predicate). */
+function setServing(t: InstanceTable, slot: number, app: AppView): void {
+  const f = t.flags[slot]!;
+  const inst = {
+    state: f & STATE_STARTED ? ('started' as const) : ('stopped' as const),
+    health: f & PASSING ? ('passing' as const) : null,
+  };
+  t.flags[slot] = isServing(inst, app.hasChecks) ? f | SERVING : f & ~SERVING;
 }
 
 /** Parses an IPv6 address to its 16 bytes; undefined when it is not one. */
@@ -198,6 +210,12 @@ export class ZoneIndex implements NameContext {
     app.known = true;
     app.privateNetwork = a.private_network;
     app.id = a.id;
+    const hasChecks = appHasChecks(a);
+    if (app.hasChecks !== hasChecks) {
+      app.hasChecks = hasChecks;
+      for (const slot of v.table.slotsOf(app)) setServing(v.table, slot, app);
+      v.changed('instances');
+    }
     app.changed();
     v.changed('apps');
     this.appHome.set(a.id, { net: a.network_num, name: app.name });
@@ -244,7 +262,11 @@ export class ZoneIndex implements NameContext {
     t.region[slot] = this.regions.intern(i.region);
     const addr = addressBytes(i.address);
     if (addr) t.addr.set(addr, slot * 16);
-    t.flags[slot] = (i.state === 'started' ? STARTED : 0) | (addr ? HAS_ADDR : 0);
+    t.flags[slot] =
+      (i.state === 'started' ? STATE_STARTED : 0) |
+      (i.health === 'passing' ? PASSING : 0) |
+      (addr ? HAS_ADDR : 0);
+    setServing(t, slot, app);
     app.changed();
     v.changed('instances');
   }
