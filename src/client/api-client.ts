@@ -167,8 +167,15 @@ export class ApiClient {
 
   // --- apps and instances --------------------------------------------------------------------------------
 
-  createApp(org: string, body: { name: string; network?: string; private_network?: boolean }) {
+  createApp(
+    org: string,
+    body: { name: string; network?: string; private_network?: boolean; service_address?: boolean },
+  ) {
     return this.http.json('POST', `/v1/orgs/${seg(org)}/apps`, AppL, { body });
+  }
+  /** Changes an app's settings; a field left out stays as it is. */
+  updateApp(org: string, name: string, body: { service_address?: boolean }) {
+    return this.http.json('PATCH', `/v1/orgs/${seg(org)}/apps/${seg(name)}`, AppL, { body });
   }
   async listApps(org: string) {
     return (await this.http.json('GET', `/v1/orgs/${seg(org)}/apps`, listOf(AppL))).items;

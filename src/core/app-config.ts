@@ -1,5 +1,5 @@
 // Parses an app's `sixpn.toml` (TOML 1.0, https://toml.io/en/v1.0.0): `app`, optional `org` and `network`,
-// and `[experimental] private_network`. Pure: the caller reads the file; every error names the file and the key.
+// `service_address`, and `[experimental] private_network`. Pure: the caller reads the file; every error names the file and the key.
 
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
@@ -12,6 +12,8 @@ export interface AppConfig {
   org?: string;
   network?: string;
   private_network: boolean;
+  /** `service_address = true`: the app gets a load-balanced service address (`svc.<app>.internal`). */
+  service_address?: boolean;
 }
 
 const Experimental = z.strictObject({ private_network: z.boolean().optional() });
@@ -19,10 +21,11 @@ const Schema = z.strictObject({
   app: z.string(),
   org: z.string().optional(),
   network: z.string().optional(),
+  service_address: z.boolean().optional(),
   experimental: Experimental.optional(),
 });
 
-const TOP_KEYS = 'app, org, network, [experimental]';
+const TOP_KEYS = 'app, org, network, service_address, [experimental]';
 const EXPERIMENTAL_KEYS = 'private_network';
 
 /**
@@ -63,6 +66,15 @@ export function parseAppConfig(text: string, file = 'sixpn.toml'): AppConfig {
   const out: AppConfig = { app: v.app, private_network: v.experimental?.private_network ?? false };
   if (v.org !== undefined) out.org = name('org name', '', 'org', v.org);
   if (v.network !== undefined) out.network = name('network name', '', 'network', v.network);
+  if (v.service_address !== undefined) {
+    if (v.service_address && !out.private_network) {
+      throw invalid(
+        `${where('', 'service_address')}service_address needs private networking: add [experimental] private_network = true`,
+        { file, field: 'service_address' },
+      );
+    }
+    out.service_address = v.service_address;
+  }
   return out;
 }
 

@@ -67,6 +67,8 @@ export const App = z.object({
   network_num: z.number().int(),
   name: z.string(),
   private_network: z.boolean(),
+  /** The app's load-balanced service address `fdaa:N:N:0:0:S:S:2` (name `svc.<app>.internal`), or null. */
+  service_address: z.string().nullable().default(null),
   created_at: isoTime,
 });
 export type App = z.infer<typeof App>;

@@ -116,6 +116,7 @@ const BODIES: Record<string, unknown> = {
   },
   'put /v1/gateways/:name/peer-status': { items: [] },
   'post /v1/orgs/:org/apps': { name: 'api', private_network: true },
+  'patch /v1/orgs/:org/apps/:app': { service_address: true },
   'post /v1/orgs/:org/apps/:app/instances': { region: 'ord' },
   'post /v1/orgs/:org/peers': { name: 'ci-1', region: 'ord', public_key: wgKey(20) },
   'post /v1/tokens': { kind: 'peer', name: 'x', org: 'acme' },

@@ -8,7 +8,7 @@ import type { Principal } from '../auth.ts';
 import type { Store } from '../store/store.ts';
 import type { WatchHub } from '../watch-hub.ts';
 
-export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 export interface Deps {
   store: Store;

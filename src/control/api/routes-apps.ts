@@ -5,7 +5,7 @@ import { App, Instance } from '../../core/model.ts';
 import { checkOrgAccess, orgFilter, type Principal } from '../auth.ts';
 import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
-import { AppBody, AppParam, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
+import { AppBody, AppParam, AppUpdateBody, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
 
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
@@ -45,7 +45,22 @@ export const appRoutes: RouteSpec[] = [
         name: body.name,
         network: body.network ?? 'default',
         private_network: body.private_network ?? false,
+        ...(body.service_address === undefined ? {} : { service_address: body.service_address }),
       }),
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/orgs/:org/apps/:app',
+    summary: "Change an app's settings (its service address); idempotent",
+    tag: 'apps',
+    allow: ORG_USERS,
+    params: AppParam,
+    body: AppUpdateBody,
+    response: App,
+    handle: ({ principal, params, body, deps }) => {
+      checkOrgAccess(principal, params.org);
+      return deps.store.updateApp(params.org, params.app, body);
+    },
   }),
   apps.list({ summary: "List an organization's apps", items: ({ org, deps }) => deps.store.listApps(org) }),
   apps.show({ summary: 'Show an app', handle: ({ org, key, deps }) => deps.store.getApp(org, key) }),

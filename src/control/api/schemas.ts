@@ -64,6 +64,12 @@ export const AppBody = z.strictObject({
   name: appName,
   network: label('network').optional(),
   private_network: z.boolean({ error: 'expected true or false' }).optional(),
+  service_address: z.boolean({ error: 'expected true or false' }).optional(),
+});
+
+/** `PATCH /v1/orgs/:org/apps/:app`: only the fields to change. */
+export const AppUpdateBody = z.strictObject({
+  service_address: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const InstanceBody = z.strictObject({

@@ -70,6 +70,7 @@ export class KyselyStore implements S.Store {
   deleteHost = (name: string) => fleet.deleteHost(this.#ctx, name);
 
   createApp = (a: S.CreateApp) => apps.createApp(this.#ctx, a);
+  updateApp = (org: string, name: string, u: S.UpdateApp) => apps.updateApp(this.#ctx, org, name, u);
   listApps = (org?: string) => apps.listApps(this.#ctx, org);
   getApp = (org: string, name: string) => apps.getApp(this.#ctx, org, name);
   deleteApp = (org: string, name: string) => apps.deleteApp(this.#ctx, org, name);

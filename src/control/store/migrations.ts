@@ -208,6 +208,27 @@ begin
   return query select r, k;
 end $$`;
 
+/**
+ * Service addresses: a per-network counter (`networks.service_seq`, the last service number handed out there, so a
+ * number is never reused in its network) and each app's number and address (null: none).
+ */
+const serviceAddresses: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('networks')
+      .addColumn('service_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable('apps').addColumn('service_num', 'bigint').execute();
+    await db.schema.alterTable('apps').addColumn('service_address', 'text').execute();
+    await db.schema
+      .createIndex('apps_service_key')
+      .unique()
+      .on('apps')
+      .columns(['network_id', 'service_num'])
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -217,6 +238,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
         if (dialect === 'postgres') await sql.raw(pgCreateInstance).execute(db);
       },
     },
+    '0006_service_addresses': serviceAddresses,
   };
 }
 

@@ -69,6 +69,7 @@ export const appsQuery = (db: Db) =>
       'n.num as network_num',
       'a.name',
       'a.private_network',
+      'a.service_address',
       'a.created_at',
       'a.org_id',
       'a.network_id',
@@ -84,6 +85,7 @@ export function toApp(r: AppRow): App {
     network_num: Number(r.network_num),
     name: r.name,
     private_network: Number(r.private_network) === 1,
+    service_address: r.service_address ?? null,
     created_at: r.created_at,
   };
 }

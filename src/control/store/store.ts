@@ -45,6 +45,14 @@ export interface CreateApp {
   /** Network name; `default` when omitted. */
   network?: string;
   private_network: boolean;
+  /** Give the app a service address (needs private networking). */
+  service_address?: boolean;
+}
+
+/** Settings `updateApp` may change; an absent field is left as it is. */
+export interface UpdateApp {
+  /** true: a service address (kept when it has one); false: none (its number is not reused). */
+  service_address?: boolean;
 }
 
 export interface CreateInstance {
@@ -133,6 +141,8 @@ export interface Store {
   createApp(a: CreateApp): Promise<App>;
   listApps(org?: string): Promise<App[]>;
   getApp(org: string, name: string): Promise<App>;
+  /** Changes settings; idempotent (no change entry when nothing differs). */
+  updateApp(org: string, name: string, u: UpdateApp): Promise<App>;
   /** Deletes the app and its instances. */
   deleteApp(org: string, name: string): Promise<void>;
 
