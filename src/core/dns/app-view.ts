@@ -24,6 +24,8 @@ export class AppView implements SlotList {
   known = false;
   privateNetwork = false;
   id = '';
+  /** `svc.<app>.internal`: the app's service address as one AAAA record, or undefined (NODATA). */
+  service: Answer | undefined;
   private sorted: Int32Array | undefined;
   /** Slots of the records of {@link rrset}, in its order. */
   private live: Int32Array | undefined;

@@ -198,6 +198,8 @@ export class ZoneIndex implements NameContext {
     app.known = true;
     app.privateNetwork = a.private_network;
     app.id = a.id;
+    const svc = a.service_address ? tryParseIPv6(a.service_address) : undefined;
+    app.service = svc === undefined ? undefined : singleAaaa(ipv6ToBytes(svc));
     app.changed();
     v.changed('apps');
     this.appHome.set(a.id, { net: a.network_num, name: app.name });
@@ -211,6 +213,7 @@ export class ZoneIndex implements NameContext {
     if (!v || !app || app.id !== a.id) return;
     app.known = false;
     app.privateNetwork = false;
+    app.service = undefined;
     app.changed();
     v.changed('apps');
     v.dropIfUnused(app);
