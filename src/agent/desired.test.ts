@@ -176,3 +176,37 @@ describe('desiredState: isolation', () => {
     assert.equal(d.meshRoute, 'fdaa::/16');
   });
 });
+
+describe('desiredState: service addresses', () => {
+  test("each service of a network present here, over the app's serving instances in this host's region first", () => {
+    const s = F.snapshot();
+    s.apps = s.apps.map((a) => (a.name === 'web' ? F.makeApp('acme', 'web', true, 1) : a));
+    const show = (host: string) =>
+      desiredState(new LocalState(s), identity(host)).nft.services?.map((b) => [
+        b.address.toString(16),
+        b.members.map((m) => m.toString(16)),
+      ]);
+    // h1 (ord): web's ord instance only; h3 (nrt): its own nrt instance; h2 (ord, db only): acme is present there
+    assert.deepEqual(show('h1'), [
+      ['fdaa0000000100000000000000010002', ['fdaa0000000100000001000000a10002']],
+    ]);
+    assert.deepEqual(show('h3'), [
+      ['fdaa0000000100000000000000010002', ['fdaa0000000100000003000000a30002']],
+    ]);
+    assert.deepEqual(show('h2'), [
+      ['fdaa0000000100000000000000010002', ['fdaa0000000100000001000000a10002']],
+    ]);
+    // web's ord instance stops: ord hosts fall back to nrt
+    s.instances = s.instances.map((i) => (i.id === '000000a1' ? { ...i, state: 'stopped' as const } : i));
+    assert.deepEqual(show('h2'), [
+      ['fdaa0000000100000000000000010002', ['fdaa0000000100000003000000a30002']],
+    ]);
+  });
+
+  test('no service for a network not present on the host', () => {
+    const s = F.snapshot();
+    s.apps = s.apps.map((a) => (a.name === 'vault' ? F.makeApp('globex', 'vault', true, 1) : a));
+    assert.deepEqual(desiredState(new LocalState(s), identity('h2')).nft.services, []);
+    assert.equal(desiredState(new LocalState(s), identity('h1')).nft.services?.length, 1);
+  });
+});

@@ -17,6 +17,7 @@ import { compareText } from '../core/compare.ts';
 import { meshPeers } from '../core/mesh-peers.ts';
 import type { Instance } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
+import { serviceBalances } from '../core/service-members.ts';
 import type { LocalState } from '../core/state.ts';
 import { endpointPort, type WgEndpoint } from '../core/wg/endpoint.ts';
 import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
@@ -176,6 +177,7 @@ export function desiredState(
     }
   }
   const networked = instances.filter((i) => i.network !== null && i.prefix !== null);
+  const networks = [...new Set(networked.map((i) => i.network as NetworkId))].sort((a, b) => a - b);
   const resolver = hostResolverAddress(id.plan);
   return {
     registration: { endpoint: id.endpoint, mesh_key: publicKeyOf(id.meshKey) },
@@ -191,7 +193,7 @@ export function desiredState(
     nft: {
       table: NFT_TABLE,
       plan: id.plan,
-      networks: [...new Set(networked.map((i) => i.network as NetworkId))].sort((a, b) => a - b),
+      networks,
       interfaces: [id.meshIface],
       guards: networked.map((i) => ({
         iface: i.hostIface,
@@ -199,6 +201,8 @@ export function desiredState(
         network: i.network as NetworkId,
       })),
       resolvers: [resolver],
+      // This host's instances are the askers: its own region first.
+      services: serviceBalances(state, id.plan, id.region, networks),
     },
     workloads: new Map(
       [...attached].map(

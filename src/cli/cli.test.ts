@@ -210,7 +210,10 @@ describe('cli', () => {
         api.requests.map((q) => q.path),
         ['/v1/whoami', '/v1/orgs/acme/apps'],
       );
-      assert.equal(r.stdout, 'NAME  ORG   NETWORK  PRIVATE NETWORK\nweb   acme  default  yes\n');
+      assert.equal(
+        r.stdout,
+        'NAME  ORG   NETWORK  PRIVATE NETWORK  SERVICE ADDRESS\nweb   acme  default  yes              -\n',
+      );
     });
     test('then org in sixpn.toml', async () => {
       const cwd = join(tmp, 'toml-org');
@@ -285,6 +288,78 @@ describe('cli', () => {
       const r = await runInProcess(['apps', 'create', '-o', 'acme'], { env: conn, cwd: tmp });
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^error: no app name: pass one/);
+    });
+  });
+
+  describe('service addresses', () => {
+    const svcApp = { ...app, service_address: 'fdaa:0:18::1:2' };
+    test('apps create --service-address asks for one and prints it with its name', async () => {
+      const api = fakeApi({ 'POST /v1/orgs/acme/apps': [201, svcApp] });
+      const r = await runInProcess(
+        ['apps', 'create', 'web', '--private-network', '--service-address', '-o', 'acme'],
+        { env: conn, cwd: tmp, fetch: api.fetch },
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(api.requests[0]?.body, '{"name":"web","private_network":true,"service_address":true}');
+      assert.equal(
+        r.stdout,
+        'created app web in org acme, network default (private networking on); service address fdaa:0:18::1:2 (svc.web.internal)\n',
+      );
+    });
+    test('sixpn.toml service_address = true is sent like the flag', async () => {
+      const cwd = await mkdtemp(join(tmp, 'svc-'));
+      await writeFile(
+        join(cwd, 'sixpn.toml'),
+        'app = "web"\norg = "acme"\nservice_address = true\n[experimental]\nprivate_network = true\n',
+      );
+      const api = fakeApi({ 'GET /v1/whoami': whoami(null), 'POST /v1/orgs/acme/apps': [201, svcApp] });
+      const r = await runInProcess(['apps', 'create'], { env: conn, cwd, fetch: api.fetch });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(api.requests.at(-1)?.body, '{"name":"web","private_network":true,"service_address":true}');
+    });
+    test('--service-address without private networking: exit 2 naming the field, nothing sent', async () => {
+      const api = fakeApi({});
+      const r = await runInProcess(['apps', 'create', 'web', '--service-address', '-o', 'acme'], {
+        env: conn,
+        cwd: tmp,
+        fetch: api.fetch,
+      });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^error: --service-address needs private networking/);
+      assert.deepEqual(api.requests, []);
+    });
+    test('apps update --service-address / --no-service-address send a PATCH', async () => {
+      for (const [flag, body, answer, out] of [
+        [
+          '--service-address',
+          '{"service_address":true}',
+          svcApp,
+          /service address fdaa:0:18::1:2 \(svc\.web\.internal\)/,
+        ],
+        [
+          '--no-service-address',
+          '{"service_address":false}',
+          app,
+          /updated app web of org acme: no service address/,
+        ],
+      ] as const) {
+        const api = fakeApi({ 'PATCH /v1/orgs/acme/apps/web': answer });
+        const r = await runInProcess(['apps', 'update', 'web', flag, '-o', 'acme'], {
+          env: conn,
+          fetch: api.fetch,
+        });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(api.requests[0]?.method, 'PATCH');
+        assert.equal(api.requests[0]?.body, body);
+        assert.match(r.stdout, out);
+      }
+    });
+    test('apps update with nothing to change: exit 2, nothing sent', async () => {
+      const api = fakeApi({});
+      const r = await runInProcess(['apps', 'update', 'web', '-o', 'acme'], { env: conn, fetch: api.fetch });
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^error: nothing to change: pass --service-address or --no-service-address/);
+      assert.deepEqual(api.requests, []);
     });
   });
 

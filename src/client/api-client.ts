@@ -219,12 +219,22 @@ export class ApiClient {
   /** `checks` in the input form of sixpn.toml (src/core/checks.ts `checkInput`). */
   createApp(
     org: string,
-    body: { name: string; network?: string; private_network?: boolean; checks?: Record<string, unknown>[] },
+    body: {
+      name: string;
+      network?: string;
+      private_network?: boolean;
+      checks?: Record<string, unknown>[];
+      service_address?: boolean;
+    },
   ) {
     return this.http.json('POST', `/v1/orgs/${seg(org)}/apps`, AppL, { body });
   }
-  /** Changes what `body` names; new checks apply to the app's running instances. */
-  updateApp(org: string, name: string, body: { checks?: Record<string, unknown>[] }) {
+  /** Changes what `body` names (a field left out stays); new checks apply to the app's running instances. */
+  updateApp(
+    org: string,
+    name: string,
+    body: { checks?: Record<string, unknown>[]; service_address?: boolean },
+  ) {
     return this.http.json('PATCH', `/v1/orgs/${seg(org)}/apps/${seg(name)}`, AppL, { body });
   }
   async listApps(org: string) {

@@ -7,6 +7,7 @@ import {
   asInstanceNum,
   asNetworkId,
   asPeerIndex,
+  asServiceNum,
   classify,
   contains,
   defaultPlan,
@@ -33,6 +34,8 @@ import {
   pickInstanceNum,
   pickPeerIndex,
   sameNetwork,
+  serviceAddress,
+  serviceOf,
 } from './address.ts';
 import { SixpnError } from './errors.ts';
 
@@ -240,6 +243,69 @@ describe('networkOf and classify', () => {
   ];
   for (const [a, b, want] of same)
     test(`sameNetwork ${a} ${b}`, () => assert.equal(sameNetwork(plan, ip(a), ip(b)), want));
+});
+
+describe('service addresses', () => {
+  const rows: [number, number, string][] = [
+    [0x18, 1, 'fdaa:0:18::1:2'],
+    [0x18, 2, 'fdaa:0:18::2:2'],
+    [0x18, 0x1_0000, 'fdaa:0:18::1:0:2'],
+    [0x18, 0xabcd_ef01, 'fdaa:0:18::abcd:ef01:2'],
+    [1, MAX_U32, 'fdaa:0:1::ffff:ffff:2'],
+    [MAX_U32, 7, 'fdaa:ffff:ffff::7:2'],
+    [0x1234_5678, 0x9abc_def0, 'fdaa:1234:5678::9abc:def0:2'],
+  ];
+  for (const [net, s, text] of rows) {
+    test(`network ${net.toString(16)} service ${s} = ${text}`, () => {
+      const a = serviceAddress(plan, asNetworkId(net), asServiceNum(s));
+      assert.equal(formatIPv6(a), text);
+      assert.deepEqual(classify(plan, a), { network: net, host: 0, instance: s, low: 2 });
+      assert.deepEqual(serviceOf(plan, a), { network: net, service: s });
+      assert.ok(contains(networkPrefix(plan, asNetworkId(net)), a));
+      assert.ok(contains(hostPrefix(plan, asNetworkId(net), 0 as never), a), 'in host slot 0');
+      assert.equal(
+        sameNetwork(plan, a, instanceAddress(plan, asNetworkId(net), asHostId(5), asInstanceNum(9))),
+        true,
+      );
+    });
+  }
+
+  test('the DESIGN.md layout: fdaa:N:N:0:0:S:S:2 under a non-default prefix', () => {
+    const other = parsePlanPrefix('fd12::/16');
+    assert.equal(formatIPv6(serviceAddress(other, asNetworkId(0x18), asServiceNum(3))), 'fd12:0:18::3:2');
+    assert.deepEqual(serviceOf(other, ip('fd12:0:18::3:2')), { network: 0x18, service: 3 });
+    assert.equal(serviceOf(plan, ip('fd12:0:18::3:2')), undefined);
+  });
+
+  const notService = [
+    'fdaa:0:18::3', // the network's DNS
+    'fdaa:0:18::2', // service number 0
+    'fdaa:0:18::1:3', // not :2
+    'fdaa:0:18::1:0', // not :2
+    'fdaa:0:18:0:1::1:2', // host slot 1
+    'fdaa:0:18:a7b:7d:f066:b83b:2', // an instance
+    'fdaa::1:2', // network 0
+    'fdab:0:18::1:2', // another prefix
+    '::1',
+  ];
+  for (const text of notService)
+    test(`${text} is no service address`, () => assert.equal(serviceOf(plan, ip(text)), undefined));
+
+  test('a service address is never an instance or peer address of the same network', () => {
+    const net = asNetworkId(0x18);
+    const svc = serviceAddress(plan, net, asServiceNum(1));
+    assert.notEqual(svc, networkDnsAddress(plan, net));
+    assert.notEqual(svc, instanceAddress(plan, net, asHostId(1), asInstanceNum(1)));
+    assert.notEqual(svc, peerAddress(plan, net, asHostId(1), asPeerIndex(1)));
+  });
+
+  for (const bad of [0, -1, 1.5, MAX_U32 + 1, Number.NaN]) {
+    test(`asServiceNum(${bad}) is invalid and names the field`, () =>
+      assert.throws(
+        () => asServiceNum(bad),
+        (e: unknown) => isInvalid(e) && /service number/.test(String(e)),
+      ));
+  }
 });
 
 describe('allocation', () => {

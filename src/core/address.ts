@@ -12,6 +12,8 @@ export type NetworkId = Brand<number, 'NetworkId'>;
 export type HostId = Brand<number, 'HostId'>;
 /** 32-bit instance number inside a host slot (bits 80–111). */
 export type InstanceNum = Brand<number, 'InstanceNum'>;
+/** An app's service number in its network (the instance-id bits of host slot 0), 1 … 2^32-1, never reused. */
+export type ServiceNum = Brand<number, 'ServiceNum'>;
 /** Index of a peer's /120 inside its gateway's /80 (bits 80–119), 1 … 2^40-1. */
 export type PeerIndex = Brand<number, 'PeerIndex'>;
 
@@ -50,6 +52,10 @@ export function asHostId(v: number): HostId {
 export function asInstanceNum(v: number): InstanceNum {
   checkU32('instance number', v, 1);
   return v as InstanceNum;
+}
+export function asServiceNum(v: number): ServiceNum {
+  checkU32('service number', v, 1);
+  return v as ServiceNum;
 }
 export function asPeerIndex(v: number): PeerIndex {
   if (!Number.isInteger(v) || v < 1 || v > MAX_PEER_INDEX) {
@@ -268,6 +274,24 @@ export function peerAddress(plan: AddressPlan, net: NetworkId, gateway: HostId, 
 /** The network's DNS and API address, `fdaa:NNNN:NNNN::3` (host slot 0). */
 export function networkDnsAddress(plan: AddressPlan, net: NetworkId): bigint {
   return networkPrefix(plan, net).base | 3n;
+}
+
+/**
+ * An app's service address: host slot 0 of its network, the service number as the instance id, `:2` —
+ * `fdaa:NNNN:NNNN:0:0:SSSS:SSSS:2`. Load-balanced by nftables over the app's serving instances.
+ */
+export function serviceAddress(plan: AddressPlan, net: NetworkId, s: ServiceNum): bigint {
+  return networkPrefix(plan, net).base | (BigInt(s) << 16n) | 2n;
+}
+
+/** The network and service number of a service address of the plan, or undefined for any other address. */
+export function serviceOf(
+  plan: AddressPlan,
+  addr: bigint,
+): { network: NetworkId; service: ServiceNum } | undefined {
+  const p = classify(plan, addr);
+  if (p?.host !== 0 || p.instance === 0 || p.low !== 2) return undefined;
+  return { network: p.network, service: p.instance as ServiceNum };
 }
 
 /** The resolver every instance uses, `fdaa::3`, answered by the agent of its host. */

@@ -31,6 +31,16 @@ describe('parseAppConfig: good files', () => {
     ],
     ['comments and CRLF', '# my app\r\napp = "web" # name\r\n', { app: 'web', private_network: false }],
     ['quoted key', '"app" = "web"\n', { app: 'web', private_network: false }],
+    [
+      'service address',
+      'app = "web"\nservice_address = true\n[experimental]\nprivate_network = true\n',
+      { app: 'web', private_network: true, service_address: true },
+    ],
+    [
+      'no service address',
+      'app = "web"\nservice_address = false\n',
+      { app: 'web', private_network: false, service_address: false },
+    ],
   ];
   for (const [name, text, want] of rows) test(name, () => assert.deepEqual(parseAppConfig(text), want));
 });
@@ -98,7 +108,7 @@ describe('parseAppConfig: errors', () => {
     [
       'unknown top-level key',
       'app = "web"\nregion = "ord"\n',
-      /^sixpn\.toml:2: unknown key 'region'; allowed keys: app, org, network, \[experimental\], \[\[checks\]\]$/,
+      /^sixpn\.toml:2: unknown key 'region'; allowed keys: app, org, network, service_address, \[experimental\], \[\[checks\]\]$/,
       { field: 'region' },
     ],
     [
@@ -136,6 +146,18 @@ describe('parseAppConfig: errors', () => {
       'app = "web"\norg = "-acme"\n',
       /^sixpn\.toml:2: org name '-acme'/,
       { field: 'org' },
+    ],
+    [
+      'service address without private networking',
+      'app = "web"\nservice_address = true\n',
+      /^sixpn\.toml:2: service_address needs private networking: add \[experimental\] private_network = true$/,
+      { field: 'service_address' },
+    ],
+    [
+      'service address not a boolean',
+      'app = "web"\nservice_address = "yes"\n',
+      /^sixpn\.toml:2: service_address must be a boolean, got the string "yes"$/,
+      { field: 'service_address' },
     ],
     [
       'invalid network name',

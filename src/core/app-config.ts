@@ -1,6 +1,6 @@
 // Parses an app's `sixpn.toml` (TOML 1.0, https://toml.io/en/v1.0.0): `app`, optional `org` and `network`,
-// `[experimental] private_network` and the app's health checks (`[[checks]]`, src/core/checks.ts). Pure: the
-// caller reads the file; every error names the file and the key.
+// `service_address`, `[experimental] private_network` and the app's health checks (`[[checks]]`,
+// src/core/checks.ts). Pure: the caller reads the file; every error names the file and the key.
 
 import { parse, TomlError } from 'smol-toml';
 import { z } from 'zod';
@@ -17,6 +17,8 @@ export interface AppConfig {
   private_network: boolean;
   /** `[[checks]]`, canonical; absent when the file has none (then `apps update` leaves the app's checks). */
   checks?: Check[];
+  /** `service_address = true`: the app gets a load-balanced service address (`svc.<app>.internal`). */
+  service_address?: boolean;
 }
 
 const Experimental = z.strictObject({ private_network: z.boolean().optional() });
@@ -24,11 +26,12 @@ const Schema = z.strictObject({
   app: z.string(),
   org: z.string().optional(),
   network: z.string().optional(),
+  service_address: z.boolean().optional(),
   experimental: Experimental.optional(),
   checks: z.array(z.unknown()).optional(),
 });
 
-const TOP_KEYS = 'app, org, network, [experimental], [[checks]]';
+const TOP_KEYS = 'app, org, network, service_address, [experimental], [[checks]]';
 const EXPERIMENTAL_KEYS = 'private_network';
 
 /**
@@ -70,6 +73,15 @@ export function parseAppConfig(text: string, file = 'sixpn.toml'): AppConfig {
   if (v.org !== undefined) out.org = name('org name', '', 'org', v.org);
   if (v.network !== undefined) out.network = name('network name', '', 'network', v.network);
   if (v.checks !== undefined) out.checks = checksOf(text, file, v.checks);
+  if (v.service_address !== undefined) {
+    if (v.service_address && !out.private_network) {
+      throw invalid(
+        `${where('', 'service_address')}service_address needs private networking: add [experimental] private_network = true`,
+        { file, field: 'service_address' },
+      );
+    }
+    out.service_address = v.service_address;
+  }
   return out;
 }
 

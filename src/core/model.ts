@@ -96,6 +96,8 @@ export const App = z.object({
   private_network: z.boolean(),
   /** Health checks its started instances get (absent in state saved before checks existed: none). */
   checks: z.array(Check).optional(),
+  /** The app's load-balanced service address `fdaa:N:N:0:0:S:S:2` (name `svc.<app>.internal`), or null. */
+  service_address: z.string().nullable().default(null),
   created_at: isoTime,
 });
 export type App = z.infer<typeof App>;

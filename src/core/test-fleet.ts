@@ -8,6 +8,7 @@ import {
   asInstanceNum,
   asNetworkId,
   asPeerIndex,
+  asServiceNum,
   defaultPlan,
   formatCidr,
   formatIPv6,
@@ -16,6 +17,7 @@ import {
   networkDnsAddress,
   networkPrefix,
   peerAddress,
+  serviceAddress,
 } from './address.ts';
 import type { App, Host, Instance, InstanceState, Network, Org, Peer, Region, Snapshot } from './model.ts';
 import { LocalState } from './state.ts';
@@ -131,13 +133,15 @@ export class Fleet {
     return this.host(name, num, region, { role: 'gateway' });
   }
 
-  app(org: string, name: string, privateNetwork = true): this {
-    const a = this.makeApp(org, name, privateNetwork);
+  /** App `name` of the org's network; `service`: its service number (a service address `fdaa:N:N::S:2`). */
+  app(org: string, name: string, privateNetwork = true, service?: number): this {
+    const a = this.makeApp(org, name, privateNetwork, service);
     this.apps.set(this.apps.has(name) ? `${org}/${name}` : name, a);
     return this;
   }
 
-  makeApp(org: string, name: string, privateNetwork = true): App {
+  makeApp(org: string, name: string, privateNetwork = true, service?: number): App {
+    const net = asNetworkId(this.net(org).num);
     return {
       id: `app-${name}`,
       org,
@@ -145,6 +149,8 @@ export class Fleet {
       network_num: this.net(org).num,
       name,
       private_network: privateNetwork,
+      service_address:
+        service === undefined ? null : formatIPv6(serviceAddress(this.plan, net, asServiceNum(service))),
       created_at: this.at,
     };
   }

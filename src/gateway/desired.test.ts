@@ -160,3 +160,24 @@ for (const [name, change, before, want] of updates) {
     assert.deepEqual(got, want);
   });
 }
+
+test("service addresses of the gateway's networks, balanced over instances of its region first", () => {
+  // (both orgs' web share the fleet's app id: give this one its own)
+  const svc = { ...F.makeApp('acme', 'web', true, 1), id: 'app-acme-web' };
+  const snap = F.snapshot({ peers: [F.makePeer('laptop', 'acme', 'gw1')] });
+  snap.apps = snap.apps.map((a) => (a.org === 'acme' && a.name === 'web' ? svc : a));
+  snap.instances = [F.makeInstance(0xa1, svc, 'h1'), F.makeInstance(0xa2, svc, 'h2')];
+  const d = desiredGateway(new LocalState(snap), id);
+  assert.deepEqual(
+    d.nft.services?.map((b) => [b.address.toString(16), b.members.map((m) => m.toString(16))]),
+    [['fdaa0000001800000000000000010002', ['fdaa0000001800000001000000a10002']]],
+  );
+  // A change of members changes the infrastructure fingerprint (a full pass applies the table).
+  const before = infraFingerprint(gatewayInfra(new LocalState(snap), id));
+  snap.instances = [F.makeInstance(0xa2, svc, 'h2')];
+  assert.notEqual(infraFingerprint(gatewayInfra(new LocalState(snap), id)), before);
+  assert.deepEqual(
+    desiredGateway(new LocalState(snap), id).nft.services?.map((b) => b.members.map((m) => m.toString(16))),
+    [['fdaa0000001800000002000000a20002']],
+  );
+});

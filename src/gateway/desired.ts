@@ -21,6 +21,7 @@ import { compareText } from '../core/compare.ts';
 import { meshPeers } from '../core/mesh-peers.ts';
 import type { Peer } from '../core/model.ts';
 import type { IsolationSpec } from '../core/nft/isolation.ts';
+import { serviceBalances } from '../core/service-members.ts';
 import type { LocalState } from '../core/state.ts';
 import { endpointPort, type WgEndpoint } from '../core/wg/endpoint.ts';
 import { publicKeyOf, type WgPrivateKey, type WgPublicKey } from '../core/wg/keys.ts';
@@ -138,6 +139,8 @@ export function gatewayInfra(state: LocalState, id: GatewayIdentity): GatewayInf
       guards: [{ iface: id.peerIface, allowed: slots }],
       resolvers: networks.map((n) => networkDnsAddress(plan, n)),
       dnsRedirectPort: id.dnsPort,
+      // Peers of this gateway are the askers: the gateway's region first.
+      services: serviceBalances(state, plan, id.region, networks),
     },
   };
 }

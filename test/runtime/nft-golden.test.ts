@@ -10,15 +10,18 @@ import {
   asInstanceNum,
   asNetworkId,
   asPeerIndex,
+  asServiceNum,
   defaultPlan,
   formatCidr,
   formatIPv6,
   hostResolverAddress,
+  instanceAddress,
   instancePrefix,
   networkDnsAddress,
   networkPrefix,
   peerAddress,
   peerPrefix,
+  serviceAddress,
 } from '../../src/core/address.ts';
 import type { IsolationSpec } from '../../src/core/nft/isolation.ts';
 import { run } from '../../src/runtime/exec.ts';
@@ -79,6 +82,35 @@ test('host and gateway tables load and list exactly as the goldens', { skip }, a
     await applyIsolation(nft, spec);
     assert.equal(await text(spec.table), golden(file), 'a second apply changes nothing');
   }
+});
+
+// The host spec with two service addresses: one with three members, one with none (refused).
+const lbSpec: IsolationSpec = {
+  ...hostSpec,
+  services: [
+    {
+      address: serviceAddress(plan, N18, asServiceNum(1)),
+      members: [1, 2, 3].map((i) => instanceAddress(plan, N18, asHostId(i + 6), asInstanceNum(i))),
+    },
+    { address: serviceAddress(plan, N2A, asServiceNum(7)), members: [] },
+  ],
+};
+
+test('service addresses: the table loads and lists as the golden; going back removes every trace', {
+  skip,
+}, async (t) => {
+  const c = cleanupFor(t);
+  const ns = await netns(c, `sixpn-nfg-${suffix()}`);
+  const nft = new NftCli(ns);
+  const text = async (table: string) =>
+    (await run('ip', ['netns', 'exec', ns, 'nft', '-s', 'list', 'table', 'inet', table])).stdout;
+  await applyIsolation(nft, hostSpec);
+  await applyIsolation(nft, lbSpec);
+  assert.equal(await text(lbSpec.table), golden('host-lb.nft'));
+  await applyIsolation(nft, lbSpec);
+  assert.equal(await text(lbSpec.table), golden('host-lb.nft'), 'a second apply changes nothing');
+  await applyIsolation(nft, hostSpec);
+  assert.equal(await text(hostSpec.table), golden('host.nft'), 'no service: no load-balancing object left');
 });
 
 test('gateway: DNS to a network address is redirected to the local server; the reply comes from it', {

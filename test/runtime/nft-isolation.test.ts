@@ -8,7 +8,6 @@ import {
   asInstanceNum,
   asNetworkId,
   defaultPlan,
-  formatCidr,
   formatIPv6,
   hostResolverAddress,
   instanceAddress,
@@ -19,10 +18,10 @@ import { dropCounterName } from '../../src/core/nft/counters.ts';
 import type { IsolationSpec } from '../../src/core/nft/isolation.ts';
 import { networkDrops, ruleCount } from '../../src/core/nft/listing.ts';
 import { outputOf, run } from '../../src/runtime/exec.ts';
-import { ensureRoute, syncAddresses } from '../../src/runtime/link.ts';
+import { syncAddresses } from '../../src/runtime/link.ts';
 import { enableForwarding } from '../../src/runtime/netns.ts';
 import { applyIsolation, NftCli } from '../../src/runtime/nft.ts';
-import { cannotRun, cleanupFor, netns, ping, suffix, wire } from './support.ts';
+import { attachInstance, cannotRun, cleanupFor, netns, ping, suffix } from './support.ts';
 
 const skip = cannotRun(['ip', 'nft', 'ping', 'dig']);
 const plan = defaultPlan;
@@ -66,13 +65,7 @@ test('isolation table: same /48 passes, other networks and forged sources are dr
   const insts = [inst(1, N1), inst(2, N1), inst(3, N2)] as const;
   const [i1, i2, i3] = insts;
   for (const x of insts) {
-    await netns(c, x.ns);
-    await wire(
-      { ns: host, name: x.veth, addrs: ['fe80::1/64'] },
-      { ns: x.ns, name: 'eth0', addrs: [`${x.addr}/112`] },
-    );
-    await ensureRoute(host, { dst: formatCidr(x.prefix), dev: x.veth });
-    await ensureRoute(x.ns, { dst: 'fdaa::/16', via: 'fe80::1', dev: 'eth0' });
+    await attachInstance(c, host, x);
   }
   // A forged source inside network 1 but outside instance 1's /112 (legit pings name their source, so
   // address selection never picks it), and a probe in instance 2 that counts

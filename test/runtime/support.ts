@@ -3,8 +3,9 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { TestContext } from 'node:test';
+import { type Cidr, formatCidr } from '../../src/core/address.ts';
 import { run } from '../../src/runtime/exec.ts';
-import { ensureLinkState, ensureVethPair, syncAddresses } from '../../src/runtime/link.ts';
+import { ensureLinkState, ensureRoute, ensureVethPair, syncAddresses } from '../../src/runtime/link.ts';
 import { ensureNetns, removeNetns } from '../../src/runtime/netns.ts';
 
 function has(cmd: string): boolean {
@@ -73,6 +74,24 @@ export async function wire(
     await syncAddresses(end.ns, end.name, end.addrs);
     await ensureLinkState(end.ns, end.name, { up: true });
   }
+}
+
+/**
+ * An "instance" namespace behind veth `veth` of namespace `host`, as an agent lays it out: its /112 routed to the
+ * veth on the host side, the 6PN (fdaa::/16) via fe80::1 on its side.
+ */
+export async function attachInstance(
+  c: Cleanup,
+  host: string,
+  x: { ns: string; veth: string; addr: string; prefix: Cidr },
+): Promise<void> {
+  await netns(c, x.ns);
+  await wire(
+    { ns: host, name: x.veth, addrs: ['fe80::1/64'] },
+    { ns: x.ns, name: 'eth0', addrs: [`${x.addr}/112`] },
+  );
+  await ensureRoute(host, { dst: formatCidr(x.prefix), dev: x.veth });
+  await ensureRoute(x.ns, { dst: 'fdaa::/16', via: 'fe80::1', dev: 'eth0' });
 }
 
 /** Runs ping inside `ns`; true when a reply came back. */

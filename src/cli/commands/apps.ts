@@ -1,12 +1,66 @@
-// `sixpn apps create|list|show|delete`: apps of an org; `create` reads sixpn.toml of the current folder.
+// `sixpn apps create|update|list|show|delete`: apps of an org; `create` reads sixpn.toml of the current folder.
 
 import { invalid } from '../../core/errors.ts';
+import type { App } from '../../core/model.ts';
 import { checkAppName } from '../../core/names.ts';
+import type { CliContext } from '../context.ts';
 import { label } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 import { appColumns } from './columns.ts';
 
 const ORG = ['-o, --org <org>', "organization (default: the token's org, or org in sixpn.toml)"] as const;
+
+/** `: service address X (svc.<app>.internal)`, or nothing. */
+function serviceLine(app: App): string {
+  return app.service_address ? `; service address ${app.service_address} (svc.${app.name}.internal)` : '';
+}
+
+/** The flags of `apps create`. */
+interface CreateFlags {
+  network?: string;
+  privateNetwork?: true;
+  serviceAddress?: true;
+  org?: string;
+  json?: true;
+}
+
+async function createApp(ctx: CliContext, nameArg: string | undefined, o: CreateFlags): Promise<void> {
+  const cfg = await ctx.readAppConfig();
+  const name = nameArg ?? cfg?.app;
+  if (name === undefined) {
+    throw invalid(
+      'no app name: pass one (sixpn apps create NAME) or run where a sixpn.toml says app = "NAME"',
+      {
+        field: 'name',
+      },
+    );
+  }
+  checkAppName('app name', name);
+  if (nameArg !== undefined && cfg && cfg.app !== nameArg) {
+    ctx.io.stderr(`note: creating app ${nameArg} from the command line, not ${cfg.app} from sixpn.toml\n`);
+  }
+  const org = await ctx.org(o.org);
+  const network = o.network ?? cfg?.network;
+  const privateNetwork = o.privateNetwork === true || cfg?.private_network === true;
+  const service = o.serviceAddress === true || cfg?.service_address === true;
+  if (service && !privateNetwork) {
+    throw invalid(
+      '--service-address needs private networking: add --private-network (or private_network = true in sixpn.toml)',
+      { field: 'service_address' },
+    );
+  }
+  const app = await (await ctx.client()).createApp(org, {
+    name,
+    ...(network ? { network } : {}),
+    private_network: privateNetwork,
+    ...(service ? { service_address: true } : {}),
+  });
+  if (o.json) ctx.json(app);
+  else {
+    const pn = app.private_network ? 'private networking on' : 'private networking off';
+    ctx.out(`created app ${app.name} in org ${app.org}, network ${app.network} (${pn})${serviceLine(app)}`);
+  }
+}
 
 export const registerApps: CommandGroup = (program, ctx) => {
   const apps = program.command('apps').description("an org's apps; each belongs to one network for life");
@@ -25,38 +79,32 @@ export const registerApps: CommandGroup = (program, ctx) => {
       '--private-network',
       'give instances 6PN addresses and .internal names (sixpn.toml: [experimental] private_network = true)',
     )
+    .option(
+      '--service-address',
+      'give the app a load-balanced service address, svc.<app>.internal (sixpn.toml: service_address = true)',
+    )
     .option(...ORG, label('org name'))
     .option('--json', 'print the created app as JSON')
-    .action(async (nameArg, o) => {
-      const cfg = await ctx.readAppConfig();
-      const name = nameArg ?? cfg?.app;
-      if (name === undefined) {
-        throw invalid(
-          'no app name: pass one (sixpn apps create NAME) or run where a sixpn.toml says app = "NAME"',
-          {
-            field: 'name',
-          },
-        );
-      }
-      checkAppName('app name', name);
-      if (nameArg !== undefined && cfg && cfg.app !== nameArg) {
-        ctx.io.stderr(
-          `note: creating app ${nameArg} from the command line, not ${cfg.app} from sixpn.toml\n`,
-        );
+    .action((nameArg, o) => createApp(ctx, nameArg, o));
+
+  apps
+    .command('update')
+    .description("change an app's settings")
+    .argument('<name>', 'app name', appName)
+    .option('--service-address', 'give the app a load-balanced service address (kept when it has one)')
+    .option('--no-service-address', 'take its service address away (the address is never given out again)')
+    .option(...ORG, label('org name'))
+    .option('--json', 'print the app as JSON')
+    .action(async (name, o) => {
+      if (o.serviceAddress === undefined) {
+        throw invalid('nothing to change: pass --service-address or --no-service-address', {
+          field: 'service_address',
+        });
       }
       const org = await ctx.org(o.org);
-      const network = o.network ?? cfg?.network;
-      const privateNetwork = o.privateNetwork === true || cfg?.private_network === true;
-      const app = await (await ctx.client()).createApp(org, {
-        name,
-        ...(network ? { network } : {}),
-        private_network: privateNetwork,
-      });
+      const app = await (await ctx.client()).updateApp(org, name, { service_address: o.serviceAddress });
       if (o.json) ctx.json(app);
-      else {
-        const pn = app.private_network ? 'private networking on' : 'private networking off';
-        ctx.out(`created app ${app.name} in org ${app.org}, network ${app.network} (${pn})`);
-      }
+      else ctx.out(`updated app ${app.name} of org ${app.org}${serviceLine(app) || ': no service address'}`);
     });
 
   apps

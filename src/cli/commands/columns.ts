@@ -41,6 +41,7 @@ export const appColumns: Column<App>[] = [
   { header: 'ORG', get: (a) => a.org },
   { header: 'NETWORK', get: (a) => a.network },
   { header: 'PRIVATE NETWORK', get: (a) => a.private_network },
+  { header: 'SERVICE ADDRESS', get: (a) => a.service_address },
 ];
 
 export const instanceColumns: Column<Instance>[] = [

@@ -46,6 +46,43 @@ describe('api', () => {
     assert.ok(contains(hostPrefix(defaultPlan, net.num, host.num), addr));
   });
 
+  test('service addresses: created, changed by PATCH, refused without private networking', async () => {
+    const web = await t.call('POST', '/v1/orgs/acme/apps', acmeToken, {
+      name: 'svcweb',
+      private_network: true,
+      service_address: true,
+    });
+    assert.equal(web.status, 201, JSON.stringify(web.json));
+    assert.match(web.json.service_address, /^fdaa:0:[0-9a-f]+::[0-9a-f]+:2$/);
+    const off = await t.call('PATCH', '/v1/orgs/acme/apps/svcweb', acmeToken, { service_address: false });
+    assert.equal(off.status, 200);
+    assert.equal(off.json.service_address, null);
+    const batch = await t.call('POST', '/v1/orgs/acme/apps', acmeToken, { name: 'svcbatch' });
+    assert.equal(batch.status, 201);
+    const bad: [string, string, unknown, RegExp][] = [
+      [
+        'PATCH',
+        '/v1/orgs/acme/apps/svcbatch',
+        { service_address: true },
+        /service_address: app svcbatch has no private networking/,
+      ],
+      ['POST', '/v1/orgs/acme/apps', { name: 'svcx', service_address: true }, /service_address/],
+      ['PATCH', '/v1/orgs/acme/apps/svcweb', { service_address: 'yes' }, /service_address/],
+      ['PATCH', '/v1/orgs/acme/apps/svcweb', { service_adress: true }, /service_adress/],
+    ];
+    for (const [method, path, body, msg] of bad) {
+      const r = await t.call(method, path, acmeToken, body);
+      assert.equal(r.status, 400, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(r.json)}`);
+      assert.match(JSON.stringify(r.json), msg);
+    }
+    assert.equal((await t.call('GET', '/v1/orgs/acme/apps/svcbatch', acmeToken)).json.service_address, null);
+    assert.equal((await t.call('GET', '/v1/orgs/acme/apps/svcx', acmeToken)).status, 404, 'nothing created');
+    assert.equal(
+      (await t.call('PATCH', '/v1/orgs/acme/apps/svcweb', globexToken, { service_address: true })).status,
+      404,
+    );
+  });
+
   test('objects of another org are 404 and never shown', async () => {
     const list = await t.call('GET', '/v1/instances', globexToken);
     assert.equal(list.status, 200);

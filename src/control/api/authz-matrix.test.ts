@@ -133,7 +133,10 @@ const BODIES: Record<string, unknown> = {
   },
   'put /v1/gateways/:name/peer-status': { items: [] },
   'post /v1/orgs/:org/apps': { name: 'api', private_network: true },
-  'patch /v1/orgs/:org/apps/:app': { checks: [{ type: 'http', port: 8080, path: '/healthz' }] },
+  'patch /v1/orgs/:org/apps/:app': {
+    checks: [{ type: 'http', port: 8080, path: '/healthz' }],
+    service_address: true,
+  },
   'put /v1/hosts/:name/checks': { items: [] },
   'post /v1/orgs/:org/apps/:app/instances': { region: 'ord' },
   'post /v1/hosts/:name/grants': { org: 'acme' },

@@ -56,12 +56,14 @@ export const appRoutes: RouteSpec[] = [
         network: body.network ?? 'default',
         private_network: body.private_network ?? false,
         ...(body.checks ? { checks: parseChecks(body.checks) } : {}),
+        ...(body.service_address === undefined ? {} : { service_address: body.service_address }),
       }),
   }),
   route({
     method: 'patch',
     path: '/v1/orgs/:org/apps/:app',
-    summary: "Change an app's settings (absent fields stay); new checks apply to its running instances",
+    summary:
+      "Change an app's settings (absent fields stay): checks apply to its running instances; service address",
     tag: 'apps',
     allow: ORG_USERS,
     params: AppParam,
@@ -71,6 +73,7 @@ export const appRoutes: RouteSpec[] = [
       checkOrgAccess(principal, params.org);
       return deps.store.updateApp(params.org, params.app, {
         ...(body.checks ? { checks: parseChecks(body.checks) } : {}),
+        ...(body.service_address === undefined ? {} : { service_address: body.service_address }),
       });
     },
   }),

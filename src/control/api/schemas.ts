@@ -72,10 +72,13 @@ export const AppBody = z.strictObject({
   network: label('network').optional(),
   private_network: z.boolean({ error: 'expected true or false' }).optional(),
   checks: ChecksInput.optional(),
+  service_address: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
+/** `PATCH /v1/orgs/:org/apps/:app`: only the fields to change. */
 export const AppUpdateBody = z.strictObject({
   checks: ChecksInput.optional(),
+  service_address: z.boolean({ error: 'expected true or false' }).optional(),
 });
 
 export const CheckReportBody = z.strictObject({

@@ -1,6 +1,7 @@
 // Apps: one org, one network (fixed at creation). Deleting an app deletes its instances, one change each.
 
-import { alreadyExists } from '../../core/errors.ts';
+import { asNetworkId, asServiceNum, formatIPv6, serviceAddress } from '../../core/address.ts';
+import { alreadyExists, invalid, SixpnError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { App } from '../../core/model.ts';
 import { checkAppName, checkLabel } from '../../core/names.ts';
@@ -9,12 +10,47 @@ import { conflictAs } from './db-errors.ts';
 import { DEFAULT_NETWORK } from './orgs.ts';
 import { appByName, appsQuery, byKey, instancesQuery, networkByName, orgByName, toApp } from './queries.ts';
 import type { CreateApp, UpdateApp } from './store.ts';
-import { revisioned, type StoreContext } from './write.ts';
+import { revisioned, type StoreContext, type WriteTx } from './write.ts';
+
+/** A service address needs private networking: the message names the field and what to do. */
+function checkServiceAddress(want: boolean | undefined, privateNetwork: boolean, app: string): void {
+  if (want === true && !privateNetwork) {
+    throw invalid(
+      `service_address: app ${app} has no private networking; create it with private_network = true to give it a service address`,
+      { field: 'service_address' },
+    );
+  }
+}
+
+/** The next service number of the network (its counter only grows: never reused) and the address it makes. */
+async function allocateService(
+  ctx: StoreContext,
+  w: WriteTx,
+  networkId: string,
+  networkNum: number,
+): Promise<{ num: number; address: string }> {
+  const row = await w.trx
+    .updateTable('networks')
+    .set((eb) => ({ service_seq: eb('service_seq', '+', 1) }))
+    .where('id', '=', networkId)
+    .returning('service_seq')
+    .executeTakeFirstOrThrow();
+  const n = Number(row.service_seq);
+  if (n > 0xffff_ffff) {
+    throw new SixpnError(
+      'resource_exhausted',
+      'all service numbers of this network have been used; numbers are never reused: use another network',
+    );
+  }
+  const address = serviceAddress(ctx.plan, asNetworkId(networkNum), asServiceNum(n));
+  return { num: n, address: formatIPv6(address) };
+}
 
 export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
   checkAppName('name', a.name);
   const network = checkLabel('network', a.network ?? DEFAULT_NETWORK);
   const what = `${a.org}/${a.name}`;
+  checkServiceAddress(a.service_address, a.private_network === true, a.name);
   try {
     return await revisioned(ctx, async (w) => {
       const org = await orgByName(w.trx, a.org);
@@ -26,6 +62,7 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
         .where('name', '=', a.name)
         .executeTakeFirst();
       if (taken) throw alreadyExists('app', what);
+      const svc = a.service_address ? await allocateService(ctx, w, net.id, net.num) : undefined;
       const app: App = {
         id: newId('app', ctx.random),
         org: org.name,
@@ -34,6 +71,7 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
         name: a.name,
         private_network: a.private_network === true,
         checks: a.checks ?? [],
+        service_address: svc?.address ?? null,
         created_at: w.at,
       };
       await w.trx
@@ -45,6 +83,8 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
           name: app.name,
           private_network: app.private_network ? 1 : 0,
           checks: JSON.stringify(app.checks),
+          service_num: svc?.num ?? null,
+          service_address: svc?.address ?? null,
           created_at: app.created_at,
         })
         .execute();
@@ -57,23 +97,40 @@ export async function createApp(ctx: StoreContext, a: CreateApp): Promise<App> {
 }
 
 /**
+/**
  * Changes what `u` names (absent fields stay). New checks apply to the running instances at once: statuses of
- * removed checks are dropped and verdicts follow. Setting what the app already has commits nothing.
+ * removed checks are dropped and verdicts follow. `service_address: true` gives the app a new service address when
+ * it has none (a number never used in its network); `false` takes it away (the number stays used). Asking for what
+ * the app already has commits nothing.
  */
 export async function updateApp(ctx: StoreContext, org: string, name: string, u: UpdateApp): Promise<App> {
   return revisioned(ctx, async (w) => {
-    const { org_id: _o, network_id: _n, ...app } = await appByName(w.trx, org, name);
+    const { org_id: _o, network_id, ...app } = await appByName(w.trx, org, name);
+    checkServiceAddress(u.service_address, app.private_network, app.name);
     const checks = u.checks ?? app.checks ?? [];
-    if (JSON.stringify(checks) === JSON.stringify(app.checks ?? [])) return app;
-    const updated: App = { ...app, checks };
-    await w.trx
-      .updateTable('apps')
-      .set({ checks: JSON.stringify(checks) })
-      .where('id', '=', app.id)
-      .execute();
-    await w.record('put', 'app', updated, org);
-    await checksChanged(w, app.id, checks);
-    return updated;
+    const checksChange = JSON.stringify(checks) !== JSON.stringify(app.checks ?? []);
+    const svcChange = u.service_address !== undefined && u.service_address !== (app.service_address !== null);
+    if (!checksChange && !svcChange) return app;
+    let next: App = { ...app, checks };
+    if (checksChange) {
+      await w.trx
+        .updateTable('apps')
+        .set({ checks: JSON.stringify(checks) })
+        .where('id', '=', app.id)
+        .execute();
+    }
+    if (svcChange) {
+      const svc = u.service_address ? await allocateService(ctx, w, network_id, app.network_num) : undefined;
+      await w.trx
+        .updateTable('apps')
+        .set({ service_num: svc?.num ?? null, service_address: svc?.address ?? null })
+        .where('id', '=', app.id)
+        .execute();
+      next = { ...next, service_address: svc?.address ?? null };
+    }
+    await w.record('put', 'app', next, org);
+    if (checksChange) await checksChanged(w, app.id, checks);
+    return next;
   });
 }
 

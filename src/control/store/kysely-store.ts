@@ -84,9 +84,9 @@ export class KyselyStore implements S.Store {
     grants.hostMayPlace(this.#ctx, host, org, network);
 
   createApp = (a: S.CreateApp) => apps.createApp(this.#ctx, a);
+  updateApp = (org: string, name: string, u: S.UpdateApp) => apps.updateApp(this.#ctx, org, name, u);
   listApps = (org?: string) => apps.listApps(this.#ctx, org);
   getApp = (org: string, name: string) => apps.getApp(this.#ctx, org, name);
-  updateApp = (org: string, name: string, u: S.UpdateApp) => apps.updateApp(this.#ctx, org, name, u);
   deleteApp = (org: string, name: string) => apps.deleteApp(this.#ctx, org, name);
 
   createInstance = (i: S.CreateInstance) => instances.createInstance(this.#ctx, i);

@@ -273,6 +273,27 @@ const checks: Migration = {
   },
 };
 
+/**
+ * Service addresses: a per-network counter (`networks.service_seq`, the last service number handed out there, so a
+ * number is never reused in its network) and each app's number and address (null: none).
+ */
+const serviceAddresses: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('networks')
+      .addColumn('service_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema.alterTable('apps').addColumn('service_num', 'bigint').execute();
+    await db.schema.alterTable('apps').addColumn('service_address', 'text').execute();
+    await db.schema
+      .createIndex('apps_service_key')
+      .unique()
+      .on('apps')
+      .columns(['network_id', 'service_num'])
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -285,6 +306,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0003_join_tokens': joinTokens,
     '0004_instance_runtime': { up: hostGrantsTable },
     '0005_checks': checks,
+    '0006_service_addresses': serviceAddresses,
     '0007_usage': usageMigration,
   };
 }

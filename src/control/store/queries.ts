@@ -70,6 +70,7 @@ export const appsQuery = (db: Db) =>
       'a.name',
       'a.private_network',
       'a.checks',
+      'a.service_address',
       'a.created_at',
       'a.org_id',
       'a.network_id',
@@ -86,6 +87,7 @@ export function toApp(r: AppRow): App {
     name: r.name,
     private_network: Number(r.private_network) === 1,
     checks: JSON.parse(r.checks) as Check[],
+    service_address: r.service_address ?? null,
     created_at: r.created_at,
   };
 }

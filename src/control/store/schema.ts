@@ -1,7 +1,7 @@
 // The store's tables as Kysely sees them: one shape for SQLite and PostgreSQL (int8 read back as numbers,
 // booleans as 0/1, timestamps as ISO-8601 text). Created by migrations.ts.
 
-import type { Kysely } from 'kysely';
+import type { Generated, Kysely } from 'kysely';
 import type { Health, HostRole, InstanceState, TokenKind } from '../../core/model.ts';
 
 /** Named counters: `revision` (head of the change log), `network` and `host` (last number handed out), `pruned` (newest dropped revision). */
@@ -23,6 +23,8 @@ export interface NetworksTable {
   org_id: string;
   name: string;
   num: number;
+  /** The last service number handed out in this network (0: none yet); never goes back. */
+  service_seq: Generated<number>;
   created_at: string;
 }
 
@@ -58,6 +60,10 @@ export interface AppsTable {
   private_network: number;
   /** JSON array of canonical checks (model.ts `Check`); `[]` without. Migration 0005. */
   checks: string;
+  /** The app's service number in its network, or null; unique with network_id. */
+  service_num: number | null;
+  /** `serviceAddress(plan, network, service_num)` as text, or null. */
+  service_address: string | null;
   created_at: string;
 }
 

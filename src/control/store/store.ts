@@ -57,11 +57,15 @@ export interface CreateApp {
   private_network: boolean;
   /** Canonical checks (src/core/checks.ts `parseChecks`); none when omitted. */
   checks?: Check[];
+  /** Give the app a service address (needs private networking). */
+  service_address?: boolean;
 }
 
 /** What `updateApp` changes; an absent field stays as it is. */
 export interface UpdateApp {
   checks?: Check[];
+  /** true: a service address (kept when it has one); false: none (its number is not reused). */
+  service_address?: boolean;
 }
 
 export interface CreateInstance {
@@ -175,7 +179,7 @@ export interface Store {
   createApp(a: CreateApp): Promise<App>;
   listApps(org?: string): Promise<App[]>;
   getApp(org: string, name: string): Promise<App>;
-  /** Changes the app's checks (they apply to its running instances at once); idempotent. */
+  /** Changes settings (new checks apply to its running instances at once); idempotent. */
   updateApp(org: string, name: string, u: UpdateApp): Promise<App>;
   /** Deletes the app and its instances. */
   deleteApp(org: string, name: string): Promise<void>;

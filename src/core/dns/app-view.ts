@@ -26,6 +26,8 @@ export class AppView implements SlotList {
   /** The app has health checks: its instances serve only while passing. */
   hasChecks = false;
   id = '';
+  /** `svc.<app>.internal`: the app's service address as one AAAA record, or undefined (NODATA). */
+  service: Answer | undefined;
   private sorted: Int32Array | undefined;
   /** Slots of the records of {@link rrset}, in its order. */
   private live: Int32Array | undefined;

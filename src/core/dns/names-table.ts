@@ -17,6 +17,7 @@ const W = {
   all: word('all'),
   of: word('of'),
   nearest: word('nearest'),
+  svc: word('svc'),
   api: word('_api'),
   apps: word('_apps'),
   peer: word('_peer'),
@@ -119,6 +120,9 @@ export function resolveInternal(
         } else if (labelIs(msg, l0, W.vms)) {
           kind = Kind.TXT;
           ans = app.txtOf(t, ctx.regions, Txt.VMS);
+        } else if (labelIs(msg, l0, W.svc)) {
+          kind = Kind.AAAA;
+          ans = app.service ?? NODATA;
         } else if (labelIs(msg, l0, W.vm) || labelIs(msg, l0, W.of)) {
           kind = Kind.EMPTY; // empty non-terminals above `<id>.vm.` and `nearest.of.`
           ans = NODATA;

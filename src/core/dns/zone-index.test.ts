@@ -165,3 +165,37 @@ test('_instances lists started instances by app then id; all. adds stopped ones'
   const all = [...started, 'instance=c0000004,app=web,ip=fdaa:0:18:0:4:c000:4:2,region=iad'];
   assert.equal(txt('all._instances.internal'), `"${all.join(';')}"`);
 });
+
+test('svc.<app>.internal: the service address; NODATA without one; only in its network; follows changes', () => {
+  const snap = D.snapshot();
+  const web = snap.apps.find((a) => a.name === 'web');
+  assert.ok(web);
+  const withSvc = { ...web, service_address: 'fdaa:0:18::1:2' };
+  snap.apps = snap.apps.map((a) => (a.id === web.id ? withSvc : a));
+  const zone = new ZoneIndex();
+  zone.applySnapshot(snap);
+  const rowsSvc: [string, string, number, string, string[]][] = [
+    ['svc.web.internal', 'AAAA', NET_A, 'NOERROR', ['fdaa:0:18::1:2']],
+    ['SVC.Web.internal', 'AAAA', NET_A, 'NOERROR', ['fdaa:0:18::1:2']],
+    ['svc.web.internal', 'ANY', NET_A, 'NOERROR', ['fdaa:0:18::1:2']],
+    ['svc.web.internal', 'A', NET_A, 'NOERROR', []],
+    ['svc.web.internal', 'TXT', NET_A, 'NOERROR', []],
+    ['svc.db.internal', 'AAAA', NET_A, 'NOERROR', []], // an app without a service address
+    ['svc.worker.internal', 'AAAA', NET_A, 'NXDOMAIN', []], // no private networking: no names
+    ['svc.nosuch.internal', 'AAAA', NET_A, 'NXDOMAIN', []],
+    ['svc.web.internal', 'AAAA', NET_B, 'NXDOMAIN', []], // another network sees nothing of it
+    ['x.svc.web.internal', 'AAAA', NET_A, 'NXDOMAIN', []],
+  ];
+  for (const [name, type, net, rcode, lines] of rowsSvc) {
+    const got = ask(zone, net, name, type);
+    assert.equal(got.rcode, rcode, `${type} ${name}`);
+    assert.deepEqual(got.lines, lines, `${type} ${name}`);
+  }
+  const rev = zone.revision;
+  zone.applyChange({ rev: rev + 1, op: 'put', kind: 'app', id: web.id, org: 'acme', obj: web });
+  assert.deepEqual(ask(zone, NET_A, 'svc.web.internal').lines, [], 'taken away');
+  zone.applyChange({ rev: rev + 2, op: 'put', kind: 'app', id: web.id, org: 'acme', obj: withSvc });
+  assert.deepEqual(ask(zone, NET_A, 'svc.web.internal').lines, ['fdaa:0:18::1:2'], 'given back');
+  zone.applyChange({ rev: rev + 3, op: 'delete', kind: 'app', id: web.id, org: 'acme', obj: withSvc });
+  assert.equal(ask(zone, NET_A, 'svc.web.internal').rcode, 'NXDOMAIN', 'app deleted');
+});

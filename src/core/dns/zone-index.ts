@@ -216,6 +216,8 @@ export class ZoneIndex implements NameContext {
       for (const slot of v.table.slotsOf(app)) setServing(v.table, slot, app);
       v.changed('instances');
     }
+    const svc = a.service_address ? tryParseIPv6(a.service_address) : undefined;
+    app.service = svc === undefined ? undefined : singleAaaa(ipv6ToBytes(svc));
     app.changed();
     v.changed('apps');
     this.appHome.set(a.id, { net: a.network_num, name: app.name });
@@ -229,6 +231,7 @@ export class ZoneIndex implements NameContext {
     if (!v || !app || app.id !== a.id) return;
     app.known = false;
     app.privateNetwork = false;
+    app.service = undefined;
     app.changed();
     v.changed('apps');
     v.dropIfUnused(app);

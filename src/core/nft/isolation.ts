@@ -37,6 +37,7 @@ import {
   tableObj,
 } from './json.ts';
 import { setSignature, staleCommands, type TableListing } from './listing.ts';
+import { lbChains, lbNames, lbRules, lbSets, normalizeServices, type ServiceBalance } from './service-lb.ts';
 
 /** One interface whose packets must come from the given ranges (an instance's /112; a gateway's networks). */
 export interface SpoofGuard {
@@ -60,6 +61,11 @@ export interface IsolationSpec {
   resolvers: readonly bigint[];
   /** When set, DNS to a resolver address is redirected to this local port (gateways). */
   dnsRedirectPort?: number;
+  /**
+   * Service addresses load-balanced for flows from the guarded interfaces (./service-lb.ts). Absent or empty: the
+   * table has no load-balancing objects at all.
+   */
+  services?: readonly ServiceBalance[];
 }
 
 /** Named objects of the table (stable: tests, metrics and the README use them). */
@@ -104,7 +110,7 @@ interface Declarations {
   sets: { kind: 'set' | 'map'; name: string; body: { [k: string]: Json }; decl: NftCommand; elem: Json[] }[];
 }
 
-function declarations(spec: IsolationSpec): Declarations {
+function declarations(spec: IsolationSpec, services: readonly ServiceBalance[]): Declarations {
   const t = spec.table;
   const nets = uniq([...spec.networks, ...spec.guards.flatMap((g) => (g.network ? [g.network] : []))]).sort(
     (a, b) => a - b,
@@ -121,6 +127,14 @@ function declarations(spec: IsolationSpec): Declarations {
   const allowed = spec.guards.flatMap((g) =>
     g.allowed.map((c) => concat(g.iface, prefix(formatIPv6(c.base), c.length))),
   );
+  const lb = lbSets(spec.plan, services);
+  const lbDecls =
+    services.length === 0
+      ? []
+      : [
+          set(lbNames.addrs, 'ipv6_addr', lb.addrs),
+          set(lbNames.dispatch, 'ipv6_addr', lb.dispatch, { map: 'verdict' }),
+        ];
   return {
     counters: counters.map((name) => ({ add: { counter: { family: FAMILY, table: t, name } } })),
     sets: [
@@ -145,11 +159,12 @@ function declarations(spec: IsolationSpec): Declarations {
         spec.guards.flatMap((g) => (g.network ? [[g.iface, dropCounterName(g.network)]] : [])),
         { map: 'counter' },
       ),
+      ...lbDecls,
     ],
   };
 }
 
-function chains(spec: IsolationSpec): NftCommand[] {
+function chains(spec: IsolationSpec, services: readonly ServiceBalance[]): NftCommand[] {
   const t = spec.table;
   const base = (name: string, type: string, hook: string, prio: number): NftCommand => ({
     add: { chain: { family: FAMILY, table: t, name, type, hook, prio, policy: 'accept' } },
@@ -161,7 +176,10 @@ function chains(spec: IsolationSpec): NftCommand[] {
     base('forward', 'filter', 'forward', 0),
     base('input', 'filter', 'input', 0),
   ];
-  if (spec.dnsRedirectPort !== undefined) out.push(base('prerouting', 'nat', 'prerouting', -100));
+  if (spec.dnsRedirectPort !== undefined || services.length > 0) {
+    out.push(base('prerouting', 'nat', 'prerouting', -100));
+  }
+  out.push(...lbChains(t, spec.plan, services));
   return out;
 }
 
@@ -196,7 +214,7 @@ function dropRules(t: string): NftCommand[] {
   ];
 }
 
-function forwardRules(t: string, m: Matchers): NftCommand[] {
+function forwardRules(t: string, m: Matchers, lbForward: NftCommand[]): NftCommand[] {
   const { infra, planPrefix, fromGuarded, fromSixpn, notIPv6, spoofedSource } = m;
   return [
     rule(t, 'forward', [fromGuarded, notIPv6, jump(names.spoofed)], 'guarded interfaces carry IPv6 only'),
@@ -214,6 +232,7 @@ function forwardRules(t: string, m: Matchers): NftCommand[] {
       // it quotes, whoever sends it, so another network's instance could otherwise send errors into this one.
       'ICMPv6 errors from sixpn hosts about flows already let through',
     ),
+    ...lbForward,
     rule(
       t,
       'forward',
@@ -255,11 +274,15 @@ function inputRules(t: string, m: Matchers): NftCommand[] {
   ];
 }
 
-function rules(spec: IsolationSpec): NftCommand[] {
+function rules(spec: IsolationSpec, services: readonly ServiceBalance[]): NftCommand[] {
   const t = spec.table;
   const m = matchers(spec);
   const { fromSixpn, dns } = m;
-  const out: NftCommand[] = [...dropRules(t), ...forwardRules(t, m), ...inputRules(t, m)];
+  const lb =
+    services.length === 0
+      ? { chains: [], prerouting: [], forward: [] }
+      : lbRules(t, spec.plan, services, { guarded: names.guarded, sameNet: names.sameNet });
+  const out: NftCommand[] = [...dropRules(t), ...forwardRules(t, m, lb.forward), ...inputRules(t, m)];
   if (spec.dnsRedirectPort !== undefined) {
     out.push(
       rule(
@@ -276,14 +299,15 @@ function rules(spec: IsolationSpec): NftCommand[] {
       rule(t, 'prerouting', [fromSixpn, ...dns, redirect(spec.dnsRedirectPort)], 'DNS to the local server'),
     );
   }
-  out.push(rule(t, 'input', [jump(names.blocked)]));
+  out.push(rule(t, 'input', [jump(names.blocked)]), ...lb.prerouting, ...lb.chains);
   return out;
 }
 
 /**
  * The batch that makes the table exactly `spec`, applied atomically by `nft -j -f`. In order: create the table
- * if missing; flush its rules; delete objects the spec no longer has; declare counters, sets and maps (kept
- * when they exist); fix set elements; delete stale counters (no longer referenced); add chains and rules.
+ * if missing; flush its rules; delete sets the spec no longer has; declare counters, sets and maps (kept when
+ * they exist); delete gone elements; delete stale chains and counters (no longer referenced); add chains; add new
+ * elements; add rules.
  * With the current `listing`, elements change by difference (delete the gone, add the new): re-adding 10,000
  * interval elements costs seconds, a difference costs what changed. Without it every set is flushed and
  * refilled, nothing stale is deleted, and a set whose type changed makes the batch fail.
@@ -293,8 +317,9 @@ export function buildIsolation(spec: IsolationSpec, listing?: TableListing): Nft
   checkSpec(spec);
   const t = spec.table;
   const table = tableObj(t);
-  const d = declarations(spec);
-  const ch = chains(spec);
+  const services = normalizeServices(spec.plan, spec.networks, spec.services ?? []);
+  const d = declarations(spec, services);
+  const ch = chains(spec, services);
   const stale = listing
     ? staleCommands(t, [...d.counters, ...d.sets.map((x) => x.decl), ...ch], listing)
     : { chains: [], sets: [], counters: [] };
@@ -321,16 +346,18 @@ export function buildIsolation(spec: IsolationSpec, listing?: TableListing): Nft
     nftables: [
       { add: { table } },
       { flush: { table } },
-      ...stale.chains,
+      // Sets before chains, and gone elements before chains: a verdict map's elements hold their chains.
       ...stale.sets,
       ...d.counters,
       ...d.sets.map((x) => x.decl),
       ...flushes,
       ...removals,
+      ...stale.chains,
       ...stale.counters,
-      ...additions,
+      // Chains before elements: a verdict map's new elements jump to them.
       ...ch,
-      ...rules(spec),
+      ...additions,
+      ...rules(spec, services),
     ],
   };
 }
