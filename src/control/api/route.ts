@@ -3,6 +3,7 @@
 
 import type { z } from 'zod';
 import type { TokenKind } from '../../core/model.ts';
+import type { UsageRetention } from '../../core/usage/query.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
 import type { Store } from '../store/store.ts';
@@ -15,6 +16,10 @@ export interface Deps {
   hub: WatchHub;
   logger: Logger;
   now: () => Date;
+  /** How long usage buckets are kept (default: DEFAULT_RETENTION of core/usage/query.ts). */
+  usageRetention?: UsageRetention;
+  /** Told the outcome of each usage report (metrics). */
+  usageReported?: (result: 'applied' | 'duplicate' | 'rejected') => void;
 }
 
 export interface Ctx<P, Q, B> {
