@@ -21,6 +21,7 @@ import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
+import { runUsageTask } from './usage-task.ts';
 
 export interface AgentOptions {
   host: string;
@@ -44,6 +45,8 @@ export interface AgentOptions {
   prefix?: string;
   /** Default 30 s. */
   resyncMs?: number;
+  /** How often usage counters are read and reported (default 60 s). */
+  usageIntervalMs?: number;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -130,6 +133,21 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
         peers: last?.desired.mesh.peers.length ?? 0,
       }),
     },
+    tasks: [
+      () =>
+        runUsageTask({
+          state,
+          host: o.host,
+          region: o.region,
+          plan,
+          nft: seams.nft,
+          client: r.client,
+          spoolDir: join(o.stateDir, 'usage'),
+          ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
+          log,
+          signal: o.signal,
+        }),
+    ],
     stopMessage: 'agent stopped; instances, mesh and nft stay in place',
   });
 }

@@ -5,6 +5,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { invalid } from '../../core/errors.ts';
+import { parseDuration } from '../../core/usage/query.ts';
 import { requireToken } from '../connection.ts';
 import type { CliContext } from '../context.ts';
 import {
@@ -62,6 +63,12 @@ function agentCommand(program: Program) {
       collectHostPorts,
     )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
+    .option(
+      '--usage-interval <duration>',
+      'read and report private-traffic counters this often',
+      usageInterval,
+      60_000,
+    )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
       'after',
@@ -70,6 +77,14 @@ function agentCommand(program: Program) {
         'SIXPN_TOKEN) with the host token `sixpn hosts create` printed.',
     );
 }
+
+/** `--usage-interval`: 1 s to 1 h, in milliseconds. */
+const usageInterval = flagOf((v) => {
+  const s = parseDuration(v);
+  if (s === undefined || s < 1 || s > 3600)
+    throw invalid(`--usage-interval '${v}' must be a duration from 1s to 1h`);
+  return s * 1000;
+});
 
 type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
 
@@ -120,6 +135,7 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
       netnsTemplate: o.netnsTemplate,
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
+      usageIntervalMs: o.usageInterval,
       logger,
       signal,
     });
