@@ -135,7 +135,9 @@ async function agentAction(o: AgentFlags, ctx: CliContext): Promise<void> {
       netnsTemplate: o.netnsTemplate,
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
-      usageIntervalMs: o.usageInterval,
+      usageIntervalMs:
+        o.usageInterval ??
+        (ctx.io.env.SIXPN_USAGE_INTERVAL ? usageInterval(ctx.io.env.SIXPN_USAGE_INTERVAL) : 60_000),
       logger,
       signal,
     });
