@@ -67,6 +67,7 @@ export async function runUsageTask(o: UsageTaskOptions): Promise<void> {
     log.error({ err: String(e), dir: o.spoolDir }, 'usage spool unreadable; usage is not counted');
     return;
   }
+  log.info({ intervalMs: interval, epoch: spool.epoch }, 'usage counting');
   let appliedKey = '';
   let lastRead = 0;
   const read = async () => {
@@ -76,7 +77,13 @@ export async function runUsageTask(o: UsageTaskOptions): Promise<void> {
       return undefined;
     }
     const reports = await spool.record(usageCounters(listing), now().toISOString(), o.region);
-    if (reports.length > 0) o.onReports?.(reports);
+    if (reports.length > 0) {
+      log.info(
+        { seq: reports.at(-1)?.seq, items: reports.reduce((a, r) => a + r.items.length, 0) },
+        'usage read',
+      );
+      o.onReports?.(reports);
+    }
     return listing;
   };
   while (!o.signal.aborted) {
