@@ -4,6 +4,7 @@
 // On abort (SIGTERM) it stops and leaves instances, wireguard-go and nft in place: they are state, not process.
 
 import { join } from 'node:path';
+import type { ApiClient } from '../client/api-client.ts';
 import type { FetchLike, TokenSource } from '../client/http.ts';
 import { parsePlanPrefix } from '../core/address.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
@@ -24,6 +25,7 @@ import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
+import { runUsageTask } from './usage-task.ts';
 import { startWorkloads } from './workload-service.ts';
 
 export interface AgentOptions {
@@ -50,6 +52,8 @@ export interface AgentOptions {
   resyncMs?: number;
   /** The local socket for runtimes (`sixpn run`, the CNI plugin); absent: none. */
   socket?: string;
+  /** How often usage counters are read and reported (default 60 s). */
+  usageIntervalMs?: number;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -85,6 +89,24 @@ function identityOf(o: AgentOptions): Omit<AgentIdentity, 'meshKey'> {
   };
 }
 
+/** Health checks leave from fdaa::3, which every instance routes back over its own 6PN link. */
+function healthChecker(
+  o: AgentOptions,
+  r: { state: LocalState; client: ApiClient },
+  dnsAddress: string,
+  log: Logger,
+): Checker {
+  return new Checker({
+    state: r.state,
+    host: o.host,
+    localAddress: o.seams ? undefined : dnsAddress.slice(0, dnsAddress.indexOf('/')),
+    report: (items, signal) => r.client.reportChecks(o.host, items, signal),
+    ...(o.probe ? { probe: o.probe } : {}),
+    log,
+    signal: o.signal,
+  });
+}
+
 export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.logger.child({ component: 'agent', host: o.host });
   const base = identityOf(o);
@@ -112,18 +134,22 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const dnsAddress = desiredState(state, identity).dnsAddress;
   const local = await startWorkloads(o, r, log);
   const attached = () => local.workloads.attached();
-  // Health checks leave from fdaa::3, which every instance routes back over its own 6PN link.
-  const checker = new Checker({
-    state,
-    host: o.host,
-    localAddress: o.seams ? undefined : dnsAddress.slice(0, dnsAddress.indexOf('/')),
-    report: (items, signal) => r.client.reportChecks(o.host, items, signal),
-    ...(o.probe ? { probe: o.probe } : {}),
-    log,
-    signal: o.signal,
-  });
+  const checker = healthChecker(o, r, dnsAddress, log);
+  const usage = () =>
+    runUsageTask({
+      state,
+      host: o.host,
+      region: o.region,
+      plan,
+      nft: seams.nft,
+      client: r.client,
+      spoolDir: join(o.stateDir, 'usage'),
+      ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
+      log,
+      signal: o.signal,
+    });
   return r.run({
-    tasks: [...local.tasks, () => checker.run()],
+    tasks: [...local.tasks, () => checker.run(), usage],
     onSnapshot: () => checker.changed(),
     onChange: async (c) => {
       if (c.kind === 'app' || c.kind === 'instance') checker.changed();

@@ -3,6 +3,7 @@
 
 import { join } from 'node:path';
 import { formatIPv6, hostResolverAddress, parsePlanPrefix } from '../core/address.ts';
+import { USAGE_TABLE } from '../core/nft/usage.ts';
 import type { Logger } from '../lib/log.ts';
 import { envFileOf, NFT_TABLE, netnsName } from './desired.ts';
 import type { AgentSeams } from './observe.ts';
@@ -52,6 +53,7 @@ export async function teardown(s: AgentSeams, o: TeardownOptions): Promise<numbe
   await attempt('mesh', () => s.mesh.destroy());
   await attempt('nft', async () => {
     await s.nft.deleteTable(NFT_TABLE);
+    await s.nft.deleteTable(USAGE_TABLE);
     await s.files.remove(join(o.stateDir, 'nft.hash'));
   });
   const resolver = `${formatIPv6(hostResolverAddress(parsePlanPrefix(o.prefix ?? 'fdaa::/16')))}/128`;

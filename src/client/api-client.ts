@@ -1,7 +1,9 @@
 // Typed client of the sixpn HTTP API v1 (src/control/API.md), used by the CLI, the DNS server, host agents and
 // gateways. Every failure is a SixpnError carrying the server's code and message.
 
+import { z } from 'zod';
 import type { Health, Snapshot } from '../core/model.ts';
+import type { UsageReport } from '../core/usage/delta.ts';
 import { Http, type HttpOptions } from './http.ts';
 import {
   AppL,
@@ -24,6 +26,7 @@ import {
   RegionL,
   SnapshotSchema,
   TokenL,
+  UsageView,
   Whoami,
 } from './schemas.ts';
 import { type WatchEvent, type WatchOptions, watchChanges } from './watch.ts';
@@ -212,6 +215,22 @@ export class ApiClient {
   }
   reportPeerStatus(gateway: string, items: PeerStatusReport[], signal?: Signal) {
     return this.http.empty('PUT', `/v1/gateways/${seg(gateway)}/peer-status`, { body: { items }, signal });
+  }
+
+  /** Sends one usage report; `applied: false` when the control plane had applied it before. */
+  reportUsage(host: string, report: UsageReport, signal?: Signal) {
+    return this.http.json('POST', `/v1/hosts/${seg(host)}/usage`, z.object({ applied: z.boolean() }), {
+      body: report,
+      signal,
+    });
+  }
+  /** An org's usage; fields as the API takes them (`from`, `to`, `step`, `by`). */
+  usage(org: string, q: { from?: string; to?: string; step?: string; by?: string }) {
+    const qs = new URLSearchParams(
+      Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined),
+    );
+    const tail = qs.size > 0 ? `?${qs}` : '';
+    return this.http.json('GET', `/v1/orgs/${seg(org)}/usage${tail}`, UsageView);
   }
 
   // --- apps and instances --------------------------------------------------------------------------------

@@ -123,3 +123,27 @@ export function parseChange(v: unknown): Change | undefined {
   if (!obj.success) return undefined;
   return { ...c.data, obj: obj.data } as Change;
 }
+
+const UsageTotalsL = z
+  .object({ tx_bytes: z.number(), tx_packets: z.number(), rx_bytes: z.number(), rx_packets: z.number() })
+  .loose();
+/** `GET /v1/orgs/:org/usage`. */
+export const UsageView = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    step: z.number(),
+    by: z.string(),
+    total: UsageTotalsL,
+    series: z.array(
+      z
+        .object({
+          key: z.string(),
+          total: UsageTotalsL,
+          points: z.array(UsageTotalsL.extend({ t: z.string() })),
+        })
+        .loose(),
+    ),
+  })
+  .loose();
+export type UsageView = z.infer<typeof UsageView>;

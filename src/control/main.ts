@@ -6,10 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { parsePlanPrefix } from '../core/address.ts';
 import { invalid } from '../core/errors.ts';
+import { DEFAULT_RETENTION, type UsageRetention } from '../core/usage/query.ts';
 import type { Logger } from '../lib/log.ts';
 import { createApi } from './api/app.ts';
 import { hashSecret, newSecret } from './auth.ts';
-import { createControlMetrics } from './metrics.ts';
+import { type ControlMetrics, createControlMetrics } from './metrics.ts';
 import { openStore } from './store/open.ts';
 import type { Store } from './store/store.ts';
 import { checkPlainHttp, loadTls, RENEW_BEFORE_MS, type TlsConfig, type TlsMaterial } from './tls.ts';
@@ -37,6 +38,8 @@ export interface ServerOptions {
   tls?: TlsConfig;
   /** Allow plain HTTP on an address that is not loopback (a TLS proxy in front). */
   insecureHttp?: boolean;
+  /** How long usage buckets are kept (default DEFAULT_RETENTION). */
+  usageRetention?: UsageRetention;
 }
 
 export interface RunningServer {
@@ -100,8 +103,17 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   await hub.start();
   const metrics = createControlMetrics();
   const caFingerprint = tls?.caFingerprint;
+  const usageRetention = opts.usageRetention ?? DEFAULT_RETENTION;
   const api = createApi(
-    { store, hub, logger, now: () => new Date(), caFingerprint: () => caFingerprint },
+    {
+      store,
+      hub,
+      logger,
+      now: () => new Date(),
+      caFingerprint: () => caFingerprint,
+      usageRetention,
+      usageReported: (result) => metrics.usageReports.inc({ result }),
+    },
     metrics,
   );
   const server = tls
@@ -132,9 +144,12 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   logger.info({ url, db: opts.db.replace(/:\/\/[^@]*@/, '://***@') }, 'control plane listening');
 
   const retain = opts.retainChanges ?? 100_000;
+  const usageMinute = () => usageHousekeeping(store, usageRetention, metrics, logger);
   const prune = setInterval(() => {
     store.pruneChanges(retain).catch((err: unknown) => logger.warn({ err }, 'change log prune failed'));
+    usageMinute();
   }, 60_000);
+  usageMinute();
   prune.unref();
 
   const done = new Promise<void>((resolve) => {
@@ -193,4 +208,22 @@ function keepTlsFresh(server: HttpsServer, cfg: TlsConfig, first: TlsMaterial, l
     process.off('SIGHUP', onHup);
     clearInterval(timer);
   };
+}
+
+/** Once a minute: drops usage past its retention and refreshes the per-org usage gauges. Never throws. */
+function usageHousekeeping(
+  store: Store,
+  retention: UsageRetention,
+  metrics: ControlMetrics,
+  logger: Logger,
+): void {
+  (async () => {
+    await store.pruneUsage(retention);
+    const totals = await store.usageTotals();
+    metrics.usageBytes.reset();
+    for (const t of totals) {
+      metrics.usageBytes.set({ org: t.org, direction: 'tx' }, t.tx_bytes);
+      metrics.usageBytes.set({ org: t.org, direction: 'rx' }, t.rx_bytes);
+    }
+  })().catch((err: unknown) => logger.warn({ err }, 'usage housekeeping failed'));
 }

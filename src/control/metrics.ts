@@ -25,6 +25,18 @@ export function createControlMetrics() {
       help: 'Check reports refused because they named an instance that is not on the reporting host',
       registers: [registry],
     }),
+    usageReports: new Counter<'result'>({
+      name: 'sixpn_control_usage_reports_total',
+      help: 'Usage reports of hosts: applied, duplicate (applied before) or rejected (instances not of that host)',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    usageBytes: new Gauge<'org' | 'direction'>({
+      name: 'sixpn_control_usage_org_bytes',
+      help: "Private bytes sent (tx) and received (rx) by each org's instances over the kept days (refreshed every minute)",
+      labelNames: ['org', 'direction'],
+      registers: [registry],
+    }),
     watchStreams: new Gauge({
       name: 'sixpn_control_watch_streams',
       help: 'Open watch streams',

@@ -5,6 +5,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { invalid } from '../../core/errors.ts';
+import { parseDuration } from '../../core/usage/query.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
@@ -79,6 +80,12 @@ function agentCommand(program: Program) {
       '--socket <path>',
       'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
     )
+    .option(
+      '--usage-interval <duration>',
+      'read and report private-traffic counters this often',
+      usageInterval,
+      60_000,
+    )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
       'after',
@@ -87,6 +94,14 @@ function agentCommand(program: Program) {
         'flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
     );
 }
+
+/** `--usage-interval`: 1 s to 1 h, in milliseconds. */
+const usageInterval = flagOf((v) => {
+  const s = parseDuration(v);
+  if (s === undefined || s < 1 || s > 3600)
+    throw invalid(`--usage-interval '${v}' must be a duration from 1s to 1h`);
+  return s * 1000;
+});
 
 type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
 type AgentCommand = ReturnType<typeof agentCommand>;
@@ -162,6 +177,9 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
+      usageIntervalMs:
+        o.usageInterval ??
+        (ctx.io.env.SIXPN_USAGE_INTERVAL ? usageInterval(ctx.io.env.SIXPN_USAGE_INTERVAL) : 60_000),
       logger,
       signal,
     });

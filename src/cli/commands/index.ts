@@ -15,6 +15,7 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['instances'], load: async () => (await import('./instances.ts')).registerInstances },
   { names: ['tokens'], load: async () => (await import('./tokens.ts')).registerTokens },
   { names: ['wireguard', 'wg'], load: async () => (await import('./wireguard.ts')).registerWireguard },
+  { names: ['usage'], load: async () => (await import('./usage.ts')).registerUsage },
   { names: ['dns', 'dig'], load: async () => (await import('./dns.ts')).registerDns },
   { names: ['run'], load: async () => (await import('./run.ts')).registerRun },
   { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { ServerOptions } from '../../control/main.ts';
 import { invalid, isSixpnError, SixpnError } from '../../core/errors.ts';
+import { parseRetention } from '../../core/usage/query.ts';
 import { dbUrl, prefix } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
 
@@ -23,6 +24,10 @@ export const registerServer: CommandGroup = (program, ctx) => {
       '--hostname <name>',
       "a name or address for the control plane's own certificate (repeat; default: the listen address and this machine's hostname)",
       (v: string, prev: string[] = []) => [...prev, v],
+    )
+    .option(
+      '--usage-retention <tables>',
+      'how long usage is kept per bucket table, e.g. minute=2d,hour=90d,day=730d,reports=7d',
     )
     .option(
       '--insecure-http',
@@ -55,6 +60,7 @@ export const registerServer: CommandGroup = (program, ctx) => {
             logger: createLogger(),
             signal: abort.signal,
             ...(adminToken ? { adminToken } : {}),
+            ...(o.usageRetention ? { usageRetention: parseRetention(o.usageRetention) } : {}),
             ...tlsOptions(o, ctx.io.cwd),
           });
         } catch (e) {

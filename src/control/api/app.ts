@@ -25,6 +25,7 @@ import { orgRoutes } from './routes-orgs.ts';
 import { peerRoutes } from './routes-peers.ts';
 import { stateRoutes } from './routes-state.ts';
 import { tokenRoutes } from './routes-tokens.ts';
+import { usageRoutes } from './routes-usage.ts';
 import { PRIVATE_KEY_FIELDS } from './schemas.ts';
 
 /** Every route of the API. The authorization matrix test walks this list, so a new route cannot be missed. */
@@ -38,6 +39,7 @@ export const routeTable: readonly RouteSpec[] = [
   ...peerRoutes,
   ...tokenRoutes,
   ...joinRoutes,
+  ...usageRoutes,
 ];
 
 export const MAX_BODY_BYTES = 64 * 1024;

@@ -4,6 +4,7 @@
 import type { z } from 'zod';
 import type { Fingerprint } from '../../core/fingerprint.ts';
 import type { TokenKind } from '../../core/model.ts';
+import type { UsageRetention } from '../../core/usage/query.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
 import type { ControlMetrics } from '../metrics.ts';
@@ -21,6 +22,10 @@ export interface Deps {
   caFingerprint?: () => Fingerprint | undefined;
   /** The control plane's metrics, when it keeps them (routes count what they refuse). */
   metrics?: ControlMetrics | undefined;
+  /** How long usage buckets are kept (default: DEFAULT_RETENTION of core/usage/query.ts). */
+  usageRetention?: UsageRetention;
+  /** Told the outcome of each usage report (metrics). */
+  usageReported?: (result: 'applied' | 'duplicate' | 'rejected') => void;
 }
 
 export interface Ctx<P, Q, B> {

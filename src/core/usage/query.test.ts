@@ -3,7 +3,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SixpnError } from '../errors.ts';
-import { DAY, DEFAULT_RETENTION, granularityFor, HOUR, MINUTE, parseUsageQuery, toSeries } from './query.ts';
+import {
+  DAY,
+  DEFAULT_RETENTION,
+  granularityFor,
+  HOUR,
+  MINUTE,
+  parseRetention,
+  parseUsageQuery,
+  toSeries,
+} from './query.ts';
 
 const NOW = Date.parse('2030-06-01T12:34:56Z') / 1000;
 
@@ -82,4 +91,15 @@ test('toSeries: points every step with zeros, totals per key and overall', () =>
   );
   assert.equal(series[0]?.points[0]?.t, '1970-01-01T00:00:00Z');
   assert.equal(total.tx_bytes, 13);
+});
+
+test('parseRetention: a subset of tables; bad names and orders refused', () => {
+  assert.deepEqual(parseRetention('minute=1d,day=400d'), {
+    ...DEFAULT_RETENTION,
+    minute: DAY,
+    day: 400 * DAY,
+  });
+  assert.throws(() => parseRetention('week=1d'), /unknown table 'week'/);
+  assert.throws(() => parseRetention('hour=1h'), /hour ≥ minute/);
+  assert.throws(() => parseRetention('minute=soon'), /not a duration/);
 });

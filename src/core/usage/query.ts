@@ -184,3 +184,24 @@ export function toSeries(
     });
   return { series, total };
 }
+
+/**
+ * `minute=2d,hour=90d,day=730d,reports=7d` (any subset; the rest default) → retention. Each table must keep at
+ * least as long as the finer one before it, and minutes at least an hour.
+ */
+export function parseRetention(text: string): UsageRetention {
+  const out = { ...DEFAULT_RETENTION };
+  for (const part of text.split(',').filter((p) => p.trim() !== '')) {
+    const [k, v] = part.split('=').map((s) => s.trim());
+    if (k !== 'minute' && k !== 'hour' && k !== 'day' && k !== 'reports') {
+      throw invalid(`--usage-retention: unknown table '${k}': use minute, hour, day or reports`);
+    }
+    const d = v === undefined ? undefined : parseDuration(v);
+    if (d === undefined) throw invalid(`--usage-retention: ${k}='${v ?? ''}' is not a duration like 2d`);
+    out[k] = d;
+  }
+  if (out.minute < HOUR || out.hour < out.minute || out.day < out.hour) {
+    throw invalid('--usage-retention: keep minute ≥ 1h, hour ≥ minute and day ≥ hour');
+  }
+  return out;
+}

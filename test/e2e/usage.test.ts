@@ -1,0 +1,158 @@
+// End-to-end usage accounting: known TCP volumes between the lab's instances on one host, across two hosts of a
+// region and across regions; the API's totals match what the instances' own links carried (IPv6 bytes: the
+// link's bytes minus 14 per Ethernet frame) within 1%. Then an agent SIGKILLed and the control plane down in the
+// middle of a transfer: the totals still match, so no interval was lost or counted twice.
+
+import assert from 'node:assert/strict';
+import { describe, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isAlive } from '../../src/lab/processes.ts';
+import { restartAgent, restartControl } from '../../src/lab/restart.ts';
+import { readLabState } from '../../src/lab/state.ts';
+import { cannotRun, eventually, inNs, NsProcess } from './support.ts';
+import { withLab } from './with-lab.ts';
+
+const skip = cannotRun();
+const PORT = 9100;
+const MiB = 1024 * 1024;
+
+/** A TCP sink: prints `got N` when a connection ends. */
+const SINK = `
+const net = require('node:net');
+net.createServer((s) => { let n = 0; s.on('data', (b) => { n += b.length; }); s.on('end', () => { console.log('got ' + n); s.end(); }); })
+  .listen(${PORT}, process.argv[1], () => console.log('listening'));`;
+/** Sends argv[3] bytes to [argv[1]]:argv[2] in 64 KiB writes (paced by argv[4] ms between writes), prints `sent`. */
+const SEND = `
+const net = require('node:net');
+const [host, port, total, pace] = process.argv.slice(1);
+const s = net.connect({ host, port: Number(port) }, async () => {
+  const chunk = Buffer.alloc(65536, 7); let left = Number(total);
+  while (left > 0) { const b = chunk.subarray(0, Math.min(left, chunk.length)); left -= b.length;
+    if (!s.write(b)) await new Promise((r) => s.once('drain', r));
+    if (Number(pace) > 0) await new Promise((r) => setTimeout(r, Number(pace))); }
+  s.end(); });
+s.on('close', () => console.log('sent'));`;
+
+/** IPv6 bytes an instance's eth0 sent and received so far: link bytes minus the Ethernet header of each frame. */
+async function linkBytes(ns: string): Promise<{ tx: number; rx: number }> {
+  const [l] = JSON.parse(await inNs(ns, 'ip', ['-j', '-s', 'link', 'show', 'eth0'])) as {
+    stats64: { tx: { bytes: number; packets: number }; rx: { bytes: number; packets: number } };
+  }[];
+  const s = l!.stats64;
+  return { tx: s.tx.bytes - 14 * s.tx.packets, rx: s.rx.bytes - 14 * s.rx.packets };
+}
+
+describe('usage accounting, end to end', { skip, timeout: 300_000 }, () => {
+  let sink: NsProcess | undefined;
+  const lab = withLab({
+    letter: 'u',
+    regions: [
+      { code: 'ord', hosts: 2 },
+      { code: 'nrt', hosts: 1 },
+    ],
+    gateways: [],
+    env: { SIXPN_USAGE_INTERVAL: '2s' },
+    setUp: async (l) => {
+      const db = l.inst('db', 'ord2');
+      sink = new NsProcess(db.ns, SINK, [db.address]);
+      assert.ok(await sink.waitFor(/listening/, 10_000), 'the sink listens');
+    },
+    tearDown: async () => sink?.stop(),
+  });
+  const { inst, check, admin } = lab;
+
+  /** tx and rx of acme per scope, all kept minutes. */
+  const byScope = async () => {
+    const u = await admin().usage('acme', { from: 'now-1h', step: '1m', by: 'scope' });
+    const out: Record<string, { tx: number; rx: number }> = {};
+    for (const s of u.series) out[s.key] = { tx: s.total.tx_bytes, rx: s.total.rx_bytes };
+    return out;
+  };
+
+  /**
+   * Sends `bytes` from `from` to db@ord2 (running `during` meanwhile), then waits until the API's `scope` totals
+   * grew by what the two instances' links carried: every packet either sent (data and ACKs) is tx of that scope.
+   */
+  async function transfer(
+    t: TestContext,
+    from: { ns: string; host: string },
+    scope: string,
+    bytes: number,
+    o: { paceMs?: number; during?: () => Promise<void> } = {},
+  ) {
+    const db = inst('db', 'ord2');
+    await sleep(3_000); // let the last interval's reports land
+    const api0 = (await byScope())[scope] ?? { tx: 0, rx: 0 };
+    const [a0, b0] = [await linkBytes(from.ns), await linkBytes(db.ns)];
+    const got = sink!.lines.length;
+    const sender = new NsProcess(from.ns, SEND, [
+      db.address,
+      String(PORT),
+      String(bytes),
+      String(o.paceMs ?? 0),
+    ]);
+    try {
+      await o.during?.();
+      assert.ok(await sender.waitFor(/sent/, 120_000), 'the sender finished');
+    } finally {
+      await sender.stop();
+    }
+    assert.ok(await eventually(async () => sink!.lines.length > got, 10_000), 'the sink saw the end');
+    assert.equal(sink!.lines.at(-1), `got ${bytes}`);
+    const [a1, b1] = [await linkBytes(from.ns), await linkBytes(db.ns)];
+    const link = a1.tx - a0.tx + (b1.tx - b0.tx);
+    let api = 0;
+    const matched = await eventually(
+      async () => {
+        const now = (await byScope())[scope] ?? { tx: 0, rx: 0 };
+        api = now.tx - api0.tx;
+        return Math.abs(api - link) <= link * 0.01;
+      },
+      30_000,
+      500,
+    );
+    t.diagnostic(
+      `${scope}: payload ${bytes} B, links ${link} B, API ${api} B (${((api / link - 1) * 100).toFixed(3)}%)`,
+    );
+    assert.ok(matched, `API ${api} B vs links ${link} B for ${scope}: more than 1% apart`);
+    assert.ok(api >= bytes, 'at least the payload');
+  }
+
+  check('one host: web@ord2 → db@ord2 counts as scope host', async (t) => {
+    await transfer(t, inst('web', 'ord2'), 'host', 8 * MiB);
+  });
+
+  check('two hosts of a region: web@ord1 → db@ord2 counts as scope region', async (t) => {
+    await transfer(t, inst('web', 'ord1'), 'region', 8 * MiB);
+  });
+
+  check('two regions: web@nrt1 → db@ord2 counts as interregion', async (t) => {
+    await transfer(t, inst('web', 'nrt1'), 'interregion', 4 * MiB);
+  });
+
+  check('agent SIGKILLed mid-transfer: nothing lost, nothing counted twice', async (t) => {
+    await transfer(t, inst('web', 'ord1'), 'region', 6 * MiB, {
+      paceMs: 60,
+      during: async () => {
+        await sleep(1_500);
+        await restartAgent('ord1', { kill: true, name: lab.name });
+        await restartAgent('ord2', { kill: true, name: lab.name });
+      },
+    });
+  });
+
+  check('control plane down mid-transfer: reports wait on disk and are applied once', async (t) => {
+    await transfer(t, inst('web', 'ord2'), 'host', 6 * MiB, {
+      paceMs: 60,
+      during: async () => {
+        await sleep(1_000);
+        const rec = readLabState(lab.plan.files.state)?.processes.control;
+        assert.ok(rec && isAlive(rec));
+        process.kill(rec.pid, 'SIGKILL');
+        assert.ok(await eventually(async () => !isAlive(rec), 5_000, 10));
+        await sleep(6_000); // three intervals spooled
+        await restartControl({ name: lab.name });
+      },
+    });
+  });
+});
