@@ -11,6 +11,7 @@ import * as orgs from './orgs.ts';
 import * as peers from './peers.ts';
 import { hostByName, orgByName, peerByName, regionByCode } from './queries.ts';
 import type { Database } from './schema.ts';
+import * as sessions from './sessions.ts';
 import * as snap from './snapshot.ts';
 import type * as S from './store.ts';
 import * as tokens from './tokens.ts';
@@ -93,6 +94,10 @@ export class KyselyStore implements S.Store {
   listTokens = (f?: { org?: string; kind?: TokenKind }) => tokens.listTokens(this.#ctx, f);
   getTokenByHash = (hash: string) => tokens.getTokenByHash(this.#ctx, hash);
   deleteToken = (id: string) => tokens.deleteToken(this.#ctx, id);
+
+  createSession = (s: S.ConsoleSession) => sessions.createSession(this.#ctx, s);
+  getSession = (hash: string, now: Date) => sessions.getSession(this.#ctx, hash, now);
+  deleteSession = (hash: string) => sessions.deleteSession(this.#ctx, hash);
 
   snapshot = (scope?: S.Scope) => snap.snapshot(this.#ctx, scope);
   snapshotJson = (scope?: S.Scope) => snap.snapshotJson(this.#ctx, scope);

@@ -121,6 +121,14 @@ export interface ChangesTable {
   obj: string;
 }
 
+/** A console sign-in: the SHA-256 of its cookie secret, and of the API token it was exchanged for. */
+export interface ConsoleSessionsTable {
+  hash: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   counters: CountersTable;
   orgs: OrgsTable;
@@ -133,6 +141,7 @@ export interface Database {
   tokens: TokensTable;
   peer_status: PeerStatusTable;
   changes: ChangesTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 /** A connection pool or an open transaction (a `Transaction` is a `Kysely`): what query helpers run on. */

@@ -74,6 +74,14 @@ export interface CreateToken {
   expires_at?: string | null;
 }
 
+/** A console session as stored: hashes only (the cookie's secret and the API token's secret are never kept). */
+export interface ConsoleSession {
+  hash: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** A token row with its hash, for authentication only; never returned by the API. */
 export interface TokenRecord extends Token {
   hash: string;
@@ -162,6 +170,13 @@ export interface Store {
   listTokens(f?: { org?: string; kind?: TokenKind }): Promise<Token[]>;
   getTokenByHash(hash: string): Promise<TokenRecord | undefined>;
   deleteToken(id: string): Promise<void>;
+
+  /** Console sessions (no revision: not state anyone watches). Also drops sessions expired at `created_at`. */
+  createSession(s: ConsoleSession): Promise<void>;
+  /** The session with this hash that has not expired at `now`, or undefined. */
+  getSession(hash: string, now: Date): Promise<ConsoleSession | undefined>;
+  /** Idempotent: deleting a session that is gone does nothing. */
+  deleteSession(hash: string): Promise<void>;
 
   /** The whole state the scope may see, consistent at one revision. */
   snapshot(scope?: Scope): Promise<Snapshot>;
