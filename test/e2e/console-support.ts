@@ -2,9 +2,9 @@
 // (through the DevTools protocol, so the page's CSP stays on), sign-in, and screenshots saved as test artifacts.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import axe from 'axe-core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -14,7 +14,8 @@ export function launch(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
 }
 
-const axeSource = () => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+/** axe-core's own source, to run in the page (the package exports it as `source` for this use). */
+const axeSource = () => axe.source;
 
 /** Serious or critical axe-core violations on the page, as `id: target` lines. */
 export async function axeViolations(page: Page): Promise<string[]> {

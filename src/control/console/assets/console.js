@@ -60,6 +60,30 @@ async function refresh() {
   }
 }
 
+/**
+ * An instance whose state alone changed is patched in its row at once (a page of 1,000 rows need not be
+ * rendered again for it); anything else (a new row, checks, another kind) takes a refresh. True when patched.
+ */
+function patchInstance(change) {
+  const obj = change.obj;
+  if (change.kind !== 'instance' || change.op !== 'put' || 'checks' in obj) return false;
+  const row = document.getElementById(`instance-${obj.id}`);
+  const cell = row?.querySelector('td.state');
+  const btn = row?.querySelector('button[data-action]');
+  if (!row || !cell || !btn) return false;
+  row.dataset.state = obj.state;
+  cell.textContent = obj.state;
+  cell.className = `state ${obj.state}`;
+  const verb = obj.state === 'started' ? 'stop' : 'start';
+  btn.id = `${verb}-${obj.id}`;
+  btn.dataset.action = verb;
+  btn.dataset.url = `/v1/instances/${encodeURIComponent(obj.id)}/${verb}`;
+  btn.setAttribute('aria-label', `${verb} instance ${obj.id}`);
+  btn.textContent = verb === 'stop' ? 'Stop' : 'Start';
+  btn.disabled = false;
+  return true;
+}
+
 function follow() {
   const es = new EventSource(`/v1/watch?since=${revision}`);
   es.addEventListener('open', () => say('Live: following changes'));
@@ -68,9 +92,10 @@ function follow() {
     liveLine?.setAttribute('data-revision', String(revision));
   });
   es.addEventListener('change', (ev) => {
-    revision = Math.max(revision, Number(JSON.parse(ev.data).rev));
+    const change = JSON.parse(ev.data);
+    revision = Math.max(revision, Number(change.rev));
     liveLine?.setAttribute('data-revision', String(revision));
-    void refresh();
+    if (!patchInstance(change)) void refresh();
   });
   const restart = () => {
     es.close();
