@@ -102,6 +102,26 @@ function labInspectCommands(lab: LabCommand, ctx: CliContext, labName: LabName):
     });
 
   lab
+    .command('console')
+    .description(
+      'open the web console of the lab: forwards 127.0.0.1:PORT to the control plane (Ctrl-C stops)',
+    )
+    .option('--port <port>', 'loopback port of this machine', '4281')
+    .action(async (o) => {
+      const { forwardConsole } = await import('../../lab/console-forward.ts');
+      const { plan } = await recordedLab(await labName());
+      const fwd = await forwardConsole(plan.files.socket, Number(o.port));
+      ctx.io.stderr(
+        `console: open ${fwd.url} and sign in with the lab's admin token (sixpn lab env prints it); Ctrl-C stops\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await fwd.close();
+    });
+
+  lab
     .command('exec')
     .description('run a command in a lab node: a host name, an instance id, laptop, ul or dns')
     .usage('NODE -- CMD [ARGS…]')

@@ -12,6 +12,8 @@ import {
   principalOf,
   unauthenticated,
 } from '../auth.ts';
+import { consoleRoutes } from '../console/routes.tsx';
+import { sessionAuth } from '../console/session.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import { TokenCache } from '../token-cache.ts';
 import { openApiDocument } from './openapi.ts';
@@ -116,6 +118,11 @@ export function errorBody(err: SixpnError) {
 }
 
 async function authenticate(req: Request, deps: Deps, tokens: TokenCache): Promise<Principal> {
+  // The console's session cookie stands in for the bearer token (writes also need its CSRF token).
+  if (!req.headers.has('authorization')) {
+    const session = await sessionAuth(req, deps.store, tokens, deps.now());
+    if (session) return session.principal;
+  }
   const secret = bearerSecret(req.headers.get('authorization') ?? undefined);
   if (secret === undefined) throw unauthenticated('no bearer token in the Authorization header');
   const rec = await tokens.get(hashSecret(secret));
@@ -218,5 +225,6 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
       }
     });
   }
+  app.route('/', consoleRoutes(deps, tokens));
   return app;
 }

@@ -4,17 +4,47 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { hashSecret, newSecret } from '../auth.ts';
+import { CONSOLE_PAGES } from '../console/routes.tsx';
+import { csrfOf, readCookie } from '../console/session.ts';
 import { wgKey } from '../store/test-fixtures.ts';
 import { routeTable } from './app.ts';
 import type { RouteSpec } from './route.ts';
 import { type TestApi, testApi } from './test-support.ts';
 
-type Caller = 'none' | 'bad' | 'expired' | 'admin' | 'orgA' | 'orgB' | 'peerA' | 'host' | 'gateway';
-const CALLERS: Caller[] = ['none', 'bad', 'expired', 'admin', 'orgA', 'orgB', 'peerA', 'host', 'gateway'];
+type Caller =
+  | 'none'
+  | 'bad'
+  | 'expired'
+  | 'admin'
+  | 'orgA'
+  | 'orgB'
+  | 'peerA'
+  | 'host'
+  | 'gateway'
+  | 'cookieA'
+  | 'cookieB'
+  | 'cookieNoCsrf';
+/** `cookie*`: the console's session cookie of org A or B instead of a bearer token (`cookieNoCsrf`: without the CSRF token). */
+const CALLERS: Caller[] = [
+  'none',
+  'bad',
+  'expired',
+  'admin',
+  'orgA',
+  'orgB',
+  'peerA',
+  'host',
+  'gateway',
+  'cookieA',
+  'cookieB',
+  'cookieNoCsrf',
+];
 
 interface World {
   t: TestApi;
   tokens: Record<Caller, string | undefined>;
+  /** Console sessions signed in with the org tokens of A and B: the cookie header and the CSRF token. */
+  sessions: Record<'A' | 'B', { cookie: string; csrf: string }>;
   instanceA: string;
   tokenIdA: string;
   /** A join token (text and id) for a host of ord, usable three times. */
@@ -62,8 +92,18 @@ async function world(): Promise<World> {
     { kind: 'admin', name: 'old', expires_at: new Date(t.now.value.getTime() - 1000).toISOString() },
     hashSecret(expired),
   );
+  const session = async (token: string) => {
+    const res = await t.raw('/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token }).toString(),
+    });
+    const secret = readCookie((res.headers.get('set-cookie') ?? '').split(';')[0], 'sixpn_session') ?? '';
+    return { cookie: `sixpn_session=${secret}`, csrf: csrfOf(secret) };
+  };
   return {
     t,
+    sessions: { A: await session(orgA.secret), B: await session(orgB.secret) },
     tokens: {
       none: undefined,
       bad: 'sixpn_not_a_token',
@@ -74,6 +114,9 @@ async function world(): Promise<World> {
       peerA: peerA.secret,
       host: host.token,
       gateway: gw.token,
+      cookieA: undefined,
+      cookieB: undefined,
+      cookieNoCsrf: undefined,
     },
     instanceA: inst.id,
     tokenIdA: orgA.token.id,
@@ -150,6 +193,9 @@ const ORG_SCOPED = /^\/v1\/(orgs\/:org|instances\/:id|tokens\/:id)/;
 /** What `caller` must get from route `r` (called on org A's objects). 'ok' means any 2xx. */
 function expected(r: RouteSpec, caller: Caller): 'ok' | 401 | 403 | 404 {
   if (r.auth === 'none') return 'ok'; // the join token in the body decides, whatever bearer comes along
+  if (caller === 'cookieA') return expected(r, 'orgA');
+  if (caller === 'cookieB') return expected(r, 'orgB');
+  if (caller === 'cookieNoCsrf') return r.method === 'get' ? expected(r, 'orgA') : 403;
   if (caller === 'none' || caller === 'bad' || caller === 'expired') return 401;
   const kind = caller === 'orgA' || caller === 'orgB' ? 'org' : caller === 'peerA' ? 'peer' : caller;
   if (!r.allow.includes(kind)) return 403;
@@ -176,7 +222,20 @@ describe('authorization matrix (every route × every caller)', () => {
           let text: string;
           const made = BODIES[key];
           const sent: unknown = typeof made === 'function' ? made(w) : made;
-          if (r.stream) {
+          const cookie = caller.startsWith('cookie')
+            ? w.sessions[caller === 'cookieB' ? 'B' : 'A']
+            : undefined;
+          if (cookie) {
+            const headers: Record<string, string> = {
+              cookie: cookie.cookie,
+              'content-type': 'application/json',
+            };
+            if (caller !== 'cookieNoCsrf') headers['x-csrf-token'] = cookie.csrf;
+            const body = sent === undefined ? {} : { body: JSON.stringify(sent) };
+            const res = await w.t.raw(path, { method: r.method.toUpperCase(), headers, ...body });
+            status = res.status;
+            text = r.stream && status === 200 ? await firstChunk(res) : await res.text();
+          } else if (r.stream) {
             const res = await w.t.raw(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
             status = res.status;
             if (status === 200) {
@@ -196,7 +255,13 @@ describe('authorization matrix (every route × every caller)', () => {
           if (want === 'ok')
             assert.ok(status >= 200 && status < 300, `${key} as ${caller}: ${status} ${text}`);
           else assert.equal(status, want, `${key} as ${caller}: ${text}`);
-          if (caller === 'orgB' || caller === 'none' || caller === 'bad' || caller === 'expired') {
+          if (
+            caller === 'orgB' ||
+            caller === 'cookieB' ||
+            caller === 'none' ||
+            caller === 'bad' ||
+            caller === 'expired'
+          ) {
             // a 404 may echo what the caller itself sent (path or body); anything else of org A is a leak
             for (const s of w.secretsOfA.filter(
               (x) => !path.includes(x) && !JSON.stringify(sent ?? '').includes(x),
@@ -218,3 +283,42 @@ describe('authorization matrix (every route × every caller)', () => {
 });
 
 let shared: World | undefined;
+
+async function firstChunk(res: Response): Promise<string> {
+  const reader = res.body!.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return new TextDecoder().decode(value);
+}
+
+/** The console's pages × callers: signed out → the sign-in page (401, 200 at /); org B's session → 404 on org A's pages. */
+describe('authorization matrix (console pages × callers)', () => {
+  for (const path of CONSOLE_PAGES) {
+    test(path, async () => {
+      shared ??= await world();
+      const w = shared;
+      const real = path.replace(':org', 'acme').replace(':network', 'extra');
+      const cases: [string, Record<string, string>, number][] = [
+        ['none', {}, path === '/' ? 200 : 401],
+        [
+          'bearer admin (the console takes only its cookie)',
+          { authorization: `Bearer ${w.t.admin}` },
+          path === '/' ? 200 : 401,
+        ],
+        ['cookieA', { cookie: w.sessions.A.cookie }, path === '/fleet' ? 404 : 200],
+        ['cookieB', { cookie: w.sessions.B.cookie }, path === '/' ? 200 : 404],
+        ['a forged cookie', { cookie: 'sixpn_session=forged' }, 401],
+      ];
+      for (const [who, headers, want] of cases) {
+        const res = await w.t.raw(real, { headers });
+        const text = await res.text();
+        assert.equal(res.status, want, `${real} as ${who}`);
+        if (who === 'cookieB' || who === 'none') {
+          // the 404 page may echo the path the caller sent; anything else of org A is a leak
+          for (const s of w.secretsOfA.filter((x) => !real.includes(x)))
+            assert.ok(!text.includes(s), `${real} as ${who} leaked ${s}`);
+        }
+      }
+    });
+  }
+});

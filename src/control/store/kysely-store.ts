@@ -16,6 +16,7 @@ import * as orgs from './orgs.ts';
 import * as peers from './peers.ts';
 import { hostByName, orgByName, peerByName, regionByCode } from './queries.ts';
 import type { Database } from './schema.ts';
+import * as sessions from './sessions.ts';
 import * as snap from './snapshot.ts';
 import type * as S from './store.ts';
 import * as tokens from './tokens.ts';
@@ -125,6 +126,9 @@ export class KyselyStore implements S.Store {
   joinHost = (j: S.JoinHost, hash: string) => joins.joinHost(this.#ctx, j, hash);
   rotateHostToken = (name: string, role: HostRole, hash: string) =>
     joins.rotateHostToken(this.#ctx, name, role, hash);
+  createSession = (s: S.ConsoleSession) => sessions.createSession(this.#ctx, s);
+  getSession = (hash: string, now: Date) => sessions.getSession(this.#ctx, hash, now);
+  deleteSession = (hash: string) => sessions.deleteSession(this.#ctx, hash);
 
   snapshot = (scope?: S.Scope) => snap.snapshot(this.#ctx, scope);
   snapshotJson = (scope?: S.Scope) => snap.snapshotJson(this.#ctx, scope);

@@ -294,6 +294,24 @@ const serviceAddresses: Migration = {
   },
 };
 
+/** Console sign-ins: only the hash of the session secret and of the API token it was exchanged for. */
+const consoleSessions: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('console_sessions')
+      .addColumn('hash', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('console_sessions_expires_at')
+      .on('console_sessions')
+      .column('expires_at')
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -308,6 +326,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0005_checks': checks,
     '0006_service_addresses': serviceAddresses,
     '0007_usage': usageMigration,
+    '0008_console_sessions': consoleSessions,
   };
 }
 

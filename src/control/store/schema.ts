@@ -190,6 +190,14 @@ export interface UsageBucketTable {
   rx_packets: number;
 }
 
+/** A console sign-in: the SHA-256 of its cookie secret, and of the API token it was exchanged for. */
+export interface ConsoleSessionsTable {
+  hash: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 export interface Database {
   usage_reports: UsageReportsTable;
   usage_report_floors: Omit<UsageReportsTable, 'applied_at'>;
@@ -210,6 +218,7 @@ export interface Database {
   peer_status: PeerStatusTable;
   check_status: CheckStatusTable;
   changes: ChangesTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 /** A connection pool or an open transaction (a `Transaction` is a `Kysely`): what query helpers run on. */

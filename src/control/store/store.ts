@@ -112,6 +112,14 @@ export interface JoinHost extends RegisterHost {
   replace?: boolean;
 }
 
+/** A console session as stored: hashes only (the cookie's secret and the API token's secret are never kept). */
+export interface ConsoleSession {
+  hash: string;
+  token_hash: string;
+  created_at: string;
+  expires_at: string;
+}
+
 /** A token row with its hash, for authentication only; never returned by the API. */
 export interface TokenRecord extends Token {
   hash: string;
@@ -243,6 +251,12 @@ export interface Store {
   joinHost(j: JoinHost, hostTokenHash: string): Promise<{ host: Host; token: Token }>;
   /** Replaces every token of the host or gateway `name` with one whose secret hashes to `hash`. */
   rotateHostToken(name: string, role: HostRole, hash: string): Promise<Token>;
+  /** Console sessions (no revision: not state anyone watches). Also drops sessions expired at `created_at`. */
+  createSession(s: ConsoleSession): Promise<void>;
+  /** The session with this hash that has not expired at `now`, or undefined. */
+  getSession(hash: string, now: Date): Promise<ConsoleSession | undefined>;
+  /** Idempotent: deleting a session that is gone does nothing. */
+  deleteSession(hash: string): Promise<void>;
 
   /** The whole state the scope may see, consistent at one revision. */
   snapshot(scope?: Scope): Promise<Snapshot>;
