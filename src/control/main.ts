@@ -8,6 +8,7 @@ import { parsePlanPrefix } from '../core/address.ts';
 import { invalid } from '../core/errors.ts';
 import type { Logger } from '../lib/log.ts';
 import { createApi } from './api/app.ts';
+import { RETENTION_MS } from './api/idempotency.ts';
 import { hashSecret, newSecret } from './auth.ts';
 import { createControlMetrics } from './metrics.ts';
 import { openStore } from './store/open.ts';
@@ -130,6 +131,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const retain = opts.retainChanges ?? 100_000;
   const prune = setInterval(() => {
     store.pruneChanges(retain).catch((err: unknown) => logger.warn({ err }, 'change log prune failed'));
+    store
+      .pruneIdempotencyKeys(new Date(Date.now() - RETENTION_MS))
+      .catch((err: unknown) => logger.warn({ err }, 'idempotency key prune failed'));
   }, 60_000);
   prune.unref();
 

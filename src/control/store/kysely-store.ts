@@ -6,6 +6,7 @@ import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as fleet from './fleet.ts';
+import * as idem from './idempotency.ts';
 import * as instances from './instances.ts';
 import * as orgs from './orgs.ts';
 import * as peers from './peers.ts';
@@ -100,6 +101,13 @@ export class KyselyStore implements S.Store {
     log.changesSince(this.#ctx, since, limit, scope);
   headRevision = () => log.headRevision(this.#ctx);
   pruneChanges = (keep: number) => log.pruneChanges(this.#ctx, keep);
+
+  claimIdempotencyKey = (key: string, request: string, expiredBefore: Date) =>
+    idem.claimIdempotencyKey(this.#ctx, key, request, expiredBefore);
+  finishIdempotencyKey = (key: string, answer: S.IdempotentAnswer) =>
+    idem.finishIdempotencyKey(this.#ctx, key, answer);
+  releaseIdempotencyKey = (key: string) => idem.releaseIdempotencyKey(this.#ctx, key);
+  pruneIdempotencyKeys = (before: Date) => idem.pruneIdempotencyKeys(this.#ctx, before);
 
   onCommit(listener: (head: number) => void): () => void {
     this.#listeners.add(listener);
