@@ -148,6 +148,11 @@ describe('ApiClient errors', () => {
   test('a timeout is unavailable and says so', async () => {
     const { client } = clientWith(hang, { timeoutMs: 20 });
     await assert.rejects(client.listRegions(), isCode('unavailable', /did not answer within 0\.02s/));
+    // a create that timed out may have been applied: the message says so
+    await assert.rejects(
+      client.createOrg('acme'),
+      isCode('unavailable', /did not answer within 0\.02s.*may still have been applied/),
+    );
   });
 
   test('connection refused (a real socket on loopback): unavailable, naming the URL and `sixpn server`', async () => {

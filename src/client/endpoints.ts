@@ -37,13 +37,15 @@ export function transportCodeOf(e: unknown): string | undefined {
 }
 
 /**
- * Whether a request that failed this way on one replica should be tried on the next one. Idempotent methods go
- * on after any transport failure or a 500/502/503/504; a POST only when it never left this machine (the first
- * replica may have committed it before the connection broke, and a second try would create a second object).
+ * Whether a request that failed this way on one replica should be tried on the next one. Idempotent methods, and
+ * a POST that carries an Idempotency-Key (`keyed`: the server answers a repeat with the first answer), go on
+ * after any transport failure or a 500/502/503/504; any other POST only when it never left this machine (the
+ * first replica may have committed it before the connection broke, and a second try would create a second object).
  */
-export function mayTryNext(method: string, failure: AttemptFailure): boolean {
-  if ('status' in failure) return FAILOVER_STATUSES.has(failure.status) && IDEMPOTENT.has(method);
-  if (IDEMPOTENT.has(method)) return true;
+export function mayTryNext(method: string, failure: AttemptFailure, keyed = false): boolean {
+  const safe = keyed || IDEMPOTENT.has(method);
+  if ('status' in failure) return FAILOVER_STATUSES.has(failure.status) && safe;
+  if (safe) return true;
   return failure.transport !== undefined && NOT_SENT.has(failure.transport);
 }
 

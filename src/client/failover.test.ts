@@ -57,6 +57,17 @@ describe('mayTryNext', () => {
     test(`${method} ${JSON.stringify(failure)} → ${want}`, () =>
       assert.equal(mayTryNext(method, failure), want));
   }
+  // with an Idempotency-Key the server answers a repeat once: a POST goes on like a PUT
+  const keyed: [AttemptFailure, boolean][] = [
+    [{ transport: 'ECONNRESET' }, true],
+    [{ transport: undefined }, true], // a timeout (a frozen replica)
+    [{ status: 503 }, true],
+    [{ status: 409 }, false],
+  ];
+  for (const [failure, want] of keyed) {
+    test(`POST with Idempotency-Key ${JSON.stringify(failure)} → ${want}`, () =>
+      assert.equal(mayTryNext('POST', failure, true), want));
+  }
   test('transportCodeOf reads undici causes and node:http errors', () => {
     assert.equal(transportCodeOf(refused()), 'ECONNREFUSED');
     assert.equal(transportCodeOf(Object.assign(new Error('x'), { code: 'ENOENT' })), 'ENOENT');
@@ -69,9 +80,11 @@ type Behaviour = 'ok' | 'refuse' | 'reset' | 503;
 /** A client over `a.test` and `b.test`, each answering as `state` says; `hits` lists the hosts asked. */
 function twoReplicas(state: Record<'a' | 'b', Behaviour>) {
   const hits: string[] = [];
-  const fetch: FetchLike = async (input) => {
+  const keys: (string | null)[] = [];
+  const fetch: FetchLike = async (input, init) => {
     const host = new URL(input).hostname.slice(0, 1) as 'a' | 'b';
     hits.push(host);
+    keys.push(new Headers(init?.headers).get('idempotency-key'));
     const b = state[host];
     if (b === 'refuse') throw refused();
     if (b === 'reset') throw reset();
@@ -84,7 +97,7 @@ function twoReplicas(state: Record<'a' | 'b', Behaviour>) {
     return Response.json(region, { status: 200 });
   };
   const client = new ApiClient({ baseUrl: 'http://a.test,http://b.test', token: 't', fetch });
-  return { client, hits };
+  return { client, hits, keys };
 }
 
 describe('ApiClient with several URLs', () => {
@@ -102,15 +115,22 @@ describe('ApiClient with several URLs', () => {
     assert.deepEqual(hits, ['a', 'b']);
   });
 
-  test('a POST whose connection broke is not sent again, but the next request starts at the other replica', async () => {
-    const state: Record<'a' | 'b', Behaviour> = { a: 'reset', b: 'ok' };
-    const { client, hits } = twoReplicas(state);
+  test('a POST whose connection broke goes to the next replica with the same Idempotency-Key', async () => {
+    const { client, hits, keys } = twoReplicas({ a: 'reset', b: 'ok' });
+    await client.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
+    assert.deepEqual(hits, ['a', 'b']);
+    assert.match(keys[0] ?? '', /^[0-9a-f-]{36}$/);
+    assert.equal(keys[1], keys[0], 'both tries carry one key: the server makes one region');
+    await client.createRegion({ code: 'ams', name: 'Amsterdam', lat: 52.4, lon: 4.9 });
+    assert.notEqual(keys[2], keys[0], 'a new create gets a new key');
+  });
+
+  test('a POST broken on every replica: the error says the change may have been applied', async () => {
+    const { client, hits } = twoReplicas({ a: 'reset', b: 'reset' });
     await assert.rejects(
       client.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 }),
-      (e) => e instanceof SixpnError && e.code === 'unavailable' && /a\.test/.test(e.message),
+      (e) => e instanceof SixpnError && e.code === 'unavailable' && /a\.test.*b\.test/.test(e.message),
     );
-    assert.deepEqual(hits, ['a']);
-    await client.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
     assert.deepEqual(hits, ['a', 'b']);
   });
 

@@ -1,6 +1,7 @@
 // The HTTP seam of the API client: one request over fetch, error bodies mapped to SixpnError with the server's
 // code and message, transport failures mapped to `unavailable` with a message that says what to check.
 
+import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
 import { isCertError, mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
@@ -38,6 +39,15 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** No timeout (watch streams). */
   stream?: boolean;
+}
+
+/** The header that makes a POST safe to send again (to another replica): the server answers a repeat once. */
+const IDEMPOTENCY_KEY = 'idempotency-key';
+
+/** `opts` with an Idempotency-Key: the caller's, or a new random one shared by every try of this request. */
+function withIdempotencyKey(opts: RequestOptions): RequestOptions {
+  if (opts.headers?.[IDEMPOTENCY_KEY] !== undefined) return opts;
+  return { ...opts, headers: { ...opts.headers, [IDEMPOTENCY_KEY]: randomUUID() } };
 }
 
 /** True when `c` is one of sixpn's error codes (errors.ts). */
@@ -96,7 +106,8 @@ export class Http {
    * request never left this machine (refused, unreachable), so a create is never sent twice — and each URL is
    * tried at most once per request.
    */
-  async send(method: string, path: string, opts: RequestOptions = {}): Promise<Response> {
+  async send(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
+    const opts = method === 'POST' ? withIdempotencyKey(o) : o;
     const n = this.urls.length;
     const start = this.current;
     const failures: Failure[] = [];
@@ -139,12 +150,14 @@ export class Http {
       });
     } catch (e) {
       if (opts.signal?.aborted) throw e;
-      const error = transportError(e, base, this.timeoutMs);
-      return { error, answered: false, next: mayTryNext(method, { transport: transportCodeOf(e) }) };
+      const error = transportError(e, base, this.timeoutMs, method);
+      const keyed = opts.headers?.[IDEMPOTENCY_KEY] !== undefined;
+      return { error, answered: false, next: mayTryNext(method, { transport: transportCodeOf(e) }, keyed) };
     }
     if (res.ok) return { res };
     const error = await errorOfResponse(res, method, path);
-    return { error, answered: true, next: mayTryNext(method, { status: res.status }) };
+    const keyed = opts.headers?.[IDEMPOTENCY_KEY] !== undefined;
+    return { error, answered: true, next: mayTryNext(method, { status: res.status }, keyed) };
   }
 
   /** Sends a request and parses the JSON answer with `schema`; `undefined` schema means no body (204). */
@@ -218,7 +231,7 @@ export async function errorOfResponse(res: Response, method: string, path: strin
 }
 
 /** A fetch that failed before any response (refused, DNS, reset, timeout) as `unavailable`. */
-export function transportError(e: unknown, baseUrl: string, timeoutMs: number): SixpnError {
+export function transportError(e: unknown, baseUrl: string, timeoutMs: number, method = 'GET'): SixpnError {
   if (e instanceof SixpnError) return e; // already says what is wrong (a pinned CA that does not match)
   if (isCertError(e) || isCertError((e as { cause?: unknown })?.cause)) {
     const code = (e as { code?: string }).code ?? (e as { cause?: { code?: string } }).cause?.code;
@@ -232,7 +245,7 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number): 
   if (err?.name === 'TimeoutError') {
     return new SixpnError(
       'unavailable',
-      `the control plane at ${baseUrl} did not answer within ${timeoutMs / 1000}s; is it overloaded or unreachable?`,
+      `the control plane at ${baseUrl} did not answer within ${timeoutMs / 1000}s; is it overloaded or unreachable?${method === 'GET' || method === 'HEAD' ? '' : ' The change may still have been applied: check before you repeat it'}`,
       { cause: e },
     );
   }

@@ -9,6 +9,7 @@ import { invalid } from '../core/errors.ts';
 import { DEFAULT_RETENTION, type UsageRetention } from '../core/usage/query.ts';
 import type { Logger } from '../lib/log.ts';
 import { createApi } from './api/app.ts';
+import { RETENTION_MS } from './api/idempotency.ts';
 import { hashSecret, newSecret } from './auth.ts';
 import { type ControlMetrics, createControlMetrics } from './metrics.ts';
 import { openStore } from './store/open.ts';
@@ -148,6 +149,9 @@ export async function runServer(opts: ServerOptions): Promise<RunningServer> {
   const prune = setInterval(() => {
     store.pruneChanges(retain).catch((err: unknown) => logger.warn({ err }, 'change log prune failed'));
     usageMinute();
+    store
+      .pruneIdempotencyKeys(new Date(Date.now() - RETENTION_MS))
+      .catch((err: unknown) => logger.warn({ err }, 'idempotency key prune failed'));
   }, 60_000);
   usageMinute();
   prune.unref();

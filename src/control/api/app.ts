@@ -15,7 +15,9 @@ import {
 import { consoleRoutes } from '../console/routes.tsx';
 import { sessionAuth } from '../console/session.ts';
 import type { ControlMetrics } from '../metrics.ts';
+import { unavailableIfConnection } from '../store/db-errors.ts';
 import { TokenCache } from '../token-cache.ts';
+import { idempotencyKeyOf, idempotencyRecord, idempotent } from './idempotency.ts';
 import { openApiDocument } from './openapi.ts';
 import { ANONYMOUS, type Deps, type RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
@@ -45,6 +47,24 @@ export const routeTable: readonly RouteSpec[] = [
 ];
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** How long /readyz waits for the store before it answers 503. */
+const READY_TIMEOUT_MS = 2000;
+
+/** `p`, or an `unavailable` error naming the database after `ms`. */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new SixpnError('unavailable', `the control plane's database did not answer within ${ms / 1000}s`),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 /** Turns a zod error into one sentence naming the field: `field 'lat': expected a number`. */
 export function describeZodError(where: string, err: z.ZodError): SixpnError {
@@ -133,6 +153,31 @@ async function authenticate(req: Request, deps: Deps, tokens: TokenCache): Promi
   return p;
 }
 
+/** The routes without a token: liveness, readiness, the OpenAPI document and metrics. */
+function addProbes(app: Hono, deps: Deps, metrics?: ControlMetrics): void {
+  // liveness: the process answers; readiness: it can serve, so its store answers (what a load balancer probes)
+  app.get('/healthz', (c) => c.text('ok'));
+  app.get('/readyz', async (c) => {
+    try {
+      await withTimeout(deps.store.headRevision(), READY_TIMEOUT_MS);
+      return c.text('ready');
+    } catch (e) {
+      const err = unavailableIfConnection(e);
+      if (!isSixpnError(err)) deps.logger.warn({ err }, 'readiness check failed');
+      const out = isSixpnError(err)
+        ? err
+        : new SixpnError('unavailable', "the control plane's database does not answer; see the server's log");
+      return c.json(errorBody(out), 503);
+    }
+  });
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(routeTable)));
+  if (metrics) {
+    app.get('/metrics', async (c) =>
+      c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+    );
+  }
+}
+
 /** Builds the API. `metrics` is optional so unit tests can skip them. */
 export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
   const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
@@ -155,13 +200,7 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
     ),
   );
 
-  app.get('/healthz', (c) => c.text('ok'));
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(routeTable)));
-  if (metrics) {
-    app.get('/metrics', async (c) =>
-      c.text(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-    );
-  }
+  addProbes(app, deps, metrics);
 
   for (const spec of routeTable) {
     app.on(spec.method.toUpperCase(), spec.path, async (c) => {
@@ -191,17 +230,29 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
             () => true,
             () => false,
           );
-        const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw, stillValid });
-        if (spec.stream) {
-          status = 200;
-          metrics?.watchStreams.inc();
-          return out as Response;
-        }
-        status = spec.status ?? 200;
-        if (spec.method === 'delete' || spec.revokes) tokens.clear();
-        if (out instanceof Response) return out;
-        if (status === 204) return c.body(null, 204);
-        return c.json(out as object, status as 200);
+        const respond = async (): Promise<Response> => {
+          const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw, stillValid });
+          if (spec.stream) {
+            metrics?.watchStreams.inc();
+            return out as Response;
+          }
+          if (spec.method === 'delete' || spec.revokes) tokens.clear();
+          if (out instanceof Response) return out;
+          if (spec.status === 204) return c.body(null, 204);
+          return c.json(out as object, (spec.status ?? 200) as 200);
+        };
+        const key = spec.method === 'post' && !spec.stream ? idempotencyKeyOf(c.req.raw) : undefined;
+        const res =
+          key === undefined
+            ? await respond()
+            : await idempotent(
+                deps.store,
+                idempotencyRecord(principal.tokenId, spec.method, c.req.path, key, body),
+                deps.now(),
+                respond,
+              );
+        status = res.status;
+        return res;
       } catch (err) {
         status = isSixpnError(err) ? httpStatusOf(err.code) : 500;
         throw err;

@@ -282,6 +282,49 @@ describe('authorization matrix (every route × every caller)', () => {
   }
 });
 
+describe('probes and Idempotency-Key across callers', () => {
+  test('/healthz and /readyz need no token and tell nothing of the fleet', async () => {
+    const w = await world();
+    try {
+      for (const p of ['/healthz', '/readyz']) {
+        const res = await w.t.raw(p);
+        assert.equal(res.status, 200, p);
+        const text = await res.text();
+        for (const s of w.secretsOfA) assert.ok(!text.includes(s), `${p} leaked ${s}`);
+      }
+    } finally {
+      await w.t.close();
+    }
+  });
+
+  for (const r of routeTable.filter((x) => x.method === 'post' && x.allow.includes('org'))) {
+    const key = `${r.method} ${r.path}`;
+    test(`${key}: org A's Idempotency-Key sent by any other caller replays nothing of A`, async () => {
+      const w = await world();
+      try {
+        const send = (caller: Caller) =>
+          w.t.raw(pathOf(r, w), {
+            method: 'POST',
+            headers: {
+              authorization: `Bearer ${w.tokens[caller]}`,
+              'content-type': 'application/json',
+              'idempotency-key': 'the-same-key',
+            },
+            body: JSON.stringify(typeof BODIES[key] === 'function' ? BODIES[key](w) : BODIES[key]),
+          });
+        const first = await send('orgA');
+        assert.ok(first.status < 300, `${key} as orgA: ${first.status}`);
+        for (const caller of ['orgB', 'peerA', 'host', 'gateway', 'admin'] as const) {
+          const res = await send(caller);
+          assert.equal(res.headers.get('idempotent-replayed'), null, `${key} as ${caller} got A's answer`);
+        }
+      } finally {
+        await w.t.close();
+      }
+    });
+  }
+});
+
 let shared: World | undefined;
 
 async function firstChunk(res: Response): Promise<string> {

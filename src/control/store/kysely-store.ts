@@ -10,6 +10,7 @@ import * as log from './changes.ts';
 import * as checks from './checks.ts';
 import * as fleet from './fleet.ts';
 import * as grants from './grants.ts';
+import * as idem from './idempotency.ts';
 import * as instances from './instances.ts';
 import * as joins from './join-tokens.ts';
 import * as orgs from './orgs.ts';
@@ -136,6 +137,13 @@ export class KyselyStore implements S.Store {
     log.changesSince(this.#ctx, since, limit, scope);
   headRevision = () => log.headRevision(this.#ctx);
   pruneChanges = (keep: number) => log.pruneChanges(this.#ctx, keep);
+
+  claimIdempotencyKey = (key: string, request: string, expiredBefore: Date) =>
+    idem.claimIdempotencyKey(this.#ctx, key, request, expiredBefore);
+  finishIdempotencyKey = (key: string, answer: S.IdempotentAnswer) =>
+    idem.finishIdempotencyKey(this.#ctx, key, answer);
+  releaseIdempotencyKey = (key: string) => idem.releaseIdempotencyKey(this.#ctx, key);
+  pruneIdempotencyKeys = (before: Date) => idem.pruneIdempotencyKeys(this.#ctx, before);
 
   onCommit(listener: (head: number) => void): () => void {
     this.#listeners.add(listener);

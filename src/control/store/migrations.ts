@@ -312,6 +312,26 @@ const consoleSessions: Migration = {
   },
 };
 
+/** The Idempotency-Key of each create, for its retention window (store/idempotency.ts). */
+const idempotency: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('request', 'text', (c) => c.notNull())
+      .addColumn('status', 'integer')
+      .addColumn('body', 'text')
+      .addColumn('content_type', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('idempotency_keys_created_at')
+      .on('idempotency_keys')
+      .column('created_at')
+      .execute();
+  },
+};
+
 /** Every migration, by name; names sort in the order they run. Some are for one backend only. */
 export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Migration> {
   return {
@@ -327,6 +347,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0006_service_addresses': serviceAddresses,
     '0007_usage': usageMigration,
     '0008_console_sessions': consoleSessions,
+    '0009_idempotency': idempotency,
   };
 }
 

@@ -155,6 +155,19 @@ export interface PeerStatusTable {
   reported_at: string;
 }
 
+/** A create's Idempotency-Key (0009_idempotency): claimed before the create runs, its answer kept after. */
+export interface IdempotencyKeysTable {
+  /** SHA-256 of the caller's token id, the method, the path and the header's value. */
+  key: string;
+  /** SHA-256 of the request body: the same key with another body is refused. */
+  request: string;
+  /** The answer's status; null while the create runs. */
+  status: number | null;
+  body: string | null;
+  content_type: string | null;
+  created_at: string;
+}
+
 export interface ChangesTable {
   rev: number;
   op: 'put' | 'delete';
@@ -219,6 +232,7 @@ export interface Database {
   check_status: CheckStatusTable;
   changes: ChangesTable;
   console_sessions: ConsoleSessionsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** A connection pool or an open transaction (a `Transaction` is a `Kysely`): what query helpers run on. */

@@ -143,6 +143,20 @@ export interface ChangePage {
   head: number;
 }
 
+/** The answer a create gave, kept under its Idempotency-Key. */
+export interface IdempotentAnswer {
+  status: number;
+  body: string;
+  contentType: string;
+}
+
+/** What claiming an Idempotency-Key found. */
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | ({ state: 'done' } & IdempotentAnswer)
+  | { state: 'running' }
+  | { state: 'mismatch' };
+
 /**
  * The store. Every method is one transaction. Mutations return the new object and commit its change entry.
  * Not-found, conflicts and bad references throw `SixpnError` (`not_found`, `already_exists`,
@@ -275,6 +289,12 @@ export interface Store {
   headRevision(): Promise<number>;
   /** Drops change entries older than the newest `keep`; returns how many were dropped. */
   pruneChanges(keep: number): Promise<number>;
+
+  /** Idempotency keys of creates (store/idempotency.ts): claim before the create, finish or release after. */
+  claimIdempotencyKey(key: string, request: string, expiredBefore: Date): Promise<IdempotencyClaim>;
+  finishIdempotencyKey(key: string, answer: IdempotentAnswer): Promise<void>;
+  releaseIdempotencyKey(key: string): Promise<void>;
+  pruneIdempotencyKeys(before: Date): Promise<number>;
 
   /**
    * Called after every local commit that wrote changes, with the new head revision; on PostgreSQL also for

@@ -1,0 +1,104 @@
+// Idempotency-Key on creates through app.request(): a repeat gets the first answer and makes nothing new; the
+// key is the caller's own (another token with the same key makes its own object); another body, a bad key and a
+// failed create; and /readyz.
+
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { hashSecret, newSecret } from '../auth.ts';
+import { type TestApi, testApi } from './test-support.ts';
+
+describe('Idempotency-Key', () => {
+  let t: TestApi;
+  let acme: string;
+  const post = (path: string, token: string, body: unknown, key?: string) =>
+    t.raw(path, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
+      body: JSON.stringify(body),
+    });
+
+  before(async () => {
+    t = await testApi();
+    await t.store.createOrg('acme');
+    await t.store.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
+    await t.store.createHost({ name: 'h1', region: 'ord', role: 'host' });
+    await t.store.createApp({ org: 'acme', name: 'web', private_network: true });
+    acme = newSecret();
+    await t.store.createToken({ kind: 'org', name: 'ci', org: 'acme' }, hashSecret(acme));
+  });
+  after(() => t.close());
+
+  const instances = async () => (await t.store.listInstances({ org: 'acme' })).length;
+
+  test('a create sent twice with one key makes one instance; the repeat gets the same answer', async () => {
+    const before = await instances();
+    const first = await post('/v1/orgs/acme/apps/web/instances', acme, { region: 'ord' }, 'key-1');
+    assert.equal(first.status, 201);
+    const again = await post('/v1/orgs/acme/apps/web/instances', acme, { region: 'ord' }, 'key-1');
+    assert.equal(again.status, 201);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(await again.json(), await first.json());
+    assert.equal(await instances(), before + 1);
+    // without a key, each create is its own
+    await post('/v1/orgs/acme/apps/web/instances', acme, { region: 'ord' });
+    await post('/v1/orgs/acme/apps/web/instances', acme, { region: 'ord' });
+    assert.equal(await instances(), before + 3);
+  });
+
+  test("a key is the caller's own: another token with the same key gets its own create, not the first answer", async () => {
+    const first = await post('/v1/orgs', t.admin, { name: 'org-a' }, 'shared-key');
+    const other = newSecret();
+    await t.store.createToken({ kind: 'admin', name: 'other admin' }, hashSecret(other));
+    const second = await post('/v1/orgs', other, { name: 'org-a' }, 'shared-key');
+    assert.equal(first.status, 201);
+    assert.equal(second.status, 409, 'ran as a create of its own (the name exists), not a replay');
+    assert.equal(second.headers.get('idempotent-replayed'), null);
+  });
+
+  test('the same key with another body, or a malformed key, is refused and creates nothing', async () => {
+    await post('/v1/orgs', t.admin, { name: 'org-b' }, 'key-2');
+    const other = await post('/v1/orgs', t.admin, { name: 'org-c' }, 'key-2');
+    assert.equal(other.status, 400);
+    assert.match(
+      ((await other.json()) as { error: { message: string } }).error.message,
+      /used for another request/,
+    );
+    const bad = await post('/v1/orgs', t.admin, { name: 'org-d' }, 'has space');
+    assert.equal(bad.status, 400);
+    assert.equal(
+      ((await bad.json()) as { error: { details: { field: string } } }).error.details.field,
+      'Idempotency-Key',
+    );
+    assert.deepEqual(
+      (await t.store.listOrgs()).map((o) => o.name).filter((n) => /^org-[cd]$/.test(n)),
+      [],
+    );
+  });
+
+  test('a failed create gives its key up: the same key may be tried again', async () => {
+    const fail = await post('/v1/orgs/acme/apps/nope/instances', acme, { region: 'ord' }, 'key-3');
+    assert.equal(fail.status, 404);
+    await t.store.createApp({ org: 'acme', name: 'nope', private_network: true });
+    const ok = await post('/v1/orgs/acme/apps/nope/instances', acme, { region: 'ord' }, 'key-3');
+    assert.equal(ok.status, 201);
+    assert.equal(ok.headers.get('idempotent-replayed'), null);
+  });
+
+  test('/readyz answers ready while the store answers, 503 naming the database once it does not', async () => {
+    const ready = await t.raw('/readyz');
+    assert.equal(ready.status, 200);
+    assert.equal(await ready.text(), 'ready');
+    const gone = await testApi();
+    await gone.close(); // the store closed: every read fails
+    const res = await gone.raw('/readyz');
+    assert.equal(res.status, 503);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, 'unavailable');
+    assert.match(body.error.message, /database/);
+    assert.equal((await gone.raw('/healthz')).status, 200, '/healthz stays liveness');
+  });
+});

@@ -1,0 +1,84 @@
+// The Idempotency-Key header of creates (POST): a create sent again with the same key — by a client that timed
+// out on one replica and retried on another — gets the first answer instead of making a second object. Keys are
+// scoped to the caller's token and the route, kept for RETENTION_MS. See the IETF draft
+// "The Idempotency-Key HTTP Header Field" (draft-ietf-httpapi-idempotency-key-header).
+
+import { createHash } from 'node:crypto';
+import { invalid, SixpnError } from '../../core/errors.ts';
+import type { Store } from '../store/store.ts';
+
+export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
+
+/** How long a key is honoured: long past any client's retries. */
+export const RETENTION_MS = 24 * 3600_000;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** The header's value, or undefined without one; 1–255 visible ASCII characters, else `invalid_argument`. */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const v = req.headers.get(IDEMPOTENCY_HEADER);
+  if (v === null) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(v)) {
+    throw invalid(`header ${IDEMPOTENCY_HEADER}: 1 to 255 visible ASCII characters (a UUID will do)`, {
+      field: IDEMPOTENCY_HEADER,
+    });
+  }
+  return v;
+}
+
+/** What the store keeps for one key: scoped to the token and the route, the body as a hash. Pure. */
+export function idempotencyRecord(tokenId: string, method: string, path: string, key: string, body: unknown) {
+  return {
+    key: sha256(JSON.stringify([tokenId, method.toUpperCase(), path, key])),
+    request: sha256(JSON.stringify(body ?? null)),
+  };
+}
+
+/**
+ * Runs `create` once per key: a repeat gets the kept answer (with `Idempotent-Replayed: true`); a failed create
+ * gives the key up so a retry may run; a key still running elsewhere, or sent with another body, is refused.
+ */
+export async function idempotent(
+  store: Store,
+  rec: { key: string; request: string },
+  now: Date,
+  create: () => Promise<Response>,
+): Promise<Response> {
+  const claim = await store.claimIdempotencyKey(rec.key, rec.request, new Date(now.getTime() - RETENTION_MS));
+  if (claim.state === 'done') {
+    return new Response(claim.status === 204 ? null : claim.body, {
+      status: claim.status,
+      headers: { 'content-type': claim.contentType, 'idempotent-replayed': 'true' },
+    });
+  }
+  if (claim.state === 'running') {
+    throw new SixpnError(
+      'failed_precondition',
+      `a request with this ${IDEMPOTENCY_HEADER} is still running (on this or another replica); ask again in a moment`,
+      { details: { field: IDEMPOTENCY_HEADER } },
+    );
+  }
+  if (claim.state === 'mismatch') {
+    throw invalid(`this ${IDEMPOTENCY_HEADER} was used for another request; use a new key for each request`, {
+      field: IDEMPOTENCY_HEADER,
+    });
+  }
+  let res: Response;
+  try {
+    res = await create();
+  } catch (e) {
+    await store.releaseIdempotencyKey(rec.key).catch(() => {});
+    throw e;
+  }
+  if (!res.ok) {
+    await store.releaseIdempotencyKey(rec.key).catch(() => {});
+    return res;
+  }
+  const body = await res.clone().text();
+  await store.finishIdempotencyKey(rec.key, {
+    status: res.status,
+    body,
+    contentType: res.headers.get('content-type') ?? 'application/json',
+  });
+  return res;
+}
