@@ -178,16 +178,8 @@ function addProbes(app: Hono, deps: Deps, metrics?: ControlMetrics): void {
   }
 }
 
-/** Builds the API. `metrics` is optional so unit tests can skip them. */
-export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
-  const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
-  const app = new Hono();
-  // Deleting a token, an org, a network or a host revokes tokens: any DELETE here clears the cache at once;
-  // other replicas forget within the cache's TTL (token-cache.ts).
-  const tokens = new TokenCache((hash) => deps.store.getTokenByHash(hash), {
-    now: () => deps.now().getTime(),
-  });
-
+/** Errors as the API's JSON: a SixpnError with its status, anything else a logged 500; unknown routes 404. */
+function addErrorHandlers(app: Hono, deps: Deps): void {
   app.onError((err, c) => {
     if (isSixpnError(err)) return c.json(errorBody(err), httpStatusOf(err.code) as 400);
     deps.logger.error({ err, path: c.req.path }, 'api handler failed');
@@ -199,7 +191,19 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
       404,
     ),
   );
+}
 
+/** Builds the API. `metrics` is optional so unit tests can skip them. */
+export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
+  const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
+  const app = new Hono();
+  // Deleting a token, an org, a network or a host revokes tokens: any DELETE here clears the cache at once;
+  // other replicas forget within the cache's TTL (token-cache.ts).
+  const tokens = new TokenCache((hash) => deps.store.getTokenByHash(hash), {
+    now: () => deps.now().getTime(),
+  });
+
+  addErrorHandlers(app, deps);
   addProbes(app, deps, metrics);
 
   for (const spec of routeTable) {
