@@ -175,6 +175,7 @@ function joinSettings(agent: AgentCommand): ParentSettings {
   const given = (k: keyof AgentFlags) => agent.getOptionValueSource(k) === 'cli';
   return {
     configDir: o.configDir,
+    name: o.host,
     endpoint: o.endpoint,
     settings: {
       state_dir: o.stateDir,

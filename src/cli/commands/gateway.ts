@@ -154,6 +154,7 @@ function joinSettings(gw: GatewayCommand): ParentSettings {
   const given = (k: keyof GatewayFlags) => gw.getOptionValueSource(k) === 'cli';
   return {
     configDir: o.configDir,
+    name: o.name,
     endpoint: o.endpoint,
     peerEndpoint: o.peerEndpoint,
     settings: {
