@@ -144,7 +144,7 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       { field: missing[0] },
     );
   }
-  const conn = await daemonConnection(ctx, cfg);
+  const conn = await daemonConnection(ctx, cfg, 'agent');
   const { runAgent } = await import('../../agent/agent.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {

@@ -123,7 +123,7 @@ async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliC
       { field: missing[0] },
     );
   }
-  const conn = await daemonConnection(ctx, cfg);
+  const conn = await daemonConnection(ctx, cfg, 'gateway');
   const { runGateway } = await import('../../gateway/gateway.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {
