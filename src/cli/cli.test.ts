@@ -130,6 +130,37 @@ describe('cli', () => {
     assert.equal(r.stdout, 'CODE  NAME     LAT   LON\nord   Chicago  41.9  -87.6\n');
   });
 
+  test('daemons refuse a token on their command line; the config of `join` is named when flags are missing', async () => {
+    for (const argv of [
+      ['agent', '--host', 'h1', '--region', 'ord', '--endpoint', '198.18.1.1:51820', '--token', 'sixpn_x'],
+      [
+        'gateway',
+        '--name',
+        'g1',
+        '--region',
+        'ord',
+        '--endpoint',
+        '198.18.1.1:51820',
+        '--peer-endpoint',
+        'g:51821',
+        '--token',
+        'sixpn_x',
+      ],
+      ['dns', '--listen', '127.0.0.1:0', '--token', 'sixpn_x'],
+    ]) {
+      const r = await runInProcess(argv, { env: conn });
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /takes no --token on its command line/);
+      assert.doesNotMatch(r.stderr, /sixpn_x/);
+    }
+    const none = await runInProcess(['agent', '--config-dir', '/nonexistent/sixpn'], { env: conn });
+    assert.equal(none.code, 5, none.stderr);
+    assert.match(
+      none.stderr,
+      /cannot read \/nonexistent\/sixpn\/agent\.toml \(ENOENT\): join first with `sixpn agent join URL`/,
+    );
+  });
+
   test('list --json prints the API objects as a JSON array', async () => {
     const api = fakeApi({ 'GET /v1/instances': { items: [instance] } });
     const r = await runInProcess(['instances', 'list', '--json', '--app', 'web'], {

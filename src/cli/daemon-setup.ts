@@ -48,6 +48,19 @@ export function pick<T>(given: boolean, flag: T, fromConfig: T | undefined): T {
   return given || fromConfig === undefined ? flag : fromConfig;
 }
 
+/**
+ * Daemons never take a token on their command line (`ps` and /proc/PID/cmdline show it to every user): only the
+ * interactive CLI's `--token` does.
+ */
+export function refuseArgvToken(ctx: CliContext, role: JoinRole | 'dns'): void {
+  if (ctx.globals.token === undefined) return;
+  throw new SixpnError(
+    'invalid_argument',
+    `sixpn ${role} takes no --token on its command line (every user can read a process's argv); give it ${role === 'dns' ? '' : `the token file \`sixpn ${role} join\` writes, or `}SIXPN_TOKEN from a 0600 environment file`,
+    { details: { field: 'token' } },
+  );
+}
+
 export interface DaemonConnection {
   api: string;
   token: TokenSource;
@@ -58,15 +71,16 @@ export interface DaemonConnection {
 export async function daemonConnection(
   ctx: CliContext,
   cfg: DaemonConfig | undefined,
+  role: JoinRole,
 ): Promise<DaemonConnection> {
   const env = ctx.io.env;
+  refuseArgvToken(ctx, role);
   const apiGiven = Boolean(ctx.globals.api || env.SIXPN_API_URL);
   if (cfg === undefined || apiGiven) {
     const conn = await ctx.connection();
     return { api: conn.api, token: requireToken(conn), ...(await ctx.apiFetch()) };
   }
-  const flagToken = ctx.globals.token || env.SIXPN_TOKEN;
-  const token = flagToken ? flagToken : tokenFromFile(cfg.token_file);
+  const token = env.SIXPN_TOKEN ? env.SIXPN_TOKEN : tokenFromFile(cfg.token_file);
   if (ctx.io.fetch) return { api: cfg.api, token, fetch: ctx.io.fetch };
   if (!cfg.api.includes('https:')) return { api: cfg.api, token };
   const trust: ClientTrust = cfg.ca_fingerprint

@@ -122,8 +122,6 @@ export function startAgent(
     h.region,
     '--api',
     api,
-    '--token',
-    h.token,
     '--endpoint',
     `${h.underlay}:51820`,
     '--state-dir',
@@ -142,7 +140,7 @@ export function startAgent(
   try {
     h.proc = spawn('nsenter', args, {
       stdio: ['ignore', log, log],
-      env: { ...process.env, SIXPN_LOG: 'debug' },
+      env: { ...process.env, SIXPN_LOG: 'debug', SIXPN_TOKEN: h.token }, // never in argv: agents refuse --token
     });
   } finally {
     closeSync(log);

@@ -159,7 +159,7 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       { field: missing[0] },
     );
   }
-  const conn = await daemonConnection(ctx, cfg);
+  const conn = await daemonConnection(ctx, cfg, 'agent');
   const { runAgent } = await import('../../agent/agent.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {
@@ -193,6 +193,7 @@ function joinSettings(agent: AgentCommand): ParentSettings {
   const given = (k: keyof AgentFlags) => agent.getOptionValueSource(k) === 'cli';
   return {
     configDir: o.configDir,
+    name: o.host,
     endpoint: o.endpoint,
     settings: {
       state_dir: o.stateDir,

@@ -48,6 +48,7 @@ function dnsCommand(program: Program, ctx: CliContext): void {
       workerCount,
     )
     .action(async (o) => {
+      (await import('../daemon-setup.ts')).refuseArgvToken(ctx, 'dns');
       const client = await ctx.client();
       const [{ withSignals }, { followAndServe }, { defaultDnsWorkers }] = await Promise.all([
         import('../../runtime/signals.ts'),

@@ -123,7 +123,7 @@ async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliC
       { field: missing[0] },
     );
   }
-  const conn = await daemonConnection(ctx, cfg);
+  const conn = await daemonConnection(ctx, cfg, 'gateway');
   const { runGateway } = await import('../../gateway/gateway.ts');
   const { withSignals } = await import('../../runtime/signals.ts');
   await withSignals(async (signal) => {
@@ -154,6 +154,7 @@ function joinSettings(gw: GatewayCommand): ParentSettings {
   const given = (k: keyof GatewayFlags) => gw.getOptionValueSource(k) === 'cli';
   return {
     configDir: o.configDir,
+    name: o.name,
     endpoint: o.endpoint,
     peerEndpoint: o.peerEndpoint,
     settings: {

@@ -12,6 +12,8 @@ import type { JoinInput } from '../join.ts';
 /** What the parent command's flags say: the daemon's settings, and the endpoints when given. */
 export interface ParentSettings {
   configDir: string;
+  /** The parent's own `--name` (the gateway's), which commander gives the parent even after `join`. */
+  name?: string | undefined;
   settings: JoinInput['settings'];
   endpoint?: string | undefined;
   peerEndpoint?: string | undefined;
@@ -63,7 +65,7 @@ export function registerJoin(
         url,
         token: jt.token,
         tokenFrom: jt.from,
-        name: o.name,
+        name: o.name ?? p.name,
         endpoint: p.endpoint,
         peerEndpoint: p.peerEndpoint,
         replace: o.replace === true,
