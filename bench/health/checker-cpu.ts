@@ -40,6 +40,7 @@ if (process.argv[2] === 'serve') {
         name: 'web',
         private_network: true,
         checks: check,
+        service_address: null,
         created_at: at,
       },
     ],
