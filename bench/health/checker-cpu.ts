@@ -22,9 +22,12 @@ if (process.argv[2] === 'serve') {
   s.listen(0, '::1', () => process.send?.((s.address() as { port: number }).port));
 } else {
   const child = fork(new URL(import.meta.url).pathname, ['serve'], { execArgv: process.execArgv });
+  process.once('exit', () => child.kill()); // also when this process fails
   const port = await new Promise<number>((r) => child.once('message', (m) => r(Number(m))));
   const at = new Date().toISOString();
-  const check = parseChecks([{ type, port, path: '/', interval: '1s', timeout: '500ms' }]);
+  const check = parseChecks([
+    { type, port, ...(type === 'http' ? { path: '/' } : {}), interval: '1s', timeout: '500ms' },
+  ]);
   const snapshot: Snapshot = {
     revision: 1,
     orgs: [],
