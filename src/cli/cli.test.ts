@@ -173,7 +173,7 @@ describe('cli', () => {
   });
 
   test('show prints key: value lines', async () => {
-    const api = fakeApi({ 'GET /v1/instances/0a7b007d': instance });
+    const api = fakeApi({ 'GET /v1/instances/0a7b007d': instance, 'GET /v1/checks': { items: [] } });
     const r = await runInProcess(['instances', 'show', '0A7B007D'], { env: conn, fetch: api.fetch });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^id: {10}0a7b007d\n/);

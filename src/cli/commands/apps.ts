@@ -1,5 +1,7 @@
-// `sixpn apps create|update|list|show|delete`: apps of an org; `create` reads sixpn.toml of the current folder.
+// `sixpn apps create|update|list|show|delete`: apps of an org; `create` and `update` read sixpn.toml of the
+// current folder (its [[checks]] among the rest).
 
+import { checkInput, describeCheck } from '../../core/checks.ts';
 import { invalid } from '../../core/errors.ts';
 import type { App } from '../../core/model.ts';
 import { checkAppName } from '../../core/names.ts';
@@ -54,12 +56,55 @@ async function createApp(ctx: CliContext, nameArg: string | undefined, o: Create
     ...(network ? { network } : {}),
     private_network: privateNetwork,
     ...(service ? { service_address: true } : {}),
+    ...(cfg?.checks ? { checks: cfg.checks.map(checkInput) } : {}),
   });
   if (o.json) ctx.json(app);
   else {
     const pn = app.private_network ? 'private networking on' : 'private networking off';
     ctx.out(`created app ${app.name} in org ${app.org}, network ${app.network} (${pn})${serviceLine(app)}`);
+    for (const c of app.checks ?? []) ctx.out(`  check ${describeCheck(c)}`);
   }
+}
+
+/** The flags of `apps update`. */
+interface UpdateFlags {
+  serviceAddress?: boolean;
+  checks: boolean;
+  org?: string;
+  json?: true;
+}
+
+/** `apps update`: the checks of ./sixpn.toml (or none with --no-checks) and the service-address flags. */
+async function updateApp(ctx: CliContext, nameArg: string | undefined, o: UpdateFlags): Promise<void> {
+  const cfg = await ctx.readAppConfig();
+  const name = nameArg ?? cfg?.app;
+  if (name === undefined) {
+    throw invalid(
+      'no app name: pass one (sixpn apps update NAME) or run where a sixpn.toml says app = "NAME"',
+      {
+        field: 'name',
+      },
+    );
+  }
+  const checks = o.checks === false ? [] : cfg?.checks;
+  if (checks === undefined && o.serviceAddress === undefined) {
+    throw invalid(
+      'nothing to change: pass --service-address or --no-service-address, add [[checks]] to sixpn.toml, or pass --no-checks',
+      { field: 'checks' },
+    );
+  }
+  const org = await ctx.org(o.org);
+  const app = await (await ctx.client()).updateApp(org, name, {
+    ...(checks ? { checks: checks.map(checkInput) } : {}),
+    ...(o.serviceAddress !== undefined ? { service_address: o.serviceAddress } : {}),
+  });
+  if (o.json) return ctx.json(app);
+  const n = app.checks?.length ?? 0;
+  const health = n === 0 ? 'no health checks' : `${n} health check${n === 1 ? '' : 's'}`;
+  const service = serviceLine(app).replace(/^; /, '') || 'no service address';
+  const what = [...(o.serviceAddress !== undefined ? [service] : []), ...(checks ? [health] : [])];
+  ctx.out(`updated app ${app.name} of org ${app.org}: ${what.join('; ')}`);
+  for (const c of app.checks ?? []) ctx.out(`  check ${describeCheck(c)}`);
 }
 
 export const registerApps: CommandGroup = (program, ctx) => {
@@ -89,23 +134,16 @@ export const registerApps: CommandGroup = (program, ctx) => {
 
   apps
     .command('update')
-    .description("change an app's settings")
-    .argument('<name>', 'app name', appName)
+    .description(
+      "change an app: ./sixpn.toml's [[checks]] (they apply to its running instances at once), its service address",
+    )
+    .argument('[name]', 'app name (default: app in sixpn.toml)', appName)
+    .option('--no-checks', 'remove every health check of the app')
     .option('--service-address', 'give the app a load-balanced service address (kept when it has one)')
     .option('--no-service-address', 'take its service address away (the address is never given out again)')
     .option(...ORG, label('org name'))
     .option('--json', 'print the app as JSON')
-    .action(async (name, o) => {
-      if (o.serviceAddress === undefined) {
-        throw invalid('nothing to change: pass --service-address or --no-service-address', {
-          field: 'service_address',
-        });
-      }
-      const org = await ctx.org(o.org);
-      const app = await (await ctx.client()).updateApp(org, name, { service_address: o.serviceAddress });
-      if (o.json) ctx.json(app);
-      else ctx.out(`updated app ${app.name} of org ${app.org}${serviceLine(app) || ': no service address'}`);
-    });
+    .action((nameArg, o) => updateApp(ctx, nameArg, o));
 
   apps
     .command('list')
@@ -125,7 +163,12 @@ export const registerApps: CommandGroup = (program, ctx) => {
     .option('--json', 'print JSON')
     .action(async (name, o) => {
       const org = await ctx.org(o.org);
-      ctx.show(await (await ctx.client()).getApp(org, name), o.json);
+      const app = await (await ctx.client()).getApp(org, name);
+      if (o.json) return ctx.json(app);
+      const { checks, ...rest } = app;
+      ctx.show(rest, false);
+      if (!checks?.length) ctx.out('checks: none');
+      for (const c of checks ?? []) ctx.out(`check ${describeCheck(c)}`);
     });
 
   apps

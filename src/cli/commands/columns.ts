@@ -1,6 +1,6 @@
 // The table columns of each kind of object, shared by the command groups (the API's field names are the JSON).
 
-import type { App, Host, Instance, Network, Org, Region, Token } from '../../core/model.ts';
+import type { App, CheckStatus, Host, Instance, Network, Org, Region, Token } from '../../core/model.ts';
 import type { Column } from '../output.ts';
 
 export const orgColumns: Column<Org>[] = [
@@ -52,6 +52,31 @@ export const instanceColumns: Column<Instance>[] = [
   { header: 'HOST', get: (i) => i.host },
   { header: 'STATE', get: (i) => i.state },
   { header: 'ADDRESS', get: (i) => i.address },
+];
+
+/** An instance's CHECKS: `-` when its app has none, else its verdict (`pending` until every check spoke). */
+function checksCell(i: Instance, appHasChecks: boolean | undefined): string {
+  if (appHasChecks === false) return '-';
+  return i.health ?? (appHasChecks ? 'pending' : '-');
+}
+
+/** Instance columns with CHECKS, given which apps (`org\0app`) have checks. */
+export function instanceColumnsWithChecks(checked: ReadonlyMap<string, boolean>): Column<Instance>[] {
+  return [
+    ...instanceColumns,
+    { header: 'CHECKS', get: (i) => checksCell(i, checked.get(`${i.org}\0${i.app}`)) },
+  ];
+}
+
+export const checkStatusColumns: Column<CheckStatus>[] = [
+  { header: 'STATUS', get: (c) => c.status },
+  { header: 'APP', get: (c) => c.app },
+  { header: 'INSTANCE', get: (c) => c.instance },
+  { header: 'CHECK', get: (c) => c.check },
+  { header: 'REGION', get: (c) => c.region },
+  { header: 'HOST', get: (c) => c.host },
+  { header: 'SINCE', get: (c) => c.since },
+  { header: 'OUTPUT', get: (c) => c.output },
 ];
 
 export const tokenColumns: Column<Token>[] = [

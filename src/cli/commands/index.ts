@@ -13,6 +13,7 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['gateways'], load: async () => (await import('./gateways.ts')).registerGateways },
   { names: ['apps'], load: async () => (await import('./apps.ts')).registerApps },
   { names: ['instances'], load: async () => (await import('./instances.ts')).registerInstances },
+  { names: ['checks'], load: async () => (await import('./checks.ts')).registerChecks },
   { names: ['tokens'], load: async () => (await import('./tokens.ts')).registerTokens },
   { names: ['wireguard', 'wg'], load: async () => (await import('./wireguard.ts')).registerWireguard },
   { names: ['usage'], load: async () => (await import('./usage.ts')).registerUsage },

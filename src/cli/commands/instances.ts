@@ -5,7 +5,7 @@ import type { Instance } from '../../core/model.ts';
 import type { CliContext } from '../context.ts';
 import { instanceId, label, regionCode } from '../flags.ts';
 import type { CommandGroup } from '../run.ts';
-import { instanceColumns } from './columns.ts';
+import { instanceColumnsWithChecks } from './columns.ts';
 
 const ORG = ['-o, --org <org>', "organization (default: the token's org, or org in sixpn.toml)"] as const;
 
@@ -55,13 +55,16 @@ export const registerInstances: CommandGroup = (program, ctx) => {
     .option('--json', 'print a JSON array')
     .action(async (o) => {
       const org = await ctx.orgFilter(o.org);
-      const items = await (await ctx.client()).listInstances({
-        org,
-        app: o.app,
-        host: o.host,
-        region: o.region,
-      });
-      ctx.list(items, o.json, instanceColumns);
+      const client = await ctx.client();
+      const items = await client.listInstances({ org, app: o.app, host: o.host, region: o.region });
+      if (o.json) return ctx.json(items);
+      // CHECKS needs to know which apps have checks: one list of apps per org shown.
+      const checked = new Map<string, boolean>();
+      for (const name of new Set(items.map((i) => i.org))) {
+        for (const a of await client.listApps(name))
+          checked.set(`${a.org}\0${a.name}`, (a.checks?.length ?? 0) > 0);
+      }
+      ctx.list(items, false, instanceColumnsWithChecks(checked));
     });
 
   instances
@@ -69,7 +72,14 @@ export const registerInstances: CommandGroup = (program, ctx) => {
     .description('show one instance')
     .argument('<id>', 'instance id (8 hex digits)', instanceId)
     .option('--json', 'print JSON')
-    .action(async (id, o) => ctx.show(await (await ctx.client()).getInstance(id), o.json));
+    .action(async (id, o) => {
+      const client = await ctx.client();
+      const inst = await client.getInstance(id);
+      const checks = await client.listChecks({ instance: id });
+      if (o.json) return ctx.json({ ...inst, checks });
+      ctx.show(inst, false);
+      for (const c of checks) ctx.out(`check ${c.check}: ${c.status} since ${c.since}: ${c.output}`);
+    });
 
   instances
     .command('delete')
