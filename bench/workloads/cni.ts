@@ -61,7 +61,7 @@ function invoke(
 }
 
 const ac = new AbortController();
-process.once('SIGINT', () => ac.abort());
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
 const dir = await mkdtemp(join(tmpdir(), 'sixpn-bench-cni-'));
 const namespaces: string[] = [];
 try {
@@ -99,6 +99,7 @@ try {
   const add: number[] = [];
   const del: number[] = [];
   for (let i = 0; i < N; i++) {
+    ac.signal.throwIfAborted();
     const ns = `sixpn-cnib-${i}`;
     await run('ip', ['netns', 'add', ns]);
     namespaces.push(ns);
@@ -111,6 +112,7 @@ try {
     add.push((await invoke(plugin, { ...env, CNI_COMMAND: 'ADD' }, config)).ms);
   }
   for (let i = 0; i < N; i++) {
+    ac.signal.throwIfAborted();
     const env = {
       CNI_CONTAINERID: `bench${i}`,
       CNI_IFNAME: 'eth0',
