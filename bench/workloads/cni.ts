@@ -64,15 +64,17 @@ const ac = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
 const dir = await mkdtemp(join(tmpdir(), 'sixpn-bench-cni-'));
 const namespaces: string[] = [];
+let up = false;
 try {
   const { plan, state } = await labUp({
     regions: parseRegionCounts(values.regions),
     gateways: [],
     noDemo: true,
-    name: 'bench',
+    name: 'benchcni',
     progress: (l) => process.stderr.write(`lab: ${l}\n`),
     signal: ac.signal,
   });
+  up = true;
   const host = plan.hosts[0];
   if (!host) throw new Error('no hosts');
   const c = labClient(plan, state.adminToken);
@@ -127,6 +129,7 @@ try {
   line('CNI DEL', del);
 } finally {
   for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-  await labDown({ name: 'bench' });
+  // Only a lab this run brought up: another one of that name (someone else's) is left alone.
+  if (up) await labDown({ name: 'benchcni' });
   await rm(dir, { recursive: true, force: true });
 }
