@@ -70,7 +70,7 @@ try {
     regions: parseRegionCounts(values.regions),
     gateways: [],
     noDemo: true,
-    name: 'benchcni',
+    name: 'bcni',
     progress: (l) => process.stderr.write(`lab: ${l}\n`),
     signal: ac.signal,
   });
@@ -130,6 +130,6 @@ try {
 } finally {
   for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
   // Only a lab this run brought up: another one of that name (someone else's) is left alone.
-  if (up) await labDown({ name: 'benchcni' });
+  if (up) await labDown({ name: 'bcni' });
   await rm(dir, { recursive: true, force: true });
 }
