@@ -61,18 +61,20 @@ function invoke(
 }
 
 const ac = new AbortController();
-process.once('SIGINT', () => ac.abort());
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => ac.abort());
 const dir = await mkdtemp(join(tmpdir(), 'sixpn-bench-cni-'));
 const namespaces: string[] = [];
+let up = false;
 try {
   const { plan, state } = await labUp({
     regions: parseRegionCounts(values.regions),
     gateways: [],
     noDemo: true,
-    name: 'bench',
+    name: 'bcni',
     progress: (l) => process.stderr.write(`lab: ${l}\n`),
     signal: ac.signal,
   });
+  up = true;
   const host = plan.hosts[0];
   if (!host) throw new Error('no hosts');
   const c = labClient(plan, state.adminToken);
@@ -99,6 +101,7 @@ try {
   const add: number[] = [];
   const del: number[] = [];
   for (let i = 0; i < N; i++) {
+    ac.signal.throwIfAborted();
     const ns = `sixpn-cnib-${i}`;
     await run('ip', ['netns', 'add', ns]);
     namespaces.push(ns);
@@ -111,6 +114,7 @@ try {
     add.push((await invoke(plugin, { ...env, CNI_COMMAND: 'ADD' }, config)).ms);
   }
   for (let i = 0; i < N; i++) {
+    ac.signal.throwIfAborted();
     const env = {
       CNI_CONTAINERID: `bench${i}`,
       CNI_IFNAME: 'eth0',
@@ -125,6 +129,7 @@ try {
   line('CNI DEL', del);
 } finally {
   for (const ns of namespaces) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
-  await labDown({ name: 'bench' });
+  // Only a lab this run brought up: another one of that name (someone else's) is left alone.
+  if (up) await labDown({ name: 'bcni' });
   await rm(dir, { recursive: true, force: true });
 }

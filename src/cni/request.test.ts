@@ -256,3 +256,21 @@ describe('bad invocations', () => {
       ),
     );
 });
+
+test('the README’s network configuration list is what the plugin reads', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('./README.md', import.meta.url), 'utf8');
+  const start = readme.indexOf('```json\n') + '```json\n'.length;
+  const list = JSON.parse(readme.slice(start, readme.indexOf('```', start))) as {
+    cniVersion: string;
+    name: string;
+    plugins: Record<string, unknown>[];
+  };
+  // What a runtime derives for the plugin (SPEC.md §3): the list's cniVersion and name with the plugin's keys.
+  const inv = parseInvocation(
+    env(),
+    JSON.stringify({ cniVersion: list.cniVersion, name: list.name, ...list.plugins[0] }),
+  );
+  assert.ok(inv.command === 'ADD');
+  assert.deepEqual([inv.attach.org, inv.attach.app], ['acme', 'web']);
+});
