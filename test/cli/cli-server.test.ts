@@ -124,7 +124,7 @@ describe('sixpn server + CLI', { timeout: 120_000 }, () => {
       );
     }
     const human = await ok(['instances', 'list', '-o', 'acme']);
-    assert.match(human.split('\n')[0] ?? '', /^ID\s+APP\s+ORG\s+REGION\s+HOST\s+STATE\s+ADDRESS$/);
+    assert.match(human.split('\n')[0] ?? '', /^ID\s+APP\s+ORG\s+REGION\s+HOST\s+STATE\s+ADDRESS\s+CHECKS$/);
     assert.equal(human.trimEnd().split('\n').length, 3);
   });
 

@@ -225,7 +225,8 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
       for (const n of nodes) {
         const lines = readFileSync(n.log, 'utf8')
           .split('\n')
-          .filter(Boolean)
+          // the agent's JSON log; the lines of its one-off `sixpn agent join` before it are text
+          .filter((l) => l.startsWith('{'))
           .map((l) => JSON.parse(l) as { time: number; msg: string; since?: number; retryInMs?: number })
           .filter((l) => l.time >= killedAt);
         assert.deepEqual(

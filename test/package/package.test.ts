@@ -57,13 +57,18 @@ test('npm pack → npm install -g into a temporary prefix → the installed sixp
   assert.ok(info);
   assert.equal(info.filename, `${pkg.name}-${pkg.version}.tgz`);
   const paths = info.files.map((f) => f.path);
-  assert.ok(paths.includes('dist/cli/main.js') && paths.includes('bin/sixpn.js'));
+  assert.ok(
+    paths.includes('dist/cli/main.js') && paths.includes('bin/sixpn.js') && paths.includes('cni/sixpn'),
+  );
   assert.deepEqual(
     paths.filter(
-      (p) => !/^(dist\/.*\.js|bin\/sixpn\.js|package\.json|README\.md|CHANGELOG\.md|SECURITY\.md)$/.test(p),
+      (p) =>
+        !/^(dist\/.*\.js|dist\/control\/console\/assets\/[a-z0-9.-]+\.(css|js)|bin\/sixpn\.js|cni\/sixpn|package\.json|README\.md|CHANGELOG\.md|SECURITY\.md)$/.test(
+          p,
+        ),
     ),
     [],
-    'only compiled JavaScript and the docs are packed',
+    'only compiled JavaScript, the console assets, the CNI executable and the docs are packed',
   );
   assert.deepEqual(
     paths.filter((p) => /\.test\.js$|\/test-[a-z-]+\.js$/.test(p)),

@@ -245,7 +245,11 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
           if (spec.status === 204) return c.body(null, 204);
           return c.json(out as object, (spec.status ?? 200) as 200);
         };
-        const key = spec.method === 'post' && !spec.stream ? idempotencyKeyOf(c.req.raw) : undefined;
+        // Without a bearer token (the join exchange) there is no caller to scope a key to: no key is honoured.
+        const key =
+          spec.method === 'post' && !spec.stream && spec.auth !== 'none'
+            ? idempotencyKeyOf(c.req.raw)
+            : undefined;
         const res =
           key === undefined
             ? await respond()
@@ -254,6 +258,7 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
                 idempotencyRecord(principal.tokenId, spec.method, c.req.path, key, body),
                 deps.now(),
                 respond,
+                { keepAnswer: !spec.secretAnswer },
               );
         status = res.status;
         return res;

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashSecret, newSecret } from '../auth.ts';
+import { wgKey } from '../store/test-fixtures.ts';
 import { type TestApi, testApi } from './test-support.ts';
 
 describe('Idempotency-Key', () => {
@@ -77,6 +78,38 @@ describe('Idempotency-Key', () => {
       (await t.store.listOrgs()).map((o) => o.name).filter((n) => /^org-[cd]$/.test(n)),
       [],
     );
+  });
+
+  test('an answer with a secret is never kept: the repeat is 409 naming the header, and one token exists', async () => {
+    const count = async () => (await t.store.listTokens()).length;
+    const before = await count();
+    const body = { kind: 'org', name: 'deploy', org: 'acme' };
+    const first = await post('/v1/tokens', t.admin, body, 'key-secret');
+    assert.equal(first.status, 201);
+    const { secret } = (await first.json()) as { secret: string };
+    const again = await post('/v1/tokens', t.admin, body, 'key-secret');
+    assert.equal(again.status, 409);
+    const text = await again.text();
+    assert.ok(!text.includes(secret), 'the repeat does not carry the secret');
+    assert.match(text, /Idempotency-Key already succeeded.*shown once/);
+    assert.equal(await count(), before + 1);
+  });
+
+  test('the join exchange (no bearer token) honours no key: a repeat is a join of its own, never a replay', async () => {
+    const made = await post('/v1/join-tokens', t.admin, { region: 'ord', uses: 2 });
+    const { token } = (await made.json()) as { token: string };
+    const join = () =>
+      t.raw('/v1/join', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'anyone' },
+        body: JSON.stringify({ token, name: 'h9', endpoint: '198.18.9.9:51820', mesh_key: wgKey(9) }),
+      });
+    const first = await join();
+    assert.equal(first.status, 201);
+    const again = await join();
+    assert.equal(again.status, 409, 'ran as a join of its own (the name exists)');
+    assert.equal(again.headers.get('idempotent-replayed'), null);
+    assert.ok(!(await again.text()).includes(((await first.json()) as { token: string }).token));
   });
 
   test('a failed create gives its key up: the same key may be tried again', async () => {

@@ -34,17 +34,30 @@ export function idempotencyRecord(tokenId: string, method: string, path: string,
   };
 }
 
+/** Kept in place of an answer that carried a secret: the store never holds a token, even for a day. */
+const WITHHELD = 'sixpn/secret-withheld';
+
 /**
  * Runs `create` once per key: a repeat gets the kept answer (with `Idempotent-Replayed: true`); a failed create
  * gives the key up so a retry may run; a key still running elsewhere, or sent with another body, is refused.
+ * With `keepAnswer: false` (the answer carries a secret) only the fact that it succeeded is kept, and a repeat
+ * gets 409: the object exists, and its secret was shown once.
  */
 export async function idempotent(
   store: Store,
   rec: { key: string; request: string },
   now: Date,
   create: () => Promise<Response>,
+  opts: { keepAnswer: boolean } = { keepAnswer: true },
 ): Promise<Response> {
   const claim = await store.claimIdempotencyKey(rec.key, rec.request, new Date(now.getTime() - RETENTION_MS));
+  if (claim.state === 'done' && claim.contentType === WITHHELD) {
+    throw new SixpnError(
+      'already_exists',
+      `a request with this ${IDEMPOTENCY_HEADER} already succeeded; its answer held a secret, which is shown once and never kept: list the objects to see what was made, and revoke or rotate it if the secret was lost`,
+      { details: { field: IDEMPOTENCY_HEADER } },
+    );
+  }
   if (claim.state === 'done') {
     return new Response(claim.status === 204 ? null : claim.body, {
       status: claim.status,
@@ -74,11 +87,15 @@ export async function idempotent(
     await store.releaseIdempotencyKey(rec.key).catch(() => {});
     return res;
   }
-  const body = await res.clone().text();
-  await store.finishIdempotencyKey(rec.key, {
-    status: res.status,
-    body,
-    contentType: res.headers.get('content-type') ?? 'application/json',
-  });
+  await store.finishIdempotencyKey(
+    rec.key,
+    opts.keepAnswer
+      ? {
+          status: res.status,
+          body: await res.clone().text(),
+          contentType: res.headers.get('content-type') ?? 'application/json',
+        }
+      : { status: res.status, body: '', contentType: WITHHELD },
+  );
   return res;
 }

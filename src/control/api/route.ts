@@ -59,6 +59,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
    * handler gets {@link ANONYMOUS} as its principal. Default `token`.
    */
   auth?: 'token' | 'none';
+  /**
+   * The success body carries a secret shown once (a token): an Idempotency-Key repeat never gets it again, since
+   * the answer is not kept; the repeat is refused with 409 instead, naming what to do.
+   */
+  secretAnswer?: boolean;
   /** The route revokes tokens (like every DELETE): the token cache is cleared after it succeeds. */
   revokes?: boolean;
   /** For streaming routes the handler returns a Response itself. */

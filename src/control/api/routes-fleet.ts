@@ -52,6 +52,7 @@ function hostRoutes(role: HostRole): RouteSpec[] {
       body: HostBody,
       response: created,
       status: 201,
+      secretAnswer: true,
       handle: async ({ body, deps }) => {
         const h = await deps.store.createHost({ name: body.name, region: body.region, role });
         const secret = newSecret();

@@ -40,6 +40,7 @@ function rotateRoute(role: HostRole): RouteSpec {
     params: NameParam,
     response: z.object({ token: Token, secret: z.string() }),
     status: 201,
+    secretAnswer: true,
     revokes: true,
     handle: async ({ params, deps }) => {
       const secret = newSecret();
@@ -58,6 +59,7 @@ export const joinRoutes: RouteSpec[] = [
     allow: ADMIN,
     body: JoinTokenBody,
     response: z.object({ join_token: JoinToken, token: z.string() }),
+    secretAnswer: true,
     status: 201,
     handle: async ({ body, deps }) => {
       const ttl = parseDuration(body.expires_in ?? DEFAULT_JOIN_TTL_S);
@@ -109,6 +111,7 @@ export const joinRoutes: RouteSpec[] = [
     body: JoinBody,
     response: z.object({ host: Host, token: z.string() }),
     status: 201,
+    secretAnswer: true,
     revokes: true,
     handle: async ({ body, deps }) => {
       const jt = parseJoinToken(body.token);

@@ -19,6 +19,7 @@ export const tokenRoutes: RouteSpec[] = [
     allow: ORG_USERS,
     body: TokenBody,
     response: z.object({ token: Token, secret: z.string() }),
+    secretAnswer: true,
     status: 201,
     handle: async ({ principal, body, deps }) => {
       if (principal.kind !== 'admin' && body.kind === 'admin') throw forbidden(principal);
