@@ -82,9 +82,8 @@ function agentCommand(program: Program) {
     )
     .option(
       '--usage-interval <duration>',
-      'read and report private-traffic counters this often',
+      'read and report private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)',
       usageInterval,
-      60_000,
     )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
