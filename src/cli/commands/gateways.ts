@@ -17,5 +17,5 @@ export const registerGateways: CommandGroup = (program, ctx) =>
     list: (c) => c.listGateways(),
     get: (c, name) => c.getGateway(name),
     remove: (c, name) => c.deleteGateway(name),
-    runWith: (name, region) => `sixpn gateway --name ${name} --region ${region}`,
+    runWith: (name, region) => `sixpn gateway --name ${name} --region ${region} --endpoint <ip>:51820`,
   });

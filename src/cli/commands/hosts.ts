@@ -30,7 +30,7 @@ export const registerHosts: CommandGroup = (program, ctx) => {
     list: (c) => c.listHosts(),
     get: (c, name) => c.getHost(name),
     remove: (c, name) => c.deleteHost(name),
-    runWith: (name, region) => `sixpn agent --host ${name} --region ${region}`,
+    runWith: (name, region) => `sixpn agent --host ${name} --region ${region} --endpoint <ip>:51820`,
   });
   const hostName = label('host name');
   cmd

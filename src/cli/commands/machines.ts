@@ -41,7 +41,10 @@ export function registerMachines(program: Program, ctx: CliContext, k: MachineKi
       }
       ctx.out(`created ${k.noun} ${machine.name} in ${machine.region} (${k.noun} id ${machine.num})`);
       ctx.out(`${k.noun} token (shown once): ${token}`);
-      ctx.out(`run it with: SIXPN_TOKEN=<token> ${k.runWith(machine.name, machine.region)}`);
+      ctx.out(`run it with: SIXPN_TOKEN=<token> ${k.runWith(machine.name, machine.region)} --api <url>`);
+      ctx.out(
+        `(easier on a new machine: \`sixpn hosts join-token create --region ${machine.region}${k.noun === 'gateway' ? ' --gateway' : ''}\`, then \`sixpn ${k.noun === 'gateway' ? 'gateway' : 'agent'} join <url> --token-file FILE\` there)`,
+      );
     });
 
   cmd
