@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { app, conn, fakeApi, tmp, whoami } from './cli-fixtures.ts';
+import { app, conn, fakeApi, tmp, whoami } from './test-fixtures.ts';
 import { runInProcess } from './test-support.ts';
 
 describe('cli apps', () => {

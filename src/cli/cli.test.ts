@@ -6,9 +6,9 @@ import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { SixpnError } from '../core/errors.ts';
-import { app, conn, fakeApi, instance, region, T, tmp, whoami } from './cli-fixtures.ts';
 import { CliContext } from './context.ts';
 import { reportError } from './run.ts';
+import { app, conn, fakeApi, instance, region, T, tmp, whoami } from './test-fixtures.ts';
 import { runInProcess } from './test-support.ts';
 
 describe('cli', () => {
