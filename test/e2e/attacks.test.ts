@@ -31,9 +31,9 @@ import {
   inNs,
   NsProcess,
   ping6,
+  sendUdp,
   TCP_ECHO,
   tcpExchange,
-  UDP_SEND,
   UDP_SINK,
 } from './support.ts';
 import { addLaptop, type Cli, labCli, wgQuick } from './wireguard-support.ts';
@@ -232,11 +232,7 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const web1 = inst('web', 'ord1');
       const db = inst('db');
       const sink = new NsProcess(db.ns, UDP_SINK, ['7200']);
-      const send = async (src: string, tag: string) => {
-        const s = new NsProcess(web1.ns, UDP_SEND, [src, db.address, '7200', tag]);
-        await eventually(async () => s.exited, 3_000, 20);
-        await s.stop();
-      };
+      const send = (src: string, tag: string) => sendUdp(web1.ns, src, db.address, 7200, tag);
       try {
         assert.ok(await sink.waitFor(/^listening$/));
         await send(web1.address, 'legit');
