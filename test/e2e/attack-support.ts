@@ -135,6 +135,8 @@ export function questionsAbout(
     ['AAAA', `${x}.internal.`],
     ['ANY', `${x}.internal`],
     ['AAAA', `global.${x}.internal`],
+    ['AAAA', `svc.${x}.internal`],
+    ['AAAA', `SVC.${mixed}.internal.`],
     ['AAAA', `ord.${x}.internal`],
     ['AAAA', `top1.nearest.of.${x}.internal`],
     ['AAAA', `${otherId}.vm.${x}.internal`],

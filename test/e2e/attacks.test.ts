@@ -1,7 +1,9 @@
 // End-to-end attack suite: one lab (2 hosts and a gateway in ord) with orgs acme (A)
 // and globex (B), instances on shared hosts and one WireGuard peer each on the same gateway. Every attempt to
-// cross between networks, spoof a source or learn the other network's names must fail and be counted by the
-// nft drop counters; then a scan of every log, API answer and store row finds no token or private key.
+// cross between networks (also to acme's service address), spoof a source or learn the other network's names must
+// fail and be counted by the nft drop counters; a host's token speaking of another host's instances (health
+// checks, usage), the agent's local socket and join tokens are refused, counted and change nothing; then a scan
+// of every log, API answer and store row finds no token or private key.
 
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -11,8 +13,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
 import type { UnderlayMember } from '../../src/lab/plan.ts';
+import { type RawApi, rawApi } from './attack-api.ts';
+import {
+  type AttackLab,
+  foreignCheckReports,
+  foreignUsageReports,
+  joinTokenAbuse,
+} from './attack-control.ts';
 import { withQuotedFlow } from './attack-icmp.ts';
 import { secretScan } from './attack-secrets.ts';
+import { serviceIsolation } from './attack-service.ts';
+import { agentSocketAbuse } from './attack-socket.ts';
 import { type Drops, learnsNothing, type Recorded, readDrops, recordingFetch } from './attack-support.ts';
 import {
   cannotRun,
@@ -20,9 +31,9 @@ import {
   inNs,
   NsProcess,
   ping6,
+  sendUdp,
   TCP_ECHO,
   tcpExchange,
-  UDP_SEND,
   UDP_SINK,
 } from './support.ts';
 import { addLaptop, type Cli, labCli, wgQuick } from './wireguard-support.ts';
@@ -42,6 +53,8 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
   const answers: Recorded[] = [];
   const net = { A: { num: 0, prefix: '', dns: '' }, B: { num: 0, prefix: '', dns: '' } };
   const peer = { alice: '', bob: '' };
+  /** acme/web's service address, given in the set-up. */
+  let service = '';
 
   const lab = withLab({
     letter: 'a',
@@ -67,6 +80,7 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
     answers.push({ what: `sixpn ${args.join(' ')}`, text: `${r.stdout}\n${r.stderr}` });
     return r;
   };
+  const api: RawApi = (method, path, o) => rawApi(lab.plan.underlay.apiSocketUrl, answers)(method, path, o);
   const hostNs = (name: string) => lab.plan.hosts.find((h) => h.name === name)?.ns ?? '';
   const gwNs = () => lab.plan.gateways[0]?.ns ?? '';
   const hostDrops = (name: string) => readDrops(hostNs(name), 'sixpn_agent');
@@ -74,6 +88,15 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
   /** Asserts that `after` counted more than `before` on the counter `pick` selects. */
   const counted = (what: string, before: Drops, after: Drops, pick: (d: Drops) => number) =>
     assert.ok(pick(after) > pick(before), `${what}: counted (${pick(before)} → ${pick(after)})`);
+
+  /** A peer claims the other network on its own side (AllowedIPs and routes); only the gateway decides. */
+  const claim = async (ns: string, iface: string, own: string, other: string) => {
+    const gwKey = (await client().getGateway('ord-gw1')).peer_key ?? '';
+    await inNs(ns, 'wg', ['set', iface, 'peer', gwKey, 'allowed-ips', `${own},${other},fdaa::3/128`]);
+    for (const r of [other, 'fdaa::3/128']) await inNs(ns, 'ip', ['-6', 'route', 'replace', r, 'dev', iface]);
+  };
+  /** The attack lab as the checks in attack-control.ts, attack-socket.ts and attack-service.ts see it. */
+  const attackLab = (): AttackLab => ({ plan: lab.plan, state: lab.state, inst, client, api });
 
   /** A second laptop; peers alice (acme) and bob (globex) up through the gateway, each reaching its network. */
   const peersUp = async () => {
@@ -97,6 +120,9 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       net[k] = { num: n.num, prefix: n.prefix, dns: n.dns };
     }
     peer.alice = (await c.getPeer('acme', 'alice')).address;
+    // Given now, so every host and the gateway have its load-balancing rules by the time a check uses it.
+    service = (await c.updateApp('acme', 'web', { service_address: true })).service_address ?? '';
+    assert.ok(service, 'acme/web has a service address');
     peer.bob = (await c.getPeer('globex', 'bob')).address;
     const vault = inst('vault');
     assert.ok(
@@ -206,11 +232,7 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const web1 = inst('web', 'ord1');
       const db = inst('db');
       const sink = new NsProcess(db.ns, UDP_SINK, ['7200']);
-      const send = async (src: string, tag: string) => {
-        const s = new NsProcess(web1.ns, UDP_SEND, [src, db.address, '7200', tag]);
-        await eventually(async () => s.exited, 3_000, 20);
-        await s.stop();
-      };
+      const send = (src: string, tag: string) => sendUdp(web1.ns, src, db.address, 7200, tag);
       try {
         assert.ok(await sink.waitFor(/^listening$/));
         await send(web1.address, 'legit');
@@ -252,13 +274,6 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const B = laptopB.ns;
       const vault = inst('vault');
       const web1 = inst('web', 'ord1');
-      const gwKey = (await client().getGateway('ord-gw1')).peer_key ?? '';
-      // Each peer claims the other network on its own side (AllowedIPs and routes); only the gateway decides.
-      const claim = async (ns: string, iface: string, own: string, other: string) => {
-        await inNs(ns, 'wg', ['set', iface, 'peer', gwKey, 'allowed-ips', `${own},${other},fdaa::3/128`]);
-        for (const r of [other, 'fdaa::3/128'])
-          await inNs(ns, 'ip', ['-6', 'route', 'replace', r, 'dev', iface]);
-      };
       await claim(A, ifA, net.A.prefix, net.B.prefix);
       await claim(B, ifB, net.B.prefix, net.A.prefix);
       const echo = new NsProcess(vault.ns, TCP_ECHO, ['7500']);
@@ -327,10 +342,10 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       const web1 = inst('web', 'ord1');
       const dbId = inst('db').id;
       const A = { own: 'web', other: 'vault', otherId: vault.id, otherPeer: 'bob', otherServer: net.B.dns };
-      const B = { own: 'vault', other: 'db', otherId: dbId, otherPeer: 'alice', otherServer: net.A.dns };
+      const B = { own: 'vault', other: 'web', otherId: dbId, otherPeer: 'alice', otherServer: net.A.dns };
       const ofA = lab.state.demo.filter((d) => d.org === 'acme').flatMap((d) => [d.address ?? '', d.id]);
       const badA = [vault.address, vault.id, peer.bob, 'vault', 'bob', 'globex'];
-      const badB = [...ofA, peer.alice, 'alice', 'acme', '"web'];
+      const badB = [...ofA, service, peer.alice, 'alice', 'acme', '"web'];
       await Promise.all([
         learnsNothing({ who: 'A instance', ns: web1.ns, server: 'fdaa::3', isPeer: false, ...A }, badA),
         learnsNothing({ who: 'A peer', ns: lab.plan.laptop.ns, server: net.A.dns, isPeer: true, ...A }, badA),
@@ -371,6 +386,37 @@ describe('attacks on isolation, and secrets in logs, answers and the store', {
       assert.equal(await ping6(vault.ns, 'fdaa::3'), false, 'fdaa::3 answers DNS only');
       counted('vault pings fdaa::3', b3, await hostDrops('ord1'), (d) => d.net(net.B.num));
     },
+  );
+
+  check(
+    'service address: only its own network reaches it (not another network, org, spoofed source or peer)',
+    () =>
+      serviceIsolation({
+        ...attackLab(),
+        service,
+        nets: { A: net.A.num, B: net.B.num },
+        alice: lab.plan.laptop.ns,
+        bob: laptopB.ns,
+        bobClaimsA: () => claim(laptopB.ns, ifB, net.B.prefix, net.A.prefix),
+        hostDrops,
+        gwDrops,
+      }),
+  );
+
+  check('health reports about another host’s instances: 404, counted, nothing changes', () =>
+    foreignCheckReports(attackLab()),
+  );
+
+  check('usage reports about another host’s instances: 404, counted, nothing stored; replays once', () =>
+    foreignUsageReports(attackLab()),
+  );
+
+  check('the agent’s local socket: root only; nothing of other hosts or orgs not granted', () =>
+    agentSocketAbuse(attackLab()),
+  );
+
+  check('join tokens: bad, expired, revoked or of the wrong role refused; never a bearer token', () =>
+    joinTokenAbuse(attackLab()),
   );
 
   check(

@@ -168,6 +168,20 @@ s.bind(0, process.argv[1], () => {
   const t = setInterval(() => { s.send(process.argv[4], Number(process.argv[3]), process.argv[2]); if (++n === 3) { clearInterval(t); setTimeout(() => process.exit(0), 100); } }, 50);
 });`;
 
+/**
+ * Sends PAYLOAD three times from `ns` to ADDR PORT from source SRC ({@link UDP_SEND}) and waits until the sender
+ * is done: its node can take seconds to start on a loaded machine, and a count read before it sent sees nothing.
+ */
+export async function sendUdp(ns: string, src: string, dst: string, port: number, payload: string) {
+  const s = new NsProcess(ns, UDP_SEND, [src, dst, String(port), payload]);
+  try {
+    if (!(await eventually(async () => s.exited, 20_000, 20)))
+      throw new Error(`the UDP sender in ${ns} did not finish within 20 s`);
+  } finally {
+    await s.stop();
+  }
+}
+
 /** One TCP exchange from `ns` to ADDR PORT: true when the line came back. */
 export async function tcpExchange(
   ns: string,

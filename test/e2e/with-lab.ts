@@ -35,7 +35,7 @@ interface WithLabOptions {
 }
 
 /** A demo instance of the lab, with the namespace it runs in. */
-interface LabInstance {
+export interface LabInstance {
   id: string;
   ns: string;
   address: string;
@@ -43,7 +43,7 @@ interface LabInstance {
   region: string;
 }
 
-interface Lab {
+export interface Lab {
   /** The lab's name (known at once, for interface names). */
   readonly name: string;
   readonly plan: LabPlan;
