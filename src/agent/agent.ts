@@ -21,6 +21,7 @@ import type { Probe } from './check-probe.ts';
 import { Checker } from './checker.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
+import { countUsage, createAgentMetrics, parseMetricsListen, serveMetrics } from './metrics.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
@@ -54,6 +55,8 @@ export interface AgentOptions {
   socket?: string;
   /** How often usage counters are read and reported (default 60 s). */
   usageIntervalMs?: number;
+  /** `ADDR:PORT` on loopback where `GET /metrics` is served (Prometheus); absent: no listener. */
+  metricsListen?: string;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -110,6 +113,7 @@ function healthChecker(
 export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.logger.child({ component: 'agent', host: o.host });
   const base = identityOf(o);
+  const metricsAt = o.metricsListen !== undefined ? parseMetricsListen(o.metricsListen) : undefined;
   // Lab mode changes namespaces and the network of the namespace it runs in: make sure that is a lab one.
   const ownNs = o.seams ? 'test' : o.lab ? await checkLabPlacement() : await currentNetnsName();
   const plan = base.plan;
@@ -135,6 +139,8 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const local = await startWorkloads(o, r, log);
   const attached = () => local.workloads.attached();
   const checker = healthChecker(o, r, dnsAddress, log);
+  const metrics = metricsAt ? createAgentMetrics() : undefined;
+  if (metrics && metricsAt) await serveMetrics(metricsAt, metrics.registry, log, o.signal);
   const usage = () =>
     runUsageTask({
       state,
@@ -145,6 +151,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       client: r.client,
       spoolDir: join(o.stateDir, 'usage'),
       ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
+      ...(metrics ? { onReports: (reports) => countUsage(metrics, state, reports) } : {}),
       log,
       signal: o.signal,
     });

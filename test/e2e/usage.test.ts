@@ -15,6 +15,7 @@ import { withLab } from './with-lab.ts';
 const skip = cannotRun();
 const PORT = 9100;
 const MiB = 1024 * 1024;
+const METRICS = '127.0.0.1:9464';
 
 /** A TCP sink: prints `got N` when a connection ends. */
 const SINK = `
@@ -51,7 +52,7 @@ describe('usage accounting, end to end', { skip, timeout: 300_000 }, () => {
       { code: 'nrt', hosts: 1 },
     ],
     gateways: [],
-    env: { SIXPN_USAGE_INTERVAL: '2s' },
+    env: { SIXPN_USAGE_INTERVAL: '2s', SIXPN_METRICS_LISTEN: METRICS },
     setUp: async (l) => {
       const db = l.inst('db', 'ord2');
       sink = new NsProcess(db.ns, SINK, [db.address]);
@@ -120,6 +121,32 @@ describe('usage accounting, end to end', { skip, timeout: 300_000 }, () => {
 
   check('one host: web@ord2 → db@ord2 counts as scope host', async (t) => {
     await transfer(t, inst('web', 'ord2'), 'host', 8 * MiB);
+  });
+
+  check('agent /metrics: sixpn_private_bytes_total of db moves with the traffic it receives', async (t) => {
+    const ns = lab.plan.hosts.find((h) => h.name === 'ord2')!.ns;
+    /** db's received bytes of scope host on ord2, as the agent's loopback listener serves them. */
+    const dbRx = async () => {
+      const text = await inNs(ns, 'curl', ['-sf', `http://${METRICS}/metrics`]);
+      const line = text
+        .split('\n')
+        .find((l) => /^sixpn_private_bytes_total\{.*app="db",scope="host",direction="rx"\} /.test(l));
+      return line ? Number(line.split(' ').at(-1)) : 0;
+    };
+    const before = await dbRx();
+    await transfer(t, inst('web', 'ord2'), 'host', 4 * MiB);
+    let grew = 0;
+    const moved = await eventually(
+      async () => {
+        grew = (await dbRx()) - before;
+        return grew >= 4 * MiB;
+      },
+      10_000,
+      500,
+    );
+    t.diagnostic(`metrics: db rx (scope host) grew by ${grew} B for a 4 MiB payload`);
+    assert.ok(moved, `the counter grew by ${grew} B, less than the 4 MiB payload`);
+    assert.ok(grew < 4.4 * MiB, `the counter grew by ${grew} B, more than payload and headers`);
   });
 
   check('two hosts of a region: web@ord1 → db@ord2 counts as scope region', async (t) => {
