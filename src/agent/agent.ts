@@ -16,6 +16,7 @@ import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
 import { Reconciler } from '../runtime/reconciler.ts';
+import { runUsageTask } from '../runtime/usage-task.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import type { Probe } from './check-probe.ts';
 import { Checker } from './checker.ts';
@@ -26,7 +27,7 @@ import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
-import { runUsageTask } from './usage-task.ts';
+import { agentUsageTable } from './usage-task.ts';
 import { startWorkloads } from './workload-service.ts';
 
 export interface AgentOptions {
@@ -143,12 +144,10 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   if (metrics && metricsAt) await serveMetrics(metricsAt, metrics.registry, log, o.signal);
   const usage = () =>
     runUsageTask({
-      state,
-      host: o.host,
+      table: agentUsageTable(state, o.host, o.region, plan),
       region: o.region,
-      plan,
       nft: seams.nft,
-      client: r.client,
+      send: (report, signal) => r.client.reportUsage(o.host, report, signal),
       spoolDir: join(o.stateDir, 'usage'),
       ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
       ...(metrics ? { onReports: (reports) => countUsage(metrics, state, reports) } : {}),

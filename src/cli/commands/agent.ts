@@ -6,7 +6,6 @@ import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { formatHostPort, parseLoopbackListen } from '../../core/dns/host-port.ts';
 import { invalid } from '../../core/errors.ts';
-import { parseDuration } from '../../core/usage/query.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
@@ -19,6 +18,8 @@ import {
   numberIn,
   prefix,
   regionCode,
+  usageInterval,
+  usageIntervalOf,
 } from '../flags.ts';
 import type { CommandGroup, Program } from '../run.ts';
 import { type ParentSettings, registerJoin } from './join.ts';
@@ -99,14 +100,6 @@ function agentCommand(program: Program) {
         'flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
     );
 }
-
-/** `--usage-interval`: 1 s to 1 h, in milliseconds. */
-const usageInterval = flagOf((v) => {
-  const s = parseDuration(v);
-  if (s === undefined || s < 1 || s > 3600)
-    throw invalid(`--usage-interval '${v}' must be a duration from 1s to 1h`);
-  return s * 1000;
-});
 
 /** `--metrics-listen`: an address on loopback with a port. */
 const metricsListen = flagOf((v) => formatHostPort(parseLoopbackListen(v, '--metrics-listen', 9464)));
@@ -189,9 +182,7 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
-      usageIntervalMs:
-        o.usageInterval ??
-        (ctx.io.env.SIXPN_USAGE_INTERVAL ? usageInterval(ctx.io.env.SIXPN_USAGE_INTERVAL) : 60_000),
+      usageIntervalMs: o.usageInterval ?? usageIntervalOf(ctx.io.env),
       ...metricsOption(o.metricsListen ?? ctx.io.env.SIXPN_METRICS_LISTEN),
       logger,
       signal,
