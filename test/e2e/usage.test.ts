@@ -245,6 +245,14 @@ describe('usage accounting, end to end', { skip, timeout: 360_000 }, () => {
       // The gateway is in ord like db's host: scope region (the peer's tx, and db's rx counted by its agent).
       const scope1 = (await byScope()).region ?? { tx: 0, rx: 0 };
       assert.ok(scope1.tx - scope0.tx >= api.tx, "the peer's bytes are in scope region");
+      const cli = await labCli(
+        lab.plan,
+        lab.name,
+        lab.dir,
+      )(['usage', '--org', 'acme', '--from', 'now-1h', '--by', 'peer'], lab.state.adminToken);
+      assert.equal(cli.code, 0, cli.stderr);
+      assert.match(cli.stdout, /laptop/, `sixpn usage --by peer lists the peer:\n${cli.stdout}`);
+      t.diagnostic(`sixpn usage --by peer:\n${cli.stdout}`);
     },
   );
 
