@@ -16,16 +16,18 @@ import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
 import { Reconciler } from '../runtime/reconciler.ts';
+import { runUsageTask } from '../runtime/usage-task.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import type { Probe } from './check-probe.ts';
 import { Checker } from './checker.ts';
 import { type AgentIdentity, desiredState } from './desired.ts';
 import { startAgentDns } from './dns.ts';
+import { countUsage, createAgentMetrics, parseMetricsListen, serveMetrics } from './metrics.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
 import { reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
-import { runUsageTask } from './usage-task.ts';
+import { agentUsageTable } from './usage-task.ts';
 import { startWorkloads } from './workload-service.ts';
 
 export interface AgentOptions {
@@ -54,6 +56,8 @@ export interface AgentOptions {
   socket?: string;
   /** How often usage counters are read and reported (default 60 s). */
   usageIntervalMs?: number;
+  /** `ADDR:PORT` on loopback where `GET /metrics` is served (Prometheus); absent: no listener. */
+  metricsListen?: string;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -110,6 +114,7 @@ function healthChecker(
 export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const log = o.logger.child({ component: 'agent', host: o.host });
   const base = identityOf(o);
+  const metricsAt = o.metricsListen !== undefined ? parseMetricsListen(o.metricsListen) : undefined;
   // Lab mode changes namespaces and the network of the namespace it runs in: make sure that is a lab one.
   const ownNs = o.seams ? 'test' : o.lab ? await checkLabPlacement() : await currentNetnsName();
   const plan = base.plan;
@@ -135,16 +140,17 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
   const local = await startWorkloads(o, r, log);
   const attached = () => local.workloads.attached();
   const checker = healthChecker(o, r, dnsAddress, log);
+  const metrics = metricsAt ? createAgentMetrics() : undefined;
+  if (metrics && metricsAt) await serveMetrics(metricsAt, metrics.registry, log, o.signal);
   const usage = () =>
     runUsageTask({
-      state,
-      host: o.host,
+      table: agentUsageTable(state, o.host, o.region, plan),
       region: o.region,
-      plan,
       nft: seams.nft,
-      client: r.client,
+      send: (report, signal) => r.client.reportUsage(o.host, report, signal),
       spoolDir: join(o.stateDir, 'usage'),
       ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
+      ...(metrics ? { onReports: (reports) => countUsage(metrics, state, reports) } : {}),
       log,
       signal: o.signal,
     });

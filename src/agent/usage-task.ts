@@ -1,17 +1,11 @@
-// The agent's usage task, beside its reconcile passes: keeps the nft usage table matching the local instances,
-// reads its counters every interval (and before any change of the table), spools the deltas on disk, and sends
-// what waits to the control plane. A counter is always read before a batch may delete it.
+// The agent's usage table: the instances of this host and the fleet's hosts, for the shared usage task
+// (runtime/usage-task.ts).
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AddressPlan, HostId } from '../core/address.ts';
-import { isSixpnError } from '../core/errors.ts';
 import { buildUsage, USAGE_TABLE, type UsageSpec, usageCounters } from '../core/nft/usage.ts';
 import type { LocalState } from '../core/state.ts';
-import type { UsageReport } from '../core/usage/delta.ts';
-import type { Logger } from '../lib/log.ts';
-import type { Nft } from '../runtime/nft.ts';
+import type { UsageTable } from '../runtime/usage-task.ts';
 import { hostIfaceOf, localInstances } from './desired.ts';
-import { UsageSpool } from './usage-spool.ts';
 
 /** The usage table this host should have, or undefined while the state does not know the host yet. Pure. */
 export function usageSpec(
@@ -35,101 +29,17 @@ export function usageSpec(
   };
 }
 
-export interface UsageTaskOptions {
-  state: LocalState;
-  host: string;
-  region: string;
-  plan: AddressPlan;
-  nft: Nft;
-  client: { reportUsage(host: string, r: UsageReport, signal?: AbortSignal): Promise<{ applied: boolean }> };
-  /** `<stateDir>/usage`. */
-  spoolDir: string;
-  /** Counter reads and reports (default 60 s). */
-  intervalMs?: number;
-  /** How often the table is checked against the instances (default 1 s). */
-  pollMs?: number;
-  /** Told each read's reports (metrics). */
-  onReports?(reports: readonly UsageReport[]): void;
-  log: Logger;
-  signal: AbortSignal;
-  now?: () => Date;
-}
-
-/** Runs until the signal aborts; reads the counters one last time on the way out. Never throws. */
-export async function runUsageTask(o: UsageTaskOptions): Promise<void> {
-  const log = o.log.child({ task: 'usage' });
-  const now = o.now ?? (() => new Date());
-  const interval = o.intervalMs ?? 60_000;
-  let spool: UsageSpool;
-  try {
-    spool = await UsageSpool.open(o.spoolDir);
-  } catch (e) {
-    log.error({ err: String(e), dir: o.spoolDir }, 'usage spool unreadable; usage is not counted');
-    return;
-  }
-  log.info({ intervalMs: interval, epoch: spool.epoch }, 'usage counting');
-  let appliedKey = '';
-  let lastRead = 0;
-  const read = async () => {
-    const listing = await o.nft.list(USAGE_TABLE);
-    if (!listing) {
-      appliedKey = ''; // gone (deleted by hand, a flushed ruleset): made again below
-      return undefined;
-    }
-    const reports = await spool.record(usageCounters(listing), now().toISOString(), o.region);
-    if (reports.length > 0) {
-      log.info(
-        { seq: reports.at(-1)?.seq, items: reports.reduce((a, r) => a + r.items.length, 0) },
-        'usage read',
-      );
-      o.onReports?.(reports);
-    }
-    return listing;
+/** The agent's table for {@link runUsageTask}. */
+export function agentUsageTable(
+  state: LocalState,
+  host: string,
+  region: string,
+  plan: AddressPlan,
+): UsageTable<UsageSpec> {
+  return {
+    name: USAGE_TABLE,
+    spec: () => usageSpec(state, host, region, plan),
+    build: buildUsage,
+    counters: usageCounters,
   };
-  while (!o.signal.aborted) {
-    try {
-      const spec = usageSpec(o.state, o.host, o.region, o.plan);
-      const key = spec ? JSON.stringify(spec) : '';
-      const due = now().getTime() - lastRead >= interval;
-      if (spec && (key !== appliedKey || due)) {
-        const listing = await read();
-        if (key !== appliedKey) {
-          await o.nft.apply(buildUsage(spec, listing));
-          appliedKey = key;
-        }
-      }
-      if (due) {
-        lastRead = now().getTime();
-        await sendPending(spool, o, log);
-      }
-    } catch (e) {
-      log.warn({ err: isSixpnError(e) ? e.message : String(e) }, 'usage step failed; retrying');
-    }
-    await sleep(o.pollMs ?? 1000, undefined, { signal: o.signal }).catch(() => undefined);
-  }
-  await read().catch((e: unknown) => log.warn({ err: String(e) }, 'last usage read failed'));
-}
-
-/**
- * Sends the spooled reports oldest first. A file goes once the control plane has all of its reports (applied now
- * or before); one it refuses for good (an instance no longer on this host: 404; 400) is dropped with a warning.
- * Stops at the first failure to reach it: what is left waits for the next interval.
- */
-async function sendPending(spool: UsageSpool, o: UsageTaskOptions, log: Logger): Promise<void> {
-  for (const { name, file } of await spool.pending()) {
-    try {
-      for (const r of file.reports) await o.client.reportUsage(o.host, r, o.signal);
-    } catch (e) {
-      if (isSixpnError(e) && (e.code === 'not_found' || e.code === 'invalid_argument')) {
-        log.warn({ file: name, err: e.message }, 'usage report refused; dropped');
-      } else {
-        log.info(
-          { file: name, err: isSixpnError(e) ? e.message : String(e) },
-          'usage reports wait for the control plane',
-        );
-        return;
-      }
-    }
-    await spool.sent(name);
-  }
 }

@@ -7,6 +7,7 @@ import { parseHostPort } from '../core/dns/host-port.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
 import { parseInstanceId } from '../core/ids.ts';
 import { checkLabel, checkOwnIfaceName, checkRegion } from '../core/names.ts';
+import { parseDuration } from '../core/usage/query.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 
 /** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
@@ -133,3 +134,15 @@ export const endpoint = flagOf((v) => parseEndpoint(v) as string);
 
 /** An interface name of ours: `sx…`, 3–15 characters (wireguard-go's sockets are machine-wide). */
 export const iface = flagOf((v) => checkOwnIfaceName('interface', v));
+
+/** `--usage-interval`: 1 s to 1 h, in milliseconds. */
+export const usageInterval = flagOf((v) => {
+  const s = parseDuration(v);
+  if (s === undefined || s < 1 || s > 3600)
+    throw invalid(`--usage-interval '${v}' must be a duration from 1s to 1h`);
+  return s * 1000;
+});
+
+/** The usage interval when `--usage-interval` is not given: SIXPN_USAGE_INTERVAL, else 60 s. */
+export const usageIntervalOf = (env: Record<string, string | undefined>) =>
+  env.SIXPN_USAGE_INTERVAL ? usageInterval(env.SIXPN_USAGE_INTERVAL) : 60_000;

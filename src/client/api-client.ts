@@ -217,9 +217,17 @@ export class ApiClient {
     return this.http.empty('PUT', `/v1/gateways/${seg(gateway)}/peer-status`, { body: { items }, signal });
   }
 
-  /** Sends one usage report; `applied: false` when the control plane had applied it before. */
+  /** Sends one usage report of a host; `applied: false` when the control plane had applied it before. */
   reportUsage(host: string, report: UsageReport, signal?: Signal) {
     return this.http.json('POST', `/v1/hosts/${seg(host)}/usage`, z.object({ applied: z.boolean() }), {
+      body: report,
+      signal,
+    });
+  }
+
+  /** Sends one usage report of a gateway (items name its peers by address). */
+  reportGatewayUsage(gateway: string, report: UsageReport, signal?: Signal) {
+    return this.http.json('POST', `/v1/gateways/${seg(gateway)}/usage`, z.object({ applied: z.boolean() }), {
       body: report,
       signal,
     });

@@ -31,6 +31,8 @@ export const DaemonConfig = z.strictObject({
   netns_template: z.string().optional(),
   upstream: z.array(z.string()).optional(),
   prefix: z.string().optional(),
+  /** Agents: `ADDR:PORT` on loopback where Prometheus metrics are served (`--metrics-listen`). */
+  metrics_listen: z.string().optional(),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 

@@ -1,6 +1,7 @@
 // `sixpn gateway`: the WireGuard gateway process, the hooks of the reconciler harness (runtime/reconciler.ts) for a
 // gateway: a peer created or deleted is installed or removed on the device at once from the watch stream (anything
-// else triggers a debounced full pass), DNS for its peers, and each peer's handshake and traffic reported.
+// else triggers a debounced full pass), DNS for its peers, each peer's handshake and traffic reported, and its
+// peers' private traffic counted per far-end region (the usage task, shared with the agent).
 // On abort (SIGTERM) it stops and leaves wireguard-go, routes and nft in place: a restarted gateway adopts them.
 
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
 import { type PassHooks, Reconciler } from '../runtime/reconciler.ts';
+import { runUsageTask } from '../runtime/usage-task.ts';
 import type { WireguardMode } from '../runtime/wg-interface.ts';
 import { DEFAULT_DNS_PORT, type GatewayIdentity, gatewayInfra, infraFingerprint } from './desired.ts';
 import { InstalledFile } from './installed-file.ts';
@@ -25,6 +27,7 @@ import { PeerReporter } from './peer-stats.ts';
 import { peerUpdates } from './peer-updates.ts';
 import { type GatewayPassResult, reconcileGateway } from './reconcile.ts';
 import { type GatewaySeams, realGatewaySeams } from './seams.ts';
+import { gatewayUsageTable } from './usage.ts';
 
 export interface GatewayOptions {
   name: string;
@@ -50,6 +53,8 @@ export interface GatewayOptions {
   resyncMs?: number;
   /** Peer status report interval; default 5 s. */
   reportMs?: number;
+  /** How often the peers' usage counters are read and reported (default 60 s). */
+  usageIntervalMs?: number;
   logger: Logger;
   signal: AbortSignal;
   /** Test seams (default: the real drivers). */
@@ -186,6 +191,17 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
   const resyncMs = o.resyncMs ?? 30_000;
   const listen = o.dnsListen ?? { address: formatIPv6(hostResolverAddress(id.plan)), port: id.dnsPort };
   const up = o.upstreams ? { upstreams: o.upstreams } : {};
+  const usage = () =>
+    runUsageTask({
+      table: gatewayUsageTable(r.state, id),
+      region: o.region,
+      nft: seams.nft,
+      send: (report, signal) => r.client.reportGatewayUsage(o.name, report, signal),
+      spoolDir: join(o.stateDir, 'usage'),
+      ...(o.usageIntervalMs !== undefined ? { intervalMs: o.usageIntervalMs } : {}),
+      log,
+      signal: o.signal,
+    });
   return r.run({
     dnsFirst: false,
     startDns: () =>
@@ -206,7 +222,7 @@ export async function runGateway(o: GatewayOptions): Promise<RunningGateway> {
       quiet: { lastChange: fast.lastChange, quietMs: Math.min(1_000, resyncMs), maxDeferMs: resyncMs },
     },
     onChange: fast.onChange,
-    tasks: [() => reporter.run()],
+    tasks: [() => reporter.run(), usage],
     onStop: () => installed.save(),
     stopMessage: 'gateway stopped; WireGuard, routes and nft stay in place',
   });

@@ -1,7 +1,8 @@
 // `sixpn gateway --teardown`: removes what the gateway made in its namespace (both WireGuard interfaces with their
-// addresses and routes, the nft table) and its status. Keeps its keys and saved state. Idempotent.
+// addresses and routes, the nft tables) and its status. Keeps its keys and saved state. Idempotent.
 
 import { join } from 'node:path';
+import { PEER_USAGE_TABLE } from '../core/nft/peer-usage.ts';
 import type { Logger } from '../lib/log.ts';
 import { NFT_TABLE } from './desired.ts';
 import type { GatewaySeams } from './seams.ts';
@@ -25,6 +26,7 @@ export async function teardownGateway(
   await attempt('mesh interface', () => s.mesh.destroy());
   await attempt('nft', async () => {
     await s.nft.deleteTable(NFT_TABLE);
+    await s.nft.deleteTable(PEER_USAGE_TABLE);
     await s.files.remove(join(stateDir, 'nft.hash'));
   });
   await attempt('status', () => s.files.remove(join(stateDir, 'status.json')));

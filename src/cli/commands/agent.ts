@@ -4,8 +4,8 @@
 
 import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
+import { formatHostPort, parseLoopbackListen } from '../../core/dns/host-port.ts';
 import { invalid } from '../../core/errors.ts';
-import { parseDuration } from '../../core/usage/query.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
@@ -18,6 +18,8 @@ import {
   numberIn,
   prefix,
   regionCode,
+  usageInterval,
+  usageIntervalOf,
 } from '../flags.ts';
 import type { CommandGroup, Program } from '../run.ts';
 import { type ParentSettings, registerJoin } from './join.ts';
@@ -85,6 +87,11 @@ function agentCommand(program: Program) {
       'read and report private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)',
       usageInterval,
     )
+    .option(
+      '--metrics-listen <addr:port>',
+      'serve Prometheus /metrics on this loopback address, e.g. 127.0.0.1:9464 (default: SIXPN_METRICS_LISTEN, else none)',
+      metricsListen,
+    )
     .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
     .addHelpText(
       'after',
@@ -94,13 +101,8 @@ function agentCommand(program: Program) {
     );
 }
 
-/** `--usage-interval`: 1 s to 1 h, in milliseconds. */
-const usageInterval = flagOf((v) => {
-  const s = parseDuration(v);
-  if (s === undefined || s < 1 || s > 3600)
-    throw invalid(`--usage-interval '${v}' must be a duration from 1s to 1h`);
-  return s * 1000;
-});
+/** `--metrics-listen`: an address on loopback with a port. */
+const metricsListen = flagOf((v) => formatHostPort(parseLoopbackListen(v, '--metrics-listen', 9464)));
 
 type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
 type AgentCommand = ReturnType<typeof agentCommand>;
@@ -121,9 +123,13 @@ async function resolveFlags(o: AgentFlags, cmd: AgentCommand) {
     netnsTemplate: pick(given('netnsTemplate'), o.netnsTemplate, cfg?.netns_template),
     upstream: o.upstream ?? cfg?.upstream,
     prefix: pick(given('prefix'), o.prefix, cfg?.prefix),
+    metricsListen: o.metricsListen ?? cfg?.metrics_listen,
   };
   return { o: merged, cfg };
 }
+
+/** The agent's metrics listener from the flag, the config or SIXPN_METRICS_LISTEN (checked the same way). */
+const metricsOption = (v: string | undefined) => (v ? { metricsListen: metricsListen(v) } : {});
 
 async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext): Promise<void> {
   const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
@@ -176,9 +182,8 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
       socket: o.socket ?? (o.lab ? `${o.stateDir}/agent.sock` : '/run/sixpn/agent.sock'),
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       prefix: o.prefix,
-      usageIntervalMs:
-        o.usageInterval ??
-        (ctx.io.env.SIXPN_USAGE_INTERVAL ? usageInterval(ctx.io.env.SIXPN_USAGE_INTERVAL) : 60_000),
+      usageIntervalMs: o.usageInterval ?? usageIntervalOf(ctx.io.env),
+      ...metricsOption(o.metricsListen ?? ctx.io.env.SIXPN_METRICS_LISTEN),
       logger,
       signal,
     });
@@ -202,6 +207,7 @@ function joinSettings(agent: AgentCommand): ParentSettings {
       ...(given('netnsTemplate') ? { netns_template: o.netnsTemplate } : {}),
       ...(o.upstream ? { upstream: o.upstream } : {}),
       ...(given('prefix') ? { prefix: o.prefix } : {}),
+      ...(o.metricsListen ? { metrics_listen: o.metricsListen } : {}),
     },
   };
 }

@@ -5,7 +5,17 @@ import { Option } from '@commander-js/extra-typings';
 import { invalid } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
-import { collectHostPorts, endpoint, iface, label, numberIn, prefix, regionCode } from '../flags.ts';
+import {
+  collectHostPorts,
+  endpoint,
+  iface,
+  label,
+  numberIn,
+  prefix,
+  regionCode,
+  usageInterval,
+  usageIntervalOf,
+} from '../flags.ts';
 import type { CommandGroup, Program } from '../run.ts';
 import { type ParentSettings, registerJoin } from './join.ts';
 
@@ -52,6 +62,11 @@ function gatewayCommand(program: Program) {
     )
     .option('--dns-port <port>', 'local port DNS for fdaa:N:N::3 is redirected to', port, 5353)
     .option('--report-interval <seconds>', 'how often peer handshakes and traffic are reported', seconds, 5)
+    .option(
+      '--usage-interval <duration>',
+      "read and report the peers' private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)",
+      usageInterval,
+    )
     .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
     .option(
       '--config-dir <dir>',
@@ -140,6 +155,7 @@ async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliC
       ...(o.upstream ? { upstreams: o.upstream } : {}),
       dnsPort: o.dnsPort,
       reportMs: o.reportInterval * 1000,
+      usageIntervalMs: o.usageInterval ?? usageIntervalOf(ctx.io.env),
       prefix: o.prefix,
       logger,
       signal,

@@ -9,7 +9,7 @@ import { formatUsage } from '../usage-format.ts';
 export const registerUsage: CommandGroup = (program, ctx) => {
   program
     .command('usage')
-    .description("an org's private traffic (bytes its instances sent and received over the 6PN)")
+    .description("an org's private traffic (bytes its instances and peers sent and received over the 6PN)")
     .option('--org <org>', "org (default: the token's org)", label('org name'))
     .option(
       '--from <time>',
@@ -27,9 +27,10 @@ export const registerUsage: CommandGroup = (program, ctx) => {
     .option('--json', 'print the API answer as JSON')
     .addHelpText(
       'after',
-      "\nSENT is what the group's instances sent, RECEIVED what they received: IPv6 packet lengths before\n" +
-        "WireGuard, counted on the instances' hosts. Scopes: host (both ends on one host), region (another host\n" +
-        'of the region), interregion (another region). Example: sixpn usage --org acme --from now-1h --by scope',
+      "\nSENT is what the group's instances (or peers) sent, RECEIVED what they received: IPv6 packet lengths\n" +
+        "before WireGuard, counted on the instances' hosts and the peers' gateways. Scopes: host (both ends on one\n" +
+        "host), region (another host of the region; a peer: its gateway's region), interregion (another region).\n" +
+        'Examples: sixpn usage --org acme --from now-1h --by scope; sixpn usage --org acme --by peer',
     )
     .action(async (o) => {
       const org = await ctx.org(o.org);

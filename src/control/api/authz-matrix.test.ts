@@ -186,6 +186,12 @@ const BODIES: Record<string, unknown> = {
   'post /v1/orgs/:org/peers': { name: 'ci-1', region: 'ord', public_key: wgKey(20) },
   'post /v1/tokens': { kind: 'peer', name: 'x', org: 'acme' },
   'post /v1/hosts/:name/usage': { epoch: '0123456789abcdef', seq: 1, at: '2030-01-01T00:00:00Z', items: [] },
+  'post /v1/gateways/:name/usage': {
+    epoch: '0123456789abcdef',
+    seq: 1,
+    at: '2030-01-01T00:00:00Z',
+    items: [],
+  },
 };
 
 const ORG_SCOPED = /^\/v1\/(orgs\/:org|instances\/:id|tokens\/:id)/;

@@ -20,13 +20,13 @@ const NOT_PEER = ALL_KINDS.filter((k) => k !== 'peer');
 const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
 
 /** A host or gateway token may act only on itself. */
-function checkSelf(p: Principal, role: HostRole, name: string): void {
+export function checkSelf(p: Principal, role: HostRole, name: string): void {
   if (p.kind === 'admin') return;
   if (p.kind === role && p.host === name) return;
   throw forbidden(p);
 }
 
-async function getRole(deps: Deps, role: HostRole, name: string) {
+export async function getRole(deps: Deps, role: HostRole, name: string) {
   const h = await deps.store.getHost(name);
   if (h.role !== role)
     throw new SixpnError('not_found', `${role} '${name}' not found`, { details: { kind: role, name } });

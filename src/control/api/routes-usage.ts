@@ -4,29 +4,42 @@
 import { z } from 'zod';
 import { isSixpnError } from '../../core/errors.ts';
 import { DEFAULT_RETENTION, parseUsageQuery, toSeries } from '../../core/usage/query.ts';
-import { checkOrgAccess, forbidden } from '../auth.ts';
+import { checkOrgAccess } from '../auth.ts';
 import { ORG_USERS, type RouteSpec, route } from './route.ts';
+import { checkSelf, getRole } from './routes-fleet.ts';
 import { NameParam, OrgParam } from './schemas.ts';
 
 const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const region = z.string().regex(/^[a-z][a-z0-9]{1,7}$/);
 
-/** One report of an agent; at most 1000 items (an agent splits larger reads, one seq each). */
+/** One report of an agent or gateway; at most 1000 items (a larger read is split, one seq each). */
 export const UsageReportBody = z.strictObject({
   epoch: z.string().regex(/^[0-9a-f]{8,32}$/, 'epoch must be 8–32 hex digits'),
   seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   at: z.iso.datetime(),
   items: z
     .array(
-      z.strictObject({
-        instance: z.string().regex(/^[0-9a-f]{8}$/),
-        dir: z.enum(['tx', 'rx']),
-        scope: z.enum(['host', 'region', 'interregion']),
-        src_region: region,
-        dst_region: region,
-        bytes: count,
-        packets: count,
-      }),
+      z
+        .strictObject({
+          instance: z
+            .string()
+            .regex(/^[0-9a-f]{8}$/)
+            .optional(),
+          peer: z
+            .string()
+            .regex(/^[0-9a-f:]{2,39}$/, "peer must be the peer's IPv6 address")
+            .optional()
+            .describe("a gateway's peer, by its address"),
+          dir: z.enum(['tx', 'rx']),
+          scope: z.enum(['host', 'region', 'interregion']),
+          src_region: region,
+          dst_region: region,
+          bytes: count,
+          packets: count,
+        })
+        .refine((i) => (i.instance === undefined) !== (i.peer === undefined), {
+          message: 'each item names exactly one of instance (hosts) and peer (gateways)',
+        }),
     )
     .max(1000),
 });
@@ -57,29 +70,42 @@ const UsageResult = z.object({
 
 const iso = (t: number) => new Date(t * 1000).toISOString().replace('.000Z', 'Z');
 
-export const usageRoutes: RouteSpec[] = [
-  route({
+/**
+ * `POST /v1/{hosts|gateways}/:name/usage`: a host's report names its instances, a gateway's its peers (by address);
+ * anything not its own is refused whole (404, counted, nothing stored).
+ */
+function reportRoute(role: 'host' | 'gateway'): RouteSpec {
+  return route({
     method: 'post',
-    path: '/v1/hosts/:name/usage',
-    summary: "Report a host's private-traffic deltas; each (epoch, seq) is applied once",
+    path: `/v1/${role}s/:name/usage`,
+    summary:
+      role === 'host'
+        ? "Report a host's private-traffic deltas of its instances; each (epoch, seq) is applied once"
+        : "Report a gateway's private-traffic deltas of its peers; each (epoch, seq) is applied once",
     tag: 'usage',
-    allow: ['admin', 'host'],
+    allow: ['admin', role],
     params: NameParam,
     body: UsageReportBody,
     response: z.object({ applied: z.boolean() }),
     handle: async ({ principal, params, body, deps }) => {
-      if (principal.kind !== 'admin' && principal.host !== params.name) throw forbidden(principal);
+      checkSelf(principal, role, params.name);
+      await getRole(deps, role, params.name);
       try {
         const r = await deps.store.applyUsageReport(params.name, body);
         deps.usageReported?.(r.applied ? 'applied' : 'duplicate');
         return r;
       } catch (e) {
-        // A host reporting instances that are not its own: counted, nothing stored.
+        // Instances or peers that are not the caller's own: counted, nothing stored.
         if (isSixpnError(e) && e.code === 'not_found') deps.usageReported?.('rejected');
         throw e;
       }
     },
-  }),
+  });
+}
+
+export const usageRoutes: RouteSpec[] = [
+  reportRoute('host'),
+  reportRoute('gateway'),
   route({
     method: 'get',
     path: '/v1/orgs/:org/usage',

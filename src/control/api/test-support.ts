@@ -7,6 +7,7 @@ import { openStore } from '../store/open.ts';
 import type { Store } from '../store/store.ts';
 import { WatchHub } from '../watch-hub.ts';
 import { createApi } from './app.ts';
+import type { Deps } from './route.ts';
 
 export interface TestApi {
   store: Store;
@@ -20,12 +21,17 @@ export interface TestApi {
   now: { value: Date };
 }
 
-export async function testApi(db = 'sqlite::memory:', metrics?: ControlMetrics): Promise<TestApi> {
+/** An API over a fresh store; `hooks` are the optional callbacks of its deps (e.g. `usageReported`). */
+export async function testApi(
+  db = 'sqlite::memory:',
+  metrics?: ControlMetrics,
+  hooks: Pick<Deps, 'usageReported'> = {},
+): Promise<TestApi> {
   const store = await openStore(db, {});
   const hub = new WatchHub(store, { logger: silentLogger, heartbeatMs: 200 });
   await hub.start();
   const now = { value: new Date() };
-  const api = createApi({ store, hub, logger: silentLogger, now: () => now.value }, metrics);
+  const api = createApi({ store, hub, logger: silentLogger, now: () => now.value, ...hooks }, metrics);
   const admin = newSecret();
   await store.createToken({ kind: 'admin', name: 'test admin' }, hashSecret(admin));
   const raw = async (path: string, init?: RequestInit) => api.request(path, init);

@@ -3,12 +3,14 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { wgKey } from '../store/test-fixtures.ts';
 import { type TestApi, testApi } from './test-support.ts';
 
 let t: TestApi;
 let h1: string;
 let h2: string;
 let inst: string;
+const reported: string[] = [];
 const at = () => new Date(Math.floor(Date.now() / 60_000) * 60_000 - 60_000).toISOString();
 const report = (seq: number, instance: string, bytes: number) => ({
   epoch: 'ab12cd34',
@@ -18,7 +20,7 @@ const report = (seq: number, instance: string, bytes: number) => ({
 });
 
 before(async () => {
-  t = await testApi();
+  t = await testApi(undefined, undefined, { usageReported: (r) => reported.push(r) });
   const ok = async (m: string, p: string, body?: unknown) => {
     const r = await t.call(m, p, t.admin, body);
     assert.ok(r.status < 300, `${m} ${p}: ${r.status} ${JSON.stringify(r.json)}`);
@@ -52,6 +54,73 @@ test('reports: applied once; another host about this instance: 404, nothing stor
     ['region'],
   );
   assert.equal(u.json.series[0].points.length, 61, 'from rounded down, to up: 61 minutes');
+});
+
+test("a gateway reports its own peers only: another gateway's peer is 404, counted, nothing stored", async () => {
+  const ok = async (m: string, p: string, body?: unknown) => {
+    const r = await t.call(m, p, t.admin, body);
+    assert.ok(r.status < 300, `${m} ${p}: ${r.status} ${JSON.stringify(r.json)}`);
+    return r.json;
+  };
+  const tokens: Record<string, string> = {};
+  for (const [n, name] of [
+    [1, 'g1'],
+    [2, 'g2'],
+  ] as const) {
+    tokens[name] = (await ok('POST', '/v1/gateways', { name, region: 'ord' })).token;
+    await t.call('PUT', `/v1/gateways/${name}/registration`, tokens[name], {
+      endpoint: `198.18.1.${9 + n}:51820`,
+      mesh_key: wgKey(30 + n),
+      peer_key: wgKey(40 + n),
+      peer_endpoint: `198.18.1.${9 + n}:51821`,
+    });
+  }
+  const { peer } = await ok('POST', '/v1/orgs/acme/peers', {
+    name: 'laptop',
+    region: 'ord',
+    public_key: wgKey(50),
+  });
+  const mine = peer.gateway as string;
+  const other = mine === 'g1' ? 'g2' : 'g1';
+  const body = (seq: number, bytes: number) => ({
+    epoch: 'ef56ab78',
+    seq,
+    at: at(),
+    items: [
+      {
+        peer: peer.address,
+        dir: 'tx',
+        scope: 'region',
+        src_region: 'ord',
+        dst_region: 'ord',
+        bytes,
+        packets: 1,
+      },
+    ],
+  });
+  const before = reported.length;
+  const r1 = await t.call('POST', `/v1/gateways/${mine}/usage`, tokens[mine], body(1, 700));
+  assert.deepEqual([r1.status, r1.json], [200, { applied: true }]);
+  const foreign = await t.call('POST', `/v1/gateways/${other}/usage`, tokens[other], body(2, 9000));
+  assert.equal(foreign.status, 404);
+  assert.match(foreign.json.error.message, new RegExp(`not a peer of gateway ${other}; nothing was stored`));
+  assert.deepEqual(reported.slice(before), ['applied', 'rejected'], 'the refusal is counted');
+  // Another gateway's name, a host's route, a host's token: refused before the store is asked.
+  assert.equal((await t.call('POST', `/v1/gateways/${mine}/usage`, tokens[other], body(3, 1))).status, 403);
+  assert.equal((await t.call('POST', '/v1/hosts/h1/usage', tokens[mine], body(3, 1))).status, 403);
+  assert.equal((await t.call('POST', `/v1/gateways/${mine}/usage`, h1, body(3, 1))).status, 403);
+  assert.equal(
+    (await t.call('POST', `/v1/hosts/${mine}/usage`, t.admin, body(3, 1))).status,
+    404,
+    'not a host',
+  );
+  const both = { ...body(3, 1), items: [{ ...body(3, 1).items[0], instance: inst }] };
+  assert.equal((await t.call('POST', `/v1/gateways/${mine}/usage`, tokens[mine], both)).status, 400);
+  const u = await t.call('GET', '/v1/orgs/acme/usage?from=now-1h&step=1m&by=peer', t.admin);
+  assert.deepEqual(
+    u.json.series.map((s: { key: string; total: { tx_bytes: number } }) => [s.key, s.total.tx_bytes]),
+    [['laptop', 700]],
+  );
 });
 
 test('queries: each bad field is a 400 naming it', async () => {

@@ -9,7 +9,7 @@ import { seededRandom } from '../../core/seeded-random.ts';
 import type { UsageItem, UsageReport } from '../../core/usage/delta.ts';
 import { DAY, DEFAULT_RETENTION, parseUsageQuery } from '../../core/usage/query.ts';
 import type { Store } from './store.ts';
-import { rejectsWith, seedFleet, steppingClock } from './test-fixtures.ts';
+import { rejectsWith, seedFleet, steppingClock, wgKey } from './test-fixtures.ts';
 
 const T0 = Date.parse('2030-01-01T00:00:00Z') / 1000;
 const item = (instance: string, over: Partial<UsageItem> = {}): UsageItem => ({
@@ -36,7 +36,7 @@ async function fleet(s: Store) {
   return { web, far };
 }
 
-const total = async (s: Store, by: 'scope' | 'app' | 'region-pair' = 'app', step = '1m') => {
+const total = async (s: Store, by: 'scope' | 'app' | 'region-pair' | 'peer' = 'app', step = '1m') => {
   const q = parseUsageQuery({ from: String(T0), to: String(T0 + 3600), step, by }, T0 + 3600);
   return s.usageRows('acme', q);
 };
@@ -68,6 +68,47 @@ forEachBackend('store usage', (b) => {
       'invalid_argument',
       /bytes/,
     );
+  });
+
+  test("a gateway's report names its peers by address: stored per peer; another gateway's peer stores nothing", async () => {
+    const s = await b.open({ random: seededRandom(5), now: steppingClock('2030-01-01T01:00:00.000Z') });
+    const { web } = await fleet(s);
+    const p = await s.createPeer({
+      org: 'acme',
+      network: 'default',
+      name: 'laptop',
+      region: 'ord',
+      public_key: wgKey(7),
+    });
+    const other = p.gateway === 'gw-ord-1' ? 'gw-ord-2' : 'gw-ord-1';
+    const peerItem = (over: Partial<UsageItem> = {}): UsageItem => {
+      const { instance: _, ...rest } = item('', over);
+      return { ...rest, peer: p.address };
+    };
+    assert.deepEqual(
+      await s.applyUsageReport(p.gateway, report(1, [peerItem(), peerItem({ dir: 'rx', bytes: 40 })])),
+      { applied: true },
+    );
+    await rejectsWith(
+      s.applyUsageReport(other, report(1, [peerItem()])),
+      'not_found',
+      new RegExp(`peer ${p.address} is not a peer of gateway ${other}; nothing was stored`),
+    );
+    await rejectsWith(s.applyUsageReport('ord-1', report(2, [peerItem()])), 'not_found');
+    await rejectsWith(
+      s.applyUsageReport(p.gateway, report(2, [{ ...peerItem(), instance: web.id }])),
+      'invalid_argument',
+      /exactly one of instance and peer/,
+    );
+    await s.applyUsageReport('ord-1', report(1, [item(web.id)]));
+    const rows = await total(s, 'peer');
+    assert.deepEqual(
+      rows.map((r) => [r.key, r.tx_bytes, r.rx_bytes]),
+      [['laptop', 1000, 40]],
+      'by peer: the peer only (instances have no peer)',
+    );
+    const byApp = await total(s, 'app');
+    assert.equal(sum(byApp), 2000, 'the peer and the instance, once each');
   });
 
   test('buckets: minute, hour and day tables agree; group by scope, app and region pair', async () => {

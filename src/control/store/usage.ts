@@ -3,7 +3,7 @@
 
 import { sql } from 'kysely';
 import { invalid, SixpnError } from '../../core/errors.ts';
-import type { UsageReport } from '../../core/usage/delta.ts';
+import type { UsageItem, UsageReport } from '../../core/usage/delta.ts';
 import {
   DAY,
   DEFAULT_RETENTION,
@@ -23,17 +23,18 @@ const TABLE_OF = { [MINUTE]: 'usage_minute', [HOUR]: 'usage_hour', [DAY]: 'usage
 const KEY_COLS = ['org_id', 't', 'network', 'app', 'peer', 'scope', 'src_region', 'dst_region'] as const;
 const SUMS = ['tx_bytes', 'tx_packets', 'rx_bytes', 'rx_packets'] as const;
 
+/** Whose an item is: org, network, and app (instances) or peer name (peers; app ''). */
+type Owner = { org_id: string; network: string; app: string; peer: string };
+/** The key of an item's owner: `i:<instance id>` or `p:<peer address>`. */
+const ownerKey = (i: UsageItem) => (i.peer !== undefined ? `p:${i.peer}` : `i:${i.instance}`);
+
 /** Bucket rows of one report at granularity `g`, summed by key. */
-function bucketRows(
-  report: UsageReport,
-  g: number,
-  owner: Map<string, { org_id: string; network: string; app: string }>,
-): UsageBucketTable[] {
+function bucketRows(report: UsageReport, g: number, owner: Map<string, Owner>): UsageBucketTable[] {
   const t = Math.floor(Date.parse(report.at) / 1000 / g) * g;
   const rows = new Map<string, UsageBucketTable>();
   for (const i of report.items) {
-    const o = owner.get(i.instance)!;
-    const row = { t, ...o, peer: '', scope: i.scope, src_region: i.src_region, dst_region: i.dst_region };
+    const o = owner.get(ownerKey(i))!;
+    const row = { t, ...o, scope: i.scope, src_region: i.src_region, dst_region: i.dst_region };
     const k = JSON.stringify(row);
     let r = rows.get(k);
     if (!r) {
@@ -47,6 +48,10 @@ function bucketRows(
 }
 
 function checkReport(r: UsageReport): void {
+  for (const i of r.items) {
+    if ((i.instance === undefined) === (i.peer === undefined))
+      throw invalid('items: each item names exactly one of instance and peer');
+  }
   if (!Number.isSafeInteger(r.seq) || r.seq < 1)
     throw invalid(`seq must be a positive integer, got ${r.seq}`);
   if (Number.isNaN(Date.parse(r.at))) throw invalid(`at '${r.at}' is not an ISO-8601 time`);
@@ -56,6 +61,41 @@ function checkReport(r: UsageReport): void {
         throw invalid(`items: ${f} must be a count ≥ 0, got ${i[f]}`);
     }
   }
+}
+
+/** The owners of a report's items that are this host's: its instances, or (a gateway) its peers by address. */
+async function ownersOf(
+  trx: StoreContext['db'],
+  hostId: string,
+  items: readonly UsageItem[],
+): Promise<Map<string, Owner>> {
+  const ids = [...new Set(items.flatMap((i) => (i.instance !== undefined ? [i.instance] : [])))];
+  const addrs = [...new Set(items.flatMap((i) => (i.peer !== undefined ? [i.peer] : [])))];
+  const owner = new Map<string, Owner>();
+  if (ids.length > 0) {
+    const rows = await trx
+      .selectFrom('instances as i')
+      .innerJoin('apps as a', 'a.id', 'i.app_id')
+      .innerJoin('networks as n', 'n.id', 'i.network_id')
+      .select(['i.id', 'i.org_id', 'n.name as network', 'a.name as app'])
+      .where('i.id', 'in', ids)
+      .where('i.host_id', '=', hostId)
+      .execute();
+    for (const r of rows)
+      owner.set(`i:${r.id}`, { org_id: r.org_id, network: r.network, app: r.app, peer: '' });
+  }
+  if (addrs.length > 0) {
+    const rows = await trx
+      .selectFrom('peers as p')
+      .innerJoin('networks as n', 'n.id', 'p.network_id')
+      .select(['p.address', 'p.org_id', 'n.name as network', 'p.name'])
+      .where('p.address', 'in', addrs)
+      .where('p.gateway_id', '=', hostId)
+      .execute();
+    for (const r of rows)
+      owner.set(`p:${r.address}`, { org_id: r.org_id, network: r.network, app: '', peer: r.name });
+  }
+  return owner;
 }
 
 /**
@@ -71,26 +111,13 @@ export async function applyUsageReport(
   checkReport(report);
   return ctx.db.transaction().execute(async (trx) => {
     const h = await hostByName(trx, host);
-    const ids = [...new Set(report.items.map((i) => i.instance))];
-    const rows =
-      ids.length === 0
-        ? []
-        : await trx
-            .selectFrom('instances as i')
-            .innerJoin('apps as a', 'a.id', 'i.app_id')
-            .innerJoin('networks as n', 'n.id', 'i.network_id')
-            .select(['i.id', 'i.host_id', 'i.org_id', 'n.name as network', 'a.name as app'])
-            .where('i.id', 'in', ids)
-            .execute();
-    const owner = new Map(
-      rows
-        .filter((r) => r.host_id === h.id)
-        .map((r) => [r.id, { org_id: r.org_id, network: r.network, app: r.app }]),
-    );
-    const foreign = ids.filter((id) => !owner.has(id));
+    const owner = await ownersOf(trx, h.id, report.items);
+    const foreign = [...new Set(report.items.map(ownerKey))].filter((k) => !owner.has(k));
     if (foreign.length > 0) {
-      throw new SixpnError('not_found', `instance ${foreign[0]} is not on host ${host}; nothing was stored`, {
-        details: { instances: foreign },
+      const [kind, id] = [foreign[0]!.startsWith('p:') ? 'peer' : 'instance', foreign[0]!.slice(2)];
+      const on = kind === 'peer' ? 'a peer of gateway' : 'on host';
+      throw new SixpnError('not_found', `${kind} ${id} is not ${on} ${host}; nothing was stored`, {
+        details: { [kind === 'peer' ? 'peers' : 'instances']: foreign.map((k) => k.slice(2)) },
       });
     }
     const key = { host_id: h.id, epoch: report.epoch, seq: report.seq };

@@ -45,3 +45,19 @@ export function parseHostPort(text: string, defaultPort = 53): HostPort {
 export function formatHostPort(hp: { host: string; port: number }): string {
   return hp.host.includes(':') ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
 }
+
+/**
+ * A listen address on loopback (127.0.0.0/8 or ::1) with a port, for local-only listeners such as the agent's
+ * `--metrics-listen`; throws `invalid_argument` naming `field` otherwise.
+ */
+export function parseLoopbackListen(text: string, field: string, defaultPort: number): HostPort {
+  const hp = parseHostPort(text, defaultPort);
+  const loopback = hp.family === 4 ? hp.host.startsWith('127.') : hp.host === '::1';
+  if (!loopback) {
+    throw invalid(
+      `${field} '${text}' must be a loopback address, e.g. 127.0.0.1:${defaultPort} or [::1]:${defaultPort}`,
+    );
+  }
+  if (hp.port === 0) throw invalid(`${field} '${text}' needs a port from 1 to 65535`);
+  return hp;
+}

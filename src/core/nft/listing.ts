@@ -20,6 +20,8 @@ export interface SetInfo {
   elements: number;
   /** Each element as JSON text, as nft lists it (the builder writes elements the same way). */
   elem: string[];
+  /** The kernel's handle of the set: a new one means it was made again (its elements' counters from zero). */
+  handle?: number;
 }
 
 export interface TableListing {
@@ -74,6 +76,7 @@ export function parseTableListing(input: string | unknown): TableListing {
           signature: setSignature(body),
           elements: Array.isArray(body.elem) ? body.elem.length : 0,
           elem: Array.isArray(body.elem) ? body.elem.map((e) => JSON.stringify(e)) : [],
+          ...(typeof body.handle === 'number' ? { handle: body.handle } : {}),
         });
         break;
       case 'chain':

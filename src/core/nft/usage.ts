@@ -40,22 +40,33 @@ export interface UsageSpec {
   instances: readonly { id: string; iface: string }[];
 }
 
-/** What one usage counter stands for. */
-export interface CounterKey {
+/** What one usage counter of an agent stands for. */
+export interface InstanceKey {
   instance: string;
   dir: Direction;
   /** `host`, `r_<region>` (the far end's host is in that region) or `other` (a host this table does not know). */
   key: string;
 }
 
+/** What one usage counter of a gateway stands for: a peer, by its address (`<ip>` of its /120). */
+export interface PeerKey {
+  peer: string;
+  dir: Direction;
+  /** `r_<region>` or `other`, as for instances (a peer's traffic never has scope `host`). */
+  key: string;
+}
+
+/** What one usage counter stands for: an instance's (agents) or a peer's (gateways). */
+export type CounterKey = InstanceKey | PeerKey;
+
 const INSTANCE_RE = /^[0-9a-f]{8}$/;
 const COUNTER_RE = /^u_([0-9a-f]{8})_(tx|rx)_(host|other|r_[a-z][a-z0-9]{1,7})$/;
 
 /** The counter of one instance, direction and far-end key: `u_<instance>_<tx|rx>_<key>`. */
-export const usageCounterName = (k: CounterKey) => `u_${k.instance}_${k.dir}_${k.key}`;
+export const usageCounterName = (k: InstanceKey) => `u_${k.instance}_${k.dir}_${k.key}`;
 
 /** The key of a counter name made by {@link usageCounterName}, or undefined for any other name. */
-export function parseUsageCounterName(name: string): CounterKey | undefined {
+export function parseUsageCounterName(name: string): InstanceKey | undefined {
   const m = COUNTER_RE.exec(name);
   return m ? { instance: m[1]!, dir: m[2] as Direction, key: m[3]! } : undefined;
 }
@@ -64,15 +75,25 @@ export function parseUsageCounterName(name: string): CounterKey | undefined {
  * The scope and region pair (from → to) of a counter key on a host of region `own`. A far end on an unknown
  * host (not yet in the agent's state) counts as another region named `unknown`.
  */
-export function scopeOfKey(own: string, k: CounterKey): { scope: Scope; src: string; dst: string } {
+export function scopeOfKey(
+  own: string,
+  k: { dir: Direction; key: string },
+): { scope: Scope; src: string; dst: string } {
   const far = k.key === 'host' ? own : k.key === 'other' ? 'unknown' : k.key.slice(2);
   const scope: Scope = k.key === 'host' ? 'host' : far === own ? 'region' : 'interregion';
   return k.dir === 'tx' ? { scope, src: own, dst: far } : { scope, src: far, dst: own };
 }
 
 // Bits 48–79 of an address are its host number (the address plan); masking keeps only them.
-const HOST_MASK = (0xffff_ffffn << 48n) as bigint;
-const hostKey = (num: number) => formatIPv6(BigInt(num) << 48n);
+export const HOST_MASK = (0xffff_ffffn << 48n) as bigint;
+/** A host's number as the masked address the `*_by_host` maps are keyed by. */
+export const hostKey = (num: number) => formatIPv6(BigInt(num) << 48n);
+
+/** The far-end keys of a table on a host of `region`: one per region of the fleet, sorted, then `other`. */
+export function regionKeys(region: string, hosts: readonly { region: string }[]): string[] {
+  const regions = [...new Set([region, ...hosts.map((h) => h.region)])].sort();
+  return [...regions.map((r) => `r_${r}`), 'other'];
+}
 
 function checkSpec(spec: UsageSpec): void {
   checkNftTable('table', spec.table);
@@ -88,11 +109,10 @@ function checkSpec(spec: UsageSpec): void {
 
 /** The far-end keys of the table: `host`, one per region, `other`; sorted for stable batches. */
 function keysOf(spec: UsageSpec): string[] {
-  const regions = [...new Set([spec.region, ...spec.hosts.map((h) => h.region)])].sort();
-  return ['host', ...regions.map((r) => `r_${r}`), 'other'];
+  return ['host', ...regionKeys(spec.region, spec.hosts)];
 }
 
-const DIRS: readonly Direction[] = ['tx', 'rx'];
+export const DIRS: readonly Direction[] = ['tx', 'rx'];
 /** The interface and far-end address of each direction: sent from the instance's link, received onto it. */
 const sideOf = (dir: Direction) =>
   dir === 'tx'
@@ -209,12 +229,13 @@ export function buildUsage(spec: UsageSpec, listing: TableListing | undefined): 
 }
 
 /** One counter as read: its key, its kernel handle (a new handle: made again from zero) and its values. */
-export interface UsageCounter extends CounterKey {
+export interface CounterRead {
   name: string;
   handle: number;
   bytes: number;
   packets: number;
 }
+export type UsageCounter = InstanceKey & CounterRead;
 
 /** The usage counters of a listing of the usage table (other named counters are ignored). */
 export function usageCounters(listing: TableListing): UsageCounter[] {

@@ -70,3 +70,36 @@ test('counterDeltas: a deleted counter leaves the baseline; reportItems gives sc
     ],
   );
 });
+
+test("counterDeltas and reportItems: a gateway's peer counters become peer items of scope region or interregion", () => {
+  const p = (name: string, handle: number, bytes: number) => {
+    const [, peer, dir, ...key] = name.split('_');
+    return { name, peer: peer!, dir: dir as 'tx' | 'rx', key: key.join('_'), handle, bytes, packets: 1 };
+  };
+  const prev: Baseline = { 'p_fdaa:0:18:0:9::102_tx_r_ord': { handle: 7, bytes: 1000, packets: 1 } };
+  const { deltas } = counterDeltas(prev, [
+    p('p_fdaa:0:18:0:9::102_tx_r_ord', 7, 1500),
+    // the set made again (new handle): all of it, never 300 - 1000
+    p('p_fdaa:0:18:0:9::102_rx_r_nrt', 8, 300),
+  ]);
+  assert.deepEqual(reportItems('ord', deltas), [
+    {
+      peer: 'fdaa:0:18:0:9::102',
+      dir: 'tx',
+      scope: 'region',
+      src_region: 'ord',
+      dst_region: 'ord',
+      bytes: 500,
+      packets: 0,
+    },
+    {
+      peer: 'fdaa:0:18:0:9::102',
+      dir: 'rx',
+      scope: 'interregion',
+      src_region: 'nrt',
+      dst_region: 'ord',
+      bytes: 300,
+      packets: 1,
+    },
+  ]);
+});

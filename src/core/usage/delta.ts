@@ -3,15 +3,22 @@
 // kernel handle or by a value below the last read: its whole value is then new traffic, never a negative or a
 // huge difference.
 
-import type { CounterKey, Direction, Scope, UsageCounter } from '../nft/usage.ts';
+import type { CounterKey, CounterRead, Direction, Scope } from '../nft/usage.ts';
 import { scopeOfKey } from '../nft/usage.ts';
+
+/** What one counter counted over an interval. */
+export type Delta = CounterKey & { bytes: number; packets: number };
 
 /** The last read of each counter, by counter name. */
 export type Baseline = Record<string, { handle: number; bytes: number; packets: number }>;
 
-/** Traffic of one instance, direction and far end over one interval, as an agent reports it. */
+/**
+ * Traffic of one instance (agents) or one peer (gateways: the peer's address), direction and far end over one
+ * interval. Exactly one of `instance` and `peer`.
+ */
 export interface UsageItem {
-  instance: string;
+  instance?: string;
+  peer?: string;
   dir: Direction;
   scope: Scope;
   /** Region pair: where the packets came from and went to (`unknown`: a host the agent did not know). */
@@ -38,10 +45,10 @@ export interface UsageReport {
  */
 export function counterDeltas(
   prev: Baseline,
-  now: readonly UsageCounter[],
-): { deltas: (CounterKey & { bytes: number; packets: number })[]; next: Baseline } {
+  now: readonly (CounterKey & CounterRead)[],
+): { deltas: Delta[]; next: Baseline } {
   const next: Baseline = {};
-  const deltas: (CounterKey & { bytes: number; packets: number })[] = [];
+  const deltas: Delta[] = [];
   for (const c of now) {
     next[c.name] = { handle: c.handle, bytes: c.bytes, packets: c.packets };
     const p = prev[c.name];
@@ -50,21 +57,19 @@ export function counterDeltas(
     const bytes = continued ? c.bytes - p.bytes : c.bytes;
     const packets = continued ? c.packets - p.packets : c.packets;
     if (bytes > 0 || packets > 0) {
-      deltas.push({ instance: c.instance, dir: c.dir, key: c.key, bytes, packets });
+      const who = 'peer' in c ? { peer: c.peer } : { instance: c.instance };
+      deltas.push({ ...who, dir: c.dir, key: c.key, bytes, packets });
     }
   }
   return { deltas, next };
 }
 
-/** The report items of counter deltas read on a host of region `own`. */
-export function reportItems(
-  own: string,
-  deltas: readonly (CounterKey & { bytes: number; packets: number })[],
-) {
+/** The report items of counter deltas read on a host or gateway of region `own`. */
+export function reportItems(own: string, deltas: readonly Delta[]) {
   return deltas.map((d): UsageItem => {
     const s = scopeOfKey(own, d);
     return {
-      instance: d.instance,
+      ...('peer' in d ? { peer: d.peer } : { instance: d.instance }),
       dir: d.dir,
       scope: s.scope,
       src_region: s.src,

@@ -1,11 +1,11 @@
-// The agent's usage spool in its state directory: the last counter read (the baseline), the report sequence, and
+// The usage spool of an agent or gateway in its state directory: the last counter read (the baseline), the report sequence, and
 // reports that wait for the control plane. Each counter read becomes one file written atomically with the
 // baseline it leads to, so a crash at any point never counts an interval twice (see README "Usage").
 
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { UsageCounter } from '../core/nft/usage.ts';
+import type { CounterKey, CounterRead } from '../core/nft/usage.ts';
 import { type Baseline, counterDeltas, reportItems, type UsageReport } from '../core/usage/delta.ts';
 import { writeAtomic } from '../runtime/file-store.ts';
 
@@ -33,7 +33,7 @@ export const MAX_ITEMS = 300;
  */
 export function recordRead(
   s: SpoolState,
-  counters: readonly UsageCounter[],
+  counters: readonly (CounterKey & CounterRead)[],
   at: string,
   region: string,
 ): { state: SpoolState; file?: SpoolFile } {
@@ -110,7 +110,11 @@ export class UsageSpool {
   }
 
   /** Records one read: the file with its reports first, then the state. Returns the reports written. */
-  async record(counters: readonly UsageCounter[], at: string, region: string): Promise<UsageReport[]> {
+  async record(
+    counters: readonly (CounterKey & CounterRead)[],
+    at: string,
+    region: string,
+  ): Promise<UsageReport[]> {
     const r = recordRead(this.state, counters, at, region);
     if (r.file) {
       await writeAtomic(join(this.dir, 'pending', fileName(r.state.seq)), JSON.stringify(r.file), 0o600);
