@@ -17,6 +17,7 @@
 //     [--connects 1000] [--seconds 5]
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -52,6 +53,16 @@ const line = (what: string, xs: number[]) =>
   console.log(
     `${what.padEnd(44)} p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms  (n=${xs.length})`,
   );
+
+/** When the agent logging to `log` first logged `instance` turning critical at or after `since` (its pino `time`). */
+function criticalAt(log: string, instance: string, since: number): number {
+  for (const l of readFileSync(log, 'utf8').split('\n')) {
+    if (!l.includes('check transition') || !l.includes(instance)) continue;
+    const o = JSON.parse(l) as { time: number; instance?: string; status?: string };
+    if (o.instance === instance && o.status === 'critical' && o.time >= since - 5) return o.time;
+  }
+  return Number.NaN;
+}
 
 /** bench/health/sink.ts in an instance's namespace, driven over stdin. */
 class Sink {
@@ -220,6 +231,7 @@ try {
   const fromMiss: number[] = [];
   const fromMissDns: number[] = [];
   const back: number[] = [];
+  const trials: { log: string; id: string; at: number; dnsAt: number; lbAt: number }[] = [];
   /** Host × trial pairs where the LB was already without the instance before any ruleset change was seen. */
   let unseen = 0;
   for (let t = 0; t < TRIALS; t++) {
@@ -227,7 +239,8 @@ try {
     const k = t % sinks.length;
     const sink = sinks[k];
     const victim = web[k];
-    if (!sink || !victim) continue;
+    const home = webHosts[k];
+    if (!sink || !victim || !home) continue;
     await delay(Math.random() * INTERVAL_MS); // a random point of the checks' phase
     const stopped = await sink.send('stop');
     const r = await everywhere(victim.address, false, stopped.at);
@@ -238,6 +251,13 @@ try {
     dnsGone.push(dns);
     lbGone.push(lb);
     bothGone.push(Math.max(dns, lb));
+    trials.push({
+      log: home.log,
+      id: victim.id,
+      at: stopped.at,
+      dnsAt: dns + stopped.at,
+      lbAt: lb + stopped.at,
+    });
     // the checks of an instance run on a fixed phase: the first after the stop is its first miss
     const last = stopped.lastCheckAt;
     if (last !== undefined) {
@@ -266,6 +286,21 @@ try {
     `  goal: first miss → gone ≤ interval + 100 ms = ${INTERVAL_MS + 100} ms p99 (stop → gone also waits up to one interval for the miss)`,
   );
   line('listening again → back on every host', back);
+  // the split, from the agents' logs: the check's transition to critical (its report goes out at once)
+  const crit = trials.map((t) => ({ ...t, critAt: criticalAt(t.log, t.id, t.at) }));
+  const found = crit.filter((t) => Number.isFinite(t.critAt));
+  line(
+    '  stop → the agent logs the check critical',
+    found.map((t) => t.critAt - t.at),
+  );
+  line(
+    "  critical → gone from every host's DNS",
+    found.map((t) => t.dnsAt - t.critAt),
+  );
+  line(
+    "  critical → gone from every host's LB",
+    found.map((t) => t.lbAt - t.critAt),
+  );
 
   const clientInst = probeInst[0];
   const direct = web[0];
