@@ -64,6 +64,17 @@ function criticalAt(log: string, instance: string, since: number): number {
   return Number.NaN;
 }
 
+/** The duration (`ms`) of every pass the agent logging to `log` logged as `reconciled` between `from` and `to`. */
+function passesMs(log: string, from: number, to: number): number[] {
+  const out: number[] = [];
+  for (const l of readFileSync(log, 'utf8').split('\n')) {
+    if (!l.includes('"reconciled"')) continue;
+    const o = JSON.parse(l) as { time: number; ms?: number };
+    if (o.time >= from && o.time <= to && o.ms !== undefined) out.push(o.ms);
+  }
+  return out;
+}
+
 /** bench/health/sink.ts in an instance's namespace, driven over stdin. */
 class Sink {
   private readonly child: ChildProcess;
@@ -300,6 +311,11 @@ try {
   line(
     "  critical → gone from every host's LB",
     found.map((t) => t.lbAt - t.critAt),
+  );
+  const first = trials[0]?.at ?? 0;
+  line(
+    '  agent passes meanwhile (the LB needs one; DNS not)',
+    plan.hosts.flatMap((h) => passesMs(h.log, first, wall())),
   );
 
   const clientInst = probeInst[0];
