@@ -141,6 +141,12 @@ try {
     await delay(20);
   }
   const churnS = (wall() - churnStart) / 1000;
+  const churn = pids.map(usage);
+  const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
+  await delay(1_000);
+  const head = (await c.snapshot()).revision;
+  const behind = plan.hosts.filter((h) => (readStatusFile(h.stateDir)?.revision ?? -1) < head).length;
+  // joins after the churn's figures: their agents' work must not count as the churn's
   const joins = await measureJoins(
     c,
     plan,
@@ -148,11 +154,6 @@ try {
     Number(values.joins),
     CHANGES + 1,
   );
-  const churn = pids.map(usage);
-  const churnCpu = churn.map((u, k) => ((u.cpuS - (idle[k]?.cpuS ?? 0)) / churnS) * 100);
-  await delay(1_000);
-  const head = (await c.snapshot()).revision;
-  const behind = plan.hosts.filter((h) => (readStatusFile(h.stateDir)?.revision ?? -1) < head).length;
 
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;

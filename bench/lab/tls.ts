@@ -84,7 +84,8 @@ async function watchArrivals(api: ApiClient, head: number, ac: AbortController) 
       const res = await api.openWatch(head, ac.signal);
       const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       const dec = new TextDecoder();
-      return (async () => {
+      // wrapped: an async function returning a bare promise would wait for it (the stream's end) before churn
+      const done = (async () => {
         let buf = '';
         let seen = 0;
         while (seen < CHANGES) {
@@ -102,9 +103,10 @@ async function watchArrivals(api: ApiClient, head: number, ac: AbortController) 
         }
         await reader.cancel();
       })();
+      return { done };
     }),
   );
-  return { arrivals, done: Promise.all(streams) };
+  return { arrivals, done: Promise.all(streams.map((s) => s.done)) };
 }
 
 async function measure(mode: 'tls' | 'plain', dir: string): Promise<Figures> {
@@ -123,7 +125,9 @@ async function measure(mode: 'tls' | 'plain', dir: string): Promise<Figures> {
     for (let h = 0; h < 4; h++) await api.createHost({ name: `h${h}`, region: 'ord' });
     await api.createApp('bench', { name: 'web', private_network: true });
 
+    const step = (what: string) => process.stderr.write(`${mode}: ${what}\n`);
     let cpu0 = await srv.cpu();
+    step(`${N} creates`);
     let t0 = performance.now();
     await pool(N, C, () => api.createInstance('bench', 'web', { region: 'ord' }));
     const createsPerS = N / ((performance.now() - t0) / 1000);
@@ -134,12 +138,15 @@ async function measure(mode: 'tls' | 'plain', dir: string): Promise<Figures> {
     await pool(CONNS, C, () => client().whoami());
     const connsPerS = CONNS / ((performance.now() - t0) / 1000);
 
+    step(`${STREAMS} watch streams`);
     const head = (await api.snapshot()).revision;
     const ac = new AbortController();
     const { arrivals, done } = await watchArrivals(api, head, ac);
     cpu0 = await srv.cpu();
+    step(`churn ${CHANGES}`);
     child.stdin.write(`churn ${CHANGES}\n`);
     const { commits } = await srv.next<{ commits: [number, number][] }>();
+    step('waiting for every stream');
     await done;
     const watchCpuS = (await srv.cpu()) - cpu0;
     const at = new Map(commits);
