@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import {
   asHostId,
@@ -106,6 +106,9 @@ test('service addresses: the table loads and lists as the golden; going back rem
     (await run('ip', ['netns', 'exec', ns, 'nft', '-s', 'list', 'table', 'inet', table])).stdout;
   await applyIsolation(nft, hostSpec);
   await applyIsolation(nft, lbSpec);
+  if (process.env.SIXPN_UPDATE_GOLDEN === '1') {
+    writeFileSync(new URL('../../src/core/nft/testdata/host-lb.nft', import.meta.url), await text(lbSpec.table));
+  }
   assert.equal(await text(lbSpec.table), golden('host-lb.nft'));
   await applyIsolation(nft, lbSpec);
   assert.equal(await text(lbSpec.table), golden('host-lb.nft'), 'a second apply changes nothing');

@@ -1,7 +1,8 @@
 // Service addresses through the real kernel: the table loaded with `nft -j -f` in a "host" namespace that routes
 // for instance namespaces. New TCP and UDP flows to the service address are spread over its members, replies come
-// from the service address, an established connection stays on its instance when the members change, a service
-// with no member refuses at once, and neither another network nor a forged source reaches it.
+// from the service address (also to a member that asked itself), an established connection stays on its instance
+// when the members change, a service with no member refuses at once, and neither another network nor a forged
+// source reaches it.
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -190,6 +191,20 @@ test('service address: spread over members, sticky flows, refusal, isolation', {
     Object.keys(after).sort(),
     rest.map((n) => `${n}@${svc}`).sort(),
     'new flows: new members only',
+  );
+
+  // A member asking its own service address, chosen itself (the only member): answered, from the service address.
+  await applyIsolation(nft, spec(['b1']));
+  const [b1] = backends;
+  assert.deepEqual(
+    await ask(b1!.ns, { mode: 'tcp', n: 3, dst: svc }),
+    Array(3).fill(`b1@${svc}`),
+    'TCP hairpin',
+  );
+  assert.deepEqual(
+    await ask(b1!.ns, { mode: 'udp', n: 3, dst: svc }),
+    Array(3).fill(`b1@${svc}`),
+    'UDP hairpin',
   );
 
   // No member: refused at once, not routed on into nowhere.

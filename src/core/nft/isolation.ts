@@ -179,6 +179,7 @@ function chains(spec: IsolationSpec, services: readonly ServiceBalance[]): NftCo
   if (spec.dnsRedirectPort !== undefined || services.length > 0) {
     out.push(base('prerouting', 'nat', 'prerouting', -100));
   }
+  if (services.some((s) => s.members.length > 0)) out.push(base('postrouting', 'nat', 'postrouting', 100));
   out.push(...lbChains(t, spec.plan, services));
   return out;
 }
@@ -280,7 +281,7 @@ function rules(spec: IsolationSpec, services: readonly ServiceBalance[]): NftCom
   const { fromSixpn, dns } = m;
   const lb =
     services.length === 0
-      ? { chains: [], prerouting: [], forward: [] }
+      ? { chains: [], prerouting: [], forward: [], postrouting: [] }
       : lbRules(t, spec.plan, services, { guarded: names.guarded, sameNet: names.sameNet });
   const out: NftCommand[] = [...dropRules(t), ...forwardRules(t, m, lb.forward), ...inputRules(t, m)];
   if (spec.dnsRedirectPort !== undefined) {
@@ -299,7 +300,7 @@ function rules(spec: IsolationSpec, services: readonly ServiceBalance[]): NftCom
       rule(t, 'prerouting', [fromSixpn, ...dns, redirect(spec.dnsRedirectPort)], 'DNS to the local server'),
     );
   }
-  out.push(rule(t, 'input', [jump(names.blocked)]), ...lb.prerouting, ...lb.chains);
+  out.push(rule(t, 'input', [jump(names.blocked)]), ...lb.prerouting, ...lb.chains, ...lb.postrouting);
   return out;
 }
 

@@ -5,7 +5,19 @@
 
 import { type AddressPlan, formatIPv6, type NetworkId, networkOf, serviceOf } from '../address.ts';
 import { invalid } from '../errors.ts';
-import { and, concat, FAMILY, type Json, match, meta, type NftCommand, payload, ref, rule } from './json.ts';
+import {
+  and,
+  concat,
+  ct,
+  FAMILY,
+  type Json,
+  match,
+  meta,
+  type NftCommand,
+  payload,
+  ref,
+  rule,
+} from './json.ts';
 
 /** One service address and the instances new flows to it are spread over. */
 export interface ServiceBalance {
@@ -97,14 +109,16 @@ const sameNet = (sameNetSet: string) =>
  * The rules: in each service chain, `dnat ip6 to numgen random mod N map { 0 : a, 1 : b, … }` (a random member per
  * new flow; conntrack keeps the flow there); in `prerouting`, flows from a guarded interface (this machine's own
  * instances or peers) to a service address of their own network jump to its chain; in `forward`, a flow to a
- * service address of the asker's own network that nothing dispatched (no serving instance) is refused at once.
+ * service address of the asker's own network that nothing dispatched (no serving instance) is refused at once;
+ * in `postrouting`, a member sent to itself (an instance asking its own app's service address, the hairpin) gets
+ * the service address as its source, so the answer goes back through the host and conntrack, not to itself.
  */
 export function lbRules(
   table: string,
   plan: AddressPlan,
   services: readonly ServiceBalance[],
   sets: { guarded: string; sameNet: string },
-): { chains: NftCommand[]; prerouting: NftCommand[]; forward: NftCommand[] } {
+): { chains: NftCommand[]; prerouting: NftCommand[]; forward: NftCommand[]; postrouting: NftCommand[] } {
   const chains = services
     .filter((s) => s.members.length > 0)
     .map((s) =>
@@ -146,5 +160,31 @@ export function lbRules(
       'a service address with no serving instance',
     ),
   ];
-  return { chains, prerouting, forward };
+  return { chains, prerouting, forward, postrouting: hairpin(table, services) };
+}
+
+/** `ct status dnat snat ip6 to ip6 saddr . ip6 daddr map { M . M : S, … }` over every member M of service S. */
+function hairpin(table: string, services: readonly ServiceBalance[]): NftCommand[] {
+  const pairs = services.flatMap((s) =>
+    s.members.map((m): Json => [concat(formatIPv6(m), formatIPv6(m)), formatIPv6(s.address)]),
+  );
+  if (pairs.length === 0) return [];
+  return [
+    rule(
+      table,
+      'postrouting',
+      [
+        match(ct('status'), 'dnat', 'in'),
+        {
+          snat: {
+            family: 'ip6',
+            addr: {
+              map: { key: concat(payload('ip6', 'saddr'), payload('ip6', 'daddr')), data: { set: pairs } },
+            },
+          },
+        },
+      ],
+      'an instance sent to itself through its service address: answered from the service address',
+    ),
+  ];
 }
