@@ -115,8 +115,9 @@ function planRemoval(acts: Action[], id: string, d: Desired, o: Observed, ctx: P
   const ours = ctx.lab || w !== undefined;
   const exists = o.namespaces.has(ns);
   const iface = hostIfaceOf(id);
-  // Our own namespace takes the veth with it; a pinned one is the runtime's and lives on: remove our end first.
-  if (o.host.links.has(iface) && !(ours && exists && !w?.pinned)) acts.push({ do: 'link-del', iface });
+  // Our end goes first, always: a pinned namespace is the runtime's and lives on, and even our own one outlives
+  // `netns-del` (taking the veth with it) while a process still holds it.
+  if (o.host.links.has(iface)) acts.push({ do: 'link-del', iface });
   if (ours && exists) acts.push({ do: 'netns-del', ns });
   if (ours) acts.push({ do: 'dir-remove', path: `${ctx.etcNetnsDir}/${ns}` });
   acts.push({ do: 'file-remove', path: envFileOf(ctx.envDir, id) });

@@ -127,12 +127,13 @@ describe('reconcile after a change of state', () => {
   const a1 = 'sixpn-i-000000a1';
   const rows: { name: string; edit: (s: Snapshot) => void; want: string[] }[] = [
     {
-      name: 'instance stopped: its namespace, files and guard go',
+      name: 'instance stopped: its veth (first: a held namespace outlives netns-del), namespace, files and guard go',
       edit: (s) => {
         s.instances = s.instances.map((i) => (i.id === '000000a1' ? { ...i, state: 'stopped' as const } : i));
       },
       want: [
         'nft',
+        'link-del - sxi000000a1',
         `netns-del ${a1}`,
         `dir-remove /etc/netns/${a1}`,
         'file-remove /state/instances/000000a1.env',
@@ -145,6 +146,7 @@ describe('reconcile after a change of state', () => {
       },
       want: [
         'nft',
+        'link-del - sxi000000c1',
         'netns-del sixpn-i-000000c1',
         'dir-remove /etc/netns/sixpn-i-000000c1',
         'file-remove /state/instances/000000c1.env',

@@ -57,7 +57,7 @@ describe('instances attached over the local socket', () => {
     const down = await agent.reconcile(stopped(A1), attached);
     assert.deepEqual(
       down.actions.filter((a) => a.do !== 'nft').map((a) => a.do),
-      ['netns-del', 'dir-remove', 'file-remove'],
+      ['link-del', 'netns-del', 'dir-remove', 'file-remove'],
     );
   });
 });

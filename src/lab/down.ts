@@ -102,11 +102,14 @@ export async function labDown(o: DownOptions = {}): Promise<DownReport> {
   const report: DownReport = { processes: 0, namespaces: [], sockets: [] };
   const ids = await instanceIds(dir, state);
 
-  // 1. The processes the lab started: agents and gateways first (they may still reconcile), then the rest.
+  // 1. The processes the lab started: the demo servers first (`sixpn run` passes the TERM on to its server and asks
+  //    its agent to stop the instance), then agents and gateways (they may still reconcile), then the rest.
   const procs = Object.entries(state?.processes ?? {});
-  const first = procs.filter(([k]) => k.startsWith('agent:') || k.startsWith('gateway:'));
-  const rest = procs.filter(([k]) => !(k.startsWith('agent:') || k.startsWith('gateway:')));
-  for (const group of [first, rest]) {
+  const daemon = (k: string) => k.startsWith('agent:') || k.startsWith('gateway:');
+  const demo = procs.filter(([k]) => k.startsWith('demo:'));
+  const first = procs.filter(([k]) => daemon(k));
+  const rest = procs.filter(([k]) => !daemon(k) && !k.startsWith('demo:'));
+  for (const group of [demo, first, rest]) {
     const alive = group.filter(([, r]) => isAlive(r));
     if (alive.length > 0) say(`stopping ${alive.map(([k]) => k).join(', ')}`);
     report.processes += alive.length;

@@ -9,15 +9,19 @@ export const PROGRAMS: Readonly<Record<string, string>> = {
   ip: 'iproute2',
   sysctl: 'procps',
   nsenter: 'util-linux',
+  unshare: 'util-linux',
   nft: 'nftables',
   'wireguard-go': 'wireguard-go',
   wg: 'wireguard-tools',
   'wg-quick': 'wireguard-tools',
   unbound: 'unbound',
+  busybox: 'busybox-static',
 };
 
 /** What `lab up` runs itself or has its agents run. */
 export const UP_PROGRAMS = ['ip', 'nsenter', 'sysctl', 'nft', 'wireguard-go', 'wg', 'unbound'] as const;
+/** What the demo's servers run (busybox httpd, through `sixpn run`: unshare). */
+export const DEMO_PROGRAMS = ['busybox', 'unshare'] as const;
 
 /** The programs of `needed` that `has` does not find, as one message naming their packages; undefined if none. */
 export function missingMessage(needed: readonly string[], has: (p: string) => boolean): string | undefined {

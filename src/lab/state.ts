@@ -27,7 +27,7 @@ export const LabState = z.object({
   phase: z.enum(['building', 'up']),
   adminToken: z.string(),
   hostTokens: z.record(z.string(), z.string()),
-  /** Keyed `control`, `unbound`, `agent:<host>`, `gateway:<name>`. */
+  /** Keyed `control`, `unbound`, `agent:<host>`, `gateway:<name>`, `demo:<app>@<host>` (a demo server's `sixpn run`). */
   processes: z.record(z.string(), Proc),
   /** True when `lab up` created /etc/netns itself (down removes it again once it is empty). */
   etcNetnsCreated: z.boolean().default(false),

@@ -57,6 +57,8 @@ export interface LabStatus {
     log: string | null;
   }[];
   nodes: NodeStatus[];
+  /** The demo servers: `sixpn run` of each demo instance (`web@ord1`), in its host's namespace. */
+  servers: { name: string; ns: string; pid: number; alive: boolean; log: string }[];
   instances: InstanceStatus[];
   /** Things that are wrong (dead processes, missing namespaces, agents behind). */
   problems: string[];
@@ -157,6 +159,7 @@ export async function labStatus(name?: string): Promise<LabStatus> {
       dir,
       services: [],
       nodes: [],
+      servers: [],
       instances: [],
       problems: [],
     };
@@ -178,6 +181,19 @@ export async function labStatus(name?: string): Promise<LabStatus> {
     : { revision: null, instances: [] };
   const services = servicesOf(p, control, unbound, present, problems);
   const nodes = nodesOf(p, proc, revision, present, problems);
+  const servers = Object.keys(state.processes)
+    .filter((k) => k.startsWith('demo:'))
+    .sort()
+    .map((k) => {
+      const r = proc(k);
+      return {
+        name: k.slice('demo:'.length),
+        ns: state.processes[k]?.ns ?? '',
+        pid: r?.pid ?? 0,
+        alive: r?.alive ?? false,
+        log: r?.log ?? '',
+      };
+    });
   for (const i of instances) {
     if (i.state === 'started' && !i.namespace)
       problems.push(`instance ${i.id} (${i.app}) is started but has no namespace`);
@@ -191,6 +207,7 @@ export async function labStatus(name?: string): Promise<LabStatus> {
     api: { url: p.underlay.apiUrl, socket: p.underlay.apiSocketUrl, revision },
     services,
     nodes,
+    servers,
     instances,
     problems,
   };

@@ -50,6 +50,9 @@ test('lab up prints the demo and commands with its instance ids', () => {
   assert.match(out, /acme {4}web {4}0a0b0c0d {2}ord1 {2}ord {5}fdaa:0:1:0:1:a0b:c0d:2/);
   assert.match(out, /\.\/bin\/sixpn\.js lab exec 0a0b0c0d -- getent ahosts db\.internal/);
   assert.match(out, /\.\/bin\/sixpn\.js lab exec 2a2b2c2d -- dig aaaa web\.internal {4}# NXDOMAIN/);
+  assert.match(out, /lab exec 0a0b0c0d -- curl -s http:\/\/db\.internal:8080\/ {4}# db answers/);
+  assert.match(out, /lab exec 0a0b0c0d -- curl -s http:\/\/svc\.web\.internal:8080\//);
+  assert.doesNotMatch(out, /ord\.web\.internal/, 'no other region to name');
   const named = labPlan({ regions: [{ code: 'ord', hosts: 2 }], gateways: [], name: 'x1' });
   assert.match(renderUp(named, state(named)), /lab --name x1 exec 0a0b0c0d --/);
 });
@@ -63,7 +66,15 @@ test('lab env prints export lines for the socket and the admin token', () => {
 });
 
 test('lab status without a lab says how to make one', () => {
-  const none = { up: false, phase: 'none' as const, services: [], nodes: [], instances: [], problems: [] };
+  const none = {
+    up: false,
+    phase: 'none' as const,
+    services: [],
+    nodes: [],
+    servers: [],
+    instances: [],
+    problems: [],
+  };
   assert.equal(
     renderStatus({ ...none, name: '', dir: '/run/sixpn-lab' }),
     'no lab in /run/sixpn-lab; bring one up with: sixpn lab up\n',

@@ -1,6 +1,7 @@
 // What `lab up`, `lab status` and `lab env` print: the fleet that was built, the demo instances, what to try next.
 // Pure (text from the plan, the record and the status).
 
+import { DEMO_PORT } from './demo-plan.ts';
 import { wireguardTry } from './gateways.ts';
 import { type LabPlan, labNodes } from './plan.ts';
 import type { LabState } from './state.ts';
@@ -63,6 +64,7 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
     );
     const web = s.demo.find((d) => d.app === 'web');
     const vault = s.demo.find((d) => d.app === 'vault');
+    const far = s.demo.find((d) => d.app === 'web' && d.region !== web?.region)?.region;
     const lab = `${bin} lab${p.name ? ` --name ${p.name}` : ''}`;
     const x = (id: string | undefined, cmd: string, note = '') =>
       `${lab} exec ${id ?? '<instance>'} -- ${cmd}${note ? `    # ${note}` : ''}`;
@@ -76,6 +78,13 @@ export function renderUp(p: LabPlan, s: LabState, bin = './bin/sixpn.js'): strin
           x(web?.id, 'dig +short aaaa web.internal'),
           x(web?.id, 'dig +short txt regions.web.internal'),
           x(web?.id, 'dig +short aaaa top1.nearest.of.web.internal'),
+          x(web?.id, `curl -s http://db.internal:${DEMO_PORT}/`, 'db answers: app, instance id, region'),
+          x(
+            web?.id,
+            `curl -s http://svc.web.internal:${DEMO_PORT}/`,
+            "web's service address: a passing instance, nearest first",
+          ),
+          ...(far ? [x(web?.id, `curl -s http://${far}.web.internal:${DEMO_PORT}/`, `web in ${far}`)] : []),
           x(web?.id, 'dig +short www.example.test', 'other names go to the upstream'),
           x(vault?.id, 'dig aaaa web.internal', 'NXDOMAIN: globex cannot see acme'),
           x(web?.id, "sh -c 'env | grep ^SIXPN_'", 'its SIXPN_* env'),
@@ -123,6 +132,18 @@ export function renderStatus(st: LabStatus): string {
         n.agent ? String(n.agent.revision) : '-',
         n.agent?.peers === undefined ? '-' : String(n.agent.peers),
         n.agent?.dns ?? '-',
+      ]),
+      ...st.servers.map((v) => [
+        v.name,
+        'demo server',
+        v.ns,
+        `:${DEMO_PORT}`,
+        '-',
+        String(v.pid),
+        yes(v.alive),
+        '-',
+        '-',
+        '-',
       ]),
     ]),
   ];

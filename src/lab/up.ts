@@ -16,7 +16,8 @@ import { joinFleet } from './join-fleet.ts';
 import { writeLaptopShim } from './laptop.ts';
 import { attachMember, buildUnderlay } from './network.ts';
 import { type LabOptions, type LabPlan, labNodes, labPlan } from './plan.ts';
-import { preflight, UP_PROGRAMS } from './preflight.ts';
+import { DEMO_PROGRAMS, preflight, UP_PROGRAMS } from './preflight.ts';
+import type { ProcessRecord } from './processes.ts';
 import { type LabState, readLabState, writeLabState } from './state.ts';
 import { startUpstream, waitUpstream } from './upstream.ts';
 
@@ -54,7 +55,7 @@ async function checkNoLab(p: LabPlan, signal?: AbortSignal): Promise<void> {
 }
 
 export async function labUp(o: UpOptions): Promise<UpResult> {
-  preflight(UP_PROGRAMS);
+  preflight(o.noDemo ? UP_PROGRAMS : [...UP_PROGRAMS, ...DEMO_PROGRAMS]);
   const say = o.progress ?? (() => {});
   const p = labPlan(o);
   await checkNoLab(p, o.signal);
@@ -124,8 +125,15 @@ export async function labUp(o: UpOptions): Promise<UpResult> {
   await waitAgents(client, waiting, timeout, o.signal);
 
   if (!o.noDemo) {
-    say('demo: org acme (apps web, db) and org globex (app vault), private networking');
-    state.demo = await createDemo(client, p);
+    say(
+      'demo: org acme (apps web, db) and org globex (app vault), private networking; ' +
+        'each instance an HTTP server on :8080 started by `sixpn run` on its host',
+    );
+    const record = (key: string, rec: ProcessRecord) => {
+      state.processes[key] = rec;
+      save();
+    };
+    state.demo = await createDemo(client, p, { waiting, timeoutMs: timeout, record, signal: o.signal });
     save();
     await waitAgents(client, waiting, timeout, o.signal);
   }

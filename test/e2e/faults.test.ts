@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startAgent, waitAgents } from '../../src/lab/agents.ts';
+import { startDemoServer } from '../../src/lab/demo.ts';
 import { laptopEnv } from '../../src/lab/laptop.ts';
 import { labNodes } from '../../src/lab/plan.ts';
 import { isAlive } from '../../src/lab/processes.ts';
@@ -201,13 +202,30 @@ describe('faults under load, end to end', { skip, timeout: 240_000 }, () => {
         'the tunnels kept passing traffic',
       );
 
-      // Changes on the restarted control plane (same database): one web stopped, one created in nrt.
+      // Changes on the restarted control plane (same database): one web stopped, one more run in nrt (`sixpn run`
+      // of the demo's server: web has a health check, so an instance serves once its server answers).
       const changedAt = Date.now();
       const c = admin();
       await c.stopInstance(inst('web', 'ord2').id);
-      const added = await c.createInstance('acme', 'web', { region: 'nrt', host: 'nrt1' });
-      assert.ok(added.address);
-      webs = [...webs.filter((a) => a !== inst('web', 'ord2').address), added.address].sort();
+      // nrt1's agent refuses `sixpn run` until its watch is back (it says: retry): run it again until it takes
+      const more = { org: 'acme', app: 'web', region: 'nrt', host: 'nrt1' };
+      let run = startDemoServer(lab.plan, more);
+      let added: string | null | undefined;
+      assert.ok(
+        await eventually(
+          async () => {
+            const mine = await c.listInstances({ org: 'acme', app: 'web', host: 'nrt1' });
+            added = mine.find((i) => i.id !== inst('web', 'nrt1').id)?.address;
+            if (typeof added === 'string') return true;
+            if (!isAlive(run)) run = startDemoServer(lab.plan, more);
+            return false;
+          },
+          30_000,
+          100,
+        ),
+        'sixpn run made a web instance on nrt1',
+      );
+      webs = [...webs.filter((a) => a !== inst('web', 'ord2').address), added ?? ''].sort();
       assert.ok(
         await eventually(() => everyoneSees(webs), 30_000, 50),
         'the changes reach every host and the gateway',
