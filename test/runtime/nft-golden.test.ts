@@ -107,7 +107,10 @@ test('service addresses: the table loads and lists as the golden; going back rem
   await applyIsolation(nft, hostSpec);
   await applyIsolation(nft, lbSpec);
   if (process.env.SIXPN_UPDATE_GOLDEN === '1') {
-    writeFileSync(new URL('../../src/core/nft/testdata/host-lb.nft', import.meta.url), await text(lbSpec.table));
+    writeFileSync(
+      new URL('../../src/core/nft/testdata/host-lb.nft', import.meta.url),
+      await text(lbSpec.table),
+    );
   }
   assert.equal(await text(lbSpec.table), golden('host-lb.nft'));
   await applyIsolation(nft, lbSpec);
