@@ -26,6 +26,16 @@ export async function holderAlive(h: { pid: number; start: string }): Promise<bo
   return (await startTimeOf(h.pid)) === h.start;
 }
 
+/** SIGTERM to `h` when it is still the process that started at `h.start` (a reused pid is left alone). */
+export async function terminate(h: { pid: number; start: string }): Promise<void> {
+  if (!(await holderAlive(h))) return;
+  try {
+    process.kill(h.pid, 'SIGTERM');
+  } catch {
+    // ended meanwhile
+  }
+}
+
 /** True when some process has the network namespace of file `nsFile` (e.g. `/run/netns/sixpn-i-<id>`). */
 export async function netnsInUse(nsFile: string): Promise<boolean> {
   let want: { ino: bigint; dev: bigint };

@@ -9,7 +9,7 @@ import type { Logger } from '../lib/log.ts';
 import { run } from '../runtime/exec.ts';
 import type { Reconciler } from '../runtime/reconciler.ts';
 import type { AgentOptions } from './agent.ts';
-import { holderAlive, netnsInUse, startTimeOf } from './procs.ts';
+import { holderAlive, netnsInUse, startTimeOf, terminate } from './procs.ts';
 import { serveSocket } from './socket-server.ts';
 import { Workloads } from './workloads.ts';
 
@@ -39,7 +39,7 @@ export async function startWorkloads(
     netnsTemplate: o.netnsTemplate ?? 'sixpn-i-{id}',
     dir: join(o.stateDir, 'workloads'),
     api: r.client,
-    probe: { checkNetns, startTimeOf, holderAlive, netnsInUse },
+    probe: { checkNetns, startTimeOf, holderAlive, terminate, netnsInUse },
     requestPass: () => r.requestPass('periodic'),
     log: log.child({ part: 'workloads' }),
   });

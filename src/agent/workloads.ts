@@ -2,7 +2,8 @@
 // host through the API with the host's own token, remembered per runtime key in `<state-dir>/workloads/<id>.json`
 // (which namespace: the agent's own, or the runtime's pinned), set up by the agent's next pass, stopped or deleted
 // on request, and — for `sixpn run` — stopped when the process that asked and every process in the namespace are
-// gone (checked every resync interval).
+// gone (checked every resync interval). The other way round, a `sixpn run` instance stopped or deleted through the
+// API (not by its own `sixpn run`) ends its command: the agent sends `sixpn run` SIGTERM, like `docker stop`.
 
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ export interface WorkloadProbe {
   checkNetns(path: string): Promise<void>;
   startTimeOf(pid: number): Promise<string | undefined>;
   holderAlive(h: { pid: number; start: string }): Promise<boolean>;
+  /** Sends SIGTERM to the process when it is still the one that asked (same start time). */
+  terminate(h: { pid: number; start: string }): Promise<void>;
   netnsInUse(nsFile: string): Promise<boolean>;
 }
 
@@ -76,6 +79,8 @@ export class Workloads {
   private waiters: Waiter[] = [];
   /** Creations of one key never overlap (a runtime retrying ADD). */
   private readonly busy = new Set<string>();
+  /** `sixpn run` instances a pass has seen started, and not stopped by their own runtime since. */
+  private readonly running = new Set<string>();
 
   constructor(private readonly o: WorkloadOptions) {}
 
@@ -115,7 +120,10 @@ export class Workloads {
   }
 
   /** After every pass: wakes the requests whose instance that pass set up without a failed step. */
-  passed(r: ReconcileResult): void {
+  async passed(r: ReconcileResult): Promise<void> {
+    await this.endStopped().catch((e: unknown) =>
+      this.o.log.warn({ err: String(e) }, 'cannot end the sixpn run of a stopped instance; retrying'),
+    );
     const failing = JSON.stringify(r.failed);
     const wanted = new Set(r.desired.instances.map((i) => i.id));
     this.waiters = this.waiters.filter((w) => {
@@ -123,6 +131,27 @@ export class Workloads {
       w.ok();
       return false;
     });
+  }
+
+  /**
+   * Each `sixpn run` instance seen started that is now stopped or gone though its runtime did not ask: SIGTERM to
+   * its `sixpn run`, which forwards it to CMD and exits with CMD's code. Once per start.
+   */
+  private async endStopped(): Promise<void> {
+    for (const a of this.records.values()) {
+      if (a.holder === null) continue;
+      const started = this.o.state.get('instance', a.id)?.state === 'started';
+      if (started) {
+        this.running.add(a.id);
+        continue;
+      }
+      if (!this.running.delete(a.id) || !(await this.o.probe.holderAlive(a.holder))) continue;
+      this.o.log.info(
+        { id: a.id, key: a.key, pid: a.holder.pid },
+        'instance stopped through the API; ending its sixpn run (SIGTERM)',
+      );
+      await this.o.probe.terminate(a.holder);
+    }
   }
 
   private waitSetUp(id: string): Promise<void> {
@@ -222,6 +251,7 @@ export class Workloads {
   async remove(key: string, remove: boolean): Promise<void> {
     const a = this.byKey(key);
     if (!a) return;
+    this.running.delete(a.id); // asked by its runtime: nothing to end
     try {
       if (remove) await this.o.api.deleteInstance(a.id);
       else if (this.o.state.get('instance', a.id)?.state !== 'stopped') await this.o.api.stopInstance(a.id);

@@ -1,7 +1,7 @@
 // `sixpn run` and the agent's local socket for real: two hosts in namespaces, real `sixpn agent` processes, real
 // processes in instances. A server run on h1 answers a client run on h2 by name over the mesh; CMD sees the
-// instance's /etc files and SIXPN_* env; exit codes (its own, 127), signals forwarded, stop / --rm on exit; a
-// SIGKILLed `sixpn run` is noticed by the agent's sweep; no agent → a clear error and nothing left behind; a host
+// instance's /etc files and SIXPN_* env; exit codes (its own, 127), signals forwarded, stop / --rm on exit; an
+// API stop ends `sixpn run`; a SIGKILLed `sixpn run` is noticed by the agent's sweep; no agent → a clear error and nothing left behind; a host
 // without a grant is refused.
 
 import assert from 'node:assert/strict';
@@ -172,6 +172,29 @@ test('sixpn run: real processes as instances, over the agent socket', {
     assert.equal(r.code, 143, r.stderr);
     assert.deepEqual(await instancesOf(f, 'db'), []);
   });
+
+  await t.test(
+    'stopped through the API: the agent ends sixpn run (SIGTERM to CMD), which exits 143',
+    async () => {
+      const victim = sixpnRun(h1, ['--app', 'web', '--', 'sleep', '600']);
+      c.add(async () => {
+        victim.proc.kill('SIGKILL');
+      });
+      let inst: { id: string } | undefined;
+      await eventually(async () => {
+        inst = (await instancesOf(f, 'web')).find((i) => i.state === 'started');
+        return inst !== undefined;
+      }, 20_000);
+      assert.ok(inst, 'sixpn run started its instance');
+      const stoppedAt = Date.now();
+      await f.admin.stopInstance(inst.id);
+      const r = await Promise.race([victim.done, sleep(10_000).then(() => undefined)]);
+      assert.ok(r, 'sixpn run ended within 10 s of the stop');
+      assert.equal(r.code, 143, r.stderr);
+      t.diagnostic(`sixpn run ended ${Date.now() - stoppedAt} ms after the API stop`);
+      await f.admin.deleteInstance(inst.id);
+    },
+  );
 
   await t.test(`SIGKILL of sixpn run: the agent stops the instance within its resync interval`, async () => {
     // CMD outlives sixpn run for a second; then the namespace has no process left

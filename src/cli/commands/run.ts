@@ -32,7 +32,8 @@ export const registerRun: CommandGroup = (program, ctx) => {
       'after',
       '\nThe command runs in the instance’s network namespace with its own /etc/hosts, /etc/resolv.conf and\n' +
         '/etc/nsswitch.conf and the SIXPN_* variables; INT, TERM and HUP reach it; the exit code is its own\n' +
-        '(127: not found). When it ends the instance is stopped (--rm: deleted).',
+        '(127: not found). When it ends the instance is stopped (--rm: deleted); when the instance is stopped\n' +
+        'or deleted through the API, the agent sends sixpn run TERM, which ends the command.',
     )
     .action(async (cmd, o) => {
       const { runWorkload } = await import('../workload/run-process.ts');
