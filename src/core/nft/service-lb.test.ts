@@ -9,6 +9,7 @@ import {
   asNetworkId,
   asServiceNum,
   defaultPlan,
+  formatIPv6,
   hostResolverAddress,
   instanceAddress,
   instancePrefix,
@@ -116,18 +117,46 @@ test('a service with no member is refused, not dispatched; one with members is',
   assert.equal(rulesOf(cmds, 'svc_0000002a_00000007').length, 1);
 });
 
-test('rules grow by one per service with members (plus two fixed), not per member', () => {
+test('rules grow by one per service with members (plus three fixed: dispatch, refusal, hairpin), not per member', () => {
   const count = (s: ServiceBalance[]) =>
     buildIsolation(spec(s)).nftables.filter((c) => JSON.stringify(c).startsWith('{"add":{"rule"')).length;
   const base = count([]);
   const many = Array.from({ length: 50 }, (_, i) => inst(1, i + 1));
-  assert.equal(count([{ address: svc(), members: many }]), base + 3);
+  assert.equal(count([{ address: svc(), members: many }]), base + 4);
   assert.equal(
     count([
       { address: svc(N, 1), members: many },
       { address: svc(N, 2), members: [many[0]!] },
     ]),
-    base + 4,
+    base + 5,
+  );
+});
+
+test('the hairpin: one postrouting snat map over every member, each mapped to its own service address', () => {
+  const cmds = buildIsolation(
+    spec([
+      { address: svc(N, 1), members: [inst(1, 1), inst(1, 2)] },
+      { address: svc(N, 2), members: [inst(1, 3)] },
+    ]),
+  ).nftables;
+  const post = cmds.filter((c) => JSON.stringify(c).includes('"chain":"postrouting"') && 'add' in c);
+  const rules = post.filter((c) => JSON.stringify(c).startsWith('{"add":{"rule"'));
+  assert.equal(rules.length, 1);
+  const text = JSON.stringify(rules[0]);
+  for (const [m, s] of [
+    [inst(1, 1), svc(N, 1)],
+    [inst(1, 2), svc(N, 1)],
+    [inst(1, 3), svc(N, 2)],
+  ] as const) {
+    const a = formatIPv6(m);
+    assert.ok(text.includes(`[{"concat":["${a}","${a}"]},"${formatIPv6(s)}"]`), `${a} → ${formatIPv6(s)}`);
+  }
+  assert.equal(
+    buildIsolation(spec([{ address: svc(), members: [] }])).nftables.filter((c) =>
+      JSON.stringify(c).includes('postrouting'),
+    ).length,
+    0,
+    'no member: no hairpin chain',
   );
 });
 
