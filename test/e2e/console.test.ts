@@ -121,6 +121,8 @@ describe('web console in Chromium, end to end', { skip, timeout: 300_000 }, () =
     const link = acme.locator('#peer-download');
     await link.waitFor({ timeout: 10_000 });
     assert.match(await acme.innerText('#peer-result'), /made in this browser/);
+    // the QR code follows the link once its module loaded (a dynamic import: slower on a loaded machine)
+    await acme.locator('#peer-result img').waitFor({ timeout: 10_000 });
     assert.equal(await acme.locator('#peer-result img').count(), 1, 'a QR code');
     await shot(acme, 'peer-created');
     const [download] = await Promise.all([acme.waitForEvent('download'), link.click()]);
