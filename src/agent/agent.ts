@@ -13,6 +13,7 @@ import { checkIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 import type { Logger } from '../lib/log.ts';
+import { coalesced, serialQueue } from '../lib/serial.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
 import { Reconciler } from '../runtime/reconciler.ts';
@@ -25,7 +26,7 @@ import { startAgentDns } from './dns.ts';
 import { countUsage, createAgentMetrics, parseMetricsListen, serveMetrics } from './metrics.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
-import { reconcileOnce, registrationOf } from './reconcile.ts';
+import { applyNftNow, reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
 import { agentUsageTable } from './usage-task.ts';
 import { startWorkloads } from './workload-service.ts';
@@ -111,16 +112,12 @@ function healthChecker(
   });
 }
 
-export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
-  const log = o.logger.child({ component: 'agent', host: o.host });
-  const base = identityOf(o);
-  const metricsAt = o.metricsListen !== undefined ? parseMetricsListen(o.metricsListen) : undefined;
-  // Lab mode changes namespaces and the network of the namespace it runs in: make sure that is a lab one.
-  const ownNs = o.seams ? 'test' : o.lab ? await checkLabPlacement() : await currentNetnsName();
-  const plan = base.plan;
-  const r = await Reconciler.open({ ...o, plan, log });
-  const identity: AgentIdentity = { ...base, meshKey: await loadOrCreateKey(join(o.stateDir, 'mesh.key')) };
-  const ctx: ReconcileContext = {
+function reconcileContext(
+  o: AgentOptions,
+  identity: AgentIdentity,
+  ownNs: string | undefined,
+): ReconcileContext {
+  return {
     lab: o.lab,
     meshIface: o.meshIface,
     netnsTemplate: identity.netnsTemplate,
@@ -130,6 +127,33 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
     manageForwarding: ownNs !== undefined,
     nftHashFile: join(o.stateDir, 'nft.hash'),
   };
+}
+
+/**
+ * The table-only apply of a health or placement change (service members move at once, not at the next pass),
+ * coalesced, and the queue that keeps it and the passes from overlapping.
+ */
+function tableAtOnce(apply: () => Promise<boolean>, log: Logger) {
+  const serial = serialQueue();
+  const nftNow = coalesced(
+    async () => {
+      await serial(apply);
+    },
+    (e) => log.warn({ err: String(e) }, 'cannot apply the isolation table at once; the next pass does'),
+  );
+  return { serial, nftNow };
+}
+
+export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
+  const log = o.logger.child({ component: 'agent', host: o.host });
+  const base = identityOf(o);
+  const metricsAt = o.metricsListen !== undefined ? parseMetricsListen(o.metricsListen) : undefined;
+  // Lab mode changes namespaces and the network of the namespace it runs in: make sure that is a lab one.
+  const ownNs = o.seams ? 'test' : o.lab ? await checkLabPlacement() : await currentNetnsName();
+  const plan = base.plan;
+  const r = await Reconciler.open({ ...o, plan, log });
+  const identity: AgentIdentity = { ...base, meshKey: await loadOrCreateKey(join(o.stateDir, 'mesh.key')) };
+  const ctx = reconcileContext(o, identity, ownNs);
   const register: AgentSeams['register'] = async (body, signal) => {
     await r.client.registerHost(o.host, body, signal);
   };
@@ -154,11 +178,17 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       log,
       signal: o.signal,
     });
+  const { serial, nftNow } = tableAtOnce(
+    () => applyNftNow(state, identity, seams, ctx, attached(), o.signal),
+    log,
+  );
   return r.run({
     tasks: [...local.tasks, () => checker.run(), usage],
     onSnapshot: () => checker.changed(),
     onChange: async (c) => {
-      if (c.kind === 'app' || c.kind === 'instance') checker.changed();
+      if (c.kind !== 'app' && c.kind !== 'instance') return;
+      checker.changed();
+      nftNow();
     },
     dnsFirst: true,
     startDns: () =>
@@ -182,7 +212,7 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
           [desiredState(state, identity, attached()), registrationOf(state, identity.host)],
           (_k, v) => (typeof v === 'bigint' ? String(v) : v),
         ),
-      reconcile: () => reconcileOnce(state, identity, seams, ctx, log, o.signal, attached()),
+      reconcile: () => serial(() => reconcileOnce(state, identity, seams, ctx, log, o.signal, attached())),
       afterPass: async (last) => {
         await local.workloads.passed(last);
         checker.setReady(

@@ -8,6 +8,7 @@ import { LocalState } from '../core/state.ts';
 import { agentFleet, testKey, testKeyName } from '../core/test-fleet.ts';
 import { units } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
+import { applyNftNow } from './reconcile.ts';
 import { fakeAgent } from './test-fixture.ts';
 
 const F = agentFleet();
@@ -372,5 +373,36 @@ describe('apply', () => {
       units(plan).map((u) => u.length),
       [1, 3, 2, 1, 1, 1],
     );
+  });
+});
+
+describe('the isolation table at once (applyNftNow)', () => {
+  test('a change of the table is applied alone, once; the next pass finds nothing to do for it', async () => {
+    const { agent, snap } = await converged();
+    const stopped = {
+      ...snap,
+      instances: snap.instances.map((i) => (i.id === '000000c1' ? { ...i, state: 'stopped' as const } : i)),
+    };
+    const state = new LocalState(stopped);
+    const before = agent.seams.nft.batches.length;
+    assert.equal(await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()), true);
+    assert.equal(agent.seams.nft.batches.length, before + 1, 'one batch');
+    assert.equal(
+      await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()),
+      false,
+      'applied already',
+    );
+    assert.equal(agent.seams.nft.batches.length, before + 1);
+    const pass = await agent.reconcile(state);
+    assert.deepEqual(pass.failed, []);
+    assert.ok(pass.actions.length > 0, 'the pass still tears the stopped instance down');
+    assert.ok(!pass.actions.some((a) => a.do === 'nft'), 'but the table is as it should be');
+  });
+
+  test('nothing before the first pass made the table', async () => {
+    const agent = fakeAgent('h1');
+    const state = new LocalState(F.snapshot());
+    assert.equal(await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()), false);
+    assert.equal(agent.seams.nft.batches.length, 0);
   });
 });

@@ -1,5 +1,7 @@
 // One reconcile pass: desired state from the local copy, observe the host, plan the difference, apply it.
 
+import { nftFingerprint } from '../core/nft/check.ts';
+import { buildIsolation } from '../core/nft/isolation.ts';
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ApplyResult } from '../runtime/node-apply.ts';
@@ -43,4 +45,29 @@ export async function reconcileOnce(
   const actions = plan(desired, observed, ctx);
   const result = await apply(seams, actions, ctx, logger, signal);
   return { revision, desired, actions, ...result, ms: performance.now() - t0 };
+}
+
+/**
+ * The isolation table alone, at once: a health or placement change moves a service address's members, and the
+ * whole pass (namespaces, links, mesh: many commands) can take a second on a busy host, while the table is one
+ * `nft -j list` and one atomic `nft -j -f`. Nothing when the table's fingerprint is the one applied last, or
+ * before the first pass made the table; the next pass checks everything as usual. Returns whether it applied.
+ * The caller never runs it beside a pass.
+ */
+export async function applyNftNow(
+  state: LocalState,
+  identity: AgentIdentity,
+  seams: AgentSeams,
+  ctx: ReconcileContext,
+  attached: ReadonlyMap<string, AttachedAs>,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const want = desiredState(state, identity, attached).nft;
+  const hash = nftFingerprint(want);
+  if ((await seams.files.read(ctx.nftHashFile))?.trim() === hash) return false;
+  const listing = await seams.nft.list(want.table, signal);
+  if (!listing) return false;
+  await seams.nft.apply(buildIsolation(want, listing), signal);
+  await seams.files.write(ctx.nftHashFile, `${hash}\n`, 0o600);
+  return true;
 }
