@@ -176,15 +176,16 @@ test('sixpn run: real processes as instances, over the agent socket', {
   await t.test(
     'stopped through the API: the agent ends sixpn run (SIGTERM to CMD), which exits 143',
     async () => {
-      const victim = sixpnRun(h1, ['--app', 'web', '--', 'sleep', '600']);
+      const victim = sixpnRun(h1, ['--app', 'web', '--', 'sh', '-c', 'echo running; exec sleep 600']);
       c.add(async () => {
         victim.proc.kill('SIGKILL');
       });
-      let inst: { id: string } | undefined;
-      await eventually(async () => {
-        inst = (await instancesOf(f, 'web')).find((i) => i.state === 'started');
-        return inst !== undefined;
-      }, 20_000);
+      // CMD runs once the agent set its instance up (the API says started a little earlier)
+      const running = new Promise<boolean>((resolve) =>
+        victim.proc.stdout?.on('data', (d) => String(d).includes('running') && resolve(true)),
+      );
+      assert.ok(await Promise.race([running, sleep(20_000).then(() => false)]), 'CMD runs');
+      const inst = (await instancesOf(f, 'web')).find((i) => i.state === 'started' && i.host === 'h1');
       assert.ok(inst, 'sixpn run started its instance');
       const stoppedAt = Date.now();
       await f.admin.stopInstance(inst.id);
