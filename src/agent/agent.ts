@@ -137,7 +137,9 @@ function tableAtOnce(apply: () => Promise<boolean>, log: Logger) {
   const serial = serialQueue();
   const nftNow = coalesced(
     async () => {
-      await serial(apply);
+      const t0 = performance.now();
+      if (await serial(apply))
+        log.info({ ms: Math.round(performance.now() - t0) }, 'isolation table applied at once');
     },
     (e) => log.warn({ err: String(e) }, 'cannot apply the isolation table at once; the next pass does'),
   );
