@@ -32,6 +32,7 @@ const ip = (...args: string[]) => run('ip', args);
 const inNs = (ns: string, ...args: string[]) => run('ip', ['netns', 'exec', ns, ...args]);
 
 async function setUp(): Promise<void> {
+  await tearDown(); // what a run that died left behind
   for (const ns of [A, R, B]) await ip('netns', 'add', ns);
   await ip('link', 'add', 'sxi00000001', 'netns', R, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', A);
   await ip('link', 'add', 'sxbu0', 'netns', R, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', B);
@@ -63,6 +64,8 @@ const SEND = `const s = require('node:net').connect({ host: '${ADDR_B}', port: 5
 /** Bytes per second of one TCP stream A → B for SECONDS. */
 async function throughput(): Promise<number> {
   const sink = spawn('ip', ['netns', 'exec', B, process.execPath, '-e', SINK]);
+  // listened for from the start: the sink may end before the sender's process has
+  const exited = new Promise((r) => sink.once('exit', r));
   let out = '';
   sink.stdout.on('data', (d: Buffer) => {
     out += d.toString();
@@ -70,7 +73,7 @@ async function throughput(): Promise<number> {
   while (!out.includes('up')) await new Promise((r) => setTimeout(r, 20));
   const t0 = performance.now();
   await inNs(A, process.execPath, '-e', SEND);
-  await new Promise((r) => sink.once('exit', r));
+  await exited;
   const bytes = Number(out.split('\n')[1]);
   return bytes / ((performance.now() - t0) / 1000);
 }
