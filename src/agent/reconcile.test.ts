@@ -8,8 +8,7 @@ import { LocalState } from '../core/state.ts';
 import { agentFleet, testKey, testKeyName } from '../core/test-fleet.ts';
 import { units } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
-import { applyNftNow } from './reconcile.ts';
-import { fakeAgent } from './test-fixture.ts';
+import { convergedAgent, fakeAgent } from './test-fixture.ts';
 
 const F = agentFleet();
 
@@ -52,15 +51,6 @@ function brief(a: Action): string {
     default:
       return `${a.do} ${a.ns ?? '-'} ${a.iface}${'addr' in a ? ` ${a.addr}` : ''}`;
   }
-}
-
-/** An agent on h1 already converged on the demo state. */
-async function converged() {
-  const agent = fakeAgent('h1');
-  const snap = F.snapshot();
-  const first = await agent.reconcile(new LocalState(snap));
-  assert.deepEqual(first.failed, []);
-  return { agent, snap };
 }
 
 describe('reconcile from nothing', () => {
@@ -116,7 +106,7 @@ describe('reconcile from nothing', () => {
   });
 
   test('a second pass plans nothing and changes nothing', async () => {
-    const { agent, snap } = await converged();
+    const { agent, snap } = await convergedAgent();
     const before = agent.mutations().length;
     const r = await agent.reconcile(new LocalState(snap));
     assert.deepEqual(r.actions, []);
@@ -221,7 +211,7 @@ describe('reconcile after a change of state', () => {
   ];
   for (const r of rows) {
     test(r.name, async () => {
-      const { agent, snap } = await converged();
+      const { agent, snap } = await convergedAgent();
       r.edit(snap);
       const res = await agent.reconcile(new LocalState(snap));
       assert.deepEqual(res.failed, []);
@@ -235,7 +225,7 @@ describe('reconcile after a change of state', () => {
   }
 
   test('peer host added back after removal', async () => {
-    const { agent, snap } = await converged();
+    const { agent, snap } = await convergedAgent();
     const without = structuredClone(snap);
     without.hosts = without.hosts.filter((h) => h.name !== 'h2');
     await agent.reconcile(new LocalState(without));
@@ -324,7 +314,7 @@ describe('reconcile repairs drift', () => {
     ];
   for (const r of rows) {
     test(r.name, async () => {
-      const { agent, snap } = await converged();
+      const { agent, snap } = await convergedAgent();
       await r.drift(agent);
       const res = await agent.reconcile(new LocalState(snap));
       assert.deepEqual(res.failed, []);
@@ -373,36 +363,5 @@ describe('apply', () => {
       units(plan).map((u) => u.length),
       [1, 3, 2, 1, 1, 1],
     );
-  });
-});
-
-describe('the isolation table at once (applyNftNow)', () => {
-  test('a change of the table is applied alone, once; the next pass finds nothing to do for it', async () => {
-    const { agent, snap } = await converged();
-    const stopped = {
-      ...snap,
-      instances: snap.instances.map((i) => (i.id === '000000c1' ? { ...i, state: 'stopped' as const } : i)),
-    };
-    const state = new LocalState(stopped);
-    const before = agent.seams.nft.batches.length;
-    assert.equal(await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()), true);
-    assert.equal(agent.seams.nft.batches.length, before + 1, 'one batch');
-    assert.equal(
-      await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()),
-      false,
-      'applied already',
-    );
-    assert.equal(agent.seams.nft.batches.length, before + 1);
-    const pass = await agent.reconcile(state);
-    assert.deepEqual(pass.failed, []);
-    assert.ok(pass.actions.length > 0, 'the pass still tears the stopped instance down');
-    assert.ok(!pass.actions.some((a) => a.do === 'nft'), 'but the table is as it should be');
-  });
-
-  test('nothing before the first pass made the table', async () => {
-    const agent = fakeAgent('h1');
-    const state = new LocalState(F.snapshot());
-    assert.equal(await applyNftNow(state, agent.id, agent.seams, agent.ctx, new Map()), false);
-    assert.equal(agent.seams.nft.batches.length, 0);
   });
 });

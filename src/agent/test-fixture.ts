@@ -1,7 +1,8 @@
 // The agent's unit tests' seams: its identity on a host of the agent fleet (core/test-fleet.ts) and an agent over
 // in-memory fakes wired together.
 
-import type { LocalState } from '../core/state.ts';
+import assert from 'node:assert/strict';
+import { LocalState } from '../core/state.ts';
 import { agentFleet, testKey } from '../core/test-fleet.ts';
 import { endpointOf } from '../core/wg/endpoint.ts';
 import { silentLogger } from '../lib/log.ts';
@@ -79,4 +80,13 @@ export function fakeAgent(name = 'h1', over: Partial<AgentIdentity> = {}) {
       ...registrations.map(() => 'register'),
     ],
   };
+}
+
+/** An agent on h1 already converged on the agent fleet's snapshot, and that snapshot. */
+export async function convergedAgent() {
+  const agent = fakeAgent('h1');
+  const snap = fleet.snapshot();
+  const first = await agent.reconcile(new LocalState(snap));
+  assert.deepEqual(first.failed, []);
+  return { agent, snap };
 }
