@@ -161,8 +161,6 @@ async function store(): Promise<string[]> {
     }
   }
   const applyMs = performance.now() - t0;
-  const db = (s as unknown as { ['#ctx']: unknown }) && (await import('../../src/control/store/open.ts'));
-  void db;
   const rows = async (table: string) => {
     const q = parseUsageQuery(
       {
@@ -176,10 +174,44 @@ async function store(): Promise<string[]> {
     return (await s.usageRows('acme', q)).length;
   };
   const perDay = { minute: await rows('minute'), hour: await rows('hour'), day: await rows('day') };
+  // 29 more days, one report per host an hour (the hour and day buckets a 30-day query reads are as full as the
+  // first day's), then the 30-day query at day and hour steps, timed.
+  for (let d = 1; d < 30; d++) {
+    for (let hr = 0; hr < 24; hr++) {
+      for (const [h, ids] of byHost) {
+        const own = regions[Number(h.slice(1)) % 3]!;
+        await s.applyUsageReport(h, {
+          epoch: 'e0',
+          seq: 1440 + d * 24 + hr + 1,
+          at: new Date(day0 + d * 86_400_000 + hr * 3_600_000 + 1000).toISOString(),
+          items: ids.map((instance) => ({
+            instance,
+            dir: 'tx' as const,
+            scope: 'region' as const,
+            src_region: own,
+            dst_region: own,
+            bytes: 60_000,
+            packets: 600,
+          })),
+        });
+      }
+    }
+  }
+  const month = async (step: string) => {
+    const q = parseUsageQuery(
+      { from: String(day0 / 1000), to: String(day0 / 1000 + 30 * 86_400), step, by: 'app' },
+      day0 / 1000 + 30 * 86_400,
+    );
+    const t = performance.now();
+    const n = (await s.usageRows('acme', q)).length;
+    return `${(performance.now() - t).toFixed(0)} ms (${n} rows)`;
+  };
+  const query = { day: await month('1d'), hour: await month('1h') };
   const lines = [
     `store (SQLite in memory), 1,000 instances in 100 apps on 10 hosts (3 regions), one report per host a minute:`,
     `  ${reports} reports of 200 items applied in ${(applyMs / 1000).toFixed(1)} s (${(applyMs / reports).toFixed(2)} ms each)`,
     `  rows per day (app × scope × region pair): minute ${perDay.minute}, hour ${perDay.hour}, day ${perDay.day}`,
+    `  30-day query by app: step 1d ${query.day}, step 1h ${query.hour}`,
   ];
   await s.close();
   return lines;
