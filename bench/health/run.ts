@@ -112,7 +112,10 @@ class Sink {
   }
 }
 
-/** `nft monitor` in a host's namespace: the wall-clock time of every ruleset change it reports. */
+/**
+ * `nft monitor` in a host's namespace: the wall-clock time of every ruleset change it reports that touches a
+ * service chain (`svc_…`): the agent's other tables (usage counters) change at other times and do not count.
+ */
 class NftWatch {
   readonly events: number[] = [];
   private wake: (() => void) | undefined;
@@ -121,7 +124,8 @@ class NftWatch {
     this.child = spawn('nsenter', [`--net=/run/netns/${host.ns}`, '--', 'nft', 'monitor'], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
-    createInterface({ input: this.child.stdout! }).on('line', () => {
+    createInterface({ input: this.child.stdout! }).on('line', (line) => {
+      if (!line.includes('svc_')) return;
       this.events.push(wall());
       this.wake?.();
     });
