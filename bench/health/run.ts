@@ -64,6 +64,16 @@ function criticalAt(log: string, instance: string, since: number): number {
   return Number.NaN;
 }
 
+/** When the agent logging to `log` first logged `msg` at or after `since` (NaN: never). */
+function loggedAt(log: string, msg: string, since: number): number {
+  for (const l of readFileSync(log, 'utf8').split('\n')) {
+    if (!l.includes(msg)) continue;
+    const o = JSON.parse(l) as { time: number; msg?: string };
+    if (o.msg === msg && o.time >= since) return o.time;
+  }
+  return Number.NaN;
+}
+
 /** The duration (`ms`) of every pass the agent logging to `log` logged as `reconciled` between `from` and `to`. */
 function passesMs(log: string, from: number, to: number): number[] {
   const out: number[] = [];
@@ -115,18 +125,22 @@ class Sink {
 /**
  * `nft monitor` in a host's namespace: the wall-clock time of every ruleset change it reports that touches a
  * service chain (`svc_…`): the agent's other tables (usage counters) change at other times and do not count.
+ * Each line is stamped by a shell loop beside `nft monitor` as it is printed, not when this process reads it: on a
+ * loaded machine this event loop (which also lists tables and reads 10 probes) reads pipes hundreds of ms late.
  */
 class NftWatch {
   readonly events: number[] = [];
   private wake: (() => void) | undefined;
   private readonly child: ChildProcess;
   constructor(readonly host: LabNode) {
-    this.child = spawn('nsenter', [`--net=/run/netns/${host.ns}`, '--', 'nft', 'monitor'], {
+    const stamp = 'while IFS= read -r l; do printf "%s %s\\n" "$EPOCHREALTIME" "$l"; done';
+    this.child = spawn('bash', ['-c', `nsenter --net=/run/netns/${host.ns} -- nft monitor | ${stamp}`], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
     });
     createInterface({ input: this.child.stdout! }).on('line', (line) => {
       if (!line.includes('svc_')) return;
-      this.events.push(wall());
+      this.events.push(Number(line.slice(0, line.indexOf(' '))) * 1000);
       this.wake?.();
     });
   }
@@ -175,7 +189,8 @@ class NftWatch {
     }
   }
   stop() {
-    this.child.kill('SIGKILL');
+    // the shell, nsenter's nft and the loop are one process group (detached)
+    if (this.child.pid !== undefined) process.kill(-this.child.pid, 'SIGKILL');
   }
 }
 
@@ -316,6 +331,13 @@ try {
     "  critical → gone from every host's LB",
     found.map((t) => t.lbAt - t.critAt),
   );
+  // where the LB's time goes on the slowest host: the table-only apply and the full pass after the transition
+  const slowest = (msg: string) =>
+    found
+      .map((t) => Math.max(...plan.hosts.map((h) => loggedAt(h.log, msg, t.critAt))) - t.critAt)
+      .filter(Number.isFinite);
+  line('  critical → table applied at once (slowest host)', slowest('isolation table applied at once'));
+  line('  critical → a pass logged done (slowest host)', slowest('reconciled'));
   const first = trials[0]?.at ?? 0;
   line(
     '  agent passes meanwhile (the LB needs one; DNS not)',
