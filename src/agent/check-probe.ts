@@ -2,9 +2,9 @@
 // the check's range, to the instance's private address, from the host's resolver address (fdaa::3, which every
 // instance routes back over its 6PN link), with the check's time-out. Never throws: the result says what happened.
 
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Check } from '../core/model.ts';
+import { nodeHttp } from '../lib/node-http.ts';
 
 export interface ProbeResult {
   ok: boolean;
@@ -52,7 +52,7 @@ function httpProbe(check: Check, address: string, localAddress: string | undefin
       req.destroy();
       resolve(r);
     };
-    const req = request({
+    const req = nodeHttp.request({
       host: address,
       port: check.port,
       family: 6,

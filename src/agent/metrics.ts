@@ -1,12 +1,12 @@
 // The agent's Prometheus metrics (opt-in, `--metrics-listen`): the private traffic of its instances from the usage
 // counters, counted from each usage read's deltas, and the process metrics. Served on a loopback address only.
 
-import { createServer } from 'node:http';
 import { parseLoopbackListen } from '../core/dns/host-port.ts';
 import type { LocalState } from '../core/state.ts';
 import type { UsageReport } from '../core/usage/delta.ts';
 import type { Logger } from '../lib/log.ts';
 import { Counter, Registry, registerProcessMetrics } from '../lib/metrics.ts';
+import { nodeHttp } from '../lib/node-http.ts';
 
 type UsageLabel = 'org' | 'network' | 'app' | 'scope' | 'direction';
 
@@ -63,7 +63,7 @@ export async function serveMetrics(
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  const server = createServer((req, res) => {
+  const server = nodeHttp.createServer((req, res) => {
     if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('only GET /metrics here\n');
       return;

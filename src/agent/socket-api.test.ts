@@ -37,8 +37,7 @@ const call = async (deps: SocketDeps, method: string, path: string, body?: unkno
     }),
     deps,
   );
-  const text = await res.text();
-  return { status: res.status, json: text ? JSON.parse(text) : null };
+  return { status: res.status, json: res.body ? JSON.parse(res.body) : null };
 };
 
 describe('agent socket protocol', () => {

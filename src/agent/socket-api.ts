@@ -1,6 +1,7 @@
-// The HTTP handler of the agent's local socket (AGENT-SOCKET.md): `fetch(Request) → Response` over the agent's
-// workloads, errors as the API's `{"error": {"code", "message"}}`. No token: the socket's permissions (root, 0600)
-// are the authentication. The server around it is socket-server.ts.
+// The HTTP handler of the agent's local socket (AGENT-SOCKET.md): request → answer over the agent's workloads,
+// errors as the API's `{"error": {"code", "message"}}`. No token: the socket's permissions (root, 0600) are the
+// authentication. The server around it is socket-server.ts. Plain shapes, not fetch's Request/Response: those
+// load undici (~8 MB RSS) into the agent for nothing.
 
 import { httpStatusOf, isSixpnError, SixpnError } from '../core/errors.ts';
 import { parseCreateBody } from './workload-protocol.ts';
@@ -11,16 +12,30 @@ export interface SocketDeps {
   health(): { ok: boolean; host: string; region: string; synced: boolean };
 }
 
+/** What the handler reads of a request (a fetch `Request` has it). */
+export interface SocketRequest {
+  readonly method: string;
+  /** Absolute: `http://agent/v1/…`. */
+  readonly url: string;
+  text(): Promise<string>;
+}
+
+export interface SocketAnswer {
+  status: number;
+  headers: Record<string, string>;
+  /** Empty for 204. */
+  body: string;
+}
+
 /** Bodies larger than this are refused (a create body is a few hundred bytes). */
 export const MAX_SOCKET_BODY = 16 * 1024;
 
-const json = (status: number, body: unknown) =>
-  new Response(status === 204 ? null : JSON.stringify(body), {
-    status,
-    headers: status === 204 ? {} : { 'content-type': 'application/json' },
-  });
+const json = (status: number, body: unknown): SocketAnswer =>
+  status === 204
+    ? { status, headers: {}, body: '' }
+    : { status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
 
-export function errorResponse(e: unknown): Response {
+export function errorResponse(e: unknown): SocketAnswer {
   const err = isSixpnError(e) ? e : new SixpnError('internal', `internal error: ${String(e)}`);
   return json(httpStatusOf(err.code), { error: { code: err.code, message: err.message } });
 }
@@ -41,7 +56,7 @@ function notFound(what: string): SixpnError {
   return new SixpnError('not_found', what);
 }
 
-async function route(req: Request, d: SocketDeps): Promise<Response> {
+async function route(req: SocketRequest, d: SocketDeps): Promise<SocketAnswer> {
   const u = new URL(req.url);
   const m = req.method;
   if (u.pathname === '/v1/health' && m === 'GET') return json(200, d.health());
@@ -72,7 +87,7 @@ async function route(req: Request, d: SocketDeps): Promise<Response> {
 }
 
 /** Handles one request; never throws. */
-export async function handleSocket(req: Request, d: SocketDeps): Promise<Response> {
+export async function handleSocket(req: SocketRequest, d: SocketDeps): Promise<SocketAnswer> {
   try {
     return await route(req, d);
   } catch (e) {

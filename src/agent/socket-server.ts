@@ -3,12 +3,19 @@
 // listening) is an error.
 
 import { chmod, mkdir, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { SixpnError } from '../core/errors.ts';
 import type { Logger } from '../lib/log.ts';
-import { errorResponse, handleSocket, MAX_SOCKET_BODY, type SocketDeps } from './socket-api.ts';
+import { nodeHttp } from '../lib/node-http.ts';
+import {
+  errorResponse,
+  handleSocket,
+  MAX_SOCKET_BODY,
+  type SocketDeps,
+  type SocketRequest,
+} from './socket-api.ts';
 
 function listening(path: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -21,7 +28,7 @@ function listening(path: string): Promise<boolean> {
   });
 }
 
-async function toRequest(req: IncomingMessage): Promise<Request> {
+async function toRequest(req: IncomingMessage): Promise<SocketRequest> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req as AsyncIterable<Buffer>) {
@@ -29,11 +36,10 @@ async function toRequest(req: IncomingMessage): Promise<Request> {
     if (size > MAX_SOCKET_BODY) throw new SixpnError('payload_too_large', 'the body is over 16 KiB');
     chunks.push(c);
   }
-  const body = chunks.length > 0 ? Buffer.concat(chunks) : undefined;
-  return new Request(`http://agent${req.url ?? '/'}`, {
-    method: req.method ?? 'GET',
-    ...(body && req.method !== 'GET' && req.method !== 'HEAD' ? { body } : {}),
-  });
+  const method = req.method ?? 'GET';
+  // as fetch's Request: a GET or HEAD has no body; UTF-8 without a byte-order mark
+  const body = method === 'GET' || method === 'HEAD' ? '' : new TextDecoder().decode(Buffer.concat(chunks));
+  return { method, url: `http://agent${req.url ?? '/'}`, text: async () => body };
 }
 
 /** Serves the socket until `signal` aborts; resolves once it is closed and its file removed. */
@@ -52,14 +58,14 @@ export async function serveSocket(
     );
   }
   await rm(path, { force: true });
-  const server = createServer((req, res) => {
+  const server = nodeHttp.createServer((req, res) => {
     void (async () => {
       const response = await toRequest(req).then(
         (r) => handleSocket(r, deps),
         (e: unknown) => errorResponse(e),
       );
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
+      res.writeHead(response.status, response.headers);
+      res.end(response.body);
     })().catch((e: unknown) => {
       log.warn({ err: String(e) }, 'socket request failed');
       res.destroy();

@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { Health, Snapshot } from '../core/model.ts';
 import type { UsageReport } from '../core/usage/delta.ts';
-import { Http, type HttpOptions } from './http.ts';
+import { Http, type HttpOptions, type HttpResponse } from './http.ts';
 import {
   AppL,
   CheckStatusL,
@@ -363,7 +363,7 @@ export class ApiClient {
   }
 
   /** Opens one raw watch stream (NDJSON) from `since`; most callers want {@link watchChanges}. */
-  openWatch(since: number, signal?: Signal): Promise<Response> {
+  openWatch(since: number, signal?: Signal): Promise<HttpResponse> {
     return this.http.send('GET', '/v1/watch', {
       query: { since },
       signal,

@@ -9,8 +9,14 @@ import { ErrorBody } from './schemas.ts';
 import type { ClientTrust } from './tls-trust.ts';
 import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
+/** What the client reads of an answer: a fetch `Response` has it, and so has node-fetch.ts's lighter one. */
+export interface HttpResponse
+  extends Pick<Response, 'ok' | 'status' | 'statusText' | 'body' | 'text' | 'json'> {
+  readonly headers: Pick<Headers, 'get'>;
+}
+
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */
-export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
+export type FetchLike = (input: string, init?: RequestInit) => Promise<HttpResponse>;
 
 /** A token, or where to read the current one (on each request). */
 export type TokenSource = string | (() => string);
@@ -54,7 +60,7 @@ function withIdempotencyKey(opts: RequestOptions): RequestOptions {
 export const isErrorCode = (c: string): c is ErrorCode => Object.hasOwn(errorCodes, c);
 
 /** One try on one URL: the answer, or the error with whether a server answered and whether to go on. */
-type Attempt = { res: Response } | Failure;
+type Attempt = { res: HttpResponse } | Failure;
 interface Failure {
   error: SixpnError;
   answered: boolean;
@@ -106,7 +112,7 @@ export class Http {
    * request never left this machine (refused, unreachable), so a create is never sent twice — and each URL is
    * tried at most once per request.
    */
-  async send(method: string, path: string, o: RequestOptions = {}): Promise<Response> {
+  async send(method: string, path: string, o: RequestOptions = {}): Promise<HttpResponse> {
     const opts = method === 'POST' ? withIdempotencyKey(o) : o;
     const n = this.urls.length;
     const start = this.current;
@@ -140,7 +146,7 @@ export class Http {
     );
     const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
     const fetchFn = this.fetchFns[k] as FetchLike;
-    let res: Response;
+    let res: HttpResponse;
     try {
       res = await fetchFn(this.url(path, opts.query, base), {
         method,
@@ -200,7 +206,7 @@ export class Http {
 }
 
 /** A failing response as SixpnError: the server's code and message when the body has them. */
-export async function errorOfResponse(res: Response, method: string, path: string): Promise<SixpnError> {
+export async function errorOfResponse(res: HttpResponse, method: string, path: string): Promise<SixpnError> {
   let text = '';
   try {
     text = await res.text();

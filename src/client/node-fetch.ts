@@ -1,8 +1,55 @@
-// One request over node:http or node:https as a fetch Response: the shape unix-socket and HTTPS-with-our-own-trust
-// requests share (the global fetch can take neither a socket path nor a CA or pin). Response bodies stream.
+// One request over node:http or node:https as a fetch-shaped answer (HttpResponse): the shape unix-socket and
+// HTTPS-with-our-own-trust requests share (the global fetch can take neither a socket path nor a CA or pin).
+// Response bodies stream. No fetch `Headers`/`Response`: those load undici, ~8 MB RSS in a long-running agent.
 
-import { type ClientRequest, request as httpRequest, type RequestOptions } from 'node:http';
+import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
 import { Readable } from 'node:stream';
+import { nodeHttp } from '../lib/node-http.ts';
+import type { HttpResponse } from './http.ts';
+
+/** Request headers as one lower-case record (what `new Headers(init)` would hold). */
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (init === undefined) return out;
+  const pairs: Iterable<readonly [string, string]> =
+    Symbol.iterator in init
+      ? (init as Iterable<readonly [string, string]>)
+      : Object.entries(init as Record<string, string>);
+  for (const [k, v] of pairs) {
+    const key = k.toLowerCase();
+    out[key] = out[key] === undefined ? v : `${out[key]}, ${v}`;
+  }
+  return out;
+}
+
+/** The answer of {@link nodeRequest}: status, headers and a streaming body, read once as text or JSON. */
+class NodeResponse implements HttpResponse {
+  readonly ok: boolean;
+  readonly headers: Pick<Headers, 'get'>;
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    raw: IncomingHttpHeaders,
+    readonly body: ReadableStream<Uint8Array> | null,
+  ) {
+    this.ok = status >= 200 && status <= 299;
+    this.headers = {
+      get: (name) => {
+        const v = raw[name.toLowerCase()];
+        return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+      },
+    };
+  }
+  async text(): Promise<string> {
+    if (!this.body) return '';
+    const chunks: Uint8Array[] = [];
+    for await (const c of this.body) chunks.push(c);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+}
 
 /**
  * Sends `init` with node:http's `request` (or node:https's, given as `send`) to `target` (socket path or host, port, path, agent,
@@ -12,21 +59,21 @@ import { Readable } from 'node:stream';
 export function nodeRequest(
   target: RequestOptions,
   init: RequestInit = {},
-  send: typeof httpRequest = httpRequest,
-): Promise<Response> {
-  return new Promise<Response>((resolve, reject) => {
+  send: typeof nodeHttp.request = nodeHttp.request,
+): Promise<HttpResponse> {
+  return new Promise<HttpResponse>((resolve, reject) => {
     const signal = init.signal ?? undefined;
     if (signal?.aborted) {
       reject(signal.reason);
       return;
     }
-    const headers = new Headers(init.headers);
+    const headers = headerRecord(init.headers);
     const body = typeof init.body === 'string' ? init.body : undefined;
-    if (body !== undefined) headers.set('content-length', String(Buffer.byteLength(body)));
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const req: ClientRequest = send({
       ...target,
       method: init.method ?? 'GET',
-      headers: { ...Object.fromEntries(headers), ...(target.headers as Record<string, string>) },
+      headers: { ...headers, ...(target.headers as Record<string, string>) },
     });
     const onAbort = () => req.destroy(signal?.reason as Error);
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -36,11 +83,6 @@ export function nodeRequest(
     });
     req.once('response', (res) => {
       const status = res.statusCode ?? 500;
-      const resHeaders = new Headers();
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (Array.isArray(v)) for (const x of v) resHeaders.append(k, x);
-        else if (v !== undefined) resHeaders.set(k, v);
-      }
       const noBody = status === 204 || status === 304 || init.method === 'HEAD';
       if (noBody) {
         res.resume();
@@ -49,7 +91,7 @@ export function nodeRequest(
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
       }
       const stream = noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-      resolve(new Response(stream, { status, statusText: res.statusMessage ?? '', headers: resHeaders }));
+      resolve(new NodeResponse(status, res.statusMessage ?? '', res.headers, stream));
     });
     req.end(body);
   });

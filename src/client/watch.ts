@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type ErrorCode, isSixpnError, SixpnError } from '../core/errors.ts';
 import type { Change, Snapshot } from '../core/model.ts';
 import type { Logger } from '../lib/log.ts';
-import { isErrorCode } from './http.ts';
+import { type HttpResponse, isErrorCode } from './http.ts';
 import { LineDecoder } from './ndjson.ts';
 import { ErrorBody, parseChange } from './schemas.ts';
 
@@ -24,7 +24,7 @@ export type WatchEvent =
 export interface WatchSource {
   readonly baseUrl: string;
   snapshot(signal?: AbortSignal): Promise<Snapshot>;
-  openWatch(since: number, signal?: AbortSignal): Promise<Response>;
+  openWatch(since: number, signal?: AbortSignal): Promise<HttpResponse>;
   /** The stream from `url` broke: reconnect to the next control-plane URL first (clients with several). */
   moveOn?(url: string): void;
 }

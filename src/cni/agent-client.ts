@@ -2,7 +2,7 @@
 // (the socket's permissions are the authentication). Every failure is an AgentError.
 
 import { z } from 'zod';
-import type { FetchLike } from '../client/http.ts';
+import type { FetchLike, HttpResponse } from '../client/http.ts';
 import { unixFetch } from '../client/unix-fetch.ts';
 import { AgentError, type AgentSocket } from './plugin.ts';
 import type { AgentInstance } from './result.ts';
@@ -29,7 +29,7 @@ export function agentSocket(
 ): AgentSocket {
   const f = opts.fetch ?? unixFetch(socketPath);
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
+  const call = async (method: string, path: string, body?: unknown): Promise<HttpResponse> => {
     try {
       return await f(`unix:${socketPath}${path}`, {
         method,
@@ -69,7 +69,7 @@ export function agentSocket(
   };
 }
 
-async function instanceOf(res: Response): Promise<AgentInstance> {
+async function instanceOf(res: HttpResponse): Promise<AgentInstance> {
   if (res.status !== 200 && res.status !== 201) throw await errorOf(res);
   const parsed = instanceSchema.safeParse(await res.json().catch(() => undefined));
   if (!parsed.success)
@@ -81,7 +81,7 @@ async function instanceOf(res: Response): Promise<AgentInstance> {
   return parsed.data;
 }
 
-async function errorOf(res: Response): Promise<AgentError> {
+async function errorOf(res: HttpResponse): Promise<AgentError> {
   const text = await res.text().catch(() => '');
   let body: unknown;
   try {

@@ -3,6 +3,7 @@
 // /metrics, a raw call on an agent's local socket, and a connect to that socket as the unprivileged user nobody.
 
 import { join } from 'node:path';
+import type { HttpResponse } from '../../src/client/http.ts';
 import { unixFetch } from '../../src/client/unix-fetch.ts';
 import type { LabNode } from '../../src/lab/plan.ts';
 import { run } from '../../src/runtime/exec.ts';
@@ -16,7 +17,7 @@ export interface Answer {
   code: string | undefined;
 }
 
-async function answerOf(res: Response): Promise<Answer> {
+async function answerOf(res: HttpResponse): Promise<Answer> {
   const text = await res.text();
   let body: unknown;
   try {

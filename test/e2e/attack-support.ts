@@ -41,9 +41,17 @@ export function recordingFetch(apiSocketUrl: string, into: Recorded[]): FetchLik
   const f = unixFetch(socketPathOf(apiSocketUrl));
   return async (input, init) => {
     const res = await f(input, init);
-    const streaming = (res.headers.get('content-type') ?? '').includes('ndjson');
-    if (!streaming) into.push({ what: `${init?.method ?? 'GET'} ${input}`, text: await res.clone().text() });
-    return res;
+    if ((res.headers.get('content-type') ?? '').includes('ndjson')) return res;
+    const text = await res.text();
+    into.push({ what: `${init?.method ?? 'GET'} ${input}`, text });
+    const headers = new Headers();
+    const type = res.headers.get('content-type');
+    if (type !== null) headers.set('content-type', type);
+    return new Response(text === '' ? null : text, {
+      status: res.status,
+      statusText: res.statusText,
+      headers,
+    });
   };
 }
 
