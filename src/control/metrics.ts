@@ -31,6 +31,18 @@ export function createControlMetrics() {
       labelNames: ['result'],
       registers: [registry],
     }),
+    privateBytes: new Counter<'org' | 'scope' | 'direction'>({
+      name: 'sixpn_control_private_bytes_total',
+      help: 'Private bytes stored from applied usage reports of hosts and gateways, by org, scope and direction (each report counted once; starts at 0 with the process)',
+      labelNames: ['org', 'scope', 'direction'],
+      registers: [registry],
+    }),
+    privatePackets: new Counter<'org' | 'scope' | 'direction'>({
+      name: 'sixpn_control_private_packets_total',
+      help: 'Private packets stored from applied usage reports of hosts and gateways, by org, scope and direction (each report counted once; starts at 0 with the process)',
+      labelNames: ['org', 'scope', 'direction'],
+      registers: [registry],
+    }),
     usageBytes: new Gauge<'org' | 'direction'>({
       name: 'sixpn_control_usage_org_bytes',
       help: "Private bytes sent (tx) and received (rx) by each org's instances over the kept days (refreshed every minute)",

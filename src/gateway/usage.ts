@@ -1,15 +1,18 @@
 // The gateway's usage table: its peers' private traffic per far-end region, for the shared usage task
-// (runtime/usage-task.ts). The spec has no peers (the kernel adds each peer's element on its first packet).
+// (runtime/usage-task.ts). The spec has no peers (the kernel adds each peer's element on its first packet); the
+// elements of a peer no longer on this gateway are deleted after the read that recorded their last values.
 
 import {
   buildPeerUsage,
   PEER_USAGE_TABLE,
   type PeerUsageSpec,
   peerUsageCounters,
+  planPeerUsagePrune,
+  prunePeerUsageBatch,
 } from '../core/nft/peer-usage.ts';
 import type { LocalState } from '../core/state.ts';
 import type { UsageTable } from '../runtime/usage-task.ts';
-import type { GatewayIdentity } from './desired.ts';
+import { type GatewayIdentity, peersOf } from './desired.ts';
 
 /** The usage table this gateway should have, or undefined while the state does not know it yet. Pure. */
 export function peerUsageSpec(
@@ -38,5 +41,17 @@ export function gatewayUsageTable(
     spec: () => peerUsageSpec(state, id),
     build: buildPeerUsage,
     counters: peerUsageCounters,
+    // Only while the state knows this gateway: an empty state would retire every peer (still exact, but pointless).
+    prune: (listing, recorded) =>
+      peerUsageSpec(state, id) === undefined
+        ? undefined
+        : prunePeerUsageBatch(
+            PEER_USAGE_TABLE,
+            planPeerUsagePrune(
+              listing,
+              peersOf(state, id.name).map((p) => p.address),
+              recorded,
+            ),
+          ),
   };
 }

@@ -109,6 +109,11 @@ export class UsageSpool {
     return this.state.epoch;
   }
 
+  /** The last read of each counter, as saved (what a prune may rely on being recorded). */
+  get baseline(): Baseline {
+    return this.state.baseline;
+  }
+
   /** Records one read: the file with its reports first, then the state. Returns the reports written. */
   async record(
     counters: readonly (CounterKey & CounterRead)[],

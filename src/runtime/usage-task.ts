@@ -1,13 +1,13 @@
 // The usage task of an agent or gateway, beside its reconcile passes: keeps its nft usage table matching its spec,
 // reads the table's counters every interval (and before any change of the table), spools the deltas on disk, and
-// sends what waits to the control plane. A counter is always read before a batch may delete it.
+// sends what waits to the control plane. A counter is always read (and its read spooled) before a batch may delete it.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSixpnError } from '../core/errors.ts';
 import type { NftBatch } from '../core/nft/json.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import type { CounterKey, CounterRead } from '../core/nft/usage.ts';
-import type { UsageReport } from '../core/usage/delta.ts';
+import type { Baseline, UsageReport } from '../core/usage/delta.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Nft } from './nft.ts';
 import { UsageSpool } from './usage-spool.ts';
@@ -19,7 +19,15 @@ export interface UsageTable<S> {
   spec(): S | undefined;
   build(spec: S, listing: TableListing | undefined): NftBatch;
   counters(listing: TableListing): (CounterKey & CounterRead)[];
+  /**
+   * After a read was recorded (`recorded`: the saved baseline): the batch that deletes what the table no longer
+   * needs (a gateway's elements of peers that left), or undefined. Pure; the batch is safe to apply twice.
+   */
+  prune?(listing: TableListing, recorded: Baseline): NftBatch | undefined;
 }
+
+/** Prune rounds per read at most: a retire, then the release its next read allows, then nothing left. */
+const PRUNE_ROUNDS = 3;
 
 export interface UsageTaskOptions<S> {
   table: UsageTable<S>;
@@ -72,6 +80,18 @@ export async function runUsageTask<S>(o: UsageTaskOptions<S>): Promise<void> {
     }
     return listing;
   };
+  // Each prune deletes only what the read before it recorded; reading again at once records the deletion (and what
+  // was counted meanwhile), so the next round can release it.
+  const prune = async (first: TableListing) => {
+    let listing: TableListing | undefined = first;
+    for (let i = 0; i < PRUNE_ROUNDS && listing; i++) {
+      const batch = o.table.prune?.(listing, spool.baseline);
+      if (!batch) return;
+      await o.nft.apply(batch);
+      log.info({ commands: batch.nftables.length }, 'usage table pruned');
+      listing = await read();
+    }
+  };
   while (!o.signal.aborted) {
     try {
       const spec = o.table.spec();
@@ -82,7 +102,7 @@ export async function runUsageTask<S>(o: UsageTaskOptions<S>): Promise<void> {
         if (key !== appliedKey) {
           await o.nft.apply(o.table.build(spec, listing));
           appliedKey = key;
-        }
+        } else if (listing) await prune(listing);
       }
       if (due) {
         lastRead = now().getTime();

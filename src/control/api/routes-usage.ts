@@ -93,7 +93,13 @@ function reportRoute(role: 'host' | 'gateway'): RouteSpec {
       try {
         const r = await deps.store.applyUsageReport(params.name, body);
         deps.usageReported?.(r.applied ? 'applied' : 'duplicate');
-        return r;
+        // `added` is empty for a report applied before: a replay counts nothing.
+        for (const a of r.added) {
+          const labels = { org: a.org, scope: a.scope, direction: a.dir };
+          deps.metrics?.privateBytes.inc(labels, a.bytes);
+          deps.metrics?.privatePackets.inc(labels, a.packets);
+        }
+        return { applied: r.applied };
       } catch (e) {
         // Instances or peers that are not the caller's own: counted, nothing stored.
         if (isSixpnError(e) && e.code === 'not_found') deps.usageReported?.('rejected');

@@ -46,22 +46,45 @@ forEachBackend('store usage', (b) => {
   test('reports: applied once whatever the replays and order; foreign instances store nothing', async () => {
     const s = await b.open({ random: seededRandom(3), now: steppingClock('2030-01-01T01:00:00.000Z') });
     const { web, far } = await fleet(s);
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(1, [item(web.id)])), { applied: true });
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(1, [item(web.id)])), { applied: false });
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(3, [item(web.id)], 3)), { applied: true });
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(2, [item(web.id)], 2)), { applied: true });
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(3, [item(web.id)], 3)), { applied: false });
-    // Another epoch of the same host (its state was lost) is a new sequence.
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(1, [item(web.id)], 4, 'e2')), {
+    const first = report(1, [
+      item(web.id),
+      item(web.id, { bytes: 5, packets: 1 }),
+      item(web.id, { dir: 'rx' }),
+    ]);
+    assert.deepEqual(await s.applyUsageReport('ord-1', first), {
       applied: true,
+      added: [
+        { org: 'acme', scope: 'region', dir: 'tx', bytes: 1005, packets: 11 },
+        { org: 'acme', scope: 'region', dir: 'rx', bytes: 1000, packets: 10 },
+      ],
     });
+    assert.deepEqual(
+      await s.applyUsageReport('ord-1', first),
+      { applied: false, added: [] },
+      'a replay adds nothing',
+    );
+    assert.deepEqual(await s.applyUsageReport('ord-1', report(3, [item(web.id)], 3)), {
+      applied: true,
+      added: [{ org: 'acme', scope: 'region', dir: 'tx', bytes: 1000, packets: 10 }],
+    });
+    assert.equal((await s.applyUsageReport('ord-1', report(2, [item(web.id)], 2))).applied, true);
+    assert.deepEqual(await s.applyUsageReport('ord-1', report(3, [item(web.id)], 3)), {
+      applied: false,
+      added: [],
+    });
+    // Another epoch of the same host (its state was lost) is a new sequence.
+    assert.equal((await s.applyUsageReport('ord-1', report(1, [item(web.id)], 4, 'e2'))).applied, true);
     await rejectsWith(
       s.applyUsageReport('ord-1', report(9, [item(web.id), item(far.id)])),
       'not_found',
       /is not on host ord-1; nothing was stored/,
     );
     await rejectsWith(s.applyUsageReport('ord-2', report(1, [item(web.id)])), 'not_found');
-    assert.equal(sum(await total(s)), 4000, 'four reports of 1000 bytes, nothing else');
+    assert.equal(
+      sum(await total(s)),
+      4005,
+      'four reports of 1000 bytes sent (the first 5 more), nothing else',
+    );
     await rejectsWith(s.applyUsageReport('ord-1', { ...report(10, []), seq: 0 }), 'invalid_argument', /seq/);
     await rejectsWith(
       s.applyUsageReport('ord-1', report(10, [item(web.id, { bytes: -5 })])),
@@ -86,8 +109,12 @@ forEachBackend('store usage', (b) => {
       return { ...rest, peer: p.address };
     };
     assert.deepEqual(
-      await s.applyUsageReport(p.gateway, report(1, [peerItem(), peerItem({ dir: 'rx', bytes: 40 })])),
-      { applied: true },
+      (await s.applyUsageReport(p.gateway, report(1, [peerItem(), peerItem({ dir: 'rx', bytes: 40 })])))
+        .added,
+      [
+        { org: 'acme', scope: 'region', dir: 'tx', bytes: 1000, packets: 10 },
+        { org: 'acme', scope: 'region', dir: 'rx', bytes: 40, packets: 10 },
+      ],
     );
     await rejectsWith(
       s.applyUsageReport(other, report(1, [peerItem()])),
@@ -155,8 +182,11 @@ forEachBackend('store usage', (b) => {
     now += 10 * DAY * 1000;
     const dropped = await s.pruneUsage(DEFAULT_RETENTION);
     assert.equal(dropped, 1, 'the minute row went (2 days); hour and day rows stay');
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(1, [item(web.id)])), { applied: false });
-    assert.deepEqual(await s.applyUsageReport('ord-1', report(2, [item(web.id)])), { applied: true });
+    assert.deepEqual(await s.applyUsageReport('ord-1', report(1, [item(web.id)])), {
+      applied: false,
+      added: [],
+    });
+    assert.equal((await s.applyUsageReport('ord-1', report(2, [item(web.id)]))).applied, true);
     assert.deepEqual(await s.usageTotals(), [{ org: 'acme', tx_bytes: 2000, rx_bytes: 0 }]);
   });
 });

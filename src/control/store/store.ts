@@ -27,6 +27,7 @@ import type { UsageQuery, UsageRetention, UsageRow } from '../../core/usage/quer
 export type { CheckReport } from './checks.ts';
 
 import type { CheckReport } from './checks.ts';
+import type { UsageAdded } from './usage.ts';
 
 export interface CreateRegion {
   code: string;
@@ -237,9 +238,10 @@ export interface Store {
 
   /**
    * Applies a host's usage report once per `(host, epoch, seq)` (`applied: false` for one seen before); no
-   * revision. `not_found` when an item's instance is not on that host (then nothing is stored).
+   * revision. `not_found` when an item's instance is not on that host (then nothing is stored). `added`: what
+   * this call stored per org (by name), scope and direction; empty unless `applied`.
    */
-  applyUsageReport(host: string, report: UsageReport): Promise<{ applied: boolean }>;
+  applyUsageReport(host: string, report: UsageReport): Promise<{ applied: boolean; added: UsageAdded[] }>;
   /** An org's usage rows for a checked query (bucket start, group key, sums). */
   usageRows(org: string, q: UsageQuery, retention?: UsageRetention): Promise<UsageRow[]>;
   /** Bytes sent and received per org over the kept days. */

@@ -3,6 +3,7 @@
 
 import { sql } from 'kysely';
 import { invalid, SixpnError } from '../../core/errors.ts';
+import type { Direction, Scope } from '../../core/nft/usage.ts';
 import type { UsageItem, UsageReport } from '../../core/usage/delta.ts';
 import {
   DAY,
@@ -45,6 +46,41 @@ function bucketRows(report: UsageReport, g: number, owner: Map<string, Owner>): 
     r[i.dir === 'tx' ? 'tx_packets' : 'rx_packets'] += i.packets;
   }
   return [...rows.values()];
+}
+
+/** What an applied report added to one org's traffic in one scope and direction (the org by name). */
+export interface UsageAdded {
+  org: string;
+  scope: Scope;
+  dir: Direction;
+  bytes: number;
+  packets: number;
+}
+
+/** A report's items summed by owner org (by id), scope and direction, zero sums left out. Pure. */
+function addedByOrg(report: UsageReport, owner: Map<string, Owner>): UsageAdded[] {
+  const sums = new Map<string, UsageAdded>();
+  for (const i of report.items) {
+    const org = owner.get(ownerKey(i))!.org_id;
+    const k = `${org}\0${i.scope}\0${i.dir}`;
+    let a = sums.get(k);
+    if (!a) {
+      a = { org, scope: i.scope, dir: i.dir, bytes: 0, packets: 0 };
+      sums.set(k, a);
+    }
+    a.bytes += i.bytes;
+    a.packets += i.packets;
+  }
+  return [...sums.values()].filter((a) => a.bytes > 0 || a.packets > 0);
+}
+
+/** `added` with org ids replaced by org names. */
+async function withOrgNames(trx: StoreContext['db'], added: UsageAdded[]): Promise<UsageAdded[]> {
+  const ids = [...new Set(added.map((a) => a.org))];
+  if (ids.length === 0) return added;
+  const rows = await trx.selectFrom('orgs').select(['id', 'name']).where('id', 'in', ids).execute();
+  const name = new Map(rows.map((r) => [r.id, r.name]));
+  return added.map((a) => ({ ...a, org: name.get(a.org) ?? a.org }));
 }
 
 function checkReport(r: UsageReport): void {
@@ -101,13 +137,14 @@ async function ownersOf(
 /**
  * Applies a host's usage report once: a report whose `(host, epoch, seq)` was applied before changes nothing and
  * returns `applied: false` (replays, duplicates and reports out of order are all safe). A report about an
- * instance that is not on this host is refused whole with `not_found` (nothing stored).
+ * instance that is not on this host is refused whole with `not_found` (nothing stored). `added` is what this call
+ * stored per org, scope and direction: empty unless `applied`, so a caller that counts it counts each report once.
  */
 export async function applyUsageReport(
   ctx: StoreContext,
   host: string,
   report: UsageReport,
-): Promise<{ applied: boolean }> {
+): Promise<{ applied: boolean; added: UsageAdded[] }> {
   checkReport(report);
   return ctx.db.transaction().execute(async (trx) => {
     const h = await hostByName(trx, host);
@@ -127,14 +164,14 @@ export async function applyUsageReport(
       .where('host_id', '=', h.id)
       .where('epoch', '=', report.epoch)
       .executeTakeFirst();
-    if (floor && report.seq <= Number(floor.seq)) return { applied: false };
+    if (floor && report.seq <= Number(floor.seq)) return { applied: false, added: [] };
     const inserted = await trx
       .insertInto('usage_reports')
       .values({ ...key, applied_at: ctx.now().toISOString() })
       .onConflict((oc) => oc.columns(['host_id', 'epoch', 'seq']).doNothing())
       .returning('seq')
       .executeTakeFirst();
-    if (!inserted) return { applied: false };
+    if (!inserted) return { applied: false, added: [] };
     for (const [g, table] of Object.entries(TABLE_OF)) {
       const values = bucketRows(report, Number(g), owner);
       if (values.length === 0) continue;
@@ -152,7 +189,7 @@ export async function applyUsageReport(
         )
         .execute();
     }
-    return { applied: true };
+    return { applied: true, added: await withOrgNames(trx, addedByOrg(report, owner)) };
   });
 }
 

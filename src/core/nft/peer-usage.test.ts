@@ -26,10 +26,15 @@ const count = (b: ReturnType<typeof buildPeerUsage>, kind: string) =>
 test('buildPeerUsage: rules and sets depend on regions only; hosts are map elements; no peer anywhere', () => {
   const small = buildPeerUsage(spec(2), undefined);
   const big = buildPeerUsage(spec(500), undefined);
-  // count: 2 dispatch rules; per direction: vmap + other + one per region (r_nrt, r_ord) = 2 + 2 × 4
-  assert.equal(count(small, 'rule'), 10);
-  assert.equal(count(big, 'rule'), 10);
-  assert.equal(count(big, 'set'), 2 * 3, 'one peer set per direction and key');
+  // count: 2 dispatch rules; per direction: pruned return + vmap + other + one per region (r_nrt, r_ord) = 2 + 2 × 5
+  assert.equal(count(small, 'rule'), 12);
+  assert.equal(count(big, 'rule'), 12);
+  assert.equal(count(big, 'set'), 2 * 3 + 1, 'one peer set per direction and key, and pruned');
+  const first = texts(big).find((t) => t.includes('"rule"') && t.includes('"chain":"rx"'))!;
+  assert.match(
+    first,
+    /"daddr"\}\},"ffff:ffff:ffff:ffff:ffff:ffff:ffff:ff00"\]\},"right":"@pruned"\}\},\{"return":null\}/,
+  );
   assert.equal(count(big, 'counter'), 0, 'no named counters');
   const vmap = texts(big).find((t) => t.includes('"name":"tx_by_host","elem"'))!;
   assert.equal((vmap.match(/goto/g) ?? []).length, 501, 'every host once, this gateway included');

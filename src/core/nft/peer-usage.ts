@@ -1,11 +1,13 @@
 // The usage table of a gateway (`sixpn_peer_usage`): the private traffic each of its peers sends and receives, per
 // far-end region, counted by the kernel in sets whose elements carry counters and are made by the packet path —
-// nothing per peer in the batch. Built as one JSON batch; read back into counters. Pure.
+// nothing per peer in the batch. Built as one JSON batch; read back into counters; the elements of peers that left
+// are deleted once their last values were recorded. Pure.
 // What is counted and why it does not grow with the number of peers: ./README.md ("Usage", "Gateways").
 
 import { enclosing, formatIPv6, tryParseIPv6 } from '../address.ts';
 import { invalid } from '../errors.ts';
 import { checkIfaceName, checkNftTable, REGION_RE } from '../names.ts';
+import type { Baseline } from '../usage/delta.ts';
 import {
   and,
   FAMILY,
@@ -49,6 +51,11 @@ export interface PeerUsageSpec {
   peerIface: string;
 }
 
+/**
+ * The /120s of peers whose elements were just deleted: their packets are not counted (no element is made again)
+ * until the usage task has recorded that the elements are gone. Holds anything only for the moment of a prune.
+ */
+const PRUNED = 'pruned';
 const SET_RE = /^p_(tx|rx)_(other|r_[a-z][a-z0-9]{1,7})$/;
 const setName = (dir: Direction, key: string) => `p_${dir}_${key}`;
 
@@ -85,6 +92,7 @@ function definitions(spec: PeerUsageSpec, keys: string[]) {
   ];
   const rules: NftCommand[] = [];
   const elements: NftCommand[] = [];
+  sets.push({ add: { set: { ...obj(PRUNED), type: 'ipv6_addr', size: PEER_SET_SIZE } } });
   const hosts = [...spec.hosts.filter((h) => h.num !== spec.self)].sort((a, b) => a.num - b.num);
   for (const dir of DIRS) {
     const side = sideOf(dir, spec.peerIface);
@@ -102,6 +110,7 @@ function definitions(spec: PeerUsageSpec, keys: string[]) {
     elements.push({ add: { element: { ...obj(`${dir}_by_host`), elem: verdicts } } });
     chains.push({ add: { chain: obj(dir) } });
     rules.push(rule(t, 'count', [side.at, jump(dir)]));
+    rules.push(rule(t, dir, [match(and(side.peer, formatIPv6(PEER_MASK)), ref(PRUNED)), { return: null }]));
     rules.push(
       rule(t, dir, [{ vmap: { key: and(side.far, formatIPv6(HOST_MASK)), data: ref(`${dir}_by_host`) } }]),
     );
@@ -191,4 +200,91 @@ export function peerUsageCounters(listing: TableListing): (PeerKey & CounterRead
     }
   }
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** What a prune does: peers whose elements go (and who join `pruned`), and /120s that leave `pruned`. */
+export interface PeerUsagePrune {
+  /** Each retired peer's /120 base and its elements (set name → the element's value as the sets hold it). */
+  retire: { base: bigint; elements: { set: string; base: bigint }[] }[];
+  /** /120 bases to take out of `pruned`: their elements are gone and no longer in the recorded baseline. */
+  release: bigint[];
+}
+
+/**
+ * Which peer elements of the gateway's usage table to delete, from a `listing` whose counters the usage task has
+ * just recorded (`recorded`: the baseline it saved), and the addresses of the peers the gateway should have. A peer
+ * not in `desired` is retired when every one of its elements was recorded at exactly its listed value (so its last
+ * bytes are in a spooled report); an element not yet recorded waits for the next read. A /120 in `pruned` is
+ * released once no element and no recorded counter of it is left (a peer that comes back with that address then
+ * starts from zero). Pure; an empty plan when nothing is to do.
+ */
+export function planPeerUsagePrune(
+  listing: TableListing,
+  desired: readonly string[],
+  recorded: Baseline,
+): PeerUsagePrune {
+  const want = new Set(desired.flatMap((a) => peerBase(a) ?? []));
+  const byPeer = new Map<bigint, { recorded: boolean; elements: { set: string; base: bigint }[] }>();
+  for (const [set, info] of listing.sets) {
+    const m = SET_RE.exec(set);
+    if (!m) continue;
+    for (const text of info.elem) {
+      const e = elementOf(text);
+      if (!e) continue;
+      const base = enclosing(e.addr, 120).base;
+      const peer = byPeer.get(base) ?? { recorded: true, elements: [] };
+      byPeer.set(base, peer);
+      peer.elements.push({ set, base: e.addr });
+      const r = recorded[`p_${formatIPv6(base + 2n)}_${m[1]}_${m[2]}`];
+      const same = r?.handle === (info.handle ?? 0) && r.bytes === e.bytes && r.packets === e.packets;
+      if (!same) peer.recorded = false;
+    }
+  }
+  const retire = [...byPeer]
+    .filter(([base, p]) => !want.has(base) && p.recorded)
+    .map(([base, p]) => ({ base, elements: p.elements }))
+    .sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+  const inRecord = new Set(
+    Object.keys(recorded).flatMap((n) => peerBase(/^p_([0-9a-f:]+)_/.exec(n)?.[1]) ?? []),
+  );
+  const release = (listing.sets.get(PRUNED)?.elem ?? [])
+    .flatMap((text) => {
+      const v = JSON.parse(text) as unknown;
+      const addr = typeof v === 'string' ? tryParseIPv6(v) : undefined;
+      return addr === undefined ? [] : [addr];
+    })
+    .filter((base) => !byPeer.has(base) && !inRecord.has(base))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return { retire, release };
+}
+
+/** The /120 base of a peer address, or undefined for anything else. */
+function peerBase(addr: string | undefined): bigint | undefined {
+  const v = addr === undefined ? undefined : tryParseIPv6(addr);
+  return v === undefined ? undefined : enclosing(v, 120).base;
+}
+
+/**
+ * The batch of a prune plan, or undefined when it has nothing to do. One transaction: a retired peer joins
+ * `pruned` as its elements go, so the packet path cannot make them again before the usage task has recorded them
+ * gone. Each delete is preceded by an add of the same element (a no-op when it exists), so applying the batch
+ * twice, or after an element vanished, succeeds and changes nothing more.
+ */
+export function prunePeerUsageBatch(table: string, plan: PeerUsagePrune): NftBatch | undefined {
+  checkNftTable('table', table);
+  if (plan.retire.length === 0 && plan.release.length === 0) return undefined;
+  const elem = (name: string, v: bigint) => ({ family: FAMILY, table, name, elem: [formatIPv6(v)] });
+  const addThenDelete = (name: string, v: bigint): NftCommand[] => [
+    { add: { element: elem(name, v) } },
+    { delete: { element: elem(name, v) } },
+  ];
+  return {
+    nftables: [
+      ...plan.release.flatMap((b) => addThenDelete(PRUNED, b)),
+      ...plan.retire.flatMap((p) => [
+        { add: { element: elem(PRUNED, p.base) } },
+        ...p.elements.flatMap((e) => addThenDelete(e.set, e.base)),
+      ]),
+    ],
+  };
 }
