@@ -7,7 +7,7 @@ import { isSixpnError } from '../core/errors.ts';
 import type { NftBatch } from '../core/nft/json.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import type { CounterKey, CounterRead } from '../core/nft/usage.ts';
-import type { Baseline, UsageReport } from '../core/usage/delta.ts';
+import { type Baseline, type UsageReport, withoutRefused } from '../core/usage/delta.ts';
 import type { Logger } from '../lib/log.ts';
 import type { Nft } from './nft.ts';
 import { UsageSpool } from './usage-spool.ts';
@@ -117,14 +117,37 @@ export async function runUsageTask<S>(o: UsageTaskOptions<S>): Promise<void> {
 }
 
 /**
+ * Sends one report. When the control plane refuses some of its items (a peer or instance deleted before its last
+ * bytes arrived), the rest goes again under the same name, so the others' bytes are not lost with them.
+ */
+async function sendReport<S>(r: UsageReport, o: UsageTaskOptions<S>, log: Logger): Promise<void> {
+  try {
+    await o.send(r, o.signal);
+  } catch (e) {
+    const rest = isSixpnError(e) && e.code === 'not_found' ? withoutRefused(r, e.details ?? {}) : undefined;
+    if (!rest) throw e;
+    log.warn(
+      {
+        seq: r.seq,
+        err: e instanceof Error ? e.message : String(e),
+        dropped: r.items.length - rest.items.length,
+      },
+      'usage items refused; sending the rest',
+    );
+    await sendReport(rest, o, log);
+  }
+}
+
+/**
  * Sends the spooled reports oldest first. A file goes once the control plane has all of its reports (applied now
- * or before); one it refuses for good (an instance no longer on this host, a peer no longer on this gateway: 404; 400) is dropped with a warning.
+ * or before); one it refuses for good (400, or a 404 for all of its items) is dropped with a warning; a 404 for some
+ * items (instances or peers deleted since) drops those only.
  * Stops at the first failure to reach it: what is left waits for the next interval.
  */
 async function sendPending<S>(spool: UsageSpool, o: UsageTaskOptions<S>, log: Logger): Promise<void> {
   for (const { name, file } of await spool.pending()) {
     try {
-      for (const r of file.reports) await o.send(r, o.signal);
+      for (const r of file.reports) await sendReport(r, o, log);
     } catch (e) {
       if (isSixpnError(e) && (e.code === 'not_found' || e.code === 'invalid_argument')) {
         log.warn({ file: name, err: e.message }, 'usage report refused; dropped');

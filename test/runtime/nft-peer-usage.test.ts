@@ -22,6 +22,7 @@ import {
   peerPrefix,
   defaultPlan as plan,
 } from '../../src/core/address.ts';
+import { SixpnError } from '../../src/core/errors.ts';
 import {
   buildPeerUsage,
   PEER_USAGE_TABLE,
@@ -98,6 +99,8 @@ test('gateway usage: a removed peer is reported to its last byte, then its eleme
   };
   let desired = [a, b];
   const reports: UsageReport[] = [];
+  const refused: UsageReport[] = [];
+  const forgotten = new Set<string>();
   const dir = await mkdtemp(join(tmpdir(), 'sixpn-npu-'));
   c.add(() => rm(dir, { recursive: true, force: true }));
   const stop = new AbortController();
@@ -112,7 +115,15 @@ test('gateway usage: a removed peer is reported to its last byte, then its eleme
     },
     region: 'ord',
     nft,
+    // like the control plane: a report with an item of a peer it no longer has is refused whole, naming the peer
     send: async (r) => {
+      const gone = [...new Set(r.items.flatMap((i) => (i.peer && forgotten.has(i.peer) ? [i.peer] : [])))];
+      if (gone.length > 0) {
+        refused.push(r);
+        throw new SixpnError('not_found', `peer ${gone[0]} is not a peer of gateway gw; nothing was stored`, {
+          details: { peers: gone },
+        });
+      }
       reports.push(r);
       return { applied: true };
     },
@@ -170,10 +181,31 @@ test('gateway usage: a removed peer is reported to its last byte, then its eleme
   );
   await sleep(700); // two more intervals: nothing more is reported
   assert.deepEqual([sent(a, 'tx'), sent(b, 'tx'), sent(b, 'rx')], [2 * SIZE, 6 * SIZE, 6 * SIZE]);
+
+  // b deleted at the control plane before the gateway heard of it: its last bytes are refused, a's in the same
+  // report still count.
+  forgotten.add(b);
+  await Promise.all([ping(a, 1), ping(b, 1)]);
+  desired = [a];
+  assert.ok(
+    await settle(() => sent(a, 'tx') === 3 * SIZE),
+    `a's bytes beside b's refused ones: ${sent(a, 'tx')}`,
+  );
+  assert.ok(await settle(async () => (await elementsOf(b)) === 0), "b's elements were deleted");
+  await sleep(700);
+  assert.ok(refused.length > 0, "b's last report was refused");
+  assert.deepEqual([sent(a, 'tx'), sent(a, 'rx'), sent(b, 'tx')], [3 * SIZE, 3 * SIZE, 6 * SIZE]);
+  // each report applied once; one refused whole (only b's items) is the only kind of gap
   const seqs = reports.map((r) => r.seq);
   assert.deepEqual(
     seqs,
-    seqs.map((_, i) => i + 1),
-    'one gapless sequence, each report sent once',
+    [...new Set(seqs)].sort((x, y) => x - y),
+    'each report sent once, in order',
+  );
+  const all = new Set([...seqs, ...refused.map((r) => r.seq)]);
+  assert.deepEqual(
+    [...all].sort((x, y) => x - y),
+    [...all].map((_, i) => i + 1),
+    'one gapless sequence',
   );
 });

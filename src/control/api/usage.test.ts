@@ -1,8 +1,10 @@
 // The usage API: a host reports with its own token, replays apply once, a report about another host's instance
-// is 404 and stores nothing, and each bad query field is a 400 that names it.
+// is 404 and stores nothing, a deleted instance's items are named so the reporter can send the rest, and each bad
+// query field is a 400 that names it.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { withoutRefused } from '../../core/usage/delta.ts';
 import { wgKey } from '../store/test-fixtures.ts';
 import { type TestApi, testApi } from './test-support.ts';
 
@@ -54,6 +56,33 @@ test('reports: applied once; another host about this instance: 404, nothing stor
     ['region'],
   );
   assert.equal(u.json.series[0].points.length, 61, 'from rounded down, to up: 61 minutes');
+});
+
+test('a report naming a deleted instance: 404 naming it, nothing stored; the rest under the same name applies once', async () => {
+  const ok = async (m: string, p: string, body?: unknown) => (await t.call(m, p, t.admin, body)).json;
+  await ok('POST', '/v1/orgs', { name: 'gone' });
+  await ok('POST', '/v1/orgs/gone/apps', { name: 'api', private_network: true });
+  const keep = (await ok('POST', '/v1/orgs/gone/apps/api/instances', { region: 'ord', host: 'h1' })).id;
+  const dead = (await ok('POST', '/v1/orgs/gone/apps/api/instances', { region: 'ord', host: 'h1' })).id;
+  assert.equal((await t.call('DELETE', `/v1/instances/${dead}`, t.admin)).status, 204);
+  const both = {
+    ...report(40, keep, 700),
+    items: [...report(40, keep, 700).items, ...report(40, dead, 300).items],
+  };
+  const refused = await t.call('POST', '/v1/hosts/h1/usage', h1, both);
+  assert.equal(refused.status, 404);
+  assert.deepEqual(refused.json.error.details, { instances: [dead] });
+  const rest = withoutRefused(both as Parameters<typeof withoutRefused>[0], refused.json.error.details);
+  assert.deepEqual(
+    rest?.items.map((i) => i.instance),
+    [keep],
+  );
+  for (const applied of [true, false]) {
+    const r = await t.call('POST', '/v1/hosts/h1/usage', h1, rest);
+    assert.deepEqual([r.status, r.json], [200, { applied }]);
+  }
+  const u = await t.call('GET', '/v1/orgs/gone/usage?from=now-1h&step=1h&by=app', t.admin);
+  assert.equal(u.json.total.tx_bytes, 700);
 });
 
 test("a gateway reports its own peers only: another gateway's peer is 404, counted, nothing stored", async () => {

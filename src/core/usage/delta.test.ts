@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UsageCounter } from '../nft/usage.ts';
-import { type Baseline, counterDeltas, reportItems } from './delta.ts';
+import { type Baseline, counterDeltas, reportItems, type UsageItem, withoutRefused } from './delta.ts';
 
 const c = (name: string, handle: number, bytes: number, packets = 1): UsageCounter => {
   const [, instance, dir, ...key] = name.split('_');
@@ -102,4 +102,38 @@ test("counterDeltas and reportItems: a gateway's peer counters become peer items
       packets: 1,
     },
   ]);
+});
+
+test('withoutRefused: drops exactly the refused instances and peers, keeps the name, nothing when none or all go', () => {
+  const item = (o: { instance?: string; peer?: string }): UsageItem => ({
+    ...o,
+    dir: 'tx',
+    scope: 'region',
+    src_region: 'ord',
+    dst_region: 'ord',
+    bytes: 10,
+    packets: 1,
+  });
+  const report = { epoch: 'ab12cd34', seq: 7, at: '2026-12-05T10:00:00.000Z' };
+  const items = [item({ instance: 'a' }), item({ instance: 'b' }), item({ peer: 'fdaa:0:1::5' })];
+  const cases: { name: string; refused: Record<string, unknown>; left: UsageItem[] | undefined }[] = [
+    { name: 'one deleted instance', refused: { instances: ['b'] }, left: [items[0]!, items[2]!] },
+    { name: 'a deleted peer', refused: { peers: ['fdaa:0:1::5'] }, left: [items[0]!, items[1]!] },
+    {
+      name: 'every item refused: nothing to send',
+      refused: { instances: ['a', 'b'], peers: ['fdaa:0:1::5'] },
+      left: undefined,
+    },
+    {
+      name: 'names none of the items: not this kind of refusal',
+      refused: { instances: ['z'] },
+      left: undefined,
+    },
+    { name: 'no details', refused: {}, left: undefined },
+    { name: 'details of the wrong shape', refused: { instances: 'a', peers: [5] }, left: undefined },
+  ];
+  for (const c of cases) {
+    const got = withoutRefused({ ...report, items }, c.refused);
+    assert.deepEqual(got, c.left && { ...report, items: c.left }, c.name);
+  }
 });

@@ -79,3 +79,24 @@ export function reportItems(own: string, deltas: readonly Delta[]) {
     };
   });
 }
+
+/**
+ * `report` without the items the control plane refused (the `instances`/`peers` its 404 names: deleted since the
+ * counters were read, or never this node's), or undefined when nothing else is left. The control plane stored
+ * nothing of the refused report, so sending the rest under the same `(epoch, seq)` still applies it once.
+ */
+export function withoutRefused(
+  report: UsageReport,
+  refused: { instances?: unknown; peers?: unknown },
+): UsageReport | undefined {
+  const ids = (v: unknown) => new Set(Array.isArray(v) ? v.filter((x) => typeof x === 'string') : []);
+  const instances = ids(refused.instances);
+  const peers = ids(refused.peers);
+  const items = report.items.filter(
+    (i) =>
+      !(i.instance !== undefined && instances.has(i.instance)) &&
+      !(i.peer !== undefined && peers.has(i.peer)),
+  );
+  if (items.length === report.items.length || items.length === 0) return undefined;
+  return { ...report, items };
+}
