@@ -9,7 +9,7 @@ import { ErrorBody } from './schemas.ts';
 import type { ClientTrust } from './tls-trust.ts';
 import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
-/** What the client reads of an answer: a fetch `Response` has it, and so has node-fetch.ts's lighter one. */
+/** What the client reads of an answer: node-fetch.ts's answer over node:http(s), or a fetch `Response` (tests). */
 export interface HttpResponse
   extends Pick<Response, 'ok' | 'status' | 'statusText' | 'body' | 'text' | 'json'> {
   readonly headers: Pick<Headers, 'get'>;
@@ -247,7 +247,12 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number, m
       { cause: e, details: { url: baseUrl, reason: code } },
     );
   }
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (err?.name === 'TimeoutError') {
     return new SixpnError(
       'unavailable',
@@ -255,12 +260,13 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number, m
       { cause: e },
     );
   }
-  const cause = err?.cause;
-  const why = cause?.message || cause?.code || err?.message || String(e);
+  const inner = err?.cause ?? err; // undici's fetch wraps the socket error in `cause`; node:http throws it
+  const why = inner?.message || inner?.code || err?.message || String(e);
+  const reason = transportCodeOf(e);
   return new SixpnError(
     'unavailable',
     `cannot reach the control plane at ${baseUrl}: ${why}; is \`sixpn server\` running?`,
-    { cause: e, details: { url: baseUrl, ...(cause?.code ? { reason: cause.code } : {}) } },
+    { cause: e, details: { url: baseUrl, ...(reason ? { reason } : {}) } },
   );
 }
 
