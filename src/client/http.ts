@@ -1,7 +1,6 @@
 // The HTTP seam of the API client: one request over fetch, error bodies mapped to SixpnError with the server's
 // code and message, transport failures mapped to `unavailable` with a message that says what to check.
 
-import { randomUUID } from 'node:crypto';
 import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
 import { isCertError, mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
@@ -9,7 +8,7 @@ import { ErrorBody } from './schemas.ts';
 import type { ClientTrust } from './tls-trust.ts';
 import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
-/** What the client reads of an answer: a fetch `Response` has it, and so has node-fetch.ts's lighter one. */
+/** What the client reads of an answer: node-fetch.ts's answer over node:http(s), or a fetch `Response` (tests). */
 export interface HttpResponse
   extends Pick<Response, 'ok' | 'status' | 'statusText' | 'body' | 'text' | 'json'> {
   readonly headers: Pick<Headers, 'get'>;
@@ -53,7 +52,9 @@ const IDEMPOTENCY_KEY = 'idempotency-key';
 /** `opts` with an Idempotency-Key: the caller's, or a new random one shared by every try of this request. */
 function withIdempotencyKey(opts: RequestOptions): RequestOptions {
   if (opts.headers?.[IDEMPOTENCY_KEY] !== undefined) return opts;
-  return { ...opts, headers: { ...opts.headers, [IDEMPOTENCY_KEY]: randomUUID() } };
+  // node:crypto taken when a POST needs it: loading it costs a CLI run that only reads ~10 ms
+  const key = process.getBuiltinModule('node:crypto').randomUUID();
+  return { ...opts, headers: { ...opts.headers, [IDEMPOTENCY_KEY]: key } };
 }
 
 /** True when `c` is one of sixpn's error codes (errors.ts). */
@@ -247,7 +248,12 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number, m
       { cause: e, details: { url: baseUrl, reason: code } },
     );
   }
-  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const err = e as {
+    name?: string;
+    code?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
   if (err?.name === 'TimeoutError') {
     return new SixpnError(
       'unavailable',
@@ -255,12 +261,13 @@ export function transportError(e: unknown, baseUrl: string, timeoutMs: number, m
       { cause: e },
     );
   }
-  const cause = err?.cause;
-  const why = cause?.message || cause?.code || err?.message || String(e);
+  const inner = err?.cause ?? err; // undici's fetch wraps the socket error in `cause`; node:http throws it
+  const why = inner?.message || inner?.code || err?.message || String(e);
+  const reason = transportCodeOf(e);
   return new SixpnError(
     'unavailable',
     `cannot reach the control plane at ${baseUrl}: ${why}; is \`sixpn server\` running?`,
-    { cause: e, details: { url: baseUrl, ...(cause?.code ? { reason: cause.code } : {}) } },
+    { cause: e, details: { url: baseUrl, ...(reason ? { reason } : {}) } },
   );
 }
 

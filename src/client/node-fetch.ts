@@ -2,8 +2,7 @@
 // HTTPS-with-our-own-trust requests share (the global fetch can take neither a socket path nor a CA or pin).
 // Response bodies stream. No fetch `Headers`/`Response`: those load undici, ~8 MB RSS in a long-running agent.
 
-import type { ClientRequest, IncomingHttpHeaders, RequestOptions } from 'node:http';
-import { Readable } from 'node:stream';
+import type { ClientRequest, IncomingHttpHeaders, IncomingMessage, RequestOptions } from 'node:http';
 import { nodeHttp } from '../lib/node-http.ts';
 import type { HttpResponse } from './http.ts';
 
@@ -22,15 +21,20 @@ function headerRecord(init: RequestInit['headers']): Record<string, string> {
   return out;
 }
 
-/** The answer of {@link nodeRequest}: status, headers and a streaming body, read once as text or JSON. */
+/**
+ * The answer of {@link nodeRequest}: status, headers and a body read once as text or JSON, or streamed through
+ * `body` (a web ReadableStream made when first asked for: a plain request reads node's stream and never loads
+ * node's web streams, ~5 ms of a CLI start).
+ */
 class NodeResponse implements HttpResponse {
   readonly ok: boolean;
   readonly headers: Pick<Headers, 'get'>;
+  #web: ReadableStream<Uint8Array> | null | undefined;
   constructor(
     readonly status: number,
     readonly statusText: string,
     raw: IncomingHttpHeaders,
-    readonly body: ReadableStream<Uint8Array> | null,
+    private readonly res: IncomingMessage | null,
   ) {
     this.ok = status >= 200 && status <= 299;
     this.headers = {
@@ -40,10 +44,16 @@ class NodeResponse implements HttpResponse {
       },
     };
   }
+  get body(): ReadableStream<Uint8Array> | null {
+    const { Readable } = process.getBuiltinModule('node:stream'); // no ESM facade of node:stream either
+    this.#web ??= this.res && (Readable.toWeb(this.res) as ReadableStream<Uint8Array>);
+    return this.#web;
+  }
   async text(): Promise<string> {
-    if (!this.body) return '';
+    const from: AsyncIterable<Uint8Array> | null = this.#web === undefined ? this.res : this.#web;
+    if (!from) return '';
     const chunks: Uint8Array[] = [];
-    for await (const c of this.body) chunks.push(c);
+    for await (const c of from) chunks.push(c);
     return Buffer.concat(chunks).toString('utf8');
   }
   async json(): Promise<unknown> {
@@ -90,8 +100,7 @@ export function nodeRequest(
       } else {
         res.once('close', () => signal?.removeEventListener('abort', onAbort));
       }
-      const stream = noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-      resolve(new NodeResponse(status, res.statusMessage ?? '', res.headers, stream));
+      resolve(new NodeResponse(status, res.statusMessage ?? '', res.headers, noBody ? null : res));
     });
     req.end(body);
   });

@@ -1,6 +1,7 @@
-// A FetchLike over a unix socket (node:http with `socketPath`) for `unix:/path/to.sock` base URLs: the lab's
-// control plane listens inside a namespace and reaches the CLI through /run/sixpn-lab/api.sock. Response
-// bodies stream, so the watch stream works over it too.
+// The fetches of the client's transports, all over node:http(s) (node-fetch.ts) so the CLI and the agent never
+// load undici (the global fetch's engine, ~20 ms of start-up and ~8 MB RSS): `http://` base URLs, `unix:/path/to.sock`
+// base URLs (the lab's control plane listens inside a namespace and reaches the CLI through /run/sixpn-lab/api.sock),
+// and `https://` through tls-trust.ts. Response bodies stream, so the watch stream works over each.
 
 import type { FetchLike } from './http.ts';
 import { nodeRequest } from './node-fetch.ts';
@@ -31,13 +32,25 @@ export function unixFetch(socketPath: string): FetchLike {
 }
 
 /**
+ * A fetch over node:http for `http://` URLs (its global agent keeps connections alive). A refused or reset
+ * connection rejects with node's error (its `code` on the error itself, where undici's fetch puts it on `cause`).
+ */
+export const httpFetch: FetchLike = (input, init) => {
+  const u = new URL(input);
+  return nodeRequest(
+    { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, path: `${u.pathname}${u.search}` },
+    init,
+  );
+};
+
+/**
  * The fetch for a base URL: {@link unixFetch} for `unix:` URLs, node:https with `trust` ({@link lazyHttpsFetch}) (system CAs when empty)
- * for `https:`, the global fetch otherwise.
+ * for `https:`, {@link httpFetch} otherwise.
  */
 export function fetchForBaseUrl(baseUrl: string, trust: ClientTrust = {}): FetchLike {
   if (isUnixUrl(baseUrl)) return unixFetch(socketPathOf(baseUrl));
   if (baseUrl.startsWith('https:')) return lazyHttpsFetch(trust);
-  return (input, init) => fetch(input, init);
+  return httpFetch;
 }
 
 /** One fetch for every URL of a replica list (`a,b`), each sent the way {@link fetchForBaseUrl} sends it. */
@@ -47,7 +60,8 @@ export function fetchForBaseUrls(baseUrls: readonly string[], trust: ClientTrust
     (b) => [b, b.startsWith('https:') ? https : fetchForBaseUrl(b, trust)] as const,
   );
   return (input, init) => {
-    const f = byBase.find(([b]) => input.startsWith(b))?.[1] ?? (input.startsWith('https:') ? https : fetch);
+    const f =
+      byBase.find(([b]) => input.startsWith(b))?.[1] ?? (input.startsWith('https:') ? https : httpFetch);
     return f(input, init);
   };
 }
