@@ -225,20 +225,14 @@ export function planPeerUsagePrune(
 ): PeerUsagePrune {
   const want = new Set(desired.flatMap((a) => peerBase(a) ?? []));
   const byPeer = new Map<bigint, { recorded: boolean; elements: { set: string; base: bigint }[] }>();
-  for (const [set, info] of listing.sets) {
-    const m = SET_RE.exec(set);
-    if (!m) continue;
-    for (const text of info.elem) {
-      const e = elementOf(text);
-      if (!e) continue;
-      const base = enclosing(e.addr, 120).base;
-      const peer = byPeer.get(base) ?? { recorded: true, elements: [] };
-      byPeer.set(base, peer);
-      peer.elements.push({ set, base: e.addr });
-      const r = recorded[`p_${formatIPv6(base + 2n)}_${m[1]}_${m[2]}`];
-      const same = r?.handle === (info.handle ?? 0) && r.bytes === e.bytes && r.packets === e.packets;
-      if (!same) peer.recorded = false;
-    }
+  for (const c of peerUsageCounters(listing)) {
+    const base = peerBase(c.peer);
+    if (base === undefined) continue;
+    const peer = byPeer.get(base) ?? { recorded: true, elements: [] };
+    byPeer.set(base, peer);
+    peer.elements.push({ set: setName(c.dir, c.key), base }); // the sets hold the /120 base (the rule masks it)
+    const r = recorded[c.name];
+    if (!(r?.handle === c.handle && r.bytes === c.bytes && r.packets === c.packets)) peer.recorded = false;
   }
   const retire = [...byPeer]
     .filter(([base, p]) => !want.has(base) && p.recorded)
