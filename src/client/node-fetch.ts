@@ -61,6 +61,15 @@ class NodeResponse implements HttpResponse {
   }
 }
 
+/** Where a request to `u` goes, as node:http(s) takes it: the host without an IPv6 literal's brackets, the port. */
+export function targetOf(u: URL, defaultPort: number): RequestOptions {
+  return {
+    hostname: u.hostname.replace(/^\[|\]$/g, ''),
+    port: u.port || defaultPort,
+    path: `${u.pathname}${u.search}`,
+  };
+}
+
 /**
  * Sends `init` with node:http's `request` (or node:https's, given as `send`) to `target` (socket path or host, port, path, agent,
  * TLS options) and resolves with the response; rejects with `init.signal`'s reason when it aborts (as fetch

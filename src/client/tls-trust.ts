@@ -10,7 +10,7 @@ import { SixpnError } from '../core/errors.ts';
 import { type Fingerprint, fingerprintOfDer, formatFingerprint } from '../core/fingerprint.ts';
 import { isCertError } from './endpoints.ts';
 import type { FetchLike } from './http.ts';
-import { nodeRequest } from './node-fetch.ts';
+import { nodeRequest, targetOf } from './node-fetch.ts';
 
 export interface ClientTrust {
   /** CA certificates (PEM) to trust instead of the system's. */
@@ -107,17 +107,7 @@ export function httpsFetch(trust: ClientTrust): FetchLike {
     const u = new URL(input);
     const agent = await agentFor(u, init?.signal ?? undefined);
     try {
-      return await nodeRequest(
-        {
-          protocol: 'https:',
-          hostname: u.hostname.replace(/^\[|\]$/g, ''),
-          port: u.port || 443,
-          path: `${u.pathname}${u.search}`,
-          agent,
-        },
-        init,
-        httpsRequest,
-      );
+      return await nodeRequest({ protocol: 'https:', ...targetOf(u, 443), agent }, init, httpsRequest);
     } catch (e) {
       if (trust.fingerprint === undefined) throw e;
       agents.delete(u.host); // the next request looks at the chain again

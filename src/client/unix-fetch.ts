@@ -4,7 +4,7 @@
 // and `https://` through tls-trust.ts. Response bodies stream, so the watch stream works over each.
 
 import type { FetchLike } from './http.ts';
-import { nodeRequest } from './node-fetch.ts';
+import { nodeRequest, targetOf } from './node-fetch.ts';
 import type { ClientTrust } from './tls-trust.ts';
 
 /** True for base URLs like `unix:/run/sixpn-lab/api.sock`. */
@@ -36,11 +36,7 @@ export function unixFetch(socketPath: string): FetchLike {
  * connection rejects with node's error (its `code` on the error itself, where undici's fetch puts it on `cause`).
  */
 export const httpFetch: FetchLike = (input, init) => {
-  const u = new URL(input);
-  return nodeRequest(
-    { hostname: u.hostname.replace(/^\[|\]$/g, ''), port: u.port || 80, path: `${u.pathname}${u.search}` },
-    init,
-  );
+  return nodeRequest(targetOf(new URL(input), 80), init);
 };
 
 /**
