@@ -66,7 +66,12 @@ export interface WorkloadOptions {
 
 interface Waiter {
   id: string;
+  /** The instance's `updated_at` when it was started for this request. */
+  startedAt: string;
+  /** Whether a pass has seen the instance in the state (a later pass without it: deleted). */
+  seen: boolean;
   ok: () => void;
+  fail: (e: SixpnError) => void;
 }
 
 /** A record of an instance that is gone from the state may be dropped this long after it was made. */
@@ -127,10 +132,23 @@ export class Workloads {
     const failing = JSON.stringify(r.failed);
     const wanted = new Set(r.desired.instances.map((i) => i.id));
     this.waiters = this.waiters.filter((w) => {
-      if (!wanted.has(w.id) || failing.includes(w.id)) return true;
-      w.ok();
-      return false;
+      if (wanted.has(w.id) && !failing.includes(w.id)) {
+        w.ok();
+        return false;
+      }
+      const ended = this.endedDuringSetUp(w);
+      if (ended)
+        w.fail(new SixpnError('failed_precondition', `instance ${w.id} was ${ended} during its set-up`));
+      return ended === undefined;
     });
+  }
+
+  /** Whether the instance a request waits for was stopped or deleted through the API since it was started. */
+  private endedDuringSetUp(w: Waiter): 'stopped' | 'deleted' | undefined {
+    const i = this.o.state.get('instance', w.id);
+    if (!i) return w.seen ? 'deleted' : undefined;
+    w.seen = true;
+    return i.state === 'stopped' && i.updated_at > w.startedAt ? 'stopped' : undefined;
   }
 
   /**
@@ -154,14 +172,21 @@ export class Workloads {
     }
   }
 
-  private waitSetUp(id: string): Promise<void> {
+  /** Until a pass has set the instance up; fails at once when it is stopped or deleted meanwhile. */
+  private waitSetUp(started: Instance): Promise<void> {
     const ms = this.o.setupTimeoutMs ?? 30_000;
     return new Promise((resolve, reject) => {
       const w: Waiter = {
-        id,
+        id: started.id,
+        startedAt: started.updated_at,
+        seen: false,
         ok: () => {
           clearTimeout(timer);
           resolve();
+        },
+        fail: (e) => {
+          clearTimeout(timer);
+          reject(e);
         },
       };
       const timer = setTimeout(() => {
@@ -169,7 +194,7 @@ export class Workloads {
         reject(
           new SixpnError(
             'unavailable',
-            `the agent has not set up instance ${id} within ${ms / 1000} s; see the agent's log`,
+            `the agent has not set up instance ${started.id} within ${ms / 1000} s; see the agent's log`,
           ),
         );
       }, ms);
@@ -195,8 +220,8 @@ export class Workloads {
   }
 
   private async resume(a: Attachment): Promise<WorkloadView> {
-    if (this.o.state.get('instance', a.id)?.state !== 'started') await this.o.api.startInstance(a.id);
-    await this.waitSetUp(a.id);
+    const now = this.o.state.get('instance', a.id);
+    await this.waitSetUp(now?.state === 'started' ? now : await this.o.api.startInstance(a.id));
     return this.view(a);
   }
 
@@ -232,8 +257,7 @@ export class Workloads {
     const a = newAttachment(body, { ...inst, org }, holder, (this.o.now?.() ?? new Date()).toISOString());
     try {
       await this.save(a);
-      await this.o.api.startInstance(inst.id);
-      await this.waitSetUp(inst.id);
+      await this.waitSetUp(await this.o.api.startInstance(inst.id));
     } catch (e) {
       // Nothing left behind: the instance goes (the next pass tears down whatever it set up), and its record.
       await this.o.api.deleteInstance(inst.id).catch(() => undefined);
