@@ -1,7 +1,7 @@
 // The control plane's HTTP API as a Hono app: `fetch(Request) → Response`, so tests need no port.
 // One route table drives routing, authorization, validation and the OpenAPI document.
 
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { z } from 'zod';
 import { httpStatusOf, isSixpnError, SixpnError } from '../../core/errors.ts';
 import {
@@ -17,9 +17,9 @@ import { sessionAuth } from '../console/session.ts';
 import type { ControlMetrics } from '../metrics.ts';
 import { unavailableIfConnection } from '../store/db-errors.ts';
 import { TokenCache } from '../token-cache.ts';
-import { idempotencyKeyOf, idempotencyRecord, idempotent } from './idempotency.ts';
+import { idempotencyKeyOf, idempotencyRecord, idempotent, idempotentWrite } from './idempotency.ts';
 import { openApiDocument } from './openapi.ts';
-import { ANONYMOUS, type Deps, type RouteSpec } from './route.ts';
+import { ANONYMOUS, type Ctx, type Deps, type RouteSpec } from './route.ts';
 import { appRoutes } from './routes-apps.ts';
 import { checkRoutes } from './routes-checks.ts';
 import { fleetRoutes } from './routes-fleet.ts';
@@ -193,6 +193,45 @@ function addErrorHandlers(app: Hono, deps: Deps): void {
   );
 }
 
+/** The request body: JSON of at most MAX_BODY_BYTES, without private keys, parsed with `schema`. */
+async function bodyOf(schema: z.ZodType, req: Request): Promise<unknown> {
+  const raw = await readJson(req);
+  refusePrivateKeys(raw);
+  return parse(schema, raw, 'body');
+}
+
+/**
+ * Runs an authorized request's handler and makes its answer; a create sent with an Idempotency-Key runs once per
+ * key (idempotency.ts). `revoked` clears the token cache (after a DELETE or a route that revokes tokens).
+ */
+async function serve(
+  spec: RouteSpec,
+  ctx: Ctx<unknown, unknown, unknown>,
+  c: Context,
+  revoked: () => void,
+  metrics: ControlMetrics | undefined,
+): Promise<Response> {
+  const respond = async (): Promise<Response> => {
+    const out = await spec.handle(ctx);
+    if (spec.stream) {
+      metrics?.watchStreams.inc();
+      return out as Response;
+    }
+    if (spec.method === 'delete' || spec.revokes) revoked();
+    if (out instanceof Response) return out;
+    if (spec.status === 204) return c.body(null, 204);
+    return c.json(out as object, (spec.status ?? 200) as 200);
+  };
+  // Without a bearer token (the join exchange) there is no caller to scope a key to: no key is honoured.
+  const key =
+    spec.method === 'post' && !spec.stream && spec.auth !== 'none' ? idempotencyKeyOf(c.req.raw) : undefined;
+  if (key === undefined) return respond();
+  const rec = idempotencyRecord(ctx.principal.tokenId, spec.method, c.req.path, key, ctx.body);
+  const keyed = spec.keyed?.(ctx);
+  if (keyed) return idempotentWrite(rec, ctx.deps.now(), spec.status ?? 200, keyed);
+  return idempotent(ctx.deps.store, rec, ctx.deps.now(), respond, { keepAnswer: !spec.secretAnswer });
+}
+
 /** Builds the API. `metrics` is optional so unit tests can skip them. */
 export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
   const deps: Deps = metrics && !given.metrics ? { ...given, metrics } : given;
@@ -221,45 +260,20 @@ export function createApi(given: Deps, metrics?: ControlMetrics): Hono {
             `a ${principal.kind} token cannot use ${spec.method.toUpperCase()} ${spec.path}`,
           );
         }
-        const params = parse(spec.params, c.req.param(), 'path');
-        const query = parse(spec.query, c.req.query(), 'query');
-        let body: unknown;
-        if (spec.body) {
-          const raw = await readJson(c.req.raw);
-          refusePrivateKeys(raw);
-          body = parse(spec.body, raw, 'body');
-        }
-        const stillValid = () =>
-          authenticate(c.req.raw, deps, tokens).then(
-            () => true,
-            () => false,
-          );
-        const respond = async (): Promise<Response> => {
-          const out = await spec.handle({ principal, params, query, body, deps, req: c.req.raw, stillValid });
-          if (spec.stream) {
-            metrics?.watchStreams.inc();
-            return out as Response;
-          }
-          if (spec.method === 'delete' || spec.revokes) tokens.clear();
-          if (out instanceof Response) return out;
-          if (spec.status === 204) return c.body(null, 204);
-          return c.json(out as object, (spec.status ?? 200) as 200);
+        const ctx: Ctx<unknown, unknown, unknown> = {
+          principal,
+          params: parse(spec.params, c.req.param(), 'path'),
+          query: parse(spec.query, c.req.query(), 'query'),
+          body: spec.body ? await bodyOf(spec.body, c.req.raw) : undefined,
+          deps,
+          req: c.req.raw,
+          stillValid: () =>
+            authenticate(c.req.raw, deps, tokens).then(
+              () => true,
+              () => false,
+            ),
         };
-        // Without a bearer token (the join exchange) there is no caller to scope a key to: no key is honoured.
-        const key =
-          spec.method === 'post' && !spec.stream && spec.auth !== 'none'
-            ? idempotencyKeyOf(c.req.raw)
-            : undefined;
-        const res =
-          key === undefined
-            ? await respond()
-            : await idempotent(
-                deps.store,
-                idempotencyRecord(principal.tokenId, spec.method, c.req.path, key, body),
-                deps.now(),
-                respond,
-                { keepAnswer: !spec.secretAnswer },
-              );
+        const res = await serve(spec, ctx, c, () => tokens.clear(), metrics);
         status = res.status;
         return res;
       } catch (err) {

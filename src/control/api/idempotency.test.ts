@@ -50,6 +50,23 @@ describe('Idempotency-Key', () => {
     assert.equal(await instances(), before + 3);
   });
 
+  test('concurrent creates with one key make one instance, and every answer is that instance', async () => {
+    const before = await instances();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        post('/v1/orgs/acme/apps/web/instances', acme, { region: 'ord' }, 'key-c'),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((a) => a.status),
+      Array(6).fill(201),
+    );
+    const bodies = new Set(await Promise.all(answers.map((a) => a.text())));
+    assert.equal(bodies.size, 1);
+    assert.equal(answers.filter((a) => a.headers.get('idempotent-replayed') === 'true').length, 5);
+    assert.equal(await instances(), before + 1);
+  });
+
   test("a key is the caller's own: another token with the same key gets its own create, not the first answer", async () => {
     const first = await post('/v1/orgs', t.admin, { name: 'org-a' }, 'shared-key');
     const other = newSecret();

@@ -5,7 +5,7 @@
 
 import { createHash } from 'node:crypto';
 import { invalid, SixpnError } from '../../core/errors.ts';
-import type { Store } from '../store/store.ts';
+import type { IdempotencyClaim, KeyedResult, KeyedWrite, Store } from '../store/store.ts';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
 
@@ -37,20 +37,8 @@ export function idempotencyRecord(tokenId: string, method: string, path: string,
 /** Kept in place of an answer that carried a secret: the store never holds a token, even for a day. */
 const WITHHELD = 'sixpn/secret-withheld';
 
-/**
- * Runs `create` once per key: a repeat gets the kept answer (with `Idempotent-Replayed: true`); a failed create
- * gives the key up so a retry may run; a key still running elsewhere, or sent with another body, is refused.
- * With `keepAnswer: false` (the answer carries a secret) only the fact that it succeeded is kept, and a repeat
- * gets 409: the object exists, and its secret was shown once.
- */
-export async function idempotent(
-  store: Store,
-  rec: { key: string; request: string },
-  now: Date,
-  create: () => Promise<Response>,
-  opts: { keepAnswer: boolean } = { keepAnswer: true },
-): Promise<Response> {
-  const claim = await store.claimIdempotencyKey(rec.key, rec.request, new Date(now.getTime() - RETENTION_MS));
+/** The answer to a repeat: the kept answer again, or the refusal for a key that holds no answer for it. */
+function replay(claim: Exclude<IdempotencyClaim, { state: 'claimed' }>): Response {
   if (claim.state === 'done' && claim.contentType === WITHHELD) {
     throw new SixpnError(
       'already_exists',
@@ -71,11 +59,28 @@ export async function idempotent(
       { details: { field: IDEMPOTENCY_HEADER } },
     );
   }
-  if (claim.state === 'mismatch') {
-    throw invalid(`this ${IDEMPOTENCY_HEADER} was used for another request; use a new key for each request`, {
-      field: IDEMPOTENCY_HEADER,
-    });
-  }
+  throw invalid(`this ${IDEMPOTENCY_HEADER} was used for another request; use a new key for each request`, {
+    field: IDEMPOTENCY_HEADER,
+  });
+}
+
+const expiredBefore = (now: Date) => new Date(now.getTime() - RETENTION_MS);
+
+/**
+ * Runs `create` once per key: a repeat gets the kept answer (with `Idempotent-Replayed: true`); a failed create
+ * gives the key up so a retry may run; a key still running elsewhere, or sent with another body, is refused.
+ * With `keepAnswer: false` (the answer carries a secret) only the fact that it succeeded is kept, and a repeat
+ * gets 409: the object exists, and its secret was shown once.
+ */
+export async function idempotent(
+  store: Store,
+  rec: { key: string; request: string },
+  now: Date,
+  create: () => Promise<Response>,
+  opts: { keepAnswer: boolean } = { keepAnswer: true },
+): Promise<Response> {
+  const claim = await store.claimIdempotencyKey(rec.key, rec.request, expiredBefore(now));
+  if (claim.state !== 'claimed') return replay(claim);
   let res: Response;
   try {
     res = await create();
@@ -98,4 +103,21 @@ export async function idempotent(
       : { status: res.status, body: '', contentType: WITHHELD },
   );
   return res;
+}
+
+/**
+ * {@link idempotent} for a create whose store write keeps the key's answer itself (`KeyedWrite`): one write
+ * where `idempotent` makes three (claim, create, finish). The answer is `status` with the made object as JSON,
+ * exactly what the store keeps; a key that holds something is answered as `idempotent` answers a repeat.
+ */
+export async function idempotentWrite(
+  rec: { key: string; request: string },
+  now: Date,
+  status: number,
+  create: (k: KeyedWrite) => Promise<KeyedResult<unknown>>,
+): Promise<Response> {
+  const contentType = 'application/json';
+  const out = await create({ ...rec, expiredBefore: expiredBefore(now), status, contentType });
+  if ('claim' in out) return replay(out.claim);
+  return new Response(JSON.stringify(out.made), { status, headers: { 'content-type': contentType } });
 }

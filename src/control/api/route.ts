@@ -8,7 +8,7 @@ import type { UsageRetention } from '../../core/usage/query.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { Principal } from '../auth.ts';
 import type { ControlMetrics } from '../metrics.ts';
-import type { Store } from '../store/store.ts';
+import type { KeyedResult, KeyedWrite, Store } from '../store/store.ts';
 import type { WatchHub } from '../watch-hub.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -69,6 +69,12 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   /** For streaming routes the handler returns a Response itself. */
   stream?: boolean;
   handle(ctx: Ctx<P, Q, B>): Promise<unknown>;
+  /**
+   * A create sent with an Idempotency-Key: the write that keeps the key's answer in the create's own commit
+   * (`KeyedWrite`), in place of a claim before `handle` and a finish after. Undefined (or none given) for this
+   * caller: the general path. Only for creates that answer `status` with the made object's JSON.
+   */
+  keyed?(ctx: Ctx<P, Q, B>): ((k: KeyedWrite) => Promise<KeyedResult<unknown>>) | undefined;
 }
 
 /** Identity helper that infers a route's parameter, query and body types from its schemas. */

@@ -5,6 +5,7 @@ import { parseChecks } from '../../core/checks.ts';
 import { invalid } from '../../core/errors.ts';
 import { App, Instance } from '../../core/model.ts';
 import { checkOrgAccess, orgFilter, type Principal } from '../auth.ts';
+import type { CreateInstance } from '../store/store.ts';
 import { checkHostInstance, hostPlacement } from './host-placement.ts';
 import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
@@ -21,6 +22,17 @@ async function visibleInstance(p: Principal, deps: Deps, id: string) {
   if (p.kind === 'host') await checkHostInstance(p, deps, inst);
   else checkOrgAccess(p, inst.org, 'instance', id);
   return inst;
+}
+
+/** The instance an admin or org token asks for: in its org, in the region the body names. */
+function userInstance(
+  p: Principal,
+  params: { org: string; app: string },
+  body: z.infer<typeof InstanceBody>,
+): CreateInstance {
+  checkOrgAccess(p, params.org);
+  if (body.region === undefined) throw invalid('region is required', { field: 'region' });
+  return { org: params.org, app: params.app, ...body, region: body.region };
 }
 
 /** Who may read and change one instance: users of its org, and its own host when granted. */
@@ -99,10 +111,14 @@ export const appRoutes: RouteSpec[] = [
         const placed = await hostPlacement(principal, deps, params, body);
         return deps.store.createInstance({ org: params.org, app: params.app, ...body, ...placed });
       }
-      checkOrgAccess(principal, params.org);
-      if (body.region === undefined) throw invalid('region is required', { field: 'region' });
-      return deps.store.createInstance({ org: params.org, app: params.app, ...body, region: body.region });
+      return deps.store.createInstance(userInstance(principal, params, body));
     },
+    // A host token's placement reads grants before the create, so a repeat must be answered before them: it
+    // takes the general path, whose claim comes first.
+    keyed: ({ principal, params, body, deps }) =>
+      principal.kind === 'host'
+        ? undefined
+        : (k) => deps.store.createInstanceKeyed(userInstance(principal, params, body), k),
   }),
   route({
     method: 'get',

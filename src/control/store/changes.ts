@@ -1,10 +1,11 @@
 // Reads of the whole state and of the change log: snapshots at one revision, changes after a revision
 // (scoped to what an org may see), the head, and pruning of old entries.
 
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { invalid, SixpnError } from '../../core/errors.ts';
 import type { Change } from '../../core/model.ts';
-import type { Database, Db } from './schema.ts';
+import { preparePg } from './postgres.ts';
+import type { ChangesTable, Database, Db } from './schema.ts';
 import type { ChangePage, Scope } from './store.ts';
 import { locked, type StoreContext } from './write.ts';
 
@@ -54,40 +55,58 @@ export async function changesSince(
       field: 'limit',
     });
   }
-  return consistentRead(ctx, async (trx) => {
-    const head = await counter(trx, 'revision');
-    const pruned = await counter(trx, 'pruned');
-    if (since < pruned) {
-      throw new SixpnError(
-        'resync_required',
-        `revision ${since} is older than the retained history (oldest ${pruned + 1}); fetch /v1/snapshot and watch from its revision`,
-        { details: { since, oldest: pruned + 1, head } },
-      );
-    }
-    if (since > head) {
-      throw new SixpnError(
-        'resync_required',
-        `revision ${since} is newer than the store's head (${head}): the store was replaced; fetch /v1/snapshot and watch from its revision`,
-        { details: { since, head } },
-      );
-    }
-    let q = trx.selectFrom('changes').selectAll().where('rev', '>', since);
-    const org = scope.org;
-    if (org !== undefined) q = q.where((eb) => eb.or([eb('org', 'is', null), eb('org', '=', org)]));
-    const rows = await q.orderBy('rev', 'asc').limit(limit).execute();
-    const changes = rows.map(
-      (r) =>
-        ({
-          rev: Number(r.rev),
-          op: r.op,
-          kind: r.kind,
-          id: r.id,
-          org: r.org,
-          obj: JSON.parse(r.obj),
-        }) as Change,
+  const q = changesQuery(since, limit, scope.org).compile(ctx.db);
+  if (ctx.dialect === 'postgres') preparePg(q.sql);
+  const rows = (await ctx.db.executeQuery(q)).rows;
+  const head = Number(rows[0]!.head);
+  const pruned = Number(rows[0]!.pruned);
+  if (since < pruned) {
+    throw new SixpnError(
+      'resync_required',
+      `revision ${since} is older than the retained history (oldest ${pruned + 1}); fetch /v1/snapshot and watch from its revision`,
+      { details: { since, oldest: pruned + 1, head } },
     );
-    return { changes, head };
-  });
+  }
+  if (since > head) {
+    throw new SixpnError(
+      'resync_required',
+      `revision ${since} is newer than the store's head (${head}): the store was replaced; fetch /v1/snapshot and watch from its revision`,
+      { details: { since, head } },
+    );
+  }
+  const changes = rows.flatMap((r) =>
+    r.rev === null
+      ? []
+      : [
+          {
+            rev: Number(r.rev),
+            op: r.op,
+            kind: r.kind,
+            id: r.id,
+            org: r.org,
+            obj: JSON.parse(r.obj!),
+          } as Change,
+        ],
+  );
+  return { changes, head };
+}
+
+/** A row of {@link changesQuery}: the entry's columns are null when there is none. */
+type ChangeRow = { head: number; pruned: number } & { [K in keyof ChangesTable]: ChangesTable[K] | null };
+
+/**
+ * One statement, so one consistent point on both backends (a statement reads one snapshot): the head, the
+ * pruned mark and the first `limit` entries after `since` (org scope: its own and those of no org), oldest
+ * first. No entry: one row whose entry columns are null.
+ */
+function changesQuery(since: number, limit: number, org: string | undefined) {
+  const scoped = org === undefined ? sql`` : sql` and (org is null or org = ${org})`;
+  return sql<ChangeRow>`select h.head, h.pruned, c.rev, c.op, c.kind, c.id, c.org, c.obj
+    from (select (select value from counters where name = 'revision') as head,
+                 (select value from counters where name = 'pruned') as pruned) h
+    left join (select rev, op, kind, id, org, obj from changes
+               where rev > ${since}${scoped} order by rev limit ${limit}) c on true
+    order by c.rev`;
 }
 
 /** Drops entries older than the newest `keep`; a watcher behind them gets `resync_required`. */

@@ -2,8 +2,43 @@
 // key is the primary key), the answer is kept once it has run, and a repeat gets that answer. Keys older than
 // the retention window count as absent and are pruned.
 
-import type { IdempotencyClaim } from './store.ts';
+import type { Db, IdempotencyKeysTable } from './schema.ts';
+import type { IdempotencyClaim, KeyedResult, KeyedWrite } from './store.ts';
 import type { StoreContext } from './write.ts';
+
+/** What a key holds for a request whose body hashes to `request`; undefined: nothing (absent or expired). Pure. */
+export function heldBy(
+  row: IdempotencyKeysTable | null | undefined,
+  request: string,
+  expiredBefore: Date,
+): Exclude<IdempotencyClaim, { state: 'claimed' }> | undefined {
+  if (!row || row.created_at < expiredBefore.toISOString()) return undefined;
+  if (row.request !== request) return { state: 'mismatch' };
+  if (row.status === null) return { state: 'running' };
+  return {
+    state: 'done',
+    status: Number(row.status),
+    body: row.body ?? '',
+    contentType: row.content_type ?? 'application/json',
+  };
+}
+
+/** What `k`'s key holds now (a keyed create that found it taken reads it), as {@link heldBy}. */
+export async function keyHeld(db: Db, k: KeyedWrite): Promise<KeyedResult<never> | undefined> {
+  const row = await db.selectFrom('idempotency_keys').selectAll().where('key', '=', k.key).executeTakeFirst();
+  const claim = heldBy(row, k.request, k.expiredBefore);
+  return claim && { claim };
+}
+
+/** Keeps `k`'s answer, with `body`, in the write that made it (replacing an expired key). */
+export async function keepAnswer(db: Db, k: KeyedWrite, body: string, at: string): Promise<void> {
+  const answer = { request: k.request, status: k.status, body, content_type: k.contentType, created_at: at };
+  await db
+    .insertInto('idempotency_keys')
+    .values({ key: k.key, ...answer })
+    .onConflict((oc) => oc.column('key').doUpdateSet(answer))
+    .execute();
+}
 
 /**
  * Claims `key` for a request whose body hashes to `request`. `claimed`: run the create, then
@@ -34,22 +69,13 @@ export async function claimIdempotencyKey(
     if (Number(ins.numInsertedOrUpdatedRows ?? 0) === 1) return { state: 'claimed' };
     const row = await db.selectFrom('idempotency_keys').selectAll().where('key', '=', key).executeTakeFirst();
     if (!row) continue; // released meanwhile: claim again
-    if (row.created_at < expiredBefore.toISOString()) {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('key', '=', key)
-        .where('created_at', '=', row.created_at)
-        .execute();
-      continue;
-    }
-    if (row.request !== request) return { state: 'mismatch' };
-    if (row.status === null) return { state: 'running' };
-    return {
-      state: 'done',
-      status: Number(row.status),
-      body: row.body ?? '',
-      contentType: row.content_type ?? 'application/json',
-    };
+    const held = heldBy(row, request, expiredBefore);
+    if (held) return held;
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('key', '=', key)
+      .where('created_at', '=', row.created_at)
+      .execute();
   }
   return { state: 'running' };
 }

@@ -6,8 +6,9 @@ import { type Host, type Instance, InstanceState } from '../../core/model.ts';
 import { checkRegion } from '../../core/names.ts';
 import { forgetHealth } from './checks.ts';
 import { isForeignKeyViolation, uniqueViolation } from './db-errors.ts';
+import { keepAnswer, keyHeld } from './idempotency.ts';
 import { checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
-import { createInstancePg, isPlacementChanged } from './instances-pg.ts';
+import { createInstancePg, isLostRace } from './instances-pg.ts';
 import { failedPrecondition, nameList } from './precondition.ts';
 import {
   appByName,
@@ -19,7 +20,7 @@ import {
   regionByCode,
 } from './queries.ts';
 import type { Db } from './schema.ts';
-import type { CreateInstance, InstanceFilter } from './store.ts';
+import type { CreateInstance, InstanceFilter, KeyedResult, KeyedWrite } from './store.ts';
 import { revisioned, type StoreContext } from './write.ts';
 
 function checkState(state: string): InstanceState {
@@ -78,6 +79,17 @@ export async function leastLoaded(db: Db, region: string, role: 'host' | 'gatewa
 }
 
 export async function createInstance(ctx: StoreContext, i: CreateInstance): Promise<Instance> {
+  const out = await createInstanceKeyed(ctx, i);
+  if ('claim' in out) throw new Error('a create without a key was answered from one'); // no key: never
+  return out.made;
+}
+
+/** Creates the instance; with `keyed`, under its Idempotency-Key kept in the same commit (store.ts). */
+export async function createInstanceKeyed(
+  ctx: StoreContext,
+  i: CreateInstance,
+  keyed?: KeyedWrite,
+): Promise<KeyedResult<Instance>> {
   checkRegion('region', i.region);
   const state = checkState(i.state ?? 'started');
   // The pre-check makes a collision of instance numbers near impossible; the unique constraints are the final
@@ -86,28 +98,36 @@ export async function createInstance(ctx: StoreContext, i: CreateInstance): Prom
   // meanwhile fails the placement, and the retry's reads then see what changed.
   for (let attempt = 0; ; attempt++) {
     try {
-      return await insertInstance(ctx, i, state);
+      if (ctx.dialect === 'postgres') return await createInstancePg(ctx, i, state, keyed);
+      return await insertInstance(ctx, i, state, keyed);
     } catch (e) {
       const lost =
-        uniqueViolation(e)?.target.includes('instances') || isForeignKeyViolation(e) || isPlacementChanged(e);
+        uniqueViolation(e)?.target.includes('instances') || isForeignKeyViolation(e) || isLostRace(e);
       if (!lost || attempt >= 3) throw e;
     }
   }
 }
 
-async function insertInstance(ctx: StoreContext, i: CreateInstance, state: InstanceState): Promise<Instance> {
-  if (ctx.dialect === 'postgres') return createInstancePg(ctx, i, state);
-  return revisioned(ctx, async (w) => {
+/** SQLite: one write transaction, which sees every creation before it; the key is read and kept inside it. */
+function insertInstance(
+  ctx: StoreContext,
+  i: CreateInstance,
+  state: InstanceState,
+  keyed: KeyedWrite | undefined,
+): Promise<KeyedResult<Instance>> {
+  return revisioned(ctx, async (w): Promise<KeyedResult<Instance>> => {
+    const held = keyed && (await keyHeld(w.trx, keyed));
+    if (held) return held; // nothing recorded: rolled back, no revision
     const app = await appByName(w.trx, i.org, i.app);
     await regionByCode(w.trx, i.region);
     const pinned = i.host === undefined ? undefined : checkPinned(await hostByName(w.trx, i.host), i.region);
     const num = await freeInstanceNum(ctx, w.trx);
-    // SQLite runs one transaction at a time: placement sees every creation before it.
     const host = pinned ?? (await leastLoaded(w.trx, i.region, 'host'));
     const inst = newInstance(ctx, app, host, num, state, w.at);
     await w.trx.insertInto('instances').values(inst.row).execute();
     await w.record('put', 'instance', inst.obj, inst.obj.org);
-    return inst.obj;
+    if (keyed) await keepAnswer(w.trx, keyed, JSON.stringify(inst.obj), w.at);
+    return { made: inst.obj };
   });
 }
 

@@ -92,6 +92,8 @@ export class KyselyStore implements S.Store {
   deleteApp = (org: string, name: string) => apps.deleteApp(this.#ctx, org, name);
 
   createInstance = (i: S.CreateInstance) => instances.createInstance(this.#ctx, i);
+  createInstanceKeyed = (i: S.CreateInstance, k: S.KeyedWrite) =>
+    instances.createInstanceKeyed(this.#ctx, i, k);
   listInstances = (f?: S.InstanceFilter) => instances.listInstances(this.#ctx, f);
   getInstance = (id: string) => instances.getInstance(this.#ctx, id);
   setInstanceState = (id: string, state: 'started' | 'stopped') =>

@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { pgCreateInstance, pgCreateInstanceKeyed } from './pg-functions.ts';
 import { usageMigration } from './usage-schema.ts';
 
 /** The revision and number counters, organizations and their networks. */
@@ -169,46 +170,6 @@ function sqlIn(col: string, values: string[]) {
   return sql.raw<boolean>(`${col} in (${values.map((v) => `'${v}'`).join(', ')})`);
 }
 
-/**
- * PostgreSQL: instance creation in one statement and one round trip (`createInstancePg` in instances.ts). The
- * caller has resolved the app, the instance number and the region's hosts, and built the instance's address and
- * change entry for each candidate host. The function takes the writers' lock (the revision bump), then, in a
- * fresh snapshot (a VOLATILE function gets one per statement), picks the least-loaded host as `leastLoaded` does
- * and writes the row, the change entry and the NOTIFY. Called outside a transaction, its statement commits at
- * once: the lock is held for this call and the commit only. A best host that is not among the candidates (a
- * host added since the caller's read) raises SQLSTATE SX001, and the caller reads again; a candidate deleted
- * meanwhile fails the insert on its foreign key. SQLite places under its one writer and needs no function.
- */
-const pgCreateInstance = `
-create function sixpn_create_instance(
-  p_id text, p_num bigint, p_app_id text, p_org_id text, p_network_id text, p_state text, p_at text,
-  p_org text, p_region text, p_pinned boolean, p_hosts text[], p_addresses text[], p_objs text[]
-) returns table (rev bigint, pick integer) language plpgsql volatile as $$
-declare
-  r bigint;
-  best text;
-  k integer;
-begin
-  update counters set value = value + 1 where name = 'revision' returning value into r;
-  if p_pinned then
-    k := 1;
-  else
-    select h.id into best from hosts h
-      where h.region = p_region and h.role = 'host'
-      order by h.registered_at is null, (select count(*) from instances i where i.host_id = h.id), h.name collate "C"
-      limit 1;
-    k := array_position(p_hosts, best);
-    if k is null then
-      raise exception 'the hosts of region % changed since the read', p_region using errcode = 'SX001';
-    end if;
-  end if;
-  insert into instances (id, num, app_id, org_id, network_id, host_id, state, address, created_at, updated_at)
-    values (p_id, p_num, p_app_id, p_org_id, p_network_id, p_hosts[k], p_state, p_addresses[k], p_at, p_at);
-  insert into changes (rev, op, kind, id, org, obj) values (r, 'put', 'instance', p_id, p_org, p_objs[k]);
-  perform pg_notify('sixpn_changes', r::text);
-  return query select r, k;
-end $$`;
-
 /** Join tokens: a new host trades one use of a token for its own host token (only the secret's hash is kept). */
 const joinTokens: Migration = {
   async up(db: Kysely<unknown>) {
@@ -348,6 +309,11 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
     '0007_usage': usageMigration,
     '0008_console_sessions': consoleSessions,
     '0009_idempotency': idempotency,
+    '0010_create_instance_keyed': {
+      async up(db: Kysely<unknown>) {
+        if (dialect === 'postgres') await sql.raw(pgCreateInstanceKeyed).execute(db);
+      },
+    },
   };
 }
 

@@ -2,11 +2,35 @@
 // foreign keys on. Kysely serializes every query and transaction on the one connection.
 
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, type SqliteDatabase, SqliteDialect } from 'kysely';
 import { SixpnError } from '../../core/errors.ts';
 import type { Database } from './schema.ts';
 
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
+
+/** How many prepared statements a connection keeps; the store's texts are far fewer, so the cap only guards. */
+const STATEMENT_CACHE = 1000;
+
+/**
+ * `db` for Kysely with its statements prepared once per text, not at every query (preparing cost as much as
+ * running the store's queries). A statement still stepping (a streamed read) is not shared: a fresh one is
+ * made. SQLite prepares a kept statement again by itself when the schema changes.
+ */
+export function cachingStatements(db: Sqlite.Database): SqliteDatabase {
+  const kept = new Map<string, Sqlite.Statement>();
+  return {
+    close: () => db.close(),
+    prepare(text: string) {
+      const hit = kept.get(text);
+      if (hit && !hit.busy) return hit;
+      const stmt = db.prepare(text);
+      if (hit) return stmt;
+      if (kept.size >= STATEMENT_CACHE) kept.clear();
+      kept.set(text, stmt);
+      return stmt;
+    },
+  };
+}
 
 /** Opens `path` (`:memory:` for a private in-memory database). */
 export function openSqlite(path: string): Kysely<Database> {
@@ -24,7 +48,7 @@ export function openSqlite(path: string): Kysely<Database> {
       { cause: e },
     );
   }
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: db }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(db) }) });
 }
 
 /**

@@ -159,6 +159,23 @@ export type IdempotencyClaim =
   | { state: 'mismatch' };
 
 /**
+ * An Idempotency-Key kept in the commit of the create it guards (`createInstanceKeyed`): no claim before and no
+ * finish after. The answer kept is `status`, `contentType` and the made object's JSON.
+ */
+export interface KeyedWrite {
+  key: string;
+  /** The request body's hash: the same key with another body is a mismatch. */
+  request: string;
+  /** A key kept before this counts as absent. */
+  expiredBefore: Date;
+  status: number;
+  contentType: string;
+}
+
+/** A keyed create: what it made, or (nothing made) what the key already holds. */
+export type KeyedResult<T> = { made: T } | { claim: Exclude<IdempotencyClaim, { state: 'claimed' }> };
+
+/**
  * The store. Every method is one transaction. Mutations return the new object and commit its change entry.
  * Not-found, conflicts and bad references throw `SixpnError` (`not_found`, `already_exists`,
  * `failed_precondition`, `invalid_argument`).
@@ -209,6 +226,12 @@ export interface Store {
 
   /** Places the instance on the least-loaded host of the region and allocates its address. */
   createInstance(i: CreateInstance): Promise<Instance>;
+  /**
+   * `createInstance` under an Idempotency-Key kept in the same commit: a key that holds an answer (or another
+   * request) makes nothing and says so; a failed create keeps nothing. Concurrent creates with one key make one
+   * instance, and the others get its answer.
+   */
+  createInstanceKeyed(i: CreateInstance, k: KeyedWrite): Promise<KeyedResult<Instance>>;
   listInstances(f?: InstanceFilter): Promise<Instance[]>;
   getInstance(id: string): Promise<Instance>;
   /** Idempotent: setting the state it already has commits nothing. A change clears the instance's health. */
