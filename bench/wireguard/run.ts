@@ -9,7 +9,17 @@
 //   node --import tsx bench/wireguard/run.ts [--peers 20] [--scale 10000] [--samples 20] [--concurrency 8]
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -56,9 +66,18 @@ class GatewayLog {
   constructor(private readonly path: string) {
     this.offset = statSync(path).size;
   }
+  /** Reads only what was appended since the last read (the log of 10,000 installs is megabytes). */
   private read(): void {
-    const text = readFileSync(this.path, 'utf8');
-    const fresh = text.slice(this.offset);
+    const fd = openSync(this.path, 'r');
+    let fresh: string;
+    try {
+      const size = fstatSync(fd).size;
+      const buf = Buffer.alloc(Math.max(0, size - this.offset));
+      const n = readSync(fd, buf, 0, buf.length, this.offset);
+      fresh = buf.subarray(0, n).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
     const end = fresh.lastIndexOf('\n');
     if (end < 0) return;
     this.offset += Buffer.byteLength(fresh.slice(0, end + 1));

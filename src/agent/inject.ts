@@ -8,13 +8,12 @@ import { SixpnError } from '../core/errors.ts';
 import { LocalState } from '../core/state.ts';
 import { silentLogger } from '../lib/log.ts';
 import { writeAtomic } from '../runtime/file-store.ts';
-import { loadStateFile } from '../runtime/state-file.ts';
+import { loadSavedState } from '../runtime/state-file.ts';
 import { appNameOf } from './desired.ts';
 import { etcFiles, instanceEnv, renderEnv } from './instance-files.ts';
 
 async function instanceOf(stateDir: string, id: string) {
-  const snap = await loadStateFile(join(stateDir, 'state.json'), silentLogger);
-  const state = new LocalState(snap);
+  const state = new LocalState((await loadSavedState(stateDir, silentLogger))?.snapshot);
   const i = state.get('instance', id);
   if (!i) {
     throw new SixpnError(

@@ -30,14 +30,15 @@ import {
   parseIPv6,
   parsePlanPrefix,
   peerAddress,
+  peerIndexAfter,
+  peerIndexFromBounds,
   peerPrefix,
   pickInstanceNum,
-  pickPeerIndex,
   sameNetwork,
   serviceAddress,
   serviceOf,
 } from './address.ts';
-import { SixpnError } from './errors.ts';
+import { isSixpnError, SixpnError } from './errors.ts';
 
 const plan = defaultPlan;
 const ip = parseIPv6;
@@ -350,16 +351,32 @@ describe('allocation', () => {
     assert.equal(calls, 64);
   });
 
+  // The lowest free index from the slot's bounds, or from the first gap (the lowest taken index whose next is free).
   const peerRows: [number[], number][] = [
     [[], 1],
     [[1], 2],
     [[1, 2, 3], 4],
     [[2, 3], 1],
     [[1, 3], 2],
+    [[1, 2, 4, 6], 3],
   ];
   for (const [taken, want] of peerRows) {
-    test(`pickPeerIndex taken=[${taken}] → ${want}`, () => assert.equal(pickPeerIndex(new Set(taken)), want));
+    test(`peer index: taken=[${taken}] → ${want}`, () => {
+      const slot =
+        taken.length === 0
+          ? { count: 0, min: 0, max: 0 }
+          : { count: taken.length, min: Math.min(...taken), max: Math.max(...taken) };
+      const gap = taken.find((i) => !taken.includes(i + 1)) ?? 0;
+      assert.equal(peerIndexFromBounds(slot) ?? peerIndexAfter(gap), want);
+    });
   }
+  test('peer index: none after the last one', () => {
+    assert.throws(
+      () => peerIndexAfter(MAX_PEER_INDEX),
+      (e) => isSixpnError(e) && e.code === 'resource_exhausted',
+    );
+    assert.equal(peerIndexFromBounds({ count: 3, min: 1, max: 5 }), undefined);
+  });
 });
 
 describe('instance ids', () => {

@@ -352,9 +352,26 @@ export function pickInstanceNum(taken: (n: number) => boolean, random: () => num
   );
 }
 
-/** The lowest peer index not in `taken` (peers are few per gateway and network; indexes stay small). */
-export function pickPeerIndex(taken: ReadonlySet<number>): PeerIndex {
-  for (let i = 1; i <= MAX_PEER_INDEX; i++) if (!taken.has(i)) return i as PeerIndex;
+/** What a gateway's slot of a network holds: `count` distinct peer indexes from `min` to `max` (0, 0 when empty). */
+export interface SlotIndexes {
+  count: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * The lowest free peer index of a slot when its count and bounds tell it (empty, 1 free, or no gap: the one after
+ * the last), so a slot of thousands of peers is not read in full; undefined when it has a gap, whose start the
+ * caller looks up and passes to {@link peerIndexAfter}.
+ */
+export function peerIndexFromBounds(s: SlotIndexes): PeerIndex | undefined {
+  if (s.count === 0 || s.min > 1) return 1 as PeerIndex;
+  return s.count === s.max ? peerIndexAfter(s.max) : undefined;
+}
+
+/** The peer index after `last` (a taken index whose next one is free). */
+export function peerIndexAfter(last: number): PeerIndex {
+  if (last < MAX_PEER_INDEX) return (last + 1) as PeerIndex;
   throw new SixpnError(
     'resource_exhausted',
     'the gateway slot has no free peer address; use another gateway',

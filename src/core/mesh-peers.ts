@@ -18,15 +18,17 @@ export interface SlotNetworks {
 
 export function slotNetworks(state: LocalState): SlotNetworks {
   const out: SlotNetworks = { instances: new Map(), peers: new Map() };
-  const add = (m: Map<string, Set<number>>, host: string, net: number) => {
-    const s = m.get(host);
-    if (s) s.add(net);
-    else m.set(host, new Set([net]));
-  };
   for (const i of state.all('instance')) {
-    if (i.state === 'started' && i.address) add(out.instances, i.host, i.network_num);
+    if (!(i.state === 'started' && i.address)) continue;
+    const s = out.instances.get(i.host);
+    if (s) s.add(i.network_num);
+    else out.instances.set(i.host, new Set([i.network_num]));
   }
-  for (const p of state.all('peer')) add(out.peers, p.gateway, p.network_num);
+  // Gateways: from the state's count of peers (not a walk over thousands of them on every change).
+  for (const gw of state.all('host')) {
+    const nets = state.peerNetworks(gw.name);
+    if (nets.length > 0) out.peers.set(gw.name, new Set(nets));
+  }
   return out;
 }
 

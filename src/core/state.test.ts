@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Change, Host, Region, Snapshot } from './model.ts';
 import { LocalState } from './state.ts';
+import { gatewayFleet } from './test-fleet.ts';
 
 const T = '2026-01-01T00:00:00Z';
 const region = (code: string): Region => ({ code, name: code, lat: 1, lon: 2, created_at: T });
@@ -95,4 +96,43 @@ test('LocalState: a heartbeat moves the revision forward, never back; a snapshot
   s.applySnapshot({ ...snap, revision: 2, hosts: [] });
   assert.equal(s.revision, 2);
   assert.deepEqual(s.all('host'), []);
+});
+
+test('peerNetworks follows puts, moves and deletes as a walk over every peer would', () => {
+  const F = gatewayFleet();
+  const s = F.state();
+  const walk = (gw: string, num?: number) =>
+    [
+      ...new Set(
+        s
+          .all('peer')
+          .filter((p) => p.gateway === gw && (num === undefined || p.gateway_num === num))
+          .map((p) => p.network_num),
+      ),
+    ].sort((a, b) => a - b);
+  const check = () => {
+    for (const gw of ['gw1', 'gw2', 'nowhere']) {
+      assert.deepEqual(s.peerNetworks(gw), walk(gw), gw);
+      assert.deepEqual(s.peerNetworks(gw, 9), walk(gw, 9), `${gw} as 9`);
+    }
+  };
+  check();
+  let rev = s.revision;
+  const put = (obj: ReturnType<typeof F.makePeer>) =>
+    s.applyChange({ rev: ++rev, op: 'put', kind: 'peer', id: obj.id, org: obj.org, obj });
+  const tablet = F.makePeer('tablet', 'globex', 'gw1', 3);
+  put(tablet);
+  check();
+  put(F.makePeer('tablet', 'globex', 'gw2', 1)); // moved to another gateway
+  check();
+  put({ ...F.makePeer('ci', 'acme', 'gw1', 2), gateway_num: 77 }); // claims another number
+  check();
+  for (const p of s.all('peer'))
+    s.applyChange({ rev: ++rev, op: 'delete', kind: 'peer', id: p.id, org: p.org, obj: p });
+  check();
+  assert.deepEqual(s.peerNetworks('gw1'), []);
+  s.applySnapshot(F.snapshot({ revision: ++rev }));
+  check();
+  assert.deepEqual(s.peerNetworks('gw1', 9), walk('gw1', 9));
+  assert.notDeepEqual(walk('gw1', 9), []);
 });

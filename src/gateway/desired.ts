@@ -98,11 +98,9 @@ export function peerConfigOf(p: Peer, plan: AddressPlan): PeerConfig | undefined
   return { publicKey: p.public_key as WgPublicKey, allowedIps: [formatCidr(enclosing(addr, 120))] };
 }
 
-/** The networks with peers on this gateway (records claiming our slot only), ascending. No per-peer parsing. */
+/** The networks with peers on this gateway (records claiming our slot only), ascending, from the state's count. */
 function networksOf(state: LocalState, name: string, num: number | undefined): NetworkId[] {
-  const nets = new Set<number>();
-  for (const p of state.all('peer')) if (p.gateway === name && p.gateway_num === num) nets.add(p.network_num);
-  return [...nets].sort((a, b) => a - b).map(asNetworkId);
+  return num === undefined ? [] : state.peerNetworks(name, num).map(asNetworkId);
 }
 
 /** Everything but the peer device's peers: cheap to compute on every change, even with 10,000 peers. */

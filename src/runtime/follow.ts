@@ -8,6 +8,7 @@ import { isSixpnError } from '../core/errors.ts';
 import type { Change, EntityOf, Snapshot } from '../core/model.ts';
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
+import type { StateSaver } from './state-file.ts';
 
 export interface FollowOptions {
   client: {
@@ -20,8 +21,8 @@ export interface FollowOptions {
   state: LocalState;
   /** Kept current from the stream; undefined when the caller feeds its DNS itself (worker threads). */
   zone: ZoneIndex | undefined;
-  /** Schedules a (debounced) save of the state to disk. */
-  persist(): void;
+  /** Saves each step (debounced, proportional to the step). */
+  persist: Omit<StateSaver, 'flush'>;
   log: Logger;
   signal: AbortSignal;
   /** Whether the stream is up (for status files and logs). */
@@ -54,18 +55,18 @@ export async function followControlPlane(o: FollowOptions): Promise<void> {
         if (ev.type === 'snapshot') {
           o.state.applySnapshot(ev.snapshot);
           o.zone?.applySnapshot(ev.snapshot);
-          o.persist();
+          o.persist.snapshot();
           o.onSnapshot(ev.snapshot);
         } else if (ev.type === 'change') {
           const before = o.state.get(ev.change.kind, ev.change.id);
           if (o.state.applyChange(ev.change)) {
             o.zone?.applyChange(ev.change);
-            o.persist();
+            o.persist.change(ev.change);
             await o.onChange(ev.change, before);
           }
         } else if (ev.revision > o.state.revision) {
           o.state.advance(ev.revision);
-          o.persist();
+          o.persist.advance(ev.revision);
           o.onAdvance();
         }
       }

@@ -16,7 +16,7 @@ import { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 import { type FollowOptions, followControlPlane } from './follow.ts';
 import { type PassReason, type QuietSpell, Scheduler } from './scheduler.ts';
-import { loadLocalState } from './state-file.ts';
+import { loadLocalState, noStateSaver, type StateSaver } from './state-file.ts';
 import { type RoleStatus, STATUS_FILE, writeStatusFile } from './status-file.ts';
 
 /** What the harness needs of a running DNS server (one in this thread, or worker threads). */
@@ -131,7 +131,7 @@ export class Reconciler {
     readonly client: ApiClient,
     readonly state: LocalState,
     readonly zone: ZoneIndex,
-    private readonly persist: { schedule(): void; flush(): Promise<void> },
+    private readonly persist: StateSaver,
     readonly o: OpenOptions,
   ) {}
 
@@ -147,8 +147,7 @@ export class Reconciler {
         ? o.client
         : new ApiClient({ baseUrl: o.api, token: o.token, ...(o.fetch ? { fetch: o.fetch } : {}) });
     if (o.stateDir === undefined) {
-      const none = { schedule: () => {}, flush: async () => {} };
-      return new Reconciler(client, new LocalState(), new ZoneIndex({ plan: o.plan }), none, o);
+      return new Reconciler(client, new LocalState(), new ZoneIndex({ plan: o.plan }), noStateSaver, o);
     }
     await mkdir(o.stateDir, { recursive: true, mode: 0o700 });
     await rm(join(o.stateDir, STATUS_FILE), { force: true });
@@ -224,7 +223,7 @@ export class Reconciler {
       client: this.client,
       state: this.state,
       zone: spec.ownZone ? undefined : this.zone,
-      persist: () => this.persist.schedule(),
+      persist: this.persist,
       log: this.log,
       signal: this.signal,
       ...(spec.retryMs !== undefined ? { retryMs: spec.retryMs } : {}),

@@ -1,7 +1,15 @@
 // WireGuard peers: attached to the least-loaded gateway of a region, given the lowest free /120 index in
 // that gateway's slot of the network. Live status reported by gateways is kept apart (not revisioned).
 
-import { asHostId, asNetworkId, formatIPv6, peerAddress, pickPeerIndex } from '../../core/address.ts';
+import {
+  asHostId,
+  asNetworkId,
+  formatIPv6,
+  type PeerIndex,
+  peerAddress,
+  peerIndexAfter,
+  peerIndexFromBounds,
+} from '../../core/address.ts';
 import { alreadyExists, invalid, SixpnError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { Peer, PeerStatus } from '../../core/model.ts';
@@ -18,6 +26,7 @@ import {
   peersQuery,
   regionByCode,
 } from './queries.ts';
+import type { Db } from './schema.ts';
 import type { CreatePeer } from './store.ts';
 import { checkTime } from './validate.ts';
 import { locked, revisioned, type StoreContext } from './write.ts';
@@ -28,6 +37,40 @@ const keyTaken = () =>
     'this public key is already registered to another peer; generate a new key pair for each peer',
     { details: { kind: 'peer', field: 'public_key' } },
   );
+
+/**
+ * The lowest free peer index of gateway `gatewayId`'s slot of network `networkId`: from the slot's count and bounds
+ * (one aggregate over its index), or, when it has a gap, the first taken index whose next one is free. Never reads
+ * every index of a slot (a gateway may hold 10,000 peers).
+ */
+async function freePeerIndex(db: Db, networkId: string, gatewayId: string): Promise<PeerIndex> {
+  const slot = db
+    .selectFrom('peers as p')
+    .where('p.network_id', '=', networkId)
+    .where('p.gateway_id', '=', gatewayId);
+  const b = await slot
+    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('p.idx').as('lo'), eb.fn.max('p.idx').as('hi')])
+    .executeTakeFirstOrThrow();
+  const known = peerIndexFromBounds({ count: Number(b.n), min: Number(b.lo ?? 0), max: Number(b.hi ?? 0) });
+  if (known !== undefined) return known;
+  const gap = await slot
+    .select('p.idx')
+    .where(({ eb, exists, not, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('peers as q')
+            .select('q.idx')
+            .whereRef('q.network_id', '=', 'p.network_id')
+            .whereRef('q.gateway_id', '=', 'p.gateway_id')
+            .where('q.idx', '=', eb('p.idx', '+', 1)),
+        ),
+      ),
+    )
+    .orderBy('p.idx')
+    .limit(1)
+    .executeTakeFirstOrThrow();
+  return peerIndexAfter(Number(gap.idx));
+}
 
 export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer> {
   const name = checkPeerName('name', p.name);
@@ -52,13 +95,7 @@ export async function createPeer(ctx: StoreContext, p: CreatePeer): Promise<Peer
         .executeTakeFirst();
       if (clash) throw clash.public_key === p.public_key ? keyTaken() : alreadyExists('peer', what);
       const gw = await leastLoaded(w.trx, p.region, 'gateway');
-      const used = await w.trx
-        .selectFrom('peers')
-        .select('idx')
-        .where('network_id', '=', net.id)
-        .where('gateway_id', '=', gw.id)
-        .execute();
-      const idx = pickPeerIndex(new Set(used.map((u) => Number(u.idx))));
+      const idx = await freePeerIndex(w.trx, net.id, gw.id);
       const peer: Peer = {
         id: newId('peer', ctx.random),
         org: org.name,
@@ -147,15 +184,21 @@ export async function reportPeerStatus(
   }));
   await locked(ctx, async (trx, at) => {
     const gw = await hostByName(trx, gateway);
-    const mine = await trx
-      .selectFrom('peers')
-      .select(['id', 'public_key'])
-      .where('gateway_id', '=', gw.id)
-      .execute();
+    // Only the peers reported (a new peer's report is one line, whatever the gateway holds).
     const idOf = new Map<string, string>();
-    for (const p of mine) {
-      idOf.set(p.id, p.id);
-      idOf.set(p.public_key, p.id);
+    const asked = rows.map((r) => r.peer);
+    for (let i = 0; i < asked.length; i += 500) {
+      const part = asked.slice(i, i + 500);
+      const mine = await trx
+        .selectFrom('peers')
+        .select(['id', 'public_key'])
+        .where('gateway_id', '=', gw.id)
+        .where((eb) => eb.or([eb('id', 'in', part), eb('public_key', 'in', part)]))
+        .execute();
+      for (const p of mine) {
+        idOf.set(p.id, p.id);
+        idOf.set(p.public_key, p.id);
+      }
     }
     const values = rows.flatMap(({ peer, ...s }) => {
       const peer_id = idOf.get(peer);

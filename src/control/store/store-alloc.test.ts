@@ -149,4 +149,25 @@ forEachBackend('store allocation', (b) => {
     assert.equal(p4.address, p1.address);
     await rejectsWith(mk('p5', 4), 'already_exists', /public key/);
   });
+
+  test('peers: a gap in the middle of a slot is filled first, then the slot grows past its last index', async () => {
+    const s = await b.open(deterministic());
+    await seedFleet(s);
+    const mk = (name: string, n: number) =>
+      s.createPeer({ org: 'acme', network: 'default', name, region: 'ord', public_key: wgKey(n) });
+    const made = [];
+    for (let i = 1; i <= 6; i++) made.push(await mk(`p${i}`, i)); // gw-ord-1: p1 p3 p5 at indexes 1 2 3
+    assert.deepEqual(
+      made.map((p) => p.gateway),
+      ['gw-ord-1', 'gw-ord-2', 'gw-ord-1', 'gw-ord-2', 'gw-ord-1', 'gw-ord-2'],
+    );
+    await s.deletePeer('acme', 'p3');
+    const again = await mk('p7', 7);
+    assert.deepEqual([again.gateway, again.address], ['gw-ord-1', made[2]?.address]);
+    const next = await mk('p8', 8);
+    const at = (p: typeof next, index: number) =>
+      peerPrefix(defaultPlan, asNetworkId(p.network_num), asHostId(p.gateway_num), asPeerIndex(index));
+    assert.equal(next.gateway, 'gw-ord-1');
+    assert.ok(contains(at(next, 4), parseIPv6(next.address)), next.address);
+  });
 });
