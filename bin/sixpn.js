@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // Entry point of the `sixpn` executable: runs the CLI compiled to dist/ by `npm run build` (tsc), with V8's on-disk
 // compile cache (module.enableCompileCache) so later starts skip parsing and compiling the CLI and its dependencies,
-// and without zod's locales (below).
+// and without zod's locales (below). `sixpn agent` and `sixpn gateway` run the daemons' entry bundled into one file
+// (dist/cli/daemon.js, scripts/bundle.mjs): an idle agent holds less memory than with the ~240 modules it imports.
 import { existsSync } from 'node:fs';
 import { enableCompileCache, registerHooks } from 'node:module';
 
-const main = new URL('../dist/cli/main.js', import.meta.url);
+const DAEMONS = ['agent', 'gateway'];
+const daemon = new URL('../dist/cli/daemon.js', import.meta.url);
+const main =
+  DAEMONS.includes(process.argv[2] ?? '') && existsSync(daemon)
+    ? daemon
+    : new URL('../dist/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
   process.stderr.write('sixpn: dist/ is missing; run `npm run build` in the sixpn checkout first\n');
   process.exit(70);

@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { openStore } from '../../src/control/store/open.ts';
 import type { Snapshot } from '../../src/core/model.ts';
+import { SERVER_NODE_FLAGS } from '../../src/core/node-flags.ts';
 import { dnsLatency, type Latency, subset } from './dns-latency.ts';
 import { populate } from './populate.ts';
 
@@ -89,10 +90,10 @@ try {
     `populated ${made} instances in ${popS.toFixed(0)} s (${(made / popS).toFixed(0)} instances/s)`,
   );
 
-  // 2. control plane in its own process
+  // 2. control plane in its own process, with the Node flags its systemd unit and the lab give it
   const child = spawn(
     process.execPath,
-    ['--expose-gc', '--import', 'tsx', join(here, 'server-child.ts'), db, ADMIN],
+    [...SERVER_NODE_FLAGS, '--expose-gc', '--import', 'tsx', join(here, 'server-child.ts'), db, ADMIN],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const next = lineQueue(child.stdout);

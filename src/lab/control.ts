@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../client/api-client.ts';
 import type { TlsConfig } from '../control/tls.ts';
 import { SixpnError } from '../core/errors.ts';
+import { SERVER_NODE_FLAGS } from '../core/node-flags.ts';
 import type { LabPlan } from './plan.ts';
 import { childEnv, exitOf, isAlive, type ProcessRecord, startDetached, tailOf } from './processes.ts';
 
@@ -32,7 +33,16 @@ export function startControl(p: LabPlan): ProcessRecord {
   return startDetached(
     p.underlay.ns,
     process.execPath,
-    [SIXPN_BIN, 'lab', 'serve-control', '--dir', p.dir, '--listen', p.underlay.apiListen],
+    [
+      ...SERVER_NODE_FLAGS,
+      SIXPN_BIN,
+      'lab',
+      'serve-control',
+      '--dir',
+      p.dir,
+      '--listen',
+      p.underlay.apiListen,
+    ],
     { log: p.files.controlLog, env: childEnv() },
   );
 }

@@ -2,6 +2,7 @@
 // `sixpn --version` and `sixpn wireguard list` skip the server, agent and lab code). Adding a group is one entry here.
 
 import type { LazyGroup } from '../run.ts';
+import { daemonGroups } from './daemons.ts';
 
 export const commandGroups: readonly LazyGroup[] = [
   { names: ['server'], load: async () => (await import('./server.ts')).registerServer },
@@ -19,8 +20,7 @@ export const commandGroups: readonly LazyGroup[] = [
   { names: ['usage'], load: async () => (await import('./usage.ts')).registerUsage },
   { names: ['dns', 'dig'], load: async () => (await import('./dns.ts')).registerDns },
   { names: ['run'], load: async () => (await import('./run.ts')).registerRun },
-  { names: ['agent'], load: async () => (await import('./agent.ts')).registerAgent },
-  { names: ['gateway'], load: async () => (await import('./gateway.ts')).registerGateway },
+  ...daemonGroups,
   { names: ['install', 'uninstall'], load: async () => (await import('./install.ts')).registerInstall },
   { names: ['cni'], load: async () => (await import('./cni.ts')).registerCni },
   { names: ['lab'], load: async () => (await import('./lab.ts')).registerLab },
