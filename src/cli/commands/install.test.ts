@@ -21,7 +21,7 @@ test('sixpn install server --dry-run prints the unit with absolute paths and wri
   assert.match(r.stdout, /^# sixpn-server\.service \(dry run: nothing written/);
   assert.match(
     r.stdout,
-    /^ExecStart=\/\S+ \/\S+\/bin\/sixpn\.js server --db sqlite:\/srv\/data\/cp\.db --listen \[::\]:443 --hostname cp\.example\.com$/m,
+    /^ExecStart=\/\S+ --max-semi-space-size=4 \/\S+\/bin\/sixpn\.js server --db sqlite:\/srv\/data\/cp\.db --listen \[::\]:443 --hostname cp\.example\.com$/m,
   );
   assert.match(r.stdout, /^CapabilityBoundingSet=CAP_NET_BIND_SERVICE$/m);
   assert.match(r.stdout, /^ReadWritePaths=\/var\/lib\/sixpn\/server \/srv\/data$/m);
