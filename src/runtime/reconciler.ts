@@ -188,7 +188,7 @@ export class Reconciler {
     };
     const hooks = spec.passes;
     const scheduler = hooks
-      ? new Scheduler((reason) => this.lock.run(() => this.pass(hooks, ensureDns, reason)), {
+      ? new Scheduler((reason) => this.pass(hooks, ensureDns, reason), {
           periodMs: hooks.resyncMs ?? 30_000,
           ...(hooks.quiet ? { quiet: hooks.quiet } : {}),
           signal: this.signal,
@@ -242,17 +242,35 @@ export class Reconciler {
     });
   }
 
+  /**
+   * A change pass that finds nothing it looks at moved touches nothing but status.json: it waits for the immediate
+   * changes before it (its revision is read inside the lock, as a full pass's), but writes the file outside the
+   * lock, so the next immediate change does not wait for a file write (a gateway's peers at 10,000: 6–14 ms).
+   */
   private async pass<R extends PassResult>(
     hooks: PassHooks<R>,
     ensureDns: () => Promise<void>,
     reason: PassReason,
   ): Promise<boolean> {
-    const revision = this.state.revision;
-    const fingerprint = hooks.fingerprint();
-    if (reason === 'change' && fingerprint === this.lastFingerprint && this.dns) {
-      await this.writeStatus(hooks, revision);
-      return true;
-    }
+    const skipped = await this.lock.run(async () => {
+      const revision = this.state.revision;
+      const fingerprint = hooks.fingerprint();
+      if (reason === 'change' && fingerprint === this.lastFingerprint && this.dns) return revision;
+      return this.fullPass(hooks, ensureDns, reason, revision, fingerprint);
+    });
+    if (typeof skipped === 'boolean') return skipped;
+    await this.writeStatus(hooks, skipped);
+    return true;
+  }
+
+  /** One full pass under the lock (fingerprint and revision read at its start); false when it had failures. */
+  private async fullPass<R extends PassResult>(
+    hooks: PassHooks<R>,
+    ensureDns: () => Promise<void>,
+    reason: PassReason,
+    revision: number,
+    fingerprint: string,
+  ): Promise<boolean> {
     let r: R;
     try {
       r = await hooks.reconcile(reason);
