@@ -1,4 +1,5 @@
-// Peer status reports: fields from the device, installed-at bookkeeping, only changes unless full.
+// Peer status reports: fields from the device, installed-at bookkeeping, only changes unless full, PUT bodies
+// under the control plane's limit.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -11,8 +12,10 @@ import {
   DEFAULT_PACING,
   newPeerReports,
   peerReport,
+  REPORT_BODY_BYTES,
   type ReportPacing,
   ReportSchedule,
+  reportBatches,
 } from './peer-report.ts';
 
 const A = testKey('laptop').publicKey;
@@ -166,5 +169,38 @@ describe('report schedule', () => {
     const s = new ReportSchedule({ ...P, reportMs: 50 }, 0);
     s.changed(0, true);
     assert.equal(s.waitMs(0), 50);
+  });
+});
+
+describe('reportBatches', () => {
+  const item = (i: number) => ({
+    peer: testKey(`p${i}`).publicKey,
+    endpoint: `[2001:db8::${i.toString(16)}]:51820`,
+    last_handshake: '2026-12-06T00:00:00.000Z',
+    rx_bytes: 1_000_000 + i,
+    tx_bytes: 2_000_000 + i,
+    installed_at: '2026-12-05T00:00:00.000Z',
+  });
+
+  test('10,000 peers: every item once, in order, each body under the limit (64 KiB at the control plane)', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => item(i));
+    const batches = reportBatches(items);
+    assert.ok(batches.length > 1);
+    assert.deepEqual(batches.flat(), items);
+    for (const b of batches) assert.ok(JSON.stringify({ items: b }).length <= REPORT_BODY_BYTES);
+    assert.ok(REPORT_BODY_BYTES < 64 * 1024);
+  });
+
+  test('none: no batch; a few: one', () => {
+    assert.deepEqual(reportBatches([]), []);
+    assert.deepEqual(reportBatches([item(1), item(2)]), [[item(1), item(2)]]);
+  });
+
+  test('the limit is exact; an item over it alone goes alone', () => {
+    const one = JSON.stringify({ items: [item(1)] }).length;
+    const two = JSON.stringify({ items: [item(1), item(2)] }).length;
+    assert.equal(reportBatches([item(1), item(2)], two).length, 1);
+    assert.equal(reportBatches([item(1), item(2)], two - 1).length, 2);
+    assert.deepEqual(reportBatches([item(1)], one - 1), [[item(1)]]);
   });
 });

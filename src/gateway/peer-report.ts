@@ -41,6 +41,33 @@ export function peerReport(
   return { items, sent };
 }
 
+/** Bytes of one PUT body at most: the control plane refuses bodies over 64 KiB (MAX_BODY_BYTES of its API). */
+export const REPORT_BODY_BYTES = 60_000;
+
+/**
+ * `items` in order, cut into PUT bodies (`{"items":[…]}`) of at most `maxBytes` each (an item bigger than that
+ * alone still goes, alone): a full report of 10,000 peers is ~2 MB.
+ */
+export function reportBatches(items: readonly PeerStatusReport[], maxBytes = REPORT_BODY_BYTES) {
+  const envelope = '{"items":[]}'.length;
+  const out: PeerStatusReport[][] = [];
+  let cur: PeerStatusReport[] = [];
+  let bytes = envelope;
+  for (const item of items) {
+    const size = Buffer.byteLength(JSON.stringify(item));
+    // the comma before every item but the first
+    if (cur.length > 0 && bytes + 1 + size > maxBytes) {
+      out.push(cur);
+      cur = [];
+      bytes = envelope;
+    }
+    bytes += (cur.length > 0 ? 1 : 0) + size;
+    cur.push(item);
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
 /**
  * The peers a set adds to the device (not updates, not removals, not keys it already had per `installedAt`):
  * the device has just made them, so their report needs no read.

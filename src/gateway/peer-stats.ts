@@ -17,6 +17,7 @@ import {
   peerReport,
   type ReportPacing,
   ReportSchedule,
+  reportBatches,
   signature,
 } from './peer-report.ts';
 
@@ -135,7 +136,7 @@ export class PeerReporter {
   private async sendPrompt(): Promise<void> {
     const items = this.prompt;
     this.prompt = [];
-    await this.o.send(items, this.o.signal);
+    await this.send(items);
     for (const i of items) this.lastSent.set(i.peer, signature(i));
   }
 
@@ -157,9 +158,14 @@ export class PeerReporter {
     const full = now - this.lastFull >= 60_000;
     if (full) this.lastFull = now;
     const r = peerReport(dev, at, this.lastSent, full);
-    if (r.items.length > 0) await this.o.send(r.items, this.o.signal);
+    await this.send(r.items);
     this.lastSent = r.sent;
     await this.o.saveInstalled();
+  }
+
+  /** Sends `items` in PUTs the control plane accepts (a full report of 10,000 peers is ~2 MB); none: no PUT. */
+  private async send(items: PeerStatusReport[]): Promise<void> {
+    for (const batch of reportBatches(items)) await this.o.send(batch, this.o.signal);
   }
 
   /** Sleeps `ms`, or until `installed` has something to send, or abort. */
