@@ -40,16 +40,21 @@ const keyTaken = () =>
 
 /**
  * The lowest free peer index of gateway `gatewayId`'s slot of network `networkId`: from the slot's count and bounds
- * (one aggregate over its index), or, when it has a gap, the first taken index whose next one is free. Never reads
- * every index of a slot (a gateway may hold 10,000 peers).
+ * (one statement), or, when it has a gap, the first taken index whose next one is free. Never reads every index
+ * of a slot (a gateway may hold 10,000 peers). The bounds are subqueries of their own: alone, each is one look at
+ * an end of the slot's index; beside the count they walked it too (SQLite, 10,000 peers: 0.56 → 0.33 ms).
  */
 async function freePeerIndex(db: Db, networkId: string, gatewayId: string): Promise<PeerIndex> {
   const slot = db
     .selectFrom('peers as p')
     .where('p.network_id', '=', networkId)
     .where('p.gateway_id', '=', gatewayId);
-  const b = await slot
-    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.min('p.idx').as('lo'), eb.fn.max('p.idx').as('hi')])
+  const b = await db
+    .selectNoFrom([
+      slot.select((eb) => eb.fn.countAll().as('n')).as('n'),
+      slot.select((eb) => eb.fn.min('p.idx').as('lo')).as('lo'),
+      slot.select((eb) => eb.fn.max('p.idx').as('hi')).as('hi'),
+    ])
     .executeTakeFirstOrThrow();
   const known = peerIndexFromBounds({ count: Number(b.n), min: Number(b.lo ?? 0), max: Number(b.hi ?? 0) });
   if (known !== undefined) return known;
