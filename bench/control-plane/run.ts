@@ -1,7 +1,9 @@
 // Control-plane benchmark (prints figures; not a test): instance creations per second on SQLite and PostgreSQL —
 // through the HTTP API (server in its own process, load from this one) and straight into the store — and the
 // latency from a committed change to its arrival on 100 concurrent watch streams (p50/p99). On PostgreSQL a second
-// replica serves half the streams: its figure is the latency across replicas (LISTEN/NOTIFY).
+// replica serves half the streams: its figure is the latency across replicas (LISTEN/NOTIFY). Every party shares
+// this machine's cores, so the API rate comes with the CPU each spent per creation: the server, the second
+// replica (PostgreSQL; it only listens meanwhile), the PostgreSQL server and this process (the client).
 //
 //   node --import tsx bench/control-plane/run.ts [--instances 2000] [--concurrency 16] [--streams 100] [--changes 200]
 
@@ -14,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { ApiClient } from '../../src/client/api-client.ts';
 import { openStore } from '../../src/control/store/open.ts';
 import { postgresUnavailable, startPostgres } from '../../test/support/postgres.ts';
+import { ownCpu, postgresCpu, postmasterPid } from './cpu.ts';
 
 const { values } = parseArgs({
   options: {
@@ -60,7 +63,8 @@ async function storeRate(db: string): Promise<number> {
   }
 }
 
-async function apiAndWatch(label: string, db: string, direct: number, replica = false): Promise<void> {
+async function apiAndWatch(label: string, db: string, direct: number, pgPid?: number): Promise<void> {
+  const replica = pgPid !== undefined;
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(import.meta.dirname, 'server-child.ts'), db, ADMIN],
@@ -80,6 +84,17 @@ async function apiAndWatch(label: string, db: string, direct: number, replica = 
     const { url } = (await nextJson()) as { url: string };
     const api = new ApiClient({ baseUrl: url, token: ADMIN });
     const otherLines = other && createInterface({ input: other.stdout })[Symbol.asyncIterator]();
+    const cpuOf = async (c: typeof child, next: typeof lines) => {
+      c.stdin.write('cpu\n');
+      return (JSON.parse((await next.next()).value as string) as { cpuS: number }).cpuS;
+    };
+    /** CPU seconds so far of: the server, the second replica, PostgreSQL, this process. */
+    const cpus = async () => [
+      await cpuOf(child, lines),
+      other && otherLines ? await cpuOf(other, otherLines) : 0,
+      pgPid === undefined ? 0 : postgresCpu(pgPid),
+      ownCpu(),
+    ];
     const apiOther = otherLines
       ? new ApiClient({ baseUrl: JSON.parse((await otherLines.next()).value as string).url, token: ADMIN })
       : undefined;
@@ -87,9 +102,12 @@ async function apiAndWatch(label: string, db: string, direct: number, replica = 
     await api.createRegion({ code: 'ord', name: 'Chicago', lat: 41.9, lon: -87.6 });
     for (let h = 0; h < 4; h++) await api.createHost({ name: `h${h}`, region: 'ord' });
     await api.createApp('bench', { name: 'web', private_network: true });
+    const cpu0 = await cpus();
     const t0 = performance.now();
     await pool(N, C, () => api.createInstance('bench', 'web', { region: 'ord' }));
     const apiRate = N / ((performance.now() - t0) / 1000);
+    const cpu1 = await cpus();
+    const perCreation = cpu1.map((c, i) => `${(((c - cpu0[i]!) * 1e6) / N).toFixed(0)} µs`);
 
     const head = (await api.snapshot()).revision;
     const arrivals: [number, number, boolean][] = [];
@@ -136,6 +154,12 @@ async function apiAndWatch(label: string, db: string, direct: number, replica = 
     console.log(
       `${label.padEnd(9)} instance creations/s: API ${apiRate.toFixed(0)}, store ${direct.toFixed(0)} (${C} concurrent, ${N} each)`,
     );
+    const [server, second, db, client] = perCreation;
+    console.log(
+      `${label.padEnd(9)} CPU per API creation: server ${server}` +
+        (replica ? `, second replica ${second}, postgres ${db}` : '') +
+        `, bench client ${client}`,
+    );
     console.log(
       `${label.padEnd(9)} commit → arrival on ${local} watch streams × ${CHANGES} changes: ` +
         `p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms (${lat.length} arrivals)`,
@@ -178,7 +202,7 @@ try {
       const a = await createDatabase(pg.url);
       const s = await createDatabase(pg.url);
       void u;
-      await apiAndWatch('postgres', a, await storeRate(s), true);
+      await apiAndWatch('postgres', a, await storeRate(s), await postmasterPid(pg.url));
     } finally {
       await pg.stop();
     }

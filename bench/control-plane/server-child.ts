@@ -2,7 +2,7 @@
 // store, printing each revision's wall-clock commit time so the parent can measure watch-stream latency.
 //
 // stdin commands (one per line): `churn N` → stops N instances, one every 2 ms, then prints
-// `{"commits":[[rev, epochMs], …]}`; `cpu` → `{"cpuS": …}` (its CPU seconds so far). The first stdout line is
+// `{"commits":[[rev, epochMs], …]}`; `cpu` → `{"cpuS": …, "sysS": …}` (its CPU seconds so far, and of them in the kernel). The first stdout line is
 // `{"url": …}`, with `"ca": PEM` when started with `tls DIR` (HTTPS with its own CA in DIR/tls).
 
 import { readFileSync } from 'node:fs';
@@ -31,7 +31,7 @@ const wall = () => performance.timeOrigin + performance.now();
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'cpu') {
     const u = process.cpuUsage();
-    process.stdout.write(`${JSON.stringify({ cpuS: (u.user + u.system) / 1e6 })}\n`);
+    process.stdout.write(`${JSON.stringify({ cpuS: (u.user + u.system) / 1e6, sysS: u.system / 1e6 })}\n`);
     continue;
   }
   const m = /^churn (\d+)$/.exec(line.trim());

@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { type InstanceNum, instanceIdOf, pickInstanceNum } from '../../core/address.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Host, Instance, InstanceState } from '../../core/model.ts';
+import { compiledOnce } from './compiled-once.ts';
 import { heldBy, keyHeld } from './idempotency.ts';
 import { type AppRefs, checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
 import { leastLoaded } from './instances.ts';
@@ -36,25 +37,54 @@ interface CreateRead {
   kept: IdempotencyKeysTable | null;
 }
 
+const READ = ['org', 'app', 'region', 'id', 'host', 'key'] as const;
+
 /** Everything a creation reads, in one statement; hosts in code-unit order of their names, as `leastLoaded`. */
+const readStatement = compiledOnce(READ, (db, v) => {
+  const app = appsQuery(db)
+    .where('o.name', '=', v.org as string)
+    .where('a.name', '=', v.app as string);
+  return sql<CreateRead>`select
+      (select row_to_json(x) from (${app}) x) as app,
+      exists (select 1 from regions where code = ${v.region}) as region,
+      exists (select 1 from instances where id = ${v.id}) as taken,
+      (select row_to_json(h) from hosts h where h.name = ${v.host}) as pinned,
+      (select coalesce(json_agg(h order by h.name collate "C"), '[]') from hosts h
+        where h.region = ${v.region} and h.role = 'host') as hosts,
+      (select row_to_json(k) from idempotency_keys k where k.key = ${v.key}) as kept`.compile(db);
+});
+
 async function readForCreate(
   ctx: StoreContext,
   i: CreateInstance,
   id: string,
   key: string | null,
 ): Promise<CreateRead> {
-  const app = appsQuery(ctx.db).where('o.name', '=', i.org).where('a.name', '=', i.app);
-  const q = sql<CreateRead>`select
-      (select row_to_json(x) from (${app}) x) as app,
-      exists (select 1 from regions where code = ${i.region}) as region,
-      exists (select 1 from instances where id = ${id}) as taken,
-      (select row_to_json(h) from hosts h where h.name = ${i.host ?? null}) as pinned,
-      (select coalesce(json_agg(h order by h.name collate "C"), '[]') from hosts h
-        where h.region = ${i.region} and h.role = 'host') as hosts,
-      (select row_to_json(k) from idempotency_keys k where k.key = ${key}) as kept`.compile(ctx.db);
+  const q = readStatement(ctx.db, {
+    org: i.org,
+    app: i.app,
+    region: i.region,
+    id,
+    host: i.host ?? null,
+    key,
+  });
   preparePg(q.sql);
-  return (await ctx.db.executeQuery(q)).rows[0]!;
+  return (await ctx.db.executeQuery<CreateRead>(q)).rows[0]!;
 }
+
+const CALL = [
+  ...['id', 'num', 'app_id', 'org_id', 'network_id', 'state', 'at', 'org', 'region', 'pinned', 'hosts'],
+  ...['addresses', 'objs', 'key', 'request', 'expired_before', 'status', 'content_type'],
+] as const;
+
+/** The creation function's call (pg-functions.ts), its arguments in the order it declares them. */
+const callStatement = compiledOnce(CALL, (db, v) => {
+  const args = sql.join(CALL.map((n) => sql`${v[n]}`));
+  return sql<{
+    rev: number;
+    pick: number;
+  }>`select rev, pick from sixpn_create_instance_keyed(${args})`.compile(db);
+});
 
 /** The hosts the instance may go to, or the error the store gives when there is none. */
 async function candidates(ctx: StoreContext, i: CreateInstance, read: CreateRead): Promise<Host[]> {
@@ -95,15 +125,21 @@ export async function createInstancePg(
   const at = ctx.now().toISOString();
   const made = hosts.map((h) => newInstance(ctx, app, h, num, state, at));
   const row = made[0]!.row;
-  const call = sql<{ rev: number; pick: number }>`select rev, pick from sixpn_create_instance_keyed(
-      ${row.id}, ${num}, ${row.app_id}, ${row.org_id}, ${row.network_id}, ${state}, ${at}, ${app.org},
-      ${i.region}, ${i.host !== undefined}, ${made.map((m) => m.row.host_id)},
-      ${made.map((m) => m.row.address)}, ${made.map((m) => JSON.stringify(m.obj))},
-      ${keyed?.key ?? null}, ${keyed?.request ?? null}, ${keyed?.expiredBefore.toISOString() ?? null},
-      ${keyed?.status ?? null}, ${keyed?.contentType ?? null})`.compile(ctx.db);
+  const call = callStatement(ctx.db, {
+    ...{ id: row.id, num, app_id: row.app_id, org_id: row.org_id, network_id: row.network_id, state, at },
+    ...{ org: app.org, region: i.region, pinned: i.host !== undefined },
+    hosts: made.map((m) => m.row.host_id),
+    addresses: made.map((m) => m.row.address),
+    objs: made.map((m) => JSON.stringify(m.obj)),
+    key: keyed?.key ?? null,
+    request: keyed?.request ?? null,
+    expired_before: keyed?.expiredBefore.toISOString() ?? null,
+    status: keyed?.status ?? null,
+    content_type: keyed?.contentType ?? null,
+  });
   preparePg(call.sql);
   try {
-    const { rev, pick } = (await ctx.db.executeQuery(call)).rows[0]!;
+    const { rev, pick } = (await ctx.db.executeQuery<{ rev: number; pick: number }>(call)).rows[0]!;
     ctx.committed(Number(rev));
     return { made: made[pick - 1]!.obj };
   } catch (e) {

@@ -29,17 +29,14 @@ function checkState(state: string): InstanceState {
   return r.data;
 }
 
-/** The least-loaded machine of `role` in `region` (instances or peers on it; ties by name). */
+/** The least-loaded machine of `role` in `region` (instances on it, as `host_loads` counts, or peers; ties by name). */
 export async function leastLoaded(db: Db, region: string, role: 'host' | 'gateway'): Promise<Host> {
   const rows = await db
     .selectFrom('hosts as h')
     .selectAll('h')
     .select((eb) =>
       (role === 'host'
-        ? eb
-            .selectFrom('instances as i')
-            .select((c) => c.fn.countAll().as('n'))
-            .whereRef('i.host_id', '=', 'h.id')
+        ? eb.selectFrom('host_loads as l').select('l.instances').whereRef('l.host_id', '=', 'h.id')
         : eb
             .selectFrom('peers as p')
             .select((c) => c.fn.countAll().as('n'))

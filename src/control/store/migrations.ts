@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
+import { hostLoadsMigration } from './host-loads.ts';
 import { pgCreateInstance, pgCreateInstanceKeyed } from './pg-functions.ts';
 import { usageMigration } from './usage-schema.ts';
 
@@ -314,6 +315,7 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
         if (dialect === 'postgres') await sql.raw(pgCreateInstanceKeyed).execute(db);
       },
     },
+    '0011_host_loads': hostLoadsMigration(dialect),
   };
 }
 

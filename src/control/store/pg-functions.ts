@@ -4,7 +4,11 @@
 const PARAMS = `p_id text, p_num bigint, p_app_id text, p_org_id text, p_network_id text, p_state text, p_at text,
   p_org text, p_region text, p_pinned boolean, p_hosts text[], p_addresses text[], p_objs text[]`;
 
-const HEAD = `returns table (rev bigint, pick integer) language plpgsql volatile as $$
+/** The function's head: takes the writers' lock, then places by `load` (an expression of host `h`, `from` its rows). */
+const head = (
+  from: string,
+  load: string,
+) => `returns table (rev bigint, pick integer) language plpgsql volatile as $$
 declare
   r bigint;
   best text;
@@ -14,9 +18,9 @@ begin
   if p_pinned then
     k := 1;
   else
-    select h.id into best from hosts h
+    select h.id into best from ${from}
       where h.region = p_region and h.role = 'host'
-      order by h.registered_at is null, (select count(*) from instances i where i.host_id = h.id), h.name collate "C"
+      order by h.registered_at is null, ${load}, h.name collate "C"
       limit 1;
     k := array_position(p_hosts, best);
     if k is null then
@@ -24,6 +28,9 @@ begin
     end if;
   end if;
 `;
+
+/** Placement by counting each host's instances (migrations 0002 and 0010). */
+const HEAD = head('hosts h', '(select count(*) from instances i where i.host_id = h.id)');
 
 const WRITE = `  insert into instances (id, num, app_id, org_id, network_id, host_id, state, address, created_at, updated_at)
     values (p_id, p_num, p_app_id, p_org_id, p_network_id, p_hosts[k], p_state, p_addresses[k], p_at, p_at);
@@ -58,10 +65,22 @@ export const KEY_TAKEN = 'SX002';
  * stays for replicas not yet upgraded.
  */
 export const pgCreateInstanceKeyed = `
-create function sixpn_create_instance_keyed(
+create function sixpn_create_instance_keyed(${keyedBody(HEAD)}`;
+
+/**
+ * Migration 0011: the keyed function placing by `host_loads` (host-loads.ts), one row per host, where it
+ * counted the region's instances. The same arguments, answers and errors.
+ */
+export const pgCreateInstanceKeyedLoads = `
+create or replace function sixpn_create_instance_keyed(${keyedBody(
+  head('hosts h join host_loads l on l.host_id = h.id', 'l.instances'),
+)}`;
+
+function keyedBody(headText: string): string {
+  return `
   ${PARAMS},
   p_key text, p_request text, p_expired_before text, p_status integer, p_content_type text
-) ${HEAD}  if p_key is not null then
+) ${headText}  if p_key is not null then
     insert into idempotency_keys as x (key, request, status, body, content_type, created_at)
       values (p_key, p_request, p_status, p_objs[k], p_content_type, p_at)
       on conflict (key) do update set request = excluded.request, status = excluded.status,
@@ -72,3 +91,4 @@ create function sixpn_create_instance_keyed(
     end if;
   end if;
 ${WRITE}`;
+}

@@ -83,6 +83,12 @@ export interface InstancesTable {
   updated_at: string;
 }
 
+/** How many instances run on each host (and gateway): kept by triggers on `instances`. Migration 0011. */
+export interface HostLoadsTable {
+  host_id: string;
+  instances: number;
+}
+
 /** The last status of one check of one instance, as its host reported it (not revisioned). Migration 0005. */
 export interface CheckStatusTable {
   instance_id: string;
@@ -233,6 +239,7 @@ export interface Database {
   changes: ChangesTable;
   console_sessions: ConsoleSessionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  host_loads: HostLoadsTable;
 }
 
 /** A connection pool or an open transaction (a `Transaction` is a `Kysely`): what query helpers run on. */
