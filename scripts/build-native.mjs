@@ -40,13 +40,14 @@ const [cmd, ...pre] = nodeGyp();
 // the headers beside this Node (an official build ships them); else node-gyp downloads them
 const nodeRoot = dirname(dirname(process.execPath));
 const nodedir = existsSync(join(nodeRoot, 'include/node/node_api.h')) ? [`--nodedir=${nodeRoot}`] : [];
-const gyp = (...args) =>
-  spawnSync(cmd, [...pre, ...args, ...nodedir, '--loglevel=warn'], { cwd: dir, stdio: 'inherit' });
-if (!existsSync(join(dir, 'build/Makefile'))) {
-  const r = gyp('configure');
-  if (r.status !== 0) fallback(r.error ? String(r.error) : `node-gyp configure exited with ${r.status}`);
+/** Runs node-gyp quietly; its output is shown only when it fails. */
+function gyp(step) {
+  const r = spawnSync(cmd, [...pre, step, ...nodedir, '--loglevel=warn'], { cwd: dir, encoding: 'utf8' });
+  if (r.status === 0) return;
+  process.stderr.write(`${r.stdout ?? ''}${r.stderr ?? ''}`);
+  fallback(r.error ? String(r.error) : `node-gyp ${step} exited with ${r.status}`);
 }
-const r = gyp('build');
-if (r.status !== 0) fallback(r.error ? String(r.error) : `node-gyp build exited with ${r.status}`);
+if (!existsSync(join(dir, 'build/Makefile'))) gyp('configure');
+gyp('build');
 mkdirSync(dirname(target), { recursive: true });
 copyFileSync(built, target);
