@@ -254,7 +254,7 @@ static napi_value construct(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, &self, NULL));
   int32_t family = 0, port = 0, rcvbuf = 0;
   bool reuse = false;
-  char host[64];
+  char host[128];
   size_t hostLen = 0;
   napi_valuetype fnType;
   if (argc < 6 || napi_get_value_int32(env, argv[0], &family) != napi_ok ||
