@@ -70,6 +70,8 @@ test('npm pack → npm install -g into a temporary prefix → the installed sixp
     [],
     "only compiled JavaScript, the DNS server's UDP addon, the console assets, the CNI executable and the docs are packed",
   );
+  // the DNS server's batched UDP addon, built by `npm run build` (src/dns/udp-batch.ts falls back without it)
+  assert.ok(paths.includes('dist/native/udp_batch.node'), 'the built UDP addon is packed');
   assert.deepEqual(
     paths.filter((p) => /\.test\.js$|\/test-[a-z-]+\.js$/.test(p)),
     [],
