@@ -2,7 +2,8 @@
 # Installs everything sixpn needs on a fresh Debian machine, as root: Node.js 24 LTS when the machine's Node
 # is older (beside it, under /usr/local; /usr/bin/node is never replaced), the system packages (WireGuard
 # userspace + tools, nftables, iproute2, DNS tools, unbound, PostgreSQL; Podman, runc and the CNI plugins
-# and Chromium for the container and browser tests; systemd for checking unit files) and the npm dependencies, then
+# and Chromium for the container and browser tests; systemd for checking unit files; make, g++ and python3 for
+# node-gyp, which builds the DNS server's native addon) and the npm dependencies, then
 # builds the compiled JavaScript. Safe to run again. It never changes the machine's own interfaces, routes,
 # firewall or resolver.
 set -euo pipefail
@@ -11,6 +12,7 @@ node_version=24.22.3
 node_home=/usr/local/lib/sixpn-node/v$node_version
 
 pkgs=(wireguard-go wireguard-tools nftables iproute2 iputils-ping dnsutils dnsperf unbound postgresql procps util-linux
+  make g++ python3
   podman runc containernetworking-plugins busybox-static chromium systemd curl)
 missing=()
 for p in "${pkgs[@]}"; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p"); done

@@ -3,7 +3,7 @@
 // connections while UDP latency is measured, and slow-trickling TCP connections. Prints replies checked,
 // malformed replies, how many connections the server kept and when it closed them, and RSS/heap before/after.
 //
-//   node --import tsx bench/dns/abuse.ts [--packets 1000000] [--idle-conns 2000] [--idle-ms 5000]
+//   node --import tsx bench/dns/abuse.ts [--packets 1000000] [--idle-conns 2000] [--idle-ms 5000] [--udp-io dgram]
 
 import dgram from 'node:dgram';
 import { readdirSync } from 'node:fs';
@@ -26,6 +26,8 @@ const { values } = parseArgs({
     'idle-conns': { type: 'string', default: '2000' },
     'idle-ms': { type: 'string', default: '5000' },
     seed: { type: 'string', default: '424242' },
+    // `dgram`: the server on node:dgram instead of its batched UDP addon (for comparing)
+    'udp-io': { type: 'string', default: 'auto' },
   },
 });
 const PACKETS = Number(values.packets);
@@ -204,6 +206,7 @@ const { child: server, line } = await startChild(
       defaultNetwork: NET_A,
       region: 'ord',
       tcpIdleMs: IDLE_MS,
+      udpIo: values['udp-io'] === 'dgram' ? 'dgram' : 'auto',
     }),
   },
 );

@@ -4,6 +4,7 @@
 // sixpn with 2 reusePort worker threads beside unbound with 2 threads, both running: on one core (servers on
 // core 0, dnsperf on core 1) and on two (servers and dnsperf all on cores 0-1). The byte size of negative
 // answers from both; memory per record at 1M records; time from a change to the new answer (1 and 2 workers).
+// `--dgram` adds a third server everywhere: sixpn forced onto node:dgram (no batched UDP addon), for before/after.
 
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,11 @@ import { freePort } from '../../test/support/child-process.ts';
 import { ASKER_REGION, benchSnapshot, NET, queryMix, unboundZone } from './zone.ts';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' } },
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    dgram: { type: 'boolean', default: false },
+  },
 });
 const SECONDS = Number(values.seconds);
 /** Rounds alternate the two servers; the machine is shared, so each figure is given as best and median. */
@@ -134,9 +139,19 @@ async function startUnbound(
   return child;
 }
 
-async function startSixpn(file: string, port: number, workers: number, cpus: string): Promise<Child> {
+type Name = 'unbound' | 'sixpn' | 'sixpn-dgram';
+const NAMES: Name[] = values.dgram ? ['unbound', 'sixpn', 'sixpn-dgram'] : ['unbound', 'sixpn'];
+
+async function startSixpn(
+  file: string,
+  port: number,
+  workers: number,
+  cpus: string,
+  io: 'auto' | 'dgram' = 'auto',
+): Promise<Child> {
   const args = ['--import', 'tsx', 'bench/dns/serve.ts', '--snapshot', file, '--listen', `127.0.0.1:${port}`];
   args.push('--default-network', String(NET), '--region', ASKER_REGION, '--workers', String(workers));
+  args.push('--udp-io', io);
   const { child } = await startChild('taskset', ['-c', cpus, 'node', ...args], {
     ready: /^READY/,
     timeoutMs: 60_000,
@@ -163,29 +178,40 @@ async function negativeSizes(
   return out;
 }
 
+/** Starts each server of NAMES (2 threads or workers each when `threads` is 2) and lists them for dnsperf. */
+async function startAll(
+  o: { dir: string; snapFile: string; zone: string[]; serverCpus: string; threads: number },
+  children: Child[],
+): Promise<[Name, number, Child][]> {
+  const out: [Name, number, Child][] = [];
+  for (const name of NAMES) {
+    const port = await freePort();
+    const c =
+      name === 'unbound'
+        ? await startUnbound(o.dir, port, o.zone, o.threads, o.serverCpus)
+        : await startSixpn(o.snapFile, port, o.threads, o.serverCpus, name === 'sixpn' ? 'auto' : 'dgram');
+    children.push(c);
+    out.push([name, port, c]);
+  }
+  return out;
+}
+
+const emptyRuns = (): Record<Name, Perf[]> => ({ unbound: [], sixpn: [], 'sixpn-dgram': [] });
+
 /** Max qps of unbound with 2 threads and sixpn with 2 reusePort workers, rounds alternating. */
 async function twoThreads(
   o: { dir: string; snapFile: string; queries: string; zone: string[]; serverCpus: string; perfCpus: string },
   children: Child[],
-): Promise<Record<'unbound' | 'sixpn', Perf[]>> {
-  const [pu, ps] = [await freePort(), await freePort()];
-  const u = await startUnbound(o.dir, pu, o.zone, 2, o.serverCpus);
-  children.push(u);
-  const x = await startSixpn(o.snapFile, ps, 2, o.serverCpus);
-  children.push(x);
-  const servers = [
-    ['unbound', pu, u.proc.pid ?? 0],
-    ['sixpn', ps, x.proc.pid ?? 0],
-  ] as const;
-  const out: Record<'unbound' | 'sixpn', Perf[]> = { unbound: [], sixpn: [] };
-  const perf = (port: number, pid: number, seconds: number) =>
-    dnsperf(port, o.queries, { seconds, dir: o.dir, pid, cpus: o.perfCpus });
-  for (const [, port, pid] of servers) await perf(port, pid, 2); // warm-up (JIT)
+): Promise<Record<Name, Perf[]>> {
+  const servers = await startAll({ ...o, threads: 2 }, children);
+  const out = emptyRuns();
+  const perf = (port: number, c: Child, seconds: number) =>
+    dnsperf(port, o.queries, { seconds, dir: o.dir, pid: c.proc.pid ?? 0, cpus: o.perfCpus });
+  for (const [, port, c] of servers) await perf(port, c, 2); // warm-up (JIT)
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, port, pid] of servers) out[name].push(await perf(port, pid, SECONDS));
+    for (const [name, port, c] of servers) out[name].push(await perf(port, c, SECONDS));
   }
-  await x.stop();
-  await u.stop();
+  for (const [, , c] of servers.reverse()) await c.stop();
   return out;
 }
 
@@ -232,35 +258,31 @@ async function main(): Promise<void> {
       `zone: ${snapshot.instances.length} instances in ${snapshot.apps.length} apps; ${mix.lines.length} queries (${mix.distinct.length} distinct names); unbound serves ${zone.length} local-data lines`,
     );
 
-    const pu = await freePort();
-    const ps = await freePort();
-    children.push(await startUnbound(dir, pu, zone, 1, '0'));
-    const sixpn = await startSixpn(snapFile, ps, 1, '0');
-    children.push(sixpn);
-    const cmp = await compare(ps, pu, mix.distinct);
+    const servers = await startAll({ dir, snapFile, zone, serverCpus: '0', threads: 1 }, children);
+    const port = (n: Name) => servers.find((x) => x[0] === n)?.[1] ?? 0;
+    const cmp = await compare(port('sixpn'), port('unbound'), mix.distinct);
     console.log(
       `same answers from both servers: ${cmp.same} of ${cmp.same + cmp.differ.length} names compared`,
     );
     for (const d of cmp.differ.slice(0, 5)) console.log(`  differs: ${d}`);
-    const sizes = await negativeSizes({ unbound: pu, sixpn: ps }, snapshot.apps[0]?.name ?? 'app');
+    const sizes = await negativeSizes(
+      { unbound: port('unbound'), sixpn: port('sixpn') },
+      snapshot.apps[0]?.name ?? 'app',
+    );
 
     const load0 = loadavg()[0] ?? 0;
-    const unboundPid = children[0]?.proc.pid ?? 0;
-    const servers = [
-      ['unbound', pu, unboundPid],
-      ['sixpn', ps, sixpn.proc.pid ?? 0],
-    ] as const;
-    const max: Record<string, Perf[]> = { unbound: [], sixpn: [] };
-    const fixed: Record<string, Perf[]> = { unbound: [], sixpn: [] };
-    for (const [, port, pid] of servers) await dnsperf(port, queries, { seconds: 2, dir, pid }); // warm-up (JIT)
+    const max = emptyRuns();
+    const fixed = emptyRuns();
+    const perf = (p: number, c: Child, seconds: number, qps?: number) =>
+      dnsperf(p, queries, { seconds, dir, pid: c.proc.pid ?? 0, ...(qps ? { qps } : {}) });
+    for (const [, p, c] of servers) await perf(p, c, 2); // warm-up (JIT)
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, port, pid] of servers) {
-        max[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, dir, pid }));
-        fixed[name]?.push(await dnsperf(port, queries, { seconds: SECONDS, qps: FIXED_QPS, dir, pid }));
+      for (const [name, p, c] of servers) {
+        max[name].push(await perf(p, c, SECONDS));
+        fixed[name].push(await perf(p, c, SECONDS, FIXED_QPS));
       }
     }
-    await sixpn.stop();
-    await children[0]?.stop();
+    for (const [, , c] of [...servers].reverse()) await c.stop();
     const common = { dir, snapFile, queries, zone };
     const oneCore = await twoThreads({ ...common, serverCpus: '0', perfCpus: '1' }, children);
     const twoCores = await twoThreads({ ...common, serverCpus: '0,1', perfCpus: '0,1' }, children);
@@ -278,12 +300,15 @@ async function main(): Promise<void> {
       changes.push(JSON.parse(out.stdout) as Record<string, number>);
     }
 
-    const mu = max.unbound ?? [];
-    const mx = max.sixpn ?? [];
-    const fu = fixed.unbound ?? [];
-    const fx = fixed.sixpn ?? [];
-    const row = (label: string, u: string, x: string, extra = '') =>
-      console.log(`${label.padEnd(36)}${u.padStart(10)} ${x.padStart(10)}${extra}`);
+    const cpuBest = (xs: Perf[]) => Math.max(...xs.map((x) => x.perCpuSecond));
+    const cols = (get: (n: Name) => string) => NAMES.map((n) => get(n).padStart(12)).join('');
+    /** One line: a figure per server, then each sixpn's ratio to unbound (when `ratio` gives the figure). */
+    const row = (label: string, get: (n: Name) => number | undefined, d = 0, ratio = false) => {
+      const r = NAMES.filter((n) => n !== 'unbound').map(
+        (n) => `${n}/unbound ${((get(n) ?? 0) / (get('unbound') ?? 1)).toFixed(2)}`,
+      );
+      console.log(`${label.padEnd(40)}${cols((n) => f(get(n), d))}${ratio ? `   ${r.join(', ')}` : ''}`);
+    };
     console.log('');
     console.log(
       `${ROUNDS} rounds of ${SECONDS} s, servers alternating; one thread each: server on core 0, dnsperf on core 1`,
@@ -291,54 +316,24 @@ async function main(): Promise<void> {
     console.log(
       `load average (1 min) ${load0.toFixed(2)} before, ${load1.toFixed(2)} after (the machine is shared)`,
     );
-    row('', 'unbound', 'sixpn');
-    row(
-      'max qps, one core (best)',
-      f(best(mu)),
-      f(best(mx)),
-      `   sixpn/unbound ${(best(mx) / best(mu)).toFixed(2)}`,
-    );
-    row('max qps, one core (median)', f(median(mu.map((p) => p.qps))), f(median(mx.map((p) => p.qps))));
-    const cpuBest = (xs: Perf[]) => Math.max(...xs.map((x) => x.perCpuSecond));
-    row(
-      'queries per CPU-second of the server',
-      f(cpuBest(mu)),
-      f(cpuBest(mx)),
-      `   sixpn/unbound ${(cpuBest(mx) / cpuBest(mu)).toFixed(2)} (best; robust to other load)`,
-    );
-    row(
-      'lost at max qps, % (median)',
-      f(median(mu.map((p) => p.lostPct)), 2),
-      f(median(mx.map((p) => p.lostPct)), 2),
-    );
-    const [lu, lx] = [lowestP99(fu), lowestP99(fx)];
-    row(`p50 at ${FIXED_QPS} qps, µs (best round)`, f(lu.p50us), f(lx.p50us));
-    row(`p99 at ${FIXED_QPS} qps, µs (best round)`, f(lu.p99us), f(lx.p99us));
-    row(
-      `p99 at ${FIXED_QPS} qps, µs (median)`,
-      f(median(fu.map((p) => p.p99us ?? 0))),
-      f(median(fx.map((p) => p.p99us ?? 0))),
-    );
+    console.log(`${''.padEnd(40)}${cols((n) => n)}`);
+    row('max qps, one core (best)', (n) => best(max[n]), 0, true);
+    row('max qps, one core (median)', (n) => median(max[n].map((p) => p.qps)));
+    row('queries per CPU-second of the server', (n) => cpuBest(max[n]), 0, true);
+    row('lost at max qps, % (median)', (n) => median(max[n].map((p) => p.lostPct)), 2);
+    row(`p50 at ${FIXED_QPS} qps, µs (best round)`, (n) => lowestP99(fixed[n]).p50us);
+    row(`p99 at ${FIXED_QPS} qps, µs (best round)`, (n) => lowestP99(fixed[n]).p99us);
+    row(`p99 at ${FIXED_QPS} qps, µs (median)`, (n) => median(fixed[n].map((p) => p.p99us ?? 0)));
     for (const [label, r] of [
       ['2 threads each, servers on core 0, dnsperf on core 1', oneCore],
       ['2 threads each, servers and dnsperf all on cores 0-1', twoCores],
     ] as const) {
       console.log(label);
-      row(
-        '  max qps (best)',
-        f(best(r.unbound)),
-        f(best(r.sixpn)),
-        `   sixpn/unbound ${(best(r.sixpn) / best(r.unbound)).toFixed(2)}`,
-      );
-      row('  max qps (median)', f(median(r.unbound.map((p) => p.qps))), f(median(r.sixpn.map((p) => p.qps))));
-      row(
-        '  queries per CPU-second of the server',
-        f(cpuBest(r.unbound)),
-        f(cpuBest(r.sixpn)),
-        `   sixpn/unbound ${(cpuBest(r.sixpn) / cpuBest(r.unbound)).toFixed(2)} (best)`,
-      );
+      row('  max qps (best)', (n) => best(r[n]), 0, true);
+      row('  max qps (median)', (n) => median(r[n].map((p) => p.qps)));
+      row('  queries per CPU-second of the server', (n) => cpuBest(r[n]), 0, true);
     }
-    for (const [what, u, x] of sizes) row(`bytes of a ${what}`, String(u), String(x));
+    for (const [what, u, x] of sizes) console.log(`bytes of a ${what}: unbound ${u}, sixpn ${x}`);
     console.log(
       `memory at ${mem.records} records: index ${f(mem.indexBytesPerRecord, 1)} B/record; with every answer of every app built ${f(mem.withAnswersBytesPerRecord, 1)} B/record (RSS ${f(mem.rssWithAnswersPerRecord, 1)} B/record); load ${mem.loadMs} ms`,
     );

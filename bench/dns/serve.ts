@@ -1,6 +1,6 @@
 // Benchmark server process: loads a Snapshot from a JSON file and serves it with runDnsWorkers: `--workers 1` in
 // this thread, N > 1 on N worker threads with SO_REUSEPORT sockets. Prints READY once every worker has the
-// zone; stops on SIGTERM.
+// zone; stops on SIGTERM. `--udp-io dgram` forces node:dgram instead of the batched addon (for comparing).
 
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '1' },
     'default-network': { type: 'string' },
     region: { type: 'string' },
+    'udp-io': { type: 'string', default: 'auto' },
   },
 });
 
@@ -26,6 +27,7 @@ const s = await runDnsWorkers({
   upstreams: [],
   defaultNetwork: values['default-network'] ? Number(values['default-network']) : undefined,
   region: values.region,
+  udpIo: values['udp-io'] === 'dgram' ? 'dgram' : values['udp-io'] === 'batch' ? 'batch' : 'auto',
   signal: ac.signal,
   logger: createLogger({ level: 'warn' }),
 });

@@ -55,7 +55,7 @@ export class DnsHandler {
   /**
    * Handles `msg` from network `net` (-1: none). Returns the response now; or undefined when the query was
    * forwarded (`later(response, ctx)` is then called once, unless the server shuts down); or null when the
-   * message deserves no answer.
+   * message deserves no answer. `msg` may be a view the caller reuses once this returns (a forward copies it).
    */
   handle<C>(msg: Buffer, net: number, tcp: boolean, ctx: C, later: Later<C>): Buffer | undefined | null {
     const t0 = performance.now();
@@ -83,8 +83,10 @@ export class DnsHandler {
     return out;
   }
 
-  private forward(msg: Buffer, tcp: boolean, t0: number, reply: (out: Buffer) => void): void {
-    // Our own copy of the parsed query: the shared one is overwritten by the next message.
+  private forward(view: Buffer, tcp: boolean, t0: number, reply: (out: Buffer) => void): void {
+    // Our own copies of the message and the parsed query: the transport reuses its buffer (the batched UDP
+    // path) and the shared query is overwritten by the next message.
+    const msg = Buffer.from(view);
     const q = new Query();
     const key = questionKey(msg, q) ?? '';
     const limit = tcp ? MAX_MESSAGE : udpLimit(q);

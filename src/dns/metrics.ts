@@ -1,8 +1,9 @@
 // The DNS server's Prometheus metrics, declared in one place: queries by type and rcode, query latency,
-// upstream errors and stale answers. The hot path only bumps numbers in arrays; a scrape copies them out.
+// upstream errors, stale answers and the UDP I/O path. The hot path only bumps numbers in arrays; a scrape
+// copies them out.
 
 import { rcodeName, T } from '../core/dns/wire.ts';
-import { Counter, Histogram, Registry } from '../lib/metrics.ts';
+import { Counter, Gauge, Histogram, Registry } from '../lib/metrics.ts';
 
 /** The qtype label values; any other type counts as OTHER so the label set stays bounded. */
 const QTYPES: [number, string][] = [
@@ -32,6 +33,8 @@ export interface DnsMetrics {
   query(qtype: number, rcode: number, seconds: number): void;
   upstreamError(upstream: string, reason: 'timeout' | 'network' | 'rcode' | 'malformed'): void;
   staleAnswer(): void;
+  /** A UDP listener opened (+1) or closed (-1) on an I/O path (udp-server.ts). */
+  udpListeners(io: 'batch' | 'dgram', delta: number): void;
 }
 
 /** Registers the metrics in `registry` (a fresh one by default, so several servers can live in one process). */
@@ -67,6 +70,12 @@ export function createDnsMetrics(registry = new Registry()): DnsMetrics {
     help: 'Answers served stale (RFC 8767) because every upstream failed',
     registers: [registry],
   });
+  const udp = new Gauge<'io'>({
+    name: 'sixpn_dns_udp_listeners',
+    help: 'UDP listening sockets by I/O path: batch (recvmmsg/sendmmsg addon) or dgram (node:dgram)',
+    labelNames: ['io'],
+    registers: [registry],
+  });
   return {
     registry,
     query(qtype, rcode, seconds) {
@@ -79,6 +88,9 @@ export function createDnsMetrics(registry = new Registry()): DnsMetrics {
     },
     staleAnswer() {
       stale.inc();
+    },
+    udpListeners(io, delta) {
+      udp.inc({ io }, delta);
     },
   };
 }

@@ -18,51 +18,58 @@ function zone(): ZoneIndex {
   return z;
 }
 
-test('answers over UDP and TCP, counts them, and shuts down on abort', async () => {
-  const ac = new AbortController();
-  const s = await runDns({
-    listen: ['127.0.0.1:0'],
-    zone: zone(),
-    defaultNetwork: NET_A,
-    region: 'nrt',
-    upstreams: [],
-    signal: ac.signal,
+// the batched addon is built on Linux (npm run build); node:dgram is the fallback everywhere
+const UDP_PATHS = process.platform === 'linux' ? (['batch', 'dgram'] as const) : (['dgram'] as const);
+
+for (const udpIo of UDP_PATHS) {
+  test(`answers over UDP (${udpIo}) and TCP, counts them, and shuts down on abort`, async () => {
+    const ac = new AbortController();
+    const s = await runDns({
+      listen: ['127.0.0.1:0'],
+      zone: zone(),
+      defaultNetwork: NET_A,
+      region: 'nrt',
+      upstreams: [],
+      signal: ac.signal,
+      udpIo,
+    });
+    const server = `127.0.0.1:${s.addresses[0]?.port}`;
+    try {
+      const udp = await dig({ name: 'web.internal', server });
+      assert.equal(udp.rcode, 'NOERROR');
+      assert.deepEqual(udp.lines, [
+        'fdaa:0:18:0:3:b000:3:2',
+        'fdaa:0:18:0:1:a000:1:2',
+        'fdaa:0:18:0:2:a000:2:2',
+      ]);
+      assert.ok(udp.flags.includes('aa'));
+      const tcp = await dig({ name: 'regions.web.internal', type: 'TXT', server, tcp: true });
+      assert.deepEqual(tcp.lines, ['"nrt,ord"']);
+      const near = await dig({ name: 'top1.nearest.of.web.internal', server });
+      assert.deepEqual(near.lines, ['fdaa:0:18:0:3:b000:3:2'], 'nearest from the server region nrt');
+      assert.equal((await dig({ name: 'vault.internal', server })).rcode, 'NXDOMAIN');
+      assert.equal(
+        (await dig({ name: 'www.example.test', type: 'A', server })).rcode,
+        'SERVFAIL',
+        'no upstreams',
+      );
+      const text = await s.metrics.registry.metrics();
+      assert.match(text, /sixpn_dns_queries_total\{qtype="AAAA",rcode="NOERROR"\} 2/);
+      assert.match(text, /sixpn_dns_queries_total\{qtype="TXT",rcode="NOERROR"\} 1/);
+      assert.match(text, /sixpn_dns_queries_total\{qtype="A",rcode="SERVFAIL"\} 1/);
+      assert.match(text, /sixpn_dns_query_duration_seconds_count 5/);
+      assert.ok(text.includes(`sixpn_dns_udp_listeners{io="${udpIo}"} 1\n`), 'the UDP path taken is shown');
+    } finally {
+      ac.abort();
+      await s.closed;
+    }
+    // the port is free again
+    const again = new AbortController();
+    const s2 = await runDns({ listen: [server], zone: zone(), upstreams: [], signal: again.signal });
+    again.abort();
+    await s2.closed;
   });
-  const server = `127.0.0.1:${s.addresses[0]?.port}`;
-  try {
-    const udp = await dig({ name: 'web.internal', server });
-    assert.equal(udp.rcode, 'NOERROR');
-    assert.deepEqual(udp.lines, [
-      'fdaa:0:18:0:3:b000:3:2',
-      'fdaa:0:18:0:1:a000:1:2',
-      'fdaa:0:18:0:2:a000:2:2',
-    ]);
-    assert.ok(udp.flags.includes('aa'));
-    const tcp = await dig({ name: 'regions.web.internal', type: 'TXT', server, tcp: true });
-    assert.deepEqual(tcp.lines, ['"nrt,ord"']);
-    const near = await dig({ name: 'top1.nearest.of.web.internal', server });
-    assert.deepEqual(near.lines, ['fdaa:0:18:0:3:b000:3:2'], 'nearest from the server region nrt');
-    assert.equal((await dig({ name: 'vault.internal', server })).rcode, 'NXDOMAIN');
-    assert.equal(
-      (await dig({ name: 'www.example.test', type: 'A', server })).rcode,
-      'SERVFAIL',
-      'no upstreams',
-    );
-    const text = await s.metrics.registry.metrics();
-    assert.match(text, /sixpn_dns_queries_total\{qtype="AAAA",rcode="NOERROR"\} 2/);
-    assert.match(text, /sixpn_dns_queries_total\{qtype="TXT",rcode="NOERROR"\} 1/);
-    assert.match(text, /sixpn_dns_queries_total\{qtype="A",rcode="SERVFAIL"\} 1/);
-    assert.match(text, /sixpn_dns_query_duration_seconds_count 5/);
-  } finally {
-    ac.abort();
-    await s.closed;
-  }
-  // the port is free again
-  const again = new AbortController();
-  const s2 = await runDns({ listen: [server], zone: zone(), upstreams: [], signal: again.signal });
-  again.abort();
-  await s2.closed;
-});
+}
 
 test('REFUSED outside every network; a listener pinned to a network answers for it', async () => {
   const ac = new AbortController();

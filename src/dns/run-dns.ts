@@ -10,12 +10,12 @@ import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { invalid } from '../core/errors.ts';
 import { type Logger, silentLogger } from '../lib/log.ts';
 import type { Registry } from '../lib/metrics.ts';
-import { DnsHandler } from './handler.ts';
+import { DnsHandler, type Later } from './handler.ts';
 import { createDnsMetrics, type DnsMetrics } from './metrics.ts';
 import { boundNetwork, SourceNetworks } from './source-network.ts';
 import { StaleCache } from './stale-cache.ts';
 import { listenTcp } from './tcp-server.ts';
-import { listenUdp } from './udp-server.ts';
+import { listenUdp, type SourceNet, type UdpIo, type UdpListener } from './udp-server.ts';
 import { Upstreams } from './upstreams.ts';
 
 /** A listening address. `network` pins every query arriving there to that network (gateway: `fdaa:N:N::3`). */
@@ -55,6 +55,8 @@ export interface RunDnsOptions {
   registry?: Registry;
   /** SO_REUSEPORT on every socket, so that other workers can bind the same ports (see `dns-workers.ts`). */
   reusePort?: boolean;
+  /** UDP I/O: `auto` (default) the batched addon (native/udp-batch) when it loads, else node:dgram. */
+  udpIo?: UdpIo;
 }
 
 export interface BoundAddress {
@@ -102,6 +104,37 @@ function upstreamList(opts: RunDnsOptions, listen: ListenSpec[], logger: Logger)
   return out;
 }
 
+/** UDP and TCP listeners on the same port of `hp`; with port 0, tries again when TCP finds UDP's port taken. */
+async function listenPair(
+  hp: HostPort,
+  handler: DnsHandler,
+  nets: SourceNet,
+  logger: Logger,
+  opts: RunDnsOptions,
+): Promise<{ udp: UdpListener; tcp: { close(): Promise<void> } }> {
+  for (let attempt = 0; ; attempt++) {
+    const udp = await listenUdp(
+      hp,
+      <C>(msg: Buffer, net: number, ctx: C, later: Later<C>) => handler.handle(msg, net, false, ctx, later),
+      nets,
+      logger,
+      { reusePort: opts.reusePort, io: opts.udpIo },
+    );
+    try {
+      const tcp = await listenTcp(
+        { ...hp, port: udp.port },
+        (msg, remote, later) => handler.handle(msg, nets.of(remote), true, undefined, later),
+        logger,
+        { idleMs: opts.tcpIdleMs, reusePort: opts.reusePort },
+      );
+      return { udp, tcp };
+    } catch (e) {
+      await udp.close();
+      if (hp.port !== 0 || attempt >= 10) throw e;
+    }
+  }
+}
+
 /**
  * Starts the DNS server and resolves once every address is bound. Throws `invalid_argument` for a bad address
  * or default network, and the bind error (e.g. EADDRINUSE) when an address cannot be bound.
@@ -135,34 +168,19 @@ export async function runDns(opts: RunDnsOptions): Promise<DnsServer> {
     const hp = parseHostPort(spec.address, spec.port ?? 53);
     if (spec.port !== undefined) hp.port = spec.port;
     const pinned = spec.network ?? boundNetwork(plan, hp.host);
-    const netOf = (addr: string) => (pinned !== undefined ? pinned : sources.of(addr));
-    for (let attempt = 0; ; attempt++) {
-      const udp = await listenUdp(
-        hp,
-        (msg, rinfo, later) => handler.handle(msg, netOf(rinfo.address), false, rinfo, later),
-        logger,
-        { reusePort: opts.reusePort },
-      );
-      try {
-        const tcp = await listenTcp(
-          { ...hp, port: udp.port },
-          (msg, remote, later) => handler.handle(msg, netOf(remote), true, undefined, later),
-          logger,
-          { idleMs: opts.tcpIdleMs, reusePort: opts.reusePort },
-        );
-        const bound: BoundAddress = { host: hp.host, port: udp.port, network: pinned };
-        listeners.set(formatHostPort(bound), {
-          bound,
-          close: async () => void (await Promise.all([udp.close(), tcp.close()])),
-        });
-        logger.info({ address: formatHostPort(bound), network: pinned }, 'dns listening');
-        return bound;
-      } catch (e) {
-        await udp.close();
-        // With port 0 the TCP side may find the UDP port taken: pick another.
-        if (hp.port !== 0 || attempt >= 10) throw e;
-      }
-    }
+    const nets: SourceNet = pinned !== undefined ? { of: () => pinned, ofSockaddr: () => pinned } : sources;
+    const { udp, tcp } = await listenPair(hp, handler, nets, logger, opts);
+    const bound: BoundAddress = { host: hp.host, port: udp.port, network: pinned };
+    metrics.udpListeners(udp.io, 1);
+    listeners.set(formatHostPort(bound), {
+      bound,
+      close: async () => {
+        metrics.udpListeners(udp.io, -1);
+        await Promise.all([udp.close(), tcp.close()]);
+      },
+    });
+    logger.info({ address: formatHostPort(bound), network: pinned, udpIo: udp.io }, 'dns listening');
+    return bound;
   };
 
   const closeAll = async () => {

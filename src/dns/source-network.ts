@@ -1,8 +1,10 @@
-// Which network asks: bits 16–47 of the source address (DESIGN.md), memoised per address string because the
-// hot path gets the source as text from dgram, or the network a listening address is bound to (fdaa:N:N::3).
+// Which network asks: bits 16–47 of the source address (DESIGN.md) — read from the raw sockaddr bytes on the
+// batched UDP path, memoised per address string where the source comes as text (node:dgram, TCP) — or the
+// network a listening address is bound to (fdaa:N:N::3).
 
 import { type AddressPlan, networkDnsAddress, networkOf, tryParseIPv6 } from '../core/address.ts';
 import { NO_NETWORK } from '../core/dns/responder.ts';
+import { AF_INET6, sockaddrFamily } from './sockaddr.ts';
 
 const MAX_CACHED = 65_536;
 
@@ -25,6 +27,18 @@ export class SourceNetworks {
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
     this.cache.set(address, net);
     return net;
+  }
+
+  /**
+   * The network of the sockaddr at `off` (sockaddr.ts), as {@link of} gives for its text: only an AF_INET6
+   * address in the plan's prefix with a non-zero network has one; IPv4 and v4-mapped sources get the fallback.
+   */
+  ofSockaddr(b: Uint8Array, off: number): number {
+    if (sockaddrFamily(b, off) !== AF_INET6) return this.fallback;
+    const a = off + 8;
+    if (((b[a]! << 8) | b[a + 1]!) !== this.plan.prefix) return this.fallback;
+    const n = ((b[a + 2]! << 24) | (b[a + 3]! << 16) | (b[a + 4]! << 8) | b[a + 5]!) >>> 0;
+    return n === 0 ? this.fallback : n;
   }
 }
 

@@ -63,13 +63,15 @@ test('npm pack → npm install -g into a temporary prefix → the installed sixp
   assert.deepEqual(
     paths.filter(
       (p) =>
-        !/^(dist\/.*\.js|dist\/control\/console\/assets\/[a-z0-9.-]+\.(css|js)|bin\/sixpn\.js|cni\/sixpn|package\.json|README\.md|CHANGELOG\.md|SECURITY\.md)$/.test(
+        !/^(dist\/.*\.js|dist\/native\/udp_batch\.node|dist\/control\/console\/assets\/[a-z0-9.-]+\.(css|js)|bin\/sixpn\.js|cni\/sixpn|package\.json|README\.md|CHANGELOG\.md|SECURITY\.md)$/.test(
           p,
         ),
     ),
     [],
-    'only compiled JavaScript, the console assets, the CNI executable and the docs are packed',
+    "only compiled JavaScript, the DNS server's UDP addon, the console assets, the CNI executable and the docs are packed",
   );
+  // the DNS server's batched UDP addon, built by `npm run build` (src/dns/udp-batch.ts falls back without it)
+  assert.ok(paths.includes('dist/native/udp_batch.node'), 'the built UDP addon is packed');
   assert.deepEqual(
     paths.filter((p) => /\.test\.js$|\/test-[a-z-]+\.js$/.test(p)),
     [],

@@ -13,6 +13,7 @@ interface Options {
   region?: string;
   defaultNetwork?: number;
   workers?: number;
+  udpIo?: 'auto' | 'batch' | 'dgram';
 }
 
 const chunks: Buffer[] = [];
