@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { agentArgs, DAEMON_ENV, DAEMON_NODE_FLAGS, waitAgents } from '../../src/lab/agents.ts';
+import { agentArgs, DAEMON_NODE_FLAGS, waitAgents } from '../../src/lab/agents.ts';
 import { labClient, SIXPN_BIN } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
 import type { LabNode, LabPlan } from '../../src/lab/plan.ts';
@@ -40,7 +40,7 @@ interface Variant {
 }
 const variants: Variant[] = values.variants
   ? (JSON.parse(readFileSync(values.variants, 'utf8')) as Variant[])
-  : [{ name: 'this checkout', bin: SIXPN_BIN, node: [...DAEMON_NODE_FLAGS], env: { ...DAEMON_ENV } }];
+  : [{ name: 'this checkout', bin: SIXPN_BIN, node: [...DAEMON_NODE_FLAGS] }];
 
 type Mem = { rss: number; pss: number; anon: number; file: number };
 function memOf(pid: number): Mem {

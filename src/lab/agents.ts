@@ -59,18 +59,11 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--invocation-count-for-maglev=5000',
 ];
 
-/**
- * Environment for the lab's agents and gateways: glibc's malloc trims its heap top past 128 KiB freed, always
- * (by default freeing a large block raises that threshold up to 32 MiB, so memory freed after start-up stays).
- * Idle agent VmRSS 66.0 -> 65.2 MiB in a 6-host lab; DNS max qps unchanged (src/agent/README.md, "Memory").
- */
-export const DAEMON_ENV: Readonly<Record<string, string>> = { MALLOC_TRIM_THRESHOLD_: '131072' };
-
 /** Starts the agent of host `h` in its namespace (joined already). */
 export function startAgent(_p: LabPlan, h: LabNode): ProcessRecord {
   return startDetached(h.ns, process.execPath, [...DAEMON_NODE_FLAGS, SIXPN_BIN, ...agentArgs(h)], {
     log: h.log,
-    env: childEnv({ ...DAEMON_ENV, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
+    env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }),
   });
 }
 

@@ -2,7 +2,7 @@
 // (`sixpn gateway join`) and is started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
 // and the WireGuard walkthrough `lab up` suggests when there is one.
 
-import { DAEMON_ENV, DAEMON_NODE_FLAGS } from './agents.ts';
+import { DAEMON_NODE_FLAGS } from './agents.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, type ProcessRecord, startDetached } from './processes.ts';
@@ -38,7 +38,7 @@ export function startGateway(_p: LabPlan, g: LabNode): ProcessRecord {
     g.ns,
     process.execPath,
     [...DAEMON_NODE_FLAGS, SIXPN_BIN, 'gateway', '--config-dir', g.configDir],
-    { log: g.log, env: childEnv({ ...DAEMON_ENV, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }) },
+    { log: g.log, env: childEnv({ WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' }) },
   );
 }
 
