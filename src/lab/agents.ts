@@ -48,14 +48,14 @@ export const agentArgs = (h: LabNode): string[] => ['agent', '--config-dir', h.c
 /**
  * Node/V8 flags for the lab's long-running agents and gateways (src/agent/README.md, "Memory"): young
  * generation capped at 1 MiB (V8 otherwise grows it to 16 MiB per semi-space and keeps it when idle) and one
- * V8 background thread instead of one per core (idle agent VmRSS 104.9 -> 96.3 MB in a 3-host lab); V8's
- * memory-saving heuristics, and Maglev only for a function called 5,000 times, not 400, so that start-up alone
- * does not map Maglev's code for good (idle agent VmRSS 69.8 -> 66.0 MiB in a 6-host lab; DNS max qps unchanged).
+ * V8 background thread instead of one per core (idle agent VmRSS 104.9 -> 96.3 MB in a 3-host lab); Maglev
+ * only for a function called 5,000 times, not 400, so that start-up alone does not map Maglev's code for good
+ * (idle agent VmRSS 71.6 -> 69.0 MiB in bench/lab/run.ts's 10-host lab; idle CPU and change latency unchanged,
+ * DNS max qps within noise). Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
   '--v8-pool-size=1',
-  '--optimize-for-size',
   '--invocation-count-for-maglev=5000',
 ];
 
