@@ -1,18 +1,18 @@
 // The agent's local socket protocol (../../AGENT-SOCKET.md, README "Local socket"): request bodies parsed with a
 // schema, the attachment record the agent keeps per instance in its state dir, and the answer's shape. Pure.
 
-import { z } from 'zod';
 import { type AddressPlan, formatIPv6, hostResolverAddress } from '../core/address.ts';
 import { invalid, SixpnError } from '../core/errors.ts';
 import type { Instance } from '../core/model.ts';
 import { IFACE_RE, LABEL_RE } from '../core/names.ts';
+import * as z from '../core/zod.ts';
 import { HOST_LINK_LOCAL, INSTANCE_IFACE, netnsName } from './desired.ts';
 import { type InstanceEnv, instanceEnv } from './instance-files.ts';
 
 const label = (field: string) =>
   z
     .string({ error: `${field}: expected a string` })
-    .regex(LABEL_RE, `${field}: use lowercase letters, digits and "-", 1–63 characters`);
+    .check(z.regex(LABEL_RE, `${field}: use lowercase letters, digits and "-", 1–63 characters`));
 
 /** A runtime's own id of one attachment: printable ASCII without spaces, e.g. `cni/<container>/<ifname>`. */
 export const KEY_RE = /^[\x21-\x7e]{1,256}$/;
@@ -21,26 +21,24 @@ export const NETNS_PATH_RE = /^\/[A-Za-z0-9._/:@+-]{1,4095}$/;
 
 export const CreateBody = z.strictObject({
   app: label('app'),
-  org: label('org').optional(),
-  name: label('name').optional(),
+  org: z.optional(label('org')),
+  name: z.optional(label('name')),
   key: z
     .string({ error: 'key: expected a string' })
-    .regex(KEY_RE, 'key: 1–256 printable characters, no spaces'),
-  netns: z
-    .string({ error: 'netns: expected a path' })
-    .regex(NETNS_PATH_RE, 'netns: an absolute path of a network namespace, e.g. /var/run/netns/NAME')
-    .refine((p) => !p.split('/').includes('..'), 'netns: no ".." in the path')
-    .optional(),
-  ifname: z.string().regex(IFACE_RE, 'ifname: 1–15 of A-Z a-z 0-9 _ . -').optional(),
+    .check(z.regex(KEY_RE, 'key: 1–256 printable characters, no spaces')),
+  netns: z.optional(
+    z.string({ error: 'netns: expected a path' }).check(
+      z.regex(NETNS_PATH_RE, 'netns: an absolute path of a network namespace, e.g. /var/run/netns/NAME'),
+      z.refine((p) => !p.split('/').includes('..'), 'netns: no ".." in the path'),
+    ),
+  ),
+  ifname: z.optional(z.string().check(z.regex(IFACE_RE, 'ifname: 1–15 of A-Z a-z 0-9 _ . -'))),
   /** `sixpn run`: the instance lives while this process, or any process in its namespace, does. */
-  pid: z
-    .number({ error: 'pid: expected a number' })
-    .int()
-    .min(1)
-    .max(2 ** 22)
-    .optional(),
+  pid: z.optional(
+    z.number({ error: 'pid: expected a number' }).check(z.int(), z.minimum(1), z.maximum(2 ** 22)),
+  ),
   /** With `pid`: delete (not only stop) the instance when neither is left. */
-  rm: z.boolean({ error: 'rm: expected true or false' }).optional(),
+  rm: z.optional(z.boolean({ error: 'rm: expected true or false' })),
 });
 export type CreateBody = z.infer<typeof CreateBody>;
 
@@ -64,15 +62,15 @@ export function parseCreateBody(text: string): CreateBody {
 /** What the agent remembers of one attachment (`<state-dir>/workloads/<id>.json`). */
 export const Attachment = z.object({
   key: z.string(),
-  id: z.string().regex(/^[0-9a-f]{8}$/),
+  id: z.string().check(z.regex(/^[0-9a-f]{8}$/)),
   org: z.string(),
   app: z.string(),
-  name: z.string().nullable(),
+  name: z.nullable(z.string()),
   /** The runtime's namespace the agent pinned as `sixpn-i-<id>`; null: the agent made that namespace itself. */
-  netns: z.string().nullable(),
+  netns: z.nullable(z.string()),
   ifname: z.string(),
   /** `sixpn run`: the process (pid and its start time, /proc/PID/stat field 22) that holds the instance. */
-  holder: z.object({ pid: z.number().int(), start: z.string() }).nullable(),
+  holder: z.nullable(z.object({ pid: z.int(), start: z.string() })),
   rm: z.boolean(),
   created_at: z.string(),
 });

@@ -3,20 +3,20 @@
 
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
 import { invalid } from '../core/errors.ts';
+import * as z from '../core/zod.ts';
 
 export const LoginFile = z.object({
   api: z.string(),
-  token: z.string().min(1),
+  token: z.string().check(z.minLength(1)),
   /** The token's org (org and peer tokens), as whoami said at login. */
-  org: z.string().nullable().default(null),
-  kind: z.string().optional(),
-  name: z.string().optional(),
+  org: z._default(z.nullable(z.string()), null),
+  kind: z.optional(z.string()),
+  name: z.optional(z.string()),
   /** The caller's own region (like SIXPN_REGION): `wireguard create` picks the nearest gateway to it. */
-  region: z.string().optional(),
+  region: z.optional(z.string()),
   /** The control plane's CA fingerprint (`sha256:HEX`), pinned at the first login (trust on first use). */
-  ca_fingerprint: z.string().optional(),
+  ca_fingerprint: z.optional(z.string()),
 });
 export type LoginFile = z.infer<typeof LoginFile>;
 

@@ -1,9 +1,9 @@
 // Typed client of the sixpn HTTP API v1 (src/control/API.md), used by the CLI, the DNS server, host agents and
 // gateways. Every failure is a SixpnError carrying the server's code and message.
 
-import { z } from 'zod';
 import type { Health, Snapshot } from '../core/model.ts';
 import type { UsageReport } from '../core/usage/delta.ts';
+import * as z from '../core/zod.ts';
 import { Http, type HttpOptions, type HttpResponse } from './http.ts';
 import {
   AppL,

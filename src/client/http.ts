@@ -1,8 +1,8 @@
 // The HTTP seam of the API client: one request over fetch, error bodies mapped to SixpnError with the server's
 // code and message, transport failures mapped to `unavailable` with a message that says what to check.
 
-import type { z } from 'zod';
 import { codeOfHttpStatus, type ErrorCode, errorCodes, SixpnError } from '../core/errors.ts';
+import type * as z from '../core/zod.ts';
 import { isCertError, mayTryNext, parseBaseUrls, transportCodeOf } from './endpoints.ts';
 import { ErrorBody } from './schemas.ts';
 import type { ClientTrust } from './tls-trust.ts';
@@ -168,7 +168,7 @@ export class Http {
   }
 
   /** Sends a request and parses the JSON answer with `schema`; `undefined` schema means no body (204). */
-  async json<T extends z.ZodType>(
+  async json<T extends z.ZodMiniType>(
     method: string,
     path: string,
     schema: T,

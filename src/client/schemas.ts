@@ -1,7 +1,6 @@
 // Response schemas of the HTTP API (src/control/API.md) as the client parses them: model.ts types, kept loose so a
 // field the server adds later is passed through (the CLI's --json prints objects as the API returns them).
 
-import { z } from 'zod';
 import { JoinToken } from '../core/join-token.ts';
 import {
   App,
@@ -21,47 +20,42 @@ import {
   Token,
   TokenKind,
 } from '../core/model.ts';
+import * as z from '../core/zod.ts';
 
-export const OrgL = Org.loose();
-export const NetworkL = Network.loose();
-export const RegionL = Region.loose();
-export const HostL = Host.loose();
-export const HostGrantL = HostGrant.loose();
-export const AppL = App.loose();
-export const CheckStatusL = CheckStatus.loose();
-export const InstanceL = Instance.loose();
-export const PeerL = Peer.loose();
-export const TokenL = Token.loose();
+export const OrgL = z.looseObject(Org.shape);
+export const NetworkL = z.looseObject(Network.shape);
+export const RegionL = z.looseObject(Region.shape);
+export const HostL = z.looseObject(Host.shape);
+export const HostGrantL = z.looseObject(HostGrant.shape);
+export const AppL = z.looseObject(App.shape);
+export const CheckStatusL = z.looseObject(CheckStatus.shape);
+export const InstanceL = z.looseObject(Instance.shape);
+export const PeerL = z.looseObject(Peer.shape);
+export const TokenL = z.looseObject(Token.shape);
 
-export const listOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+export const listOf = <T extends z.ZodMiniType>(item: T) => z.object({ items: z.array(item) });
+
+/** A string that may be absent or null, as null. */
+const orNull = z.pipe(
+  z.nullish(z.string()),
+  z.transform((v) => v ?? null),
+);
 
 /** GET /v1/whoami: the caller's token. */
 export const Whoami = z.object({
   kind: TokenKind,
   name: z.string(),
-  org: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
-  network: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
-  host: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
-  expires_at: z
-    .string()
-    .nullish()
-    .transform((v) => v ?? null),
+  org: orNull,
+  network: orNull,
+  host: orNull,
+  expires_at: orNull,
 });
 export type Whoami = z.infer<typeof Whoami>;
 
 export const CreatedHost = z.object({ host: HostL, token: z.string() });
 export const CreatedGateway = z.object({ gateway: HostL, token: z.string() });
 export const CreatedToken = z.object({ token: TokenL, secret: z.string() });
-export const JoinTokenL = JoinToken.loose();
+export const JoinTokenL = z.looseObject(JoinToken.shape);
 export const CreatedJoinToken = z.object({ join_token: JoinTokenL, token: z.string() });
 export const Joined = z.object({ host: HostL, token: z.string() });
 
@@ -70,23 +64,24 @@ export const CreatedPeer = z.object({
   gateway: z.object({
     name: z.string(),
     region: z.string(),
-    peer_key: z.string().nullable(),
-    peer_endpoint: z.string().nullable(),
+    peer_key: z.nullable(z.string()),
+    peer_endpoint: z.nullable(z.string()),
   }),
   network: z.object({ prefix: z.string(), dns: z.string() }),
 });
 export type CreatedPeer = z.infer<typeof CreatedPeer>;
 
 /** A peer's last status; `reported_at` is null until its gateway has reported it once. */
-export const PeerStatusView = PeerStatus.extend({
+export const PeerStatusView = z.looseObject({
+  ...PeerStatus.shape,
   gateway: z.string(),
   region: z.string(),
-  reported_at: z.string().nullable(),
-}).loose();
+  reported_at: z.nullable(z.string()),
+});
 export type PeerStatusView = z.infer<typeof PeerStatusView>;
 
 export const SnapshotSchema = z.object({
-  revision: z.number().int().nonnegative(),
+  revision: z.int().check(z.nonnegative()),
   orgs: z.array(OrgL),
   networks: z.array(NetworkL),
   regions: z.array(RegionL),
@@ -94,18 +89,18 @@ export const SnapshotSchema = z.object({
   apps: z.array(AppL),
   instances: z.array(InstanceL),
   peers: z.array(PeerL),
-}) satisfies z.ZodType<Snapshot>;
+}) satisfies z.ZodMiniType<Snapshot>;
 
 /** The error body every failing route returns: `{"error":{"code","message","details"}}`. */
 export const ErrorBody = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.record(z.string(), z.unknown()).optional(),
+    details: z.optional(z.record(z.string(), z.unknown())),
   }),
 });
 
-const objectSchemas: { [K in EntityKind]: z.ZodType } = {
+const objectSchemas: { [K in EntityKind]: z.ZodMiniType } = {
   org: OrgL,
   network: NetworkL,
   region: RegionL,
@@ -124,26 +119,26 @@ export function parseChange(v: unknown): Change | undefined {
   return { ...c.data, obj: obj.data } as Change;
 }
 
-const UsageTotalsL = z
-  .object({ tx_bytes: z.number(), tx_packets: z.number(), rx_bytes: z.number(), rx_packets: z.number() })
-  .loose();
+const UsageTotals = {
+  tx_bytes: z.number(),
+  tx_packets: z.number(),
+  rx_bytes: z.number(),
+  rx_packets: z.number(),
+};
+const UsageTotalsL = z.looseObject(UsageTotals);
 /** `GET /v1/orgs/:org/usage`. */
-export const UsageView = z
-  .object({
-    from: z.string(),
-    to: z.string(),
-    step: z.number(),
-    by: z.string(),
-    total: UsageTotalsL,
-    series: z.array(
-      z
-        .object({
-          key: z.string(),
-          total: UsageTotalsL,
-          points: z.array(UsageTotalsL.extend({ t: z.string() })),
-        })
-        .loose(),
-    ),
-  })
-  .loose();
+export const UsageView = z.looseObject({
+  from: z.string(),
+  to: z.string(),
+  step: z.number(),
+  by: z.string(),
+  total: UsageTotalsL,
+  series: z.array(
+    z.looseObject({
+      key: z.string(),
+      total: UsageTotalsL,
+      points: z.array(z.looseObject({ ...UsageTotals, t: z.string() })),
+    }),
+  ),
+});
 export type UsageView = z.infer<typeof UsageView>;

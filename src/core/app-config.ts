@@ -3,11 +3,11 @@
 // src/core/checks.ts). Pure: the caller reads the file; every error names the file and the key.
 
 import { parse, TomlError } from 'smol-toml';
-import { z } from 'zod';
 import { parseChecks } from './checks.ts';
 import { invalid, isSixpnError, SixpnError } from './errors.ts';
 import type { Check } from './model.ts';
 import { checkAppName, checkLabel } from './names.ts';
+import * as z from './zod.ts';
 
 /** An app's settings as `sixpn apps create` uses them. */
 export interface AppConfig {
@@ -21,14 +21,14 @@ export interface AppConfig {
   service_address?: boolean;
 }
 
-const Experimental = z.strictObject({ private_network: z.boolean().optional() });
+const Experimental = z.strictObject({ private_network: z.optional(z.boolean()) });
 const Schema = z.strictObject({
   app: z.string(),
-  org: z.string().optional(),
-  network: z.string().optional(),
-  service_address: z.boolean().optional(),
-  experimental: Experimental.optional(),
-  checks: z.array(z.unknown()).optional(),
+  org: z.optional(z.string()),
+  network: z.optional(z.string()),
+  service_address: z.optional(z.boolean()),
+  experimental: z.optional(Experimental),
+  checks: z.optional(z.array(z.unknown())),
 });
 
 const TOP_KEYS = 'app, org, network, service_address, [experimental], [[checks]]';

@@ -3,36 +3,36 @@
 // the token file is, and this machine's name, region and endpoints. TOML 1.0; never a secret. Pure.
 
 import { parse, stringify, TomlError } from 'smol-toml';
-import { z } from 'zod';
 import { invalid } from './errors.ts';
+import * as z from './zod.ts';
 
 export const DaemonConfig = z.strictObject({
   /** Control plane URL (or several replicas' URLs joined by commas). */
-  api: z.string().min(1),
+  api: z.string().check(z.minLength(1)),
   /** `sha256:HEX`: the CA the server's chain must end in (from the join token). */
-  ca_fingerprint: z.string().optional(),
+  ca_fingerprint: z.optional(z.string()),
   /** A CA file to verify the control plane with instead (`--ca` at join). */
-  ca_file: z.string().optional(),
+  ca_file: z.optional(z.string()),
   /** The file (0600) that holds this machine's own token. */
-  token_file: z.string().min(1),
+  token_file: z.string().check(z.minLength(1)),
   /** Host or gateway name in the control plane. */
-  name: z.string().min(1),
-  region: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
+  region: z.string().check(z.minLength(1)),
   /** Underlay endpoint `IP:PORT` of the host mesh. */
-  endpoint: z.string().min(1),
+  endpoint: z.string().check(z.minLength(1)),
   /** Gateways: where peers connect. */
-  peer_endpoint: z.string().optional(),
-  state_dir: z.string().min(1),
-  mesh_interface: z.string().optional(),
-  peer_interface: z.string().optional(),
-  wireguard: z.enum(['kernel', 'userspace']).optional(),
+  peer_endpoint: z.optional(z.string()),
+  state_dir: z.string().check(z.minLength(1)),
+  mesh_interface: z.optional(z.string()),
+  peer_interface: z.optional(z.string()),
+  wireguard: z.optional(z.enum(['kernel', 'userspace'])),
   /** Agents: lab mode (instance namespaces sixpn-i-<id>). */
-  lab: z.boolean().optional(),
-  netns_template: z.string().optional(),
-  upstream: z.array(z.string()).optional(),
-  prefix: z.string().optional(),
+  lab: z.optional(z.boolean()),
+  netns_template: z.optional(z.string()),
+  upstream: z.optional(z.array(z.string())),
+  prefix: z.optional(z.string()),
   /** Agents: `ADDR:PORT` on loopback where Prometheus metrics are served (`--metrics-listen`). */
-  metrics_listen: z.string().optional(),
+  metrics_listen: z.optional(z.string()),
 });
 export type DaemonConfig = z.infer<typeof DaemonConfig>;
 

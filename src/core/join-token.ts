@@ -3,10 +3,10 @@
 // the system's CAs), so the new host trusts the server with no PKI (k3s's idea). Only the secret's hash is
 // stored. Pure.
 
-import { z } from 'zod';
 import { invalid } from './errors.ts';
 import type { Fingerprint } from './fingerprint.ts';
 import { HostRole, isoTime } from './model.ts';
+import * as z from './zod.ts';
 
 export const JOIN_TOKEN_VERSION = 'sixpn1';
 
@@ -79,12 +79,12 @@ export const JoinToken = z.object({
   region: z.string(),
   role: HostRole,
   /** How many hosts may join with it in all, and how many have. */
-  uses: z.number().int(),
-  used: z.number().int(),
+  uses: z.int(),
+  used: z.int(),
   expires_at: isoTime,
-  revoked_at: isoTime.nullable(),
+  revoked_at: z.nullable(isoTime),
   created_at: isoTime,
-  last_used_at: isoTime.nullable(),
+  last_used_at: z.nullable(isoTime),
 });
 export type JoinToken = z.infer<typeof JoinToken>;
 

@@ -1,7 +1,7 @@
 // The wire types of sixpn's state: what the API returns, what the snapshot holds and what the watch stream carries.
 // One definition (zod schemas) shared by the control plane, the CLI, the DNS server, agents and gateways.
 
-import { z } from 'zod';
+import * as z from './zod.ts';
 
 export const isoTime = z.string();
 
@@ -17,7 +17,7 @@ export const Network = z.object({
   org: z.string(),
   name: z.string(),
   /** The 32-bit network id of the address plan (bits 16–47). Never reused. */
-  num: z.number().int(),
+  num: z.int(),
   /** The network's /48, e.g. `fdaa:0:18::/48`. */
   prefix: z.string(),
   /** The network's DNS and API address, `fdaa:N:N::3`. */
@@ -45,17 +45,17 @@ export const Host = z.object({
   region: z.string(),
   role: HostRole,
   /** The 32-bit host id of the address plan (bits 48–79). Never 0. */
-  num: z.number().int(),
+  num: z.int(),
   /** Underlay endpoint of the host mesh, `IP:PORT`; null until the agent registers. */
-  endpoint: z.string().nullable(),
+  endpoint: z.nullable(z.string()),
   /** Public key (base64) of the host-mesh WireGuard interface; null until the agent registers. */
-  mesh_key: z.string().nullable(),
+  mesh_key: z.nullable(z.string()),
   /** Gateways: public key (base64) of the peer-facing WireGuard interface. */
-  peer_key: z.string().nullable(),
+  peer_key: z.nullable(z.string()),
   /** Gateways: endpoint peers connect to, `HOST:PORT`. */
-  peer_endpoint: z.string().nullable(),
+  peer_endpoint: z.nullable(z.string()),
   created_at: isoTime,
-  registered_at: isoTime.nullable(),
+  registered_at: z.nullable(isoTime),
 });
 export type Host = z.infer<typeof Host>;
 
@@ -63,7 +63,7 @@ export type Host = z.infer<typeof Host>;
 export const HostGrant = z.object({
   host: z.string(),
   org: z.string(),
-  network: z.string().nullable(),
+  network: z.nullable(z.string()),
   created_at: isoTime,
 });
 export type HostGrant = z.infer<typeof HostGrant>;
@@ -73,16 +73,16 @@ export const Check = z.object({
   /** Unique within the app (default `<type>-<port>`). */
   name: z.string(),
   type: z.enum(['tcp', 'http']),
-  port: z.number().int(),
+  port: z.int(),
   /** http only: request path (starts with `/`), method, and the status range that passes. */
-  path: z.string().optional(),
-  method: z.string().optional(),
-  status_min: z.number().int().optional(),
-  status_max: z.number().int().optional(),
-  interval_ms: z.number().int(),
-  timeout_ms: z.number().int(),
+  path: z.optional(z.string()),
+  method: z.optional(z.string()),
+  status_min: z.optional(z.int()),
+  status_max: z.optional(z.int()),
+  interval_ms: z.int(),
+  timeout_ms: z.int(),
   /** After an instance starts, failures within this time do not make it critical. */
-  grace_period_ms: z.number().int(),
+  grace_period_ms: z.int(),
 });
 export type Check = z.infer<typeof Check>;
 
@@ -91,13 +91,13 @@ export const App = z.object({
   org: z.string(),
   network: z.string(),
   /** Numeric id of the app's network, fixed at creation. */
-  network_num: z.number().int(),
+  network_num: z.int(),
   name: z.string(),
   private_network: z.boolean(),
   /** Health checks its started instances get (absent in state saved before checks existed: none). */
-  checks: z.array(Check).optional(),
+  checks: z.optional(z.array(Check)),
   /** The app's load-balanced service address `fdaa:N:N:0:0:S:S:2` (name `svc.<app>.internal`), or null. */
-  service_address: z.string().nullable().default(null),
+  service_address: z._default(z.nullable(z.string()), null),
   created_at: isoTime,
 });
 export type App = z.infer<typeof App>;
@@ -115,18 +115,18 @@ export const Instance = z.object({
   app: z.string(),
   org: z.string(),
   network: z.string(),
-  network_num: z.number().int(),
+  network_num: z.int(),
   region: z.string(),
   host: z.string(),
-  host_num: z.number().int(),
+  host_num: z.int(),
   state: InstanceState,
   /** The instance's 6PN address (its /112 + 2), or null when the app has no private networking. */
-  address: z.string().nullable(),
+  address: z.nullable(z.string()),
   /**
    * The verdict of its app's checks as its host last reported it; null (or absent) until every check has
    * spoken since the instance started. Only meaningful while the app has checks (src/core/serving.ts).
    */
-  health: Health.nullable().optional(),
+  health: z.optional(z.nullable(Health)),
   created_at: isoTime,
   updated_at: isoTime,
 });
@@ -136,11 +136,11 @@ export const Peer = z.object({
   id: z.string(),
   org: z.string(),
   network: z.string(),
-  network_num: z.number().int(),
+  network_num: z.int(),
   name: z.string(),
   region: z.string(),
   gateway: z.string(),
-  gateway_num: z.number().int(),
+  gateway_num: z.int(),
   /** The peer's WireGuard public key (base64). The private key never reaches the control plane. */
   public_key: z.string(),
   /** `<ip>` of the peer; its wg-quick Address line is `<ip>/120`. */
@@ -158,12 +158,12 @@ export const Token = z.object({
   kind: TokenKind,
   name: z.string(),
   /** Org name for org and peer tokens. */
-  org: z.string().nullable(),
+  org: z.nullable(z.string()),
   /** Network name for peer tokens limited to one network. */
-  network: z.string().nullable(),
+  network: z.nullable(z.string()),
   /** Host or gateway name for host and gateway tokens. */
-  host: z.string().nullable(),
-  expires_at: isoTime.nullable(),
+  host: z.nullable(z.string()),
+  expires_at: z.nullable(isoTime),
   created_at: isoTime,
 });
 export type Token = z.infer<typeof Token>;
@@ -198,11 +198,11 @@ export type Change = {
 }[EntityKind];
 
 export const ChangeSchema = z.object({
-  rev: z.number().int(),
+  rev: z.int(),
   op: z.enum(['put', 'delete']),
   kind: EntityKind,
   id: z.string(),
-  org: z.string().nullable(),
+  org: z.nullable(z.string()),
   obj: z.record(z.string(), z.unknown()),
 });
 
@@ -242,11 +242,11 @@ export type CheckStatus = z.infer<typeof CheckStatus>;
 /** Live status that agents and gateways report; not revisioned, not in the watch stream. */
 export const PeerStatus = z.object({
   peer: z.string(),
-  endpoint: z.string().nullable(),
-  last_handshake: isoTime.nullable(),
-  rx_bytes: z.number().int(),
-  tx_bytes: z.number().int(),
-  installed_at: isoTime.nullable(),
+  endpoint: z.nullable(z.string()),
+  last_handshake: z.nullable(isoTime),
+  rx_bytes: z.int(),
+  tx_bytes: z.int(),
+  installed_at: z.nullable(isoTime),
   reported_at: isoTime,
 });
 export type PeerStatus = z.infer<typeof PeerStatus>;

@@ -4,32 +4,32 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../core/zod.ts';
 import { writeAtomic } from './file-store.ts';
 
 export const ReconcilerStatus = z.object({
   /** The process that wrote it. */
-  pid: z.number().int(),
+  pid: z.int(),
   /** The state revision the machine matches. */
-  revision: z.number().int(),
+  revision: z.int(),
   reconciledAt: z.string(),
   dns: z.enum(['listening', 'down']),
   /** Whether the watch stream is connected right now. */
   connected: z.boolean(),
   /** Steps of the last pass that failed (0 when the machine is right). */
-  failed: z.number().int(),
+  failed: z.int(),
   /** How long the last pass took, ms. */
   reconcileMs: z.number(),
   /** Steps applied since the process started: 0 after a restart on a machine that was already right. */
-  applied: z.number().int(),
+  applied: z.int(),
   /** WireGuard peers configured (agent: mesh peers; gateway: peers of the peer interface). */
-  peers: z.number().int(),
+  peers: z.int(),
   /** Agent: ids of the instances running here. */
-  instances: z.array(z.string()).optional(),
+  instances: z.optional(z.array(z.string())),
   /** Gateway: networks it serves. */
-  networks: z.number().int().optional(),
+  networks: z.optional(z.int()),
   /** Gateway: peer changes installed straight from the watch stream. */
-  fastPaths: z.number().int().optional(),
+  fastPaths: z.optional(z.int()),
 });
 export type ReconcilerStatus = z.infer<typeof ReconcilerStatus>;
 

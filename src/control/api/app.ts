@@ -2,7 +2,7 @@
 // One route table drives routing, authorization, validation and the OpenAPI document.
 
 import { type Context, Hono } from 'hono';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { httpStatusOf, isSixpnError, SixpnError } from '../../core/errors.ts';
 import {
   bearerSecret,
@@ -124,9 +124,9 @@ function refusePrivateKeys(body: unknown): void {
   }
 }
 
-function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+function parse<T>(schema: z.core.$ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
-  const r = schema.safeParse(value);
+  const r = z.safeParse(schema, value);
   if (!r.success) throw describeZodError(where, r.error);
   return r.data;
 }
@@ -194,7 +194,7 @@ function addErrorHandlers(app: Hono, deps: Deps): void {
 }
 
 /** The request body: JSON of at most MAX_BODY_BYTES, without private keys, parsed with `schema`. */
-async function bodyOf(schema: z.ZodType, req: Request): Promise<unknown> {
+async function bodyOf(schema: z.core.$ZodType, req: Request): Promise<unknown> {
   const raw = await readJson(req);
   refusePrivateKeys(raw);
   return parse(schema, raw, 'body');

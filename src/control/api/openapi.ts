@@ -14,7 +14,7 @@ const ERROR = {
   },
 };
 
-function jsonSchema(s: z.ZodType): unknown {
+function jsonSchema(s: z.core.$ZodType): unknown {
   return z.toJSONSchema(s, { unrepresentable: 'any', io: 'input' });
 }
 
@@ -30,8 +30,8 @@ export function openApiDocument(routes: readonly RouteSpec[]) {
       schema: { type: 'string' },
     }));
     const query =
-      r.query instanceof z.ZodObject
-        ? Object.keys(r.query.shape).map((name) => ({
+      r.query instanceof z.core.$ZodObject
+        ? Object.keys(r.query._zod.def.shape).map((name) => ({
             name,
             in: 'query',
             required: false,

@@ -28,11 +28,15 @@ interface Common {
 interface OrgResource {
   /** POST /v1/orgs/:org/<plural> → 201 with the created item. */
   create<B>(
-    o: Common & { body: z.ZodType<B>; response?: z.ZodType; handle(c: OrgCall<B>): Promise<unknown> },
+    o: Common & {
+      body: z.core.$ZodType<B>;
+      response?: z.core.$ZodType;
+      handle(c: OrgCall<B>): Promise<unknown>;
+    },
   ): RouteSpec;
   /** GET /v1/orgs/:org/<plural> → `{ items }`; a missing org is 404 even when it would have none. */
   list<Q = Record<string, never>>(
-    o: Common & { query?: z.ZodType<Q>; items(c: OrgCall<undefined, Q>): Promise<unknown[]> },
+    o: Common & { query?: z.core.$ZodType<Q>; items(c: OrgCall<undefined, Q>): Promise<unknown[]> },
   ): RouteSpec;
   /** GET /v1/orgs/:org/<plural>/:key → the item. */
   show(o: Common & { handle(c: OrgCall): Promise<unknown> }): RouteSpec;
@@ -44,7 +48,7 @@ interface OrgResource {
  * Route builders for `/v1/orgs/:org/<plural>`, whose items are `item` and named by the path parameter `key`
  * (`app`, `name`); every route checks that the caller may act in `:org` before its handler runs.
  */
-export function orgResource(plural: string, key: string, item: z.ZodType, tag = plural): OrgResource {
+export function orgResource(plural: string, key: string, item: z.core.$ZodType, tag = plural): OrgResource {
   const base = `/v1/orgs/:org/${plural}`;
   const one = `${base}/:${key}`;
   const KeyParam = z.object({ org: z.string(), [key]: z.string() });
@@ -73,7 +77,9 @@ export function orgResource(plural: string, key: string, item: z.ZodType, tag = 
         status: 201,
         handle: ({ principal, params, body, deps }) => o.handle(call(principal, params, deps, body, {})),
       }),
-    list: <Q>(o: Common & { query?: z.ZodType<Q>; items(c: OrgCall<undefined, Q>): Promise<unknown[]> }) =>
+    list: <Q>(
+      o: Common & { query?: z.core.$ZodType<Q>; items(c: OrgCall<undefined, Q>): Promise<unknown[]> },
+    ) =>
       route({
         method: 'get',
         path: base,

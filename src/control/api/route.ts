@@ -47,11 +47,11 @@ export interface RouteSpec<P = unknown, Q = unknown, B = unknown> {
   tag: string;
   /** Token kinds that may call this route at all; any other kind gets 403. Finer checks live in the handler. */
   allow: readonly TokenKind[];
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
-  body?: z.ZodType<B>;
+  params?: z.core.$ZodType<P>;
+  query?: z.core.$ZodType<Q>;
+  body?: z.core.$ZodType<B>;
   /** Schema of the success body, for the OpenAPI document. */
-  response?: z.ZodType;
+  response?: z.core.$ZodType;
   /** Success status: 200 by default; 201 for creations; 204 means the handler's value is not sent. */
   status?: 200 | 201 | 204;
   /**

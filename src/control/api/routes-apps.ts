@@ -11,7 +11,7 @@ import { orgResource } from './org-resource.ts';
 import { type Deps, ORG_USERS, type RouteSpec, route } from './route.ts';
 import { AppBody, AppParam, AppUpdateBody, IdParam, InstanceBody, InstanceQuery } from './schemas.ts';
 
-const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
+const list = <T extends z.core.SomeType>(t: T) => z.object({ items: z.array(t) });
 
 /**
  * Loads an instance the caller may see; another org's instance is simply not found. A host token sees and

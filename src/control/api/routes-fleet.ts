@@ -17,7 +17,7 @@ import {
 
 const NOT_PEER = ALL_KINDS.filter((k) => k !== 'peer');
 
-const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
+const list = <T extends z.core.SomeType>(t: T) => z.object({ items: z.array(t) });
 
 /** A host or gateway token may act only on itself. */
 export function checkSelf(p: Principal, role: HostRole, name: string): void {

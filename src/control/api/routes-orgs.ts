@@ -7,7 +7,7 @@ import { orgResource } from './org-resource.ts';
 import { ADMIN, ORG_USERS, type RouteSpec, route } from './route.ts';
 import { NameBody, OrgParam } from './schemas.ts';
 
-const list = <T extends z.ZodType>(t: T) => z.object({ items: z.array(t) });
+const list = <T extends z.core.SomeType>(t: T) => z.object({ items: z.array(t) });
 
 const networks = orgResource('networks', 'name', Network);
 

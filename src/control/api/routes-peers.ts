@@ -72,7 +72,7 @@ export const peerRoutes: RouteSpec[] = [
     tag: 'peers',
     allow: ORG_USERS,
     params: OrgNameParam,
-    response: PeerStatus.extend({ gateway: z.string(), region: z.string() }),
+    response: z.object({ ...PeerStatus.shape, gateway: z.string(), region: z.string() }),
     handle: async ({ principal, params, deps }) => {
       checkOrgAccess(principal, params.org);
       const peer = await deps.store.getPeer(params.org, params.name.toLowerCase());
