@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../core/node-flags.ts';
+import { ROLE_NODE_FLAGS } from '../core/node-flags.ts';
 import { capabilitiesOf, type Role, type ServerFlags, serviceUnit, type UnitPaths } from './units.ts';
 
 const PATHS: UnitPaths = {
@@ -78,7 +78,7 @@ for (const c of CASES) {
   test(`unit: ${c.name}`, () => {
     const u = serviceUnit(c.role, PATHS, c.server);
     assert.equal(u.name, `sixpn-${c.role}.service`);
-    const flags = c.role === 'server' ? `${SERVER_NODE_FLAGS.join(' ')} ` : '';
+    const flags = `${ROLE_NODE_FLAGS[c.role].join(' ')} `;
     assert.deepEqual(values(u.text, 'ExecStart'), [`${PATHS.node} ${flags}${PATHS.bin} ${c.exec}`]);
     assert.deepEqual(values(u.text, 'CapabilityBoundingSet'), [c.caps]);
     assert.deepEqual(values(u.text, 'AmbientCapabilities'), ['']);

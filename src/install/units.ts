@@ -2,7 +2,7 @@
 // paths it may write; everything else read-only. Pure: install.ts writes the files and talks to systemctl.
 
 import { invalid } from '../core/errors.ts';
-import { SERVER_NODE_FLAGS } from '../core/node-flags.ts';
+import { ROLE_NODE_FLAGS } from '../core/node-flags.ts';
 import { execLine, pathList, renderUnit, type UnitSection } from '../core/systemd-unit.ts';
 
 export const ROLES = ['server', 'agent', 'gateway'] as const;
@@ -138,7 +138,7 @@ export function serviceUnit(role: Role, paths: UnitPaths, server: ServerFlags = 
   const extra = role === 'server' ? (s?.writes ?? []) : NET_RUN_PATHS[role];
   const service: [string, string][] = [
     ['Type', 'simple'],
-    ['ExecStart', execLine([paths.node, ...(s ? SERVER_NODE_FLAGS : []), paths.bin, ...(s?.args ?? [role])])],
+    ['ExecStart', execLine([paths.node, ...ROLE_NODE_FLAGS[role], paths.bin, ...(s?.args ?? [role])])],
     ...(role === 'server'
       ? []
       : ([['ExecStartPre', `+/bin/mkdir -p ${pathList(extra)}`]] as [string, string][])),

@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SixpnError } from '../core/errors.ts';
 import type { Snapshot } from '../core/model.ts';
+import { DAEMON_NODE_FLAGS } from '../core/node-flags.ts';
 import { checkNetnsName } from '../runtime/netns.ts';
 import { readStatusFile } from '../runtime/status-file.ts';
 import { SIXPN_BIN } from './control.ts';
@@ -44,20 +45,6 @@ export function agentJoinArgs(p: LabPlan, h: LabNode, tokenFile: string): string
 
 /** The agent's command line once joined: everything else is in its config (and its token in a 0600 file). */
 export const agentArgs = (h: LabNode): string[] => ['agent', '--config-dir', h.configDir];
-
-/**
- * Node/V8 flags for the lab's long-running agents and gateways (src/agent/README.md, "Memory"): young
- * generation capped at 1 MiB (V8 otherwise grows it to 16 MiB per semi-space and keeps it when idle) and one
- * V8 background thread instead of one per core (idle agent VmRSS 104.9 -> 96.3 MB in a 3-host lab); Maglev
- * only for a function called 5,000 times, not 400, so that start-up alone does not map Maglev's code for good
- * (idle agent VmRSS 71.6 -> 69.0 MiB in bench/lab/run.ts's 10-host lab; idle CPU and change latency unchanged,
- * DNS max qps within noise). Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle.
- */
-export const DAEMON_NODE_FLAGS: readonly string[] = [
-  '--max-semi-space-size=1',
-  '--v8-pool-size=1',
-  '--invocation-count-for-maglev=5000',
-];
 
 /** Starts the agent of host `h` in its namespace (joined already). */
 export function startAgent(_p: LabPlan, h: LabNode): ProcessRecord {

@@ -8,7 +8,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { ApiClient } from '../client/api-client.ts';
 import { SixpnError } from '../core/errors.ts';
 import type { Instance } from '../core/model.ts';
-import { DAEMON_NODE_FLAGS, type Waiting, waitAgents } from './agents.ts';
+import { DAEMON_NODE_FLAGS } from '../core/node-flags.ts';
+import { type Waiting, waitAgents } from './agents.ts';
 import { SIXPN_BIN } from './control.ts';
 import {
   type DemoInstance,

@@ -2,7 +2,7 @@
 // (`sixpn gateway join`) and is started like an agent and awaited the same way (DIR/status.json with the revision it reconciled);
 // and the WireGuard walkthrough `lab up` suggests when there is one.
 
-import { DAEMON_NODE_FLAGS } from './agents.ts';
+import { DAEMON_NODE_FLAGS } from '../core/node-flags.ts';
 import { SIXPN_BIN } from './control.ts';
 import type { LabNode, LabPlan } from './plan.ts';
 import { childEnv, type ProcessRecord, startDetached } from './processes.ts';

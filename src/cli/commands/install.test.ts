@@ -30,7 +30,10 @@ test('sixpn install server --dry-run prints the unit with absolute paths and wri
 test('sixpn install agent --dry-run: the agent unit; a server flag on it is a usage error naming the flag', async () => {
   const ok = await runInProcess(['install', 'agent', '--dry-run']);
   assert.equal(ok.code, 0, ok.stderr);
-  assert.match(ok.stdout, /^ExecStart=\S+ \S+ agent$/m);
+  assert.match(
+    ok.stdout,
+    /^ExecStart=\S+ --max-semi-space-size=1 --v8-pool-size=1 --invocation-count-for-maglev=5000 \S+ agent$/m,
+  );
   const bad = await runInProcess(['install', 'agent', '--dry-run', '--listen', ':80']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--listen is a flag of `sixpn install server`/);
