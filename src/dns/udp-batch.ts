@@ -63,13 +63,16 @@ let loaded: UdpBatchModule | string | undefined;
 
 /** The addon, or why it is not available (not Linux, not built, failed to load). Cached per thread. */
 export function loadUdpBatch(): UdpBatchModule | string {
-  loaded ??= load();
+  loaded ??=
+    process.platform === 'linux'
+      ? loadUdpBatchFrom(CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))))
+      : `recvmmsg is Linux only, this is ${process.platform}`;
   return loaded;
 }
 
-function load(): UdpBatchModule | string {
-  if (process.platform !== 'linux') return `recvmmsg is Linux only, this is ${process.platform}`;
-  const path = CANDIDATES.map((c) => fileURLToPath(new URL(c, import.meta.url))).find((p) => existsSync(p));
+/** The addon from the first of `paths` that exists, or why none is usable. */
+export function loadUdpBatchFrom(paths: readonly string[]): UdpBatchModule | string {
+  const path = paths.find((p) => existsSync(p));
   if (!path) return 'native/udp-batch is not built (npm run build)';
   try {
     const m = createRequire(import.meta.url)(path) as Partial<UdpBatchModule>;

@@ -4,13 +4,16 @@
 
 import assert from 'node:assert/strict';
 import dgram from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { silentLogger } from '../lib/log.ts';
 import type { Later } from './handler.ts';
 import { decodeSockaddr } from './sockaddr.ts';
-import { listenUdpBatch, loadUdpBatch, type UdpBatchModule } from './udp-batch.ts';
+import { listenUdpBatch, loadUdpBatch, loadUdpBatchFrom, type UdpBatchModule } from './udp-batch.ts';
 import { type DatagramHandler, listenUdp, type SourceNet, type UdpIo } from './udp-server.ts';
 
 const native = loadUdpBatch();
@@ -237,4 +240,23 @@ test("'batch' when the addon cannot load throws; 'auto' then takes node:dgram", 
     listenUdp({ host: '127.0.0.1', port: 0, family: 4 }, handler, nets, silentLogger, { io: 'batch' }),
     /not available/,
   );
+});
+
+test('loadUdpBatchFrom says why no addon is usable: none built, not loadable, not the addon', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sixpn-udp-batch-'));
+  try {
+    const missing = join(dir, 'missing.node');
+    assert.match(String(loadUdpBatchFrom([missing])), /not built \(npm run build\)/);
+    const garbage = join(dir, 'garbage.node');
+    writeFileSync(garbage, 'not an ELF object');
+    assert.match(String(loadUdpBatchFrom([missing, garbage])), /garbage\.node does not load: /);
+    const other = join(dir, 'other.cjs');
+    writeFileSync(other, 'module.exports = { layout: {} };');
+    assert.match(
+      String(loadUdpBatchFrom([other])),
+      /other\.cjs is not the udp-batch addon this code expects/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
