@@ -23,6 +23,20 @@ const addon = (): UdpBatchModule => {
   assert.ok(typeof native !== 'string', `the batched UDP addon: ${native}`);
   return native;
 };
+
+/** A batched listener on 127.0.0.1 (any port) with this receive buffer, closed after `use`. */
+async function withBatchListener(
+  recvBufferSize: number,
+  use: (l: ReturnType<typeof listenUdpBatch>) => Promise<void>,
+): Promise<void> {
+  const hp = { host: '127.0.0.1', port: 0, family: 4 as const };
+  const l = listenUdpBatch(addon(), hp, handler, nets, silentLogger, { reusePort: false, recvBufferSize });
+  try {
+    await use(l);
+  } finally {
+    await l.close();
+  }
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Sources: 7 for IPv6, 4 for IPv4 (records what the handler saw). */
@@ -124,27 +138,17 @@ for (const io of paths) {
 test('batch: a datagram over 4096 bytes is handled from its first 4096 and counted as truncated', {
   skip: !onLinux,
 }, async () => {
-  const l = listenUdpBatch(addon(), { host: '127.0.0.1', port: 0, family: 4 }, handler, nets, silentLogger, {
-    reusePort: false,
-    recvBufferSize: 1 << 20,
-  });
-  try {
+  await withBatchListener(1 << 20, async (l) => {
     const got = await ask(l.port, 4, [Buffer.alloc(65_507, 0x41), Buffer.alloc(4096, 0x41), 'ok:x']);
     assert.deepEqual(got.sort(), ['4:x', 'len:4096', 'len:4096']);
     assert.equal(l.stats().truncated, 1);
-  } finally {
-    await l.close();
-  }
+  });
 });
 
 test('batch: 1,000 datagrams take several batches; every answer is counted as sent', {
   skip: !onLinux,
 }, async () => {
-  const l = listenUdpBatch(addon(), { host: '127.0.0.1', port: 0, family: 4 }, handler, nets, silentLogger, {
-    reusePort: false,
-    recvBufferSize: 4 << 20,
-  });
-  try {
+  await withBatchListener(4 << 20, async (l) => {
     await ask(
       l.port,
       4,
@@ -155,9 +159,7 @@ test('batch: 1,000 datagrams take several batches; every answer is counted as se
     assert.equal(s.sent, 1000);
     assert.equal(s.dropped, 0);
     assert.ok(s.batches >= 1000 / 64, `batches: ${s.batches}`);
-  } finally {
-    await l.close();
-  }
+  });
 });
 
 test('batch: two reusePort listeners share a port and the kernel spreads sources over both', {
