@@ -28,9 +28,8 @@ import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
 import type { LabNode } from '../../src/lab/plan.ts';
-import { parseRegionCounts } from '../../src/lab/regions.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { pct, Reach, wall } from '../lab/reach-client.ts';
+import { benchLabUp } from '../lab/up.ts';
 
 const { values } = parseArgs({
   options: {
@@ -202,14 +201,7 @@ const watches: NftWatch[] = [];
 let up = false;
 try {
   const t0 = Date.now();
-  const { plan, state } = await labUp({
-    regions: parseRegionCounts(values.regions),
-    gateways: [],
-    noDemo: true,
-    name: LAB,
-    progress: (l) => process.stderr.write(`lab: ${l}\n`),
-    signal: ac.signal,
-  });
+  const { plan, state } = await benchLabUp(LAB, values.regions, ac.signal);
   up = true;
   console.log(`lab up: ${plan.hosts.length} hosts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const [client, ...rest] = plan.hosts;

@@ -19,9 +19,8 @@ import { labClient, SIXPN_BIN } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
 import type { LabNode, LabPlan } from '../../src/lab/plan.ts';
 import { childEnv, type ProcessRecord, startDetached, stopRecorded } from '../../src/lab/processes.ts';
-import { parseRegionCounts } from '../../src/lab/regions.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { readStatusFile } from '../../src/runtime/status-file.ts';
+import { benchLabUp } from './up.ts';
 
 const { values } = parseArgs({
   options: {
@@ -64,14 +63,7 @@ const results = new Map<string, Mem[]>(variants.map((v) => [v.name, []]));
 const loads: string[] = [];
 let plan: LabPlan | undefined;
 try {
-  const { plan: lab, state } = await labUp({
-    regions: parseRegionCounts(values.regions),
-    gateways: [],
-    noDemo: true,
-    name: 'rss',
-    progress: (l) => process.stderr.write(`lab: ${l}\n`),
-    signal: ac.signal,
-  });
+  const { plan: lab, state } = await benchLabUp('rss', values.regions, ac.signal);
   plan = lab;
   const c = labClient(lab, state.adminToken);
   await c.createOrg('rss');

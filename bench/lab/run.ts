@@ -17,10 +17,9 @@ import { parseArgs } from 'node:util';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { parseRegionCounts } from '../../src/lab/regions.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { readStatusFile } from '../../src/runtime/status-file.ts';
 import { measureJoins } from './join.ts';
+import { benchLabUp } from './up.ts';
 
 const { values } = parseArgs({
   options: {
@@ -85,14 +84,7 @@ process.once('SIGINT', () => ac.abort());
 const probes: Probe[] = [];
 try {
   const t0 = Date.now();
-  const { plan, state } = await labUp({
-    regions: parseRegionCounts(values.regions),
-    gateways: [],
-    noDemo: true,
-    name: 'bench',
-    progress: (l) => process.stderr.write(`lab: ${l}\n`),
-    signal: ac.signal,
-  });
+  const { plan, state } = await benchLabUp('bench', values.regions, ac.signal);
   console.log(`lab up: ${plan.hosts.length} hosts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const c = labClient(plan, state.adminToken);
   await c.createOrg('bench');

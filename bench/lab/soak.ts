@@ -15,10 +15,9 @@ import { pick, seededRandom } from '../../src/core/seeded-random.ts';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { parseRegionCounts } from '../../src/lab/regions.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { inNetns, run } from '../../src/runtime/exec.ts';
 import { readStatusFile } from '../../src/runtime/status-file.ts';
+import { benchLabUp } from './up.ts';
 
 const { values } = parseArgs({
   options: {
@@ -75,14 +74,7 @@ process.once('SIGINT', () => ac.abort());
 let mismatches = 0;
 try {
   const t0 = Date.now();
-  const { plan, state } = await labUp({
-    regions: parseRegionCounts(values.regions),
-    gateways: [],
-    noDemo: true,
-    name: NAME,
-    progress: (l) => process.stderr.write(`lab: ${l}\n`),
-    signal: ac.signal,
-  });
+  const { plan, state } = await benchLabUp(NAME, values.regions, ac.signal);
   console.log(`lab '${NAME}' up: ${plan.hosts.length} hosts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const c = labClient(plan, state.adminToken);
   await c.createOrg(NAME);

@@ -14,9 +14,8 @@ import { installPlugin } from '../../src/cni/install.ts';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
-import { parseRegionCounts } from '../../src/lab/regions.ts';
-import { labUp } from '../../src/lab/up.ts';
 import { run } from '../../src/runtime/exec.ts';
+import { benchLabUp } from '../lab/up.ts';
 
 const { values } = parseArgs({
   options: {
@@ -66,14 +65,7 @@ const dir = await mkdtemp(join(tmpdir(), 'sixpn-bench-cni-'));
 const namespaces: string[] = [];
 let up = false;
 try {
-  const { plan, state } = await labUp({
-    regions: parseRegionCounts(values.regions),
-    gateways: [],
-    noDemo: true,
-    name: 'bcni',
-    progress: (l) => process.stderr.write(`lab: ${l}\n`),
-    signal: ac.signal,
-  });
+  const { plan, state } = await benchLabUp('bcni', values.regions, ac.signal);
   up = true;
   const host = plan.hosts[0];
   if (!host) throw new Error('no hosts');
