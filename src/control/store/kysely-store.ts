@@ -8,6 +8,7 @@ import type { UsageQuery, UsageRetention } from '../../core/usage/query.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as checks from './checks.ts';
+import { pgCreations } from './create-batch-pg.ts';
 import * as fleet from './fleet.ts';
 import * as grants from './grants.ts';
 import * as idem from './idempotency.ts';
@@ -24,7 +25,7 @@ import * as tokens from './tokens.ts';
 import * as usage from './usage.ts';
 import type { StoreContext } from './write.ts';
 
-export type StoreSettings = Omit<StoreContext, 'db' | 'committed'>;
+export type StoreSettings = Omit<StoreContext, 'db' | 'committed' | 'pgCreations'>;
 
 export class KyselyStore implements S.Store {
   readonly #ctx: StoreContext;
@@ -34,7 +35,13 @@ export class KyselyStore implements S.Store {
   #closed: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, settings: StoreSettings) {
-    this.#ctx = { ...settings, db, committed: (head) => this.notify(head) };
+    const committed = (head: number) => this.notify(head);
+    this.#ctx = {
+      ...settings,
+      db,
+      committed,
+      ...(settings.dialect === 'postgres' ? { pgCreations: pgCreations(db, committed) } : {}),
+    };
     this.#closers.push(() => db.destroy());
   }
 

@@ -1,0 +1,97 @@
+// Group commit of instance creations on PostgreSQL: the creations of one store that arrive while a call is in
+// flight are written together by the next call of `sixpn_create_instances` (pg-functions.ts): one round trip,
+// one hold of the writers' lock, one NOTIFY and one commit for the group, each creation with its own outcome.
+
+import { sql } from 'kysely';
+import { compiledOnce } from './compiled-once.ts';
+import { isConnectionError } from './db-errors.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { BatchOutcome } from './pg-functions.ts';
+import { preparePg } from './postgres.ts';
+import type { Db } from './schema.ts';
+
+/**
+ * One creation as the function takes it: the keyed function's arguments (migration 0010) without their `p_`;
+ * `hosts`, `addresses` and `objs` hold one entry per candidate host (one when pinned).
+ */
+export interface PgCreation {
+  id: string;
+  num: number;
+  app_id: string;
+  org_id: string;
+  network_id: string;
+  state: string;
+  at: string;
+  org: string;
+  region: string;
+  pinned: boolean;
+  hosts: string[];
+  addresses: (string | null)[];
+  objs: string[];
+  key: string | null;
+  request: string | null;
+  expired_before: string | null;
+  status: number | null;
+  content_type: string | null;
+}
+
+/** What became of one creation: with `made`, its revision and which candidate (1-based) it went to. */
+export type PgCreated =
+  | { outcome: 'made'; rev: number; pick: number }
+  | { outcome: Exclude<BatchOutcome, 'made'> };
+
+export type PgCreations = GroupCommit<PgCreation, PgCreated>;
+
+interface Row {
+  n: number;
+  outcome: BatchOutcome;
+  made_rev: number | null;
+  pick: number | null;
+}
+
+const callStatement = compiledOnce(['items'], (db, v) =>
+  sql<Row>`select n, outcome, made_rev, pick from sixpn_create_instances(${v.items})`.compile(db),
+);
+
+/** The results of `rows` (any order) by item, for `count` items. Pure. */
+export function createdByItem(rows: readonly Row[], count: number): PgCreated[] {
+  const out = new Array<PgCreated | undefined>(count).fill(undefined);
+  for (const r of rows) {
+    if (r.n < 0 || r.n >= count) continue;
+    out[r.n] =
+      r.outcome === 'made'
+        ? { outcome: 'made', rev: Number(r.made_rev), pick: Number(r.pick) }
+        : { outcome: r.outcome };
+  }
+  const all = out.filter((c) => c !== undefined);
+  if (rows.length !== count || all.length !== count) {
+    throw new Error(`sixpn_create_instances answered ${rows.length} rows for ${count} creations`);
+  }
+  return all;
+}
+
+/**
+ * True when `e` is an error of the statement itself (a SQLSTATE that is not a lost connection): the call rolled
+ * back, and its creations may be written again one at a time. A connection lost during the commit may have
+ * committed, so it is every creation's answer as it is for a single one.
+ */
+export function rolledBack(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !isConnectionError(e);
+}
+
+/** The group commit of `db`'s creations; `committed` hears the head of each call that made any. */
+export function pgCreations(db: Db, committed: (head: number) => void): PgCreations {
+  return new GroupCommit<PgCreation, PgCreated>(
+    async (items) => {
+      const q = callStatement(db, { items: JSON.stringify(items.map((it, n) => ({ n, ...it }))) });
+      preparePg(q.sql);
+      const created = createdByItem((await db.executeQuery<Row>(q)).rows, items.length);
+      const head = Math.max(0, ...created.map((c) => (c.outcome === 'made' ? c.rev : 0)));
+      if (head > 0) committed(head);
+      return created;
+    },
+    { rolledBack },
+  );
+}
