@@ -36,19 +36,19 @@ async function setup(b: Backend) {
   after(() => db.destroy());
   const heads: number[] = [];
   const committed = (h: number) => heads.push(h);
+  const groups = pgCreations(db, committed);
   const ctx: StoreContext = {
     ...{ db, dialect: 'postgres', plan: defaultPlan, random: seededRandom(7), now: steppingClock() },
-    ...{ logger: silentLogger, committed },
+    ...{ logger: silentLogger, committed, pgCreations: groups },
   };
-  const group = pgCreations(db, committed);
   const prep = async (i: CreateInstance, k?: KeyedWrite): Promise<PreparedCreation> => {
     const p = await prepareCreation(ctx, i, 'started', k);
     assert.ok(!('claim' in p), 'nothing kept under the key yet');
     return p;
   };
   /** Writes the prepared creations as one group (submitted in one turn); each one's outcome or error. */
-  const write = (ps: PreparedCreation[]) => Promise.allSettled(ps.map((p) => group.submit(p.item)));
-  return { url, store, heads, prep, write };
+  const write = (ps: PreparedCreation[]) => Promise.allSettled(ps.map((p) => groups.write.submit(p.item)));
+  return { url, store, heads, prep, write, ctx };
 }
 
 const value = <T>(r: PromiseSettledResult<T>): T =>
@@ -103,6 +103,45 @@ forEachBackend(
         claim: { state: 'done', status: 201, body: JSON.stringify(made[1]), contentType: 'application/json' },
       });
       assert.equal((await store.listInstances()).length, 4);
+    });
+
+    test('reads made in one group answer each creation its own: app, region, pin, key, a missing app', async () => {
+      const { store, prep, ctx } = await setup(b);
+      const first = await store.createInstanceKeyed(web, keyed('k9'));
+      assert.ok('made' in first);
+      const [a, p, m, missing, held] = await Promise.allSettled([
+        prep(web),
+        prep({ ...batch, host: 'ord-2' }),
+        prep({ ...web, region: 'ams' }),
+        prepareCreation(ctx, { ...web, app: 'nope' }, 'started'),
+        prepareCreation(ctx, web, 'started', keyed('k9')),
+      ]);
+      assert.deepEqual(
+        value(a).made.map((i) => [i.app, i.host]),
+        [
+          ['web', 'ord-1'],
+          ['web', 'ord-2'],
+        ],
+        'every host of the region is a candidate',
+      );
+      assert.deepEqual(
+        value(p).made.map((i) => [i.app, i.host, i.address]),
+        [['batch', 'ord-2', null]],
+      );
+      assert.deepEqual(
+        value(m).made.map((i) => [i.region, i.host]),
+        [['ams', 'ams-1']],
+      );
+      assert.equal(missing.status, 'rejected');
+      assert.match(String((missing as PromiseRejectedResult).reason), /app 'acme\/nope'/);
+      assert.deepEqual(value(held), {
+        claim: {
+          state: 'done',
+          status: 201,
+          body: JSON.stringify(first.made),
+          contentType: 'application/json',
+        },
+      });
     });
 
     test('placement across a group is the placement of the same creations one at a time', async () => {

@@ -1,10 +1,12 @@
 // Group commit of instance creations on PostgreSQL: the creations of one store that arrive while a call is in
 // flight are written together by the next call of `sixpn_create_instances` (pg-functions.ts): one round trip,
 // one hold of the writers' lock, one NOTIFY and one commit for the group, each creation with its own outcome.
+// Their reads go in groups too (`create-read-pg.ts`).
 
 import { sql } from 'kysely';
 import { compiledOnce } from './compiled-once.ts';
-import { isConnectionError } from './db-errors.ts';
+import { type PgCreateReads, pgCreateReads } from './create-read-pg.ts';
+import { rolledBack } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { BatchOutcome } from './pg-functions.ts';
 import { preparePg } from './postgres.ts';
@@ -40,7 +42,13 @@ export type PgCreated =
   | { outcome: 'made'; rev: number; pick: number }
   | { outcome: Exclude<BatchOutcome, 'made'> };
 
-export type PgCreations = GroupCommit<PgCreation, PgCreated>;
+export type PgCreateWrites = GroupCommit<PgCreation, PgCreated>;
+
+/** A PostgreSQL store's groups of creation reads and writes (each creation reads, then writes). */
+export interface PgCreations {
+  read: PgCreateReads;
+  write: PgCreateWrites;
+}
 
 interface Row {
   n: number;
@@ -70,19 +78,12 @@ export function createdByItem(rows: readonly Row[], count: number): PgCreated[] 
   return all;
 }
 
-/**
- * True when `e` is an error of the statement itself (a SQLSTATE that is not a lost connection): the call rolled
- * back, and its creations may be written again one at a time. A connection lost during the commit may have
- * committed, so it is every creation's answer as it is for a single one.
- */
-export function rolledBack(e: unknown): boolean {
-  if (typeof e !== 'object' || e === null) return false;
-  const code = (e as { code?: unknown }).code;
-  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !isConnectionError(e);
+/** The groups of `db`'s creations; `committed` hears the head of each write that made any. */
+export function pgCreations(db: Db, committed: (head: number) => void): PgCreations {
+  return { read: pgCreateReads(db), write: pgCreateWrites(db, committed) };
 }
 
-/** The group commit of `db`'s creations; `committed` hears the head of each call that made any. */
-export function pgCreations(db: Db, committed: (head: number) => void): PgCreations {
+function pgCreateWrites(db: Db, committed: (head: number) => void): PgCreateWrites {
   return new GroupCommit<PgCreation, PgCreated>(
     async (items) => {
       const q = callStatement(db, { items: JSON.stringify(items.map((it, n) => ({ n, ...it }))) });

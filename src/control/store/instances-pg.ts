@@ -5,19 +5,16 @@
 // fresh snapshot, writes its row, change entry and key's answer, sends one NOTIFY, and commits. The lock is held
 // for that one statement and its commit, once for every creation that arrived while the call before ran.
 
-import { sql } from 'kysely';
 import { type InstanceNum, instanceIdOf, pickInstanceNum } from '../../core/address.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Host, Instance, InstanceState } from '../../core/model.ts';
-import { compiledOnce } from './compiled-once.ts';
 import type { PgCreation } from './create-batch-pg.ts';
+import type { CreateRead } from './create-read-pg.ts';
 import { heldBy, keyHeld } from './idempotency.ts';
 import { type AppRefs, checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
 import { leastLoaded } from './instances.ts';
 import { KEY_TAKEN } from './pg-functions.ts';
-import { preparePg } from './postgres.ts';
-import { appByName, appsQuery, hostByName, regionByCode, toApp } from './queries.ts';
-import type { IdempotencyKeysTable } from './schema.ts';
+import { appByName, hostByName, regionByCode, toApp } from './queries.ts';
 import type { CreateInstance, KeyedResult, KeyedWrite } from './store.ts';
 import type { StoreContext } from './write.ts';
 
@@ -26,52 +23,6 @@ const PLACEMENT_CHANGED = 'SX001';
 
 const codeOf = (e: unknown) =>
   typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-
-type AppRow = Parameters<typeof toApp>[0] & { org_id: string; network_id: string };
-
-interface CreateRead {
-  app: AppRow | null;
-  region: boolean;
-  taken: boolean;
-  pinned: Host | null;
-  hosts: Host[];
-  kept: IdempotencyKeysTable | null;
-}
-
-const READ = ['org', 'app', 'region', 'id', 'host', 'key'] as const;
-
-/** Everything a creation reads, in one statement; hosts in code-unit order of their names, as `leastLoaded`. */
-const readStatement = compiledOnce(READ, (db, v) => {
-  const app = appsQuery(db)
-    .where('o.name', '=', v.org as string)
-    .where('a.name', '=', v.app as string);
-  return sql<CreateRead>`select
-      (select row_to_json(x) from (${app}) x) as app,
-      exists (select 1 from regions where code = ${v.region}) as region,
-      exists (select 1 from instances where id = ${v.id}) as taken,
-      (select row_to_json(h) from hosts h where h.name = ${v.host}) as pinned,
-      (select coalesce(json_agg(h order by h.name collate "C"), '[]') from hosts h
-        where h.region = ${v.region} and h.role = 'host') as hosts,
-      (select row_to_json(k) from idempotency_keys k where k.key = ${v.key}) as kept`.compile(db);
-});
-
-async function readForCreate(
-  ctx: StoreContext,
-  i: CreateInstance,
-  id: string,
-  key: string | null,
-): Promise<CreateRead> {
-  const q = readStatement(ctx.db, {
-    org: i.org,
-    app: i.app,
-    region: i.region,
-    id,
-    host: i.host ?? null,
-    key,
-  });
-  preparePg(q.sql);
-  return (await ctx.db.executeQuery<CreateRead>(q)).rows[0]!;
-}
 
 /** The hosts the instance may go to, or the error the store gives when there is none. */
 async function candidates(ctx: StoreContext, i: CreateInstance, read: CreateRead): Promise<Host[]> {
@@ -113,8 +64,12 @@ export async function prepareCreation(
   state: InstanceState,
   keyed?: KeyedWrite,
 ): Promise<PreparedCreation | Extract<KeyedResult<never>, { claim: unknown }>> {
+  if (!ctx.pgCreations) throw new Error('a PostgreSQL store without its groups of creations');
   const first = pickInstanceNum(() => false, ctx.random);
-  const read = await readForCreate(ctx, i, instanceIdOf(first), keyed?.key ?? null);
+  const read = await ctx.pgCreations.read.submit({
+    ...{ org: i.org, app: i.app, region: i.region, id: instanceIdOf(first) },
+    ...{ host: i.host ?? null, key: keyed?.key ?? null },
+  });
   const held = keyed && heldBy(read.kept, keyed.request, keyed.expiredBefore);
   if (held) return { claim: held };
   if (read.app === null) {
@@ -154,10 +109,9 @@ export async function createInstancePg(
   state: InstanceState,
   keyed?: KeyedWrite,
 ): Promise<KeyedResult<Instance>> {
-  if (!ctx.pgCreations) throw new Error('a PostgreSQL store without its group commit of creations');
   const p = await prepareCreation(ctx, i, state, keyed);
   if ('claim' in p) return p;
-  const out = await ctx.pgCreations.submit(p.item);
+  const out = await ctx.pgCreations!.write.submit(p.item);
   if (out.outcome === 'made') return { made: p.made[out.pick - 1]! };
   if (out.outcome === 'placement_changed') {
     throw new LostRace(PLACEMENT_CHANGED, `the hosts of region ${i.region} changed since the read`);
