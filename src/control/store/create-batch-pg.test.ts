@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import pg from 'pg';
 import { type Backend, forEachBackend } from '../../../test/support/postgres.ts';
 import { defaultPlan } from '../../core/address.ts';
-import type { Instance } from '../../core/model.ts';
+import type { Change, Instance } from '../../core/model.ts';
 import { seededRandom } from '../../core/seeded-random.ts';
 import { silentLogger } from '../../lib/log.ts';
 import { pgCreations } from './create-batch-pg.ts';
@@ -36,7 +36,7 @@ async function setup(b: Backend) {
   after(() => db.destroy());
   const heads: number[] = [];
   const committed = (h: number) => heads.push(h);
-  const groups = pgCreations(db, committed);
+  const groups = pgCreations(db, { committed, writing: () => () => {} });
   const ctx: StoreContext = {
     ...{ db, dialect: 'postgres', plan: defaultPlan, random: seededRandom(7), now: steppingClock() },
     ...{ logger: silentLogger, committed, pgCreations: groups },
@@ -142,6 +142,26 @@ forEachBackend(
           contentType: 'application/json',
         },
       });
+    });
+
+    test('the changes a group hands to onCommit are the ones changesSince reads back', async () => {
+      const s = await b.open(deterministic());
+      await seedFleet(s);
+      const handed: [number, readonly Change[]][] = [];
+      s.onCommit((head, changes) => {
+        if (changes) handed.push([head, changes]);
+      });
+      await Promise.all(Array.from({ length: 20 }, (_, i) => s.createInstance(i % 3 ? web : batch)));
+      assert.equal(
+        handed.reduce((n, [, changes]) => n + changes.length, 0),
+        20,
+        'every creation was told with its change, before the NOTIFY of its commit',
+      );
+      for (const [head, changes] of handed) {
+        assert.equal(changes.at(-1)?.rev, head);
+        const read = await s.changesSince(changes[0]!.rev - 1, changes.length);
+        assert.deepEqual(changes, read.changes);
+      }
     });
 
     test('placement across a group is the placement of the same creations one at a time', async () => {

@@ -4,6 +4,7 @@
 // Their reads go in groups too (`create-read-pg.ts`).
 
 import { sql } from 'kysely';
+import type { Change, Instance } from '../../core/model.ts';
 import { compiledOnce } from './compiled-once.ts';
 import { type PgCreateReads, pgCreateReads } from './create-read-pg.ts';
 import { rolledBack } from './db-errors.ts';
@@ -11,6 +12,7 @@ import { GroupCommit } from './group-commit.ts';
 import type { BatchOutcome } from './pg-functions.ts';
 import { preparePg } from './postgres.ts';
 import type { Db } from './schema.ts';
+import type { StoreContext } from './write.ts';
 
 /**
  * One creation as the function takes it: the keyed function's arguments (migration 0010) without their `p_`;
@@ -78,20 +80,48 @@ export function createdByItem(rows: readonly Row[], count: number): PgCreated[] 
   return all;
 }
 
-/** The groups of `db`'s creations; `committed` hears the head of each write that made any. */
-export function pgCreations(db: Db, committed: (head: number) => void): PgCreations {
-  return { read: pgCreateReads(db), write: pgCreateWrites(db, committed) };
+/**
+ * How a store hears its local writes: `committed` gets the head and changes of each write that made any;
+ * `writing()` is called as a write starts and its answer when it has ended (the store holds back the heads it
+ * hears from the database meanwhile, so that its own commit is told first, with its changes).
+ */
+export interface WriteHooks {
+  committed: StoreContext['committed'];
+  writing: () => () => void;
 }
 
-function pgCreateWrites(db: Db, committed: (head: number) => void): PgCreateWrites {
+/** The groups of `db`'s creations. */
+export function pgCreations(db: Db, hooks: WriteHooks): PgCreations {
+  return { read: pgCreateReads(db), write: pgCreateWrites(db, hooks) };
+}
+
+/** The change entries a group wrote, in revision order (consecutive: one call holds the lock). Pure. */
+export function changesOf(items: readonly PgCreation[], created: readonly PgCreated[]): Change[] {
+  const out: Change[] = [];
+  for (const [n, c] of created.entries()) {
+    if (c.outcome !== 'made') continue;
+    const it = items[n]!;
+    const obj = JSON.parse(it.objs[c.pick - 1]!) as Instance;
+    out.push({ rev: c.rev, op: 'put', kind: 'instance', id: it.id, org: it.org, obj });
+  }
+  return out.sort((a, b) => a.rev - b.rev);
+}
+
+function pgCreateWrites(db: Db, hooks: WriteHooks): PgCreateWrites {
   return new GroupCommit<PgCreation, PgCreated>(
     async (items) => {
       const q = callStatement(db, { items: JSON.stringify(items.map((it, n) => ({ n, ...it }))) });
       preparePg(q.sql);
-      const created = createdByItem((await db.executeQuery<Row>(q)).rows, items.length);
-      const head = Math.max(0, ...created.map((c) => (c.outcome === 'made' ? c.rev : 0)));
-      if (head > 0) committed(head);
-      return created;
+      const ended = hooks.writing();
+      try {
+        const created = createdByItem((await db.executeQuery<Row>(q)).rows, items.length);
+        const changes = changesOf(items, created);
+        const last = changes.at(-1);
+        if (last) hooks.committed(last.rev, changes);
+        return created;
+      } finally {
+        ended();
+      }
     },
     { rolledBack },
   );

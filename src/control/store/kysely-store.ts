@@ -2,7 +2,7 @@
 // commit listeners, and delegates each operation to the module of its entity.
 
 import type { Kysely } from 'kysely';
-import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
+import type { Change, HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
 import type { UsageReport } from '../../core/usage/delta.ts';
 import type { UsageQuery, UsageRetention } from '../../core/usage/query.ts';
 import * as apps from './apps.ts';
@@ -29,18 +29,23 @@ export type StoreSettings = Omit<StoreContext, 'db' | 'committed' | 'pgCreations
 
 export class KyselyStore implements S.Store {
   readonly #ctx: StoreContext;
-  readonly #listeners = new Set<(head: number) => void>();
+  readonly #listeners = new Set<(head: number, changes?: readonly Change[]) => void>();
   #lastHead = 0;
+  /** Local writes in flight, and the newest head heard meanwhile (0: none). */
+  #writes = 0;
+  #heardHead = 0;
   #closers: (() => Promise<void>)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, settings: StoreSettings) {
-    const committed = (head: number) => this.notify(head);
+    const committed = (head: number, changes?: readonly Change[]) => this.notify(head, changes);
     this.#ctx = {
       ...settings,
       db,
       committed,
-      ...(settings.dialect === 'postgres' ? { pgCreations: pgCreations(db, committed) } : {}),
+      ...(settings.dialect === 'postgres'
+        ? { pgCreations: pgCreations(db, { committed, writing: () => this.#writing() }) }
+        : {}),
     };
     this.#closers.push(() => db.destroy());
   }
@@ -50,13 +55,16 @@ export class KyselyStore implements S.Store {
     this.#closers.unshift(close);
   }
 
-  /** Tells the listeners that the head moved to `head` (deduplicated: each head is told once, in order). */
-  notify(head: number): void {
+  /**
+   * Tells the listeners that the head moved to `head`, with the changes up to it when a local commit knows them
+   * (deduplicated: each head is told once, in order).
+   */
+  notify(head: number, changes?: readonly Change[]): void {
     if (head <= this.#lastHead) return;
     this.#lastHead = head;
     for (const l of this.#listeners) {
       try {
-        l(head);
+        l(head, changes);
       } catch (e) {
         this.#ctx.logger.error({ err: (e as Error).message }, 'store commit listener threw');
       }
@@ -154,7 +162,32 @@ export class KyselyStore implements S.Store {
   releaseIdempotencyKey = (key: string) => idem.releaseIdempotencyKey(this.#ctx, key);
   pruneIdempotencyKeys = (before: Date) => idem.pruneIdempotencyKeys(this.#ctx, before);
 
-  onCommit(listener: (head: number) => void): () => void {
+  /**
+   * Tells a head heard from the database (LISTEN). While a local write is in flight it is held back until the
+   * write has ended: the commit of that write (whose NOTIFY may come first) is then told by the write itself,
+   * with its changes, so listeners need not read them back.
+   */
+  heard(head: number): void {
+    if (this.#writes === 0) this.notify(head);
+    else this.#heardHead = Math.max(this.#heardHead, head);
+  }
+
+  /** A local write starts; the function returned ends it (once), telling a head heard meanwhile. */
+  #writing(): () => void {
+    this.#writes++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#writes--;
+      const head = this.#heardHead;
+      if (this.#writes > 0 || head === 0) return;
+      this.#heardHead = 0;
+      this.notify(head);
+    };
+  }
+
+  onCommit(listener: (head: number, changes?: readonly Change[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

@@ -71,7 +71,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     if (target.dialect === 'postgres') {
       const listener = new CommitListener(
         target.url,
-        (head) => store.notify(head),
+        (head) => store.heard(head),
         () => {
           store.headRevision().then(
             (head) => store.notify(head),
