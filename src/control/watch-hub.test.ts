@@ -136,3 +136,103 @@ describe('WatchHub', () => {
     assert.ok(hooked.failed <= n + 1, `still fetching after close: ${hooked.failed - n} more reads`);
   });
 });
+
+/** A log in memory whose commits tell the hub their changes (as a local commit does) or only their head. */
+class HandingStore implements HubStore {
+  readonly log: Change[] = [];
+  reads = 0;
+  /** When set, a read waits for `release()` after it read. */
+  hold = false;
+  #release: (() => void) | undefined;
+  #listeners: ((head: number, changes?: readonly Change[]) => void)[] = [];
+
+  onCommit = (l: (head: number, changes?: readonly Change[]) => void) => {
+    this.#listeners.push(l);
+    return () => {};
+  };
+  headRevision = async () => this.log.length;
+  async changesSince(since: number, limit: number): Promise<ChangePage> {
+    this.reads++;
+    const page = { changes: this.log.filter((c) => c.rev > since).slice(0, limit), head: this.log.length };
+    if (this.hold) {
+      this.hold = false;
+      await new Promise<void>((r) => {
+        this.#release = r;
+      });
+    }
+    return page;
+  }
+  release(): void {
+    this.#release?.();
+    this.#release = undefined;
+  }
+  get holding(): boolean {
+    return this.#release !== undefined;
+  }
+
+  /** Commits `n` changes; tells `head` with them (`hand`), without them, or not at all. */
+  commit(n: number, tell: 'hand' | 'head' | 'none'): Change[] {
+    const made = Array.from({ length: n }, () => {
+      const rev = this.log.length + 1;
+      const obj = { code: `r${rev}`, name: 'r', lat: 1, lon: 2, created_at: '' };
+      const c: Change = { rev, op: 'put', kind: 'region', id: obj.code, org: null, obj };
+      this.log.push(c);
+      return c;
+    });
+    if (tell !== 'none')
+      for (const l of this.#listeners) l(this.log.length, tell === 'hand' ? made : undefined);
+    return made;
+  }
+
+  /** Tells `head` with `changes` again (what the store's dedup prevents; the hub must not repeat them). */
+  tell(head: number, changes?: readonly Change[]): void {
+    for (const l of this.#listeners) l(head, changes);
+  }
+}
+
+describe('WatchHub with changes handed over by local commits', () => {
+  test('handed-over changes reach streams with no read; a gap or a bare head is read; nothing twice', async () => {
+    const store = new HandingStore();
+    const hub = new WatchHub(store, { logger: silentLogger, heartbeatMs: 60_000 });
+    const ctl = new AbortController();
+    try {
+      await hub.start();
+      const s = collect(hub, 0, ctl.signal);
+      store.commit(2, 'hand');
+      await until(() => s.got.length === 2, 'the handed-over changes');
+      assert.equal(store.reads, 0, 'no read for changes handed over');
+      store.commit(1, 'head');
+      await until(() => s.got.length === 3, 'a change told by its head');
+      assert.equal(store.reads, 1);
+      store.commit(1, 'none'); // another replica's commit, not heard yet
+      store.commit(1, 'hand'); // does not follow on from the hub's head 3: read
+      await until(() => s.got.length === 5, 'the changes after a gap');
+      assert.equal(store.reads, 2);
+      store.hold = true;
+      const [c6] = store.commit(1, 'head'); // the read of 6 is held…
+      await until(() => store.holding, 'the held read');
+      store.tell(6, [c6!]); // …while 6 is handed over: taken at once, and the read's copy is dropped
+      await until(() => s.got.length === 6, 'the handed-over 6');
+      store.release();
+      store.commit(1, 'hand');
+      await until(() => s.got.length === 7, 'the change after');
+      assert.deepEqual(
+        s.got.map((c) => c.rev),
+        [1, 2, 3, 4, 5, 6, 7],
+      );
+      const late = collect(hub, 0, ctl.signal); // from the hub's buffer
+      await until(() => late.got.length >= 7, 'a later stream');
+      assert.deepEqual(
+        late.got.map((c) => c.rev),
+        [1, 2, 3, 4, 5, 6, 7],
+        'the buffer holds each change once',
+      );
+      ctl.abort();
+      await Promise.all([s.done, late.done]);
+    } finally {
+      ctl.abort();
+      store.release();
+      hub.close();
+    }
+  });
+});
