@@ -3,19 +3,14 @@
 // item's race or error is its own.
 
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import pg from 'pg';
 import { type Backend, forEachBackend } from '../../../test/support/postgres.ts';
-import { defaultPlan } from '../../core/address.ts';
 import type { Change, Instance } from '../../core/model.ts';
-import { seededRandom } from '../../core/seeded-random.ts';
-import { silentLogger } from '../../lib/log.ts';
-import { pgCreations } from './create-batch-pg.ts';
 import { type PreparedCreation, prepareCreation } from './instances-pg.ts';
-import { openPostgres } from './postgres.ts';
 import type { CreateInstance, KeyedWrite, Store } from './store.ts';
-import { deterministic, seedFleet, steppingClock } from './test-fixtures.ts';
-import type { StoreContext } from './write.ts';
+import { deterministic, seedFleet } from './test-fixtures.ts';
+import { pgTestContext } from './test-pg-context.ts';
 
 const keyed = (key: string, request = 'r'): KeyedWrite => ({
   key,
@@ -27,20 +22,9 @@ const keyed = (key: string, request = 'r'): KeyedWrite => ({
 const web: CreateInstance = { org: 'acme', app: 'web', region: 'ord' };
 const batch: CreateInstance = { org: 'acme', app: 'batch', region: 'ord' };
 
-/** A seeded store, and beside it the store's creation path on a connection of the test's own. */
+/** A seeded store, the creation path beside it (test-pg-context.ts), and how tests prepare and write a group. */
 async function setup(b: Backend) {
-  const url = await b.freshUrl();
-  const store = await b.openAt(url, deterministic());
-  await seedFleet(store);
-  const db = openPostgres(url, 4, silentLogger);
-  after(() => db.destroy());
-  const heads: number[] = [];
-  const committed = (h: number) => heads.push(h);
-  const groups = pgCreations(db, { committed, writing: () => () => {} });
-  const ctx: StoreContext = {
-    ...{ db, dialect: 'postgres', plan: defaultPlan, random: seededRandom(7), now: steppingClock() },
-    ...{ logger: silentLogger, committed, pgCreations: groups },
-  };
+  const { url, store, heads, groups, ctx } = await pgTestContext(b);
   const prep = async (i: CreateInstance, k?: KeyedWrite): Promise<PreparedCreation> => {
     const p = await prepareCreation(ctx, i, 'started', k);
     assert.ok(!('claim' in p), 'nothing kept under the key yet');
