@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Change, Instance } from '../../core/model.ts';
 import { compiledOnce } from './compiled-once.ts';
+import { CreateReadCache } from './create-cache-pg.ts';
 import { type PgCreateReads, pgCreateReads } from './create-read-pg.ts';
 import { rolledBack } from './db-errors.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -46,10 +47,11 @@ export type PgCreated =
 
 export type PgCreateWrites = GroupCommit<PgCreation, PgCreated>;
 
-/** A PostgreSQL store's groups of creation reads and writes (each creation reads, then writes). */
+/** A PostgreSQL store's groups of creation reads and writes (each creation reads, then writes), and its cache. */
 export interface PgCreations {
   read: PgCreateReads;
   write: PgCreateWrites;
+  cache: CreateReadCache;
 }
 
 interface Row {
@@ -92,7 +94,7 @@ export interface WriteHooks {
 
 /** The groups of `db`'s creations. */
 export function pgCreations(db: Db, hooks: WriteHooks): PgCreations {
-  return { read: pgCreateReads(db), write: pgCreateWrites(db, hooks) };
+  return { read: pgCreateReads(db), write: pgCreateWrites(db, hooks), cache: new CreateReadCache() };
 }
 
 /** The change entries a group wrote, in revision order (consecutive: one call holds the lock). Pure. */

@@ -55,21 +55,31 @@ export interface PreparedCreation {
 }
 
 /**
- * Reads what creating the instance needs and builds its write; a key that holds something already answers, and
- * a missing app, region or host throws as the store does.
+ * Reads what creating the instance needs (kept in the store's cache when it has it, unless `fresh`: a retry after
+ * a lost race) and builds its write; a key that holds something already answers, and a missing app, region or
+ * host throws as the store does.
  */
 export async function prepareCreation(
   ctx: StoreContext,
   i: CreateInstance,
   state: InstanceState,
   keyed?: KeyedWrite,
+  fresh = false,
 ): Promise<PreparedCreation | Extract<KeyedResult<never>, { claim: unknown }>> {
   if (!ctx.pgCreations) throw new Error('a PostgreSQL store without its groups of creations');
+  const { cache, read: reads } = ctx.pgCreations;
   const first = pickInstanceNum(() => false, ctx.random);
-  const read = await ctx.pgCreations.read.submit({
+  const ask = {
     ...{ org: i.org, app: i.app, region: i.region, id: instanceIdOf(first) },
     ...{ host: i.host ?? null, key: keyed?.key ?? null },
-  });
+  };
+  if (fresh) cache.clear();
+  let read = fresh ? undefined : cache.get(ask);
+  if (!read) {
+    const gen = cache.generation;
+    read = await reads.submit(ask);
+    cache.fill(ask, read, gen);
+  }
   const held = keyed && heldBy(read.kept, keyed.request, keyed.expiredBefore);
   if (held) return { claim: held };
   if (read.app === null) {
@@ -108,8 +118,9 @@ export async function createInstancePg(
   i: CreateInstance,
   state: InstanceState,
   keyed?: KeyedWrite,
+  fresh = false,
 ): Promise<KeyedResult<Instance>> {
-  const p = await prepareCreation(ctx, i, state, keyed);
+  const p = await prepareCreation(ctx, i, state, keyed, fresh);
   if ('claim' in p) return p;
   const out = await ctx.pgCreations!.write.submit(p.item);
   if (out.outcome === 'made') return { made: p.made[out.pick - 1]! };

@@ -31,14 +31,17 @@ export class KyselyStore implements S.Store {
   readonly #ctx: StoreContext;
   readonly #listeners = new Set<(head: number, changes?: readonly Change[]) => void>();
   #lastHead = 0;
-  /** Local writes in flight, and the newest head heard meanwhile (0: none). */
+  /** Local writes in flight, and the heads heard meanwhile. */
   #writes = 0;
-  #heardHead = 0;
+  #heardHeads: number[] = [];
   #closers: (() => Promise<void>)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, settings: StoreSettings) {
-    const committed = (head: number, changes?: readonly Change[]) => this.notify(head, changes);
+    const committed = (head: number, changes?: readonly Change[]) => {
+      this.#ctx.pgCreations?.cache.committed(head, changes);
+      this.notify(head, changes);
+    };
     this.#ctx = {
       ...settings,
       db,
@@ -163,16 +166,21 @@ export class KyselyStore implements S.Store {
   pruneIdempotencyKeys = (before: Date) => idem.pruneIdempotencyKeys(this.#ctx, before);
 
   /**
-   * Tells a head heard from the database (LISTEN). While a local write is in flight it is held back until the
-   * write has ended: the commit of that write (whose NOTIFY may come first) is then told by the write itself,
-   * with its changes, so listeners need not read them back.
+   * Tells a head heard from the database (LISTEN, or re-read after it reconnected). While a local write is in
+   * flight it is held back until the write has ended: the commit of that write (whose NOTIFY may come first) is
+   * then told by the write itself, with its changes, so listeners need not read them back, and the creations'
+   * cache (create-cache-pg.ts) knows the NOTIFY for its own.
    */
   heard(head: number): void {
-    if (this.#writes === 0) this.notify(head);
-    else this.#heardHead = Math.max(this.#heardHead, head);
+    if (this.#writes > 0) {
+      this.#heardHeads.push(head);
+      return;
+    }
+    this.#ctx.pgCreations?.cache.heard(head);
+    this.notify(head);
   }
 
-  /** A local write starts; the function returned ends it (once), telling a head heard meanwhile. */
+  /** A local write starts; the function returned ends it (once), telling the heads heard meanwhile. */
   #writing(): () => void {
     this.#writes++;
     let ended = false;
@@ -180,10 +188,11 @@ export class KyselyStore implements S.Store {
       if (ended) return;
       ended = true;
       this.#writes--;
-      const head = this.#heardHead;
-      if (this.#writes > 0 || head === 0) return;
-      this.#heardHead = 0;
-      this.notify(head);
+      if (this.#writes > 0 || this.#heardHeads.length === 0) return;
+      const heads = this.#heardHeads;
+      this.#heardHeads = [];
+      for (const h of heads) this.#ctx.pgCreations?.cache.heard(h);
+      this.notify(Math.max(...heads));
     };
   }
 

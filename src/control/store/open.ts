@@ -74,7 +74,7 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
         (head) => store.heard(head),
         () => {
           store.headRevision().then(
-            (head) => store.notify(head),
+            (head) => store.heard(head),
             (e: Error) => logger.warn({ err: e.message }, 'store head read failed'),
           );
         },
