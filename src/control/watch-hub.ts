@@ -1,4 +1,5 @@
-// Fans committed changes out to every watch stream: one store read per commit, not one per stream.
+// Fans committed changes out to every watch stream: one store read per commit, not one per stream, and none for
+// a local commit that hands its changes over.
 
 import { SixpnError } from '../core/errors.ts';
 import type { Change } from '../core/model.ts';
@@ -51,7 +52,7 @@ export class WatchHub {
   ) {
     this.bufferSize = opts.bufferSize ?? 10_000;
     this.heartbeatMs = opts.heartbeatMs ?? 10_000;
-    this.unsubscribe = store.onCommit(() => this.poke());
+    this.unsubscribe = store.onCommit((head, changes) => this.committed(head, changes));
   }
 
   /** Loads the current head; call once before serving. */
@@ -69,6 +70,29 @@ export class WatchHub {
     clearTimeout(this.retryTimer);
     this.unsubscribe();
     this.wakeAll();
+  }
+
+  /**
+   * A commit up to `head`: its `changes` (a local commit that knows them, store.ts `onCommit`) are taken as they
+   * are when they follow on from what the hub has, with no read of the store; otherwise the hub fetches.
+   */
+  private committed(head: number, changes: readonly Change[] | undefined): void {
+    if (head <= this.head || this.closed) return;
+    if (changes?.[0]?.rev === this.head + 1 && changes.at(-1)?.rev === head) this.take(changes);
+    else this.poke();
+  }
+
+  /** Appends the changes newer than the head (a fetch that ran meanwhile may repeat some), and wakes streams. */
+  private take(changes: readonly Change[]): void {
+    let added = 0;
+    for (const c of changes) {
+      if (c.rev <= this.head) continue;
+      this.buffer.push(c);
+      this.head = c.rev;
+      added++;
+    }
+    if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
+    if (added > 0) this.wakeAll();
   }
 
   /**
@@ -113,10 +137,7 @@ export class WatchHub {
   private async fetch(): Promise<void> {
     for (;;) {
       const page = await this.store.changesSince(this.head, 1000);
-      for (const c of page.changes) this.buffer.push(c);
-      if (page.changes.length > 0) this.head = page.changes[page.changes.length - 1]!.rev;
-      if (this.buffer.length > this.bufferSize) this.buffer.splice(0, this.buffer.length - this.bufferSize);
-      if (page.changes.length > 0) this.wakeAll();
+      this.take(page.changes);
       if (page.changes.length < 1000) return;
     }
   }

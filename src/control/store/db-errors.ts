@@ -85,3 +85,14 @@ export function unavailableIfConnection(e: unknown): unknown {
     { cause: e },
   );
 }
+
+/**
+ * True when `e` is an error of the statement itself (a SQLSTATE that is not a lost connection): it rolled back,
+ * and what it wrote for a group may be written again one item at a time (`group-commit.ts`). A connection lost
+ * during the commit may have committed, so it is every item's answer as it is for a single write.
+ */
+export function rolledBack(e: unknown): boolean {
+  if (typeof e !== 'object' || e === null) return false;
+  const code = field(e, 'code');
+  return code !== undefined && /^[0-9A-Z]{5}$/.test(code) && !isConnectionError(e);
+}

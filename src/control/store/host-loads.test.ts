@@ -17,21 +17,21 @@ const place = async (s: Store, n: number) => {
   return hosts;
 };
 
-/** Undoes migration 0011 (its table, triggers and row) so that the next open runs it again. */
+/** Undoes migration 0011 (its table, triggers and row) and those after it, so that the next open runs them again. */
 async function forgetHostLoads(url: string): Promise<void> {
   const target = parseStoreUrl(url);
   if (target.dialect === 'sqlite') {
     const db = new Sqlite(target.path);
     for (const t of ['hosts_load', 'instances_load_insert', 'instances_load_delete', 'instances_load_move'])
       db.exec(`drop trigger ${t}`);
-    db.exec(`drop table host_loads; delete from sixpn_migration where name = '0011_host_loads'`);
+    db.exec(`drop table host_loads; delete from sixpn_migration where name >= '0011'`);
     db.close();
     return;
   }
   const c = new pg.Client({ connectionString: target.url });
   await c.connect();
   await c.query(`drop function sixpn_host_added cascade; drop function sixpn_host_load cascade;
-    drop table host_loads; delete from sixpn_migration where name = '0011_host_loads'`);
+    drop function sixpn_create_instances; drop table host_loads; delete from sixpn_migration where name >= '0011'`);
   await c.end();
 }
 

@@ -1,22 +1,20 @@
 // Instance creation on PostgreSQL in two round trips and no transaction: one read (the app, the region, whether
-// a random instance number is free, the region's hosts, what an Idempotency-Key holds), then one call of
-// `sixpn_create_instance_keyed` (pg-functions.ts), which takes the writers' lock, places the instance on the
-// least-loaded host in a fresh snapshot, writes the row, its change entry, the key's answer and the NOTIFY, and
-// commits. The lock is held for that one statement and its commit, where a transaction held it for the
-// placement read, the write and a COMMIT.
+// a random instance number is free, the region's hosts, what an Idempotency-Key holds), then the write, which goes
+// with the store's next group of creations (`create-batch-pg.ts`): one call of `sixpn_create_instances`
+// (pg-functions.ts) takes the writers' lock, places each instance of the group on the least-loaded host in a
+// fresh snapshot, writes its row, change entry and key's answer, sends one NOTIFY, and commits. The lock is held
+// for that one statement and its commit, once for every creation that arrived while the call before ran.
 
-import { sql } from 'kysely';
 import { type InstanceNum, instanceIdOf, pickInstanceNum } from '../../core/address.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Host, Instance, InstanceState } from '../../core/model.ts';
-import { compiledOnce } from './compiled-once.ts';
+import type { PgCreation } from './create-batch-pg.ts';
+import type { CreateRead } from './create-read-pg.ts';
 import { heldBy, keyHeld } from './idempotency.ts';
 import { type AppRefs, checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
 import { leastLoaded } from './instances.ts';
 import { KEY_TAKEN } from './pg-functions.ts';
-import { preparePg } from './postgres.ts';
-import { appByName, appsQuery, hostByName, regionByCode, toApp } from './queries.ts';
-import type { IdempotencyKeysTable } from './schema.ts';
+import { appByName, hostByName, regionByCode, toApp } from './queries.ts';
 import type { CreateInstance, KeyedResult, KeyedWrite } from './store.ts';
 import type { StoreContext } from './write.ts';
 
@@ -25,66 +23,6 @@ const PLACEMENT_CHANGED = 'SX001';
 
 const codeOf = (e: unknown) =>
   typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-
-type AppRow = Parameters<typeof toApp>[0] & { org_id: string; network_id: string };
-
-interface CreateRead {
-  app: AppRow | null;
-  region: boolean;
-  taken: boolean;
-  pinned: Host | null;
-  hosts: Host[];
-  kept: IdempotencyKeysTable | null;
-}
-
-const READ = ['org', 'app', 'region', 'id', 'host', 'key'] as const;
-
-/** Everything a creation reads, in one statement; hosts in code-unit order of their names, as `leastLoaded`. */
-const readStatement = compiledOnce(READ, (db, v) => {
-  const app = appsQuery(db)
-    .where('o.name', '=', v.org as string)
-    .where('a.name', '=', v.app as string);
-  return sql<CreateRead>`select
-      (select row_to_json(x) from (${app}) x) as app,
-      exists (select 1 from regions where code = ${v.region}) as region,
-      exists (select 1 from instances where id = ${v.id}) as taken,
-      (select row_to_json(h) from hosts h where h.name = ${v.host}) as pinned,
-      (select coalesce(json_agg(h order by h.name collate "C"), '[]') from hosts h
-        where h.region = ${v.region} and h.role = 'host') as hosts,
-      (select row_to_json(k) from idempotency_keys k where k.key = ${v.key}) as kept`.compile(db);
-});
-
-async function readForCreate(
-  ctx: StoreContext,
-  i: CreateInstance,
-  id: string,
-  key: string | null,
-): Promise<CreateRead> {
-  const q = readStatement(ctx.db, {
-    org: i.org,
-    app: i.app,
-    region: i.region,
-    id,
-    host: i.host ?? null,
-    key,
-  });
-  preparePg(q.sql);
-  return (await ctx.db.executeQuery<CreateRead>(q)).rows[0]!;
-}
-
-const CALL = [
-  ...['id', 'num', 'app_id', 'org_id', 'network_id', 'state', 'at', 'org', 'region', 'pinned', 'hosts'],
-  ...['addresses', 'objs', 'key', 'request', 'expired_before', 'status', 'content_type'],
-] as const;
-
-/** The creation function's call (pg-functions.ts), its arguments in the order it declares them. */
-const callStatement = compiledOnce(CALL, (db, v) => {
-  const args = sql.join(CALL.map((n) => sql`${v[n]}`));
-  return sql<{
-    rev: number;
-    pick: number;
-  }>`select rev, pick from sixpn_create_instance_keyed(${args})`.compile(db);
-});
 
 /** The hosts the instance may go to, or the error the store gives when there is none. */
 async function candidates(ctx: StoreContext, i: CreateInstance, read: CreateRead): Promise<Host[]> {
@@ -100,18 +38,48 @@ export function isLostRace(e: unknown): boolean {
   return codeOf(e) === PLACEMENT_CHANGED || codeOf(e) === KEY_TAKEN;
 }
 
+/** A creation's lost race as the single-call functions raised it (their SQLSTATE and message). */
+class LostRace extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A creation read and built, ready for its write: the item the function takes, and the instance on each candidate. */
+export interface PreparedCreation {
+  item: PgCreation;
+  made: Instance[];
+}
+
 /**
- * Creates the instance, keeping `keyed`'s answer in the same commit; a key that holds something (seen by the
- * read, or by the function under the writers' lock) makes nothing and is answered from the key.
+ * Reads what creating the instance needs (kept in the store's cache when it has it, unless `fresh`: a retry after
+ * a lost race) and builds its write; a key that holds something already answers, and a missing app, region or
+ * host throws as the store does.
  */
-export async function createInstancePg(
+export async function prepareCreation(
   ctx: StoreContext,
   i: CreateInstance,
   state: InstanceState,
   keyed?: KeyedWrite,
-): Promise<KeyedResult<Instance>> {
+  fresh = false,
+): Promise<PreparedCreation | Extract<KeyedResult<never>, { claim: unknown }>> {
+  if (!ctx.pgCreations) throw new Error('a PostgreSQL store without its groups of creations');
+  const { cache, read: reads } = ctx.pgCreations;
   const first = pickInstanceNum(() => false, ctx.random);
-  const read = await readForCreate(ctx, i, instanceIdOf(first), keyed?.key ?? null);
+  const ask = {
+    ...{ org: i.org, app: i.app, region: i.region, id: instanceIdOf(first) },
+    ...{ host: i.host ?? null, key: keyed?.key ?? null },
+  };
+  if (fresh) cache.clear();
+  let read = fresh ? undefined : cache.get(ask);
+  if (!read) {
+    const gen = cache.generation;
+    read = await reads.submit(ask);
+    cache.fill(ask, read, gen);
+  }
   const held = keyed && heldBy(read.kept, keyed.request, keyed.expiredBefore);
   if (held) return { claim: held };
   if (read.app === null) {
@@ -125,7 +93,7 @@ export async function createInstancePg(
   const at = ctx.now().toISOString();
   const made = hosts.map((h) => newInstance(ctx, app, h, num, state, at));
   const row = made[0]!.row;
-  const call = callStatement(ctx.db, {
+  const item: PgCreation = {
     ...{ id: row.id, num, app_id: row.app_id, org_id: row.org_id, network_id: row.network_id, state, at },
     ...{ org: app.org, region: i.region, pinned: i.host !== undefined },
     hosts: made.map((m) => m.row.host_id),
@@ -136,16 +104,30 @@ export async function createInstancePg(
     expired_before: keyed?.expiredBefore.toISOString() ?? null,
     status: keyed?.status ?? null,
     content_type: keyed?.contentType ?? null,
-  });
-  preparePg(call.sql);
-  try {
-    const { rev, pick } = (await ctx.db.executeQuery<{ rev: number; pick: number }>(call)).rows[0]!;
-    ctx.committed(Number(rev));
-    return { made: made[pick - 1]!.obj };
-  } catch (e) {
-    if (!keyed || codeOf(e) !== KEY_TAKEN) throw e;
-    const taken = await keyHeld(ctx.db, keyed);
-    if (!taken) throw e; // freed again meanwhile: the caller's retry creates
-    return taken;
+  };
+  return { item, made: made.map((m) => m.obj) };
+}
+
+/**
+ * Creates the instance, keeping `keyed`'s answer in the same commit; a key that holds something (seen by the
+ * read, or by the function under the writers' lock) makes nothing and is answered from the key. The write goes
+ * with the store's next group of creations (`create-batch-pg.ts`); a lost race throws for the caller's retry.
+ */
+export async function createInstancePg(
+  ctx: StoreContext,
+  i: CreateInstance,
+  state: InstanceState,
+  keyed?: KeyedWrite,
+  fresh = false,
+): Promise<KeyedResult<Instance>> {
+  const p = await prepareCreation(ctx, i, state, keyed, fresh);
+  if ('claim' in p) return p;
+  const out = await ctx.pgCreations!.write.submit(p.item);
+  if (out.outcome === 'made') return { made: p.made[out.pick - 1]! };
+  if (out.outcome === 'placement_changed') {
+    throw new LostRace(PLACEMENT_CHANGED, `the hosts of region ${i.region} changed since the read`);
   }
+  const taken = keyed && (await keyHeld(ctx.db, keyed));
+  if (taken) return taken;
+  throw new LostRace(KEY_TAKEN, 'the Idempotency-Key is taken'); // freed again meanwhile: the caller's retry creates
 }

@@ -92,10 +92,10 @@ export async function createInstanceKeyed(
   // The pre-check makes a collision of instance numbers near impossible; the unique constraints are the final
   // word, and a lost race is retried with a fresh number. On PostgreSQL the reads run before the writers' lock
   // (instances-pg.ts): an app or host deleted meanwhile fails the insert on its foreign key, a host added
-  // meanwhile fails the placement, and the retry's reads then see what changed.
+  // meanwhile fails the placement, and the retry's reads (afresh, not from the cache) then see what changed.
   for (let attempt = 0; ; attempt++) {
     try {
-      if (ctx.dialect === 'postgres') return await createInstancePg(ctx, i, state, keyed);
+      if (ctx.dialect === 'postgres') return await createInstancePg(ctx, i, state, keyed, attempt > 0);
       return await insertInstance(ctx, i, state, keyed);
     } catch (e) {
       const lost =

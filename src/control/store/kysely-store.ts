@@ -2,12 +2,13 @@
 // commit listeners, and delegates each operation to the module of its entity.
 
 import type { Kysely } from 'kysely';
-import type { HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
+import type { Change, HostRole, PeerStatus, TokenKind } from '../../core/model.ts';
 import type { UsageReport } from '../../core/usage/delta.ts';
 import type { UsageQuery, UsageRetention } from '../../core/usage/query.ts';
 import * as apps from './apps.ts';
 import * as log from './changes.ts';
 import * as checks from './checks.ts';
+import { pgCreations } from './create-batch-pg.ts';
 import * as fleet from './fleet.ts';
 import * as grants from './grants.ts';
 import * as idem from './idempotency.ts';
@@ -24,17 +25,31 @@ import * as tokens from './tokens.ts';
 import * as usage from './usage.ts';
 import type { StoreContext } from './write.ts';
 
-export type StoreSettings = Omit<StoreContext, 'db' | 'committed'>;
+export type StoreSettings = Omit<StoreContext, 'db' | 'committed' | 'pgCreations'>;
 
 export class KyselyStore implements S.Store {
   readonly #ctx: StoreContext;
-  readonly #listeners = new Set<(head: number) => void>();
+  readonly #listeners = new Set<(head: number, changes?: readonly Change[]) => void>();
   #lastHead = 0;
+  /** Local writes in flight, and the heads heard meanwhile. */
+  #writes = 0;
+  #heardHeads: number[] = [];
   #closers: (() => Promise<void>)[] = [];
   #closed: Promise<void> | undefined;
 
   constructor(db: Kysely<Database>, settings: StoreSettings) {
-    this.#ctx = { ...settings, db, committed: (head) => this.notify(head) };
+    const committed = (head: number, changes?: readonly Change[]) => {
+      this.#ctx.pgCreations?.cache.committed(head, changes);
+      this.notify(head, changes);
+    };
+    this.#ctx = {
+      ...settings,
+      db,
+      committed,
+      ...(settings.dialect === 'postgres'
+        ? { pgCreations: pgCreations(db, { committed, writing: () => this.#writing() }) }
+        : {}),
+    };
     this.#closers.push(() => db.destroy());
   }
 
@@ -43,13 +58,16 @@ export class KyselyStore implements S.Store {
     this.#closers.unshift(close);
   }
 
-  /** Tells the listeners that the head moved to `head` (deduplicated: each head is told once, in order). */
-  notify(head: number): void {
+  /**
+   * Tells the listeners that the head moved to `head`, with the changes up to it when a local commit knows them
+   * (deduplicated: each head is told once, in order).
+   */
+  notify(head: number, changes?: readonly Change[]): void {
     if (head <= this.#lastHead) return;
     this.#lastHead = head;
     for (const l of this.#listeners) {
       try {
-        l(head);
+        l(head, changes);
       } catch (e) {
         this.#ctx.logger.error({ err: (e as Error).message }, 'store commit listener threw');
       }
@@ -147,7 +165,38 @@ export class KyselyStore implements S.Store {
   releaseIdempotencyKey = (key: string) => idem.releaseIdempotencyKey(this.#ctx, key);
   pruneIdempotencyKeys = (before: Date) => idem.pruneIdempotencyKeys(this.#ctx, before);
 
-  onCommit(listener: (head: number) => void): () => void {
+  /**
+   * Tells a head heard from the database (LISTEN, or re-read after it reconnected). While a local write is in
+   * flight it is held back until the write has ended: the commit of that write (whose NOTIFY may come first) is
+   * then told by the write itself, with its changes, so listeners need not read them back, and the creations'
+   * cache (create-cache-pg.ts) knows the NOTIFY for its own.
+   */
+  heard(head: number): void {
+    if (this.#writes > 0) {
+      this.#heardHeads.push(head);
+      return;
+    }
+    this.#ctx.pgCreations?.cache.heard(head);
+    this.notify(head);
+  }
+
+  /** A local write starts; the function returned ends it (once), telling the heads heard meanwhile. */
+  #writing(): () => void {
+    this.#writes++;
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      this.#writes--;
+      if (this.#writes > 0 || this.#heardHeads.length === 0) return;
+      const heads = this.#heardHeads;
+      this.#heardHeads = [];
+      for (const h of heads) this.#ctx.pgCreations?.cache.heard(h);
+      this.notify(Math.max(...heads));
+    };
+  }
+
+  onCommit(listener: (head: number, changes?: readonly Change[]) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }

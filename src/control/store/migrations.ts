@@ -3,7 +3,7 @@
 
 import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import { hostLoadsMigration } from './host-loads.ts';
-import { pgCreateInstance, pgCreateInstanceKeyed } from './pg-functions.ts';
+import { pgCreateInstance, pgCreateInstanceKeyed, pgCreateInstances } from './pg-functions.ts';
 import { usageMigration } from './usage-schema.ts';
 
 /** The revision and number counters, organizations and their networks. */
@@ -316,6 +316,11 @@ export function migrationsFor(dialect: 'sqlite' | 'postgres'): Record<string, Mi
       },
     },
     '0011_host_loads': hostLoadsMigration(dialect),
+    '0012_create_instances_batch': {
+      async up(db: Kysely<unknown>) {
+        if (dialect === 'postgres') await sql.raw(pgCreateInstances).execute(db);
+      },
+    },
   };
 }
 

@@ -71,10 +71,10 @@ export async function openStore(url: string, opts: OpenStoreOptions = {}): Promi
     if (target.dialect === 'postgres') {
       const listener = new CommitListener(
         target.url,
-        (head) => store.notify(head),
+        (head) => store.heard(head),
         () => {
           store.headRevision().then(
-            (head) => store.notify(head),
+            (head) => store.heard(head),
             (e: Error) => logger.warn({ err: e.message }, 'store head read failed'),
           );
         },

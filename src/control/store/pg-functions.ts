@@ -92,3 +92,78 @@ function keyedBody(headText: string): string {
   end if;
 ${WRITE}`;
 }
+
+/** The outcome of one item of {@link pgCreateInstances}: made, or (nothing written for it) why not. */
+export type BatchOutcome = 'made' | 'key_taken' | 'placement_changed';
+
+/**
+ * Migration 0012: the keyed creation for a group of instances (group commit, `create-batch-pg.ts`) in one call,
+ * one lock and one commit. `p_items` is a JSON array of the keyed function's arguments, one object per creation
+ * with `n` (its index) and `hosts`, `addresses`, `objs` as arrays. Under the writers' lock it takes the items in
+ * order, each as `sixpn_create_instance_keyed` would right after the one before: placed by `host_loads` (which
+ * the triggers keep counting the items written before it), its key kept, its row and change entry written with
+ * the next revision. An item's own race is its outcome, not an error (nothing written for it, no revision
+ * used): `placement_changed` (SX001 of the single call), `key_taken` (SX002). Any other error (a foreign key, a
+ * taken id) fails the whole call, and the caller writes the items one at a time. One NOTIFY per call, with the
+ * head, when anything was made. The 0002 and 0010 functions stay for replicas not yet upgraded.
+ */
+export const pgCreateInstances = `
+create function sixpn_create_instances(p_items json)
+returns table (n integer, outcome text, made_rev bigint, pick integer) language plpgsql volatile as $$
+declare
+  it record;
+  head bigint;
+  r bigint;
+  best text;
+  k integer;
+begin
+  select value into head from counters where name = 'revision' for update;
+  r := head;
+  for it in select * from json_to_recordset(p_items) as x(
+      n integer, id text, num bigint, app_id text, org_id text, network_id text, state text, at text,
+      org text, region text, pinned boolean, hosts text[], addresses text[], objs text[],
+      key text, request text, expired_before text, status integer, content_type text)
+  loop
+    n := it.n;
+    made_rev := null;
+    pick := null;
+    if it.pinned then
+      k := 1;
+    else
+      select h.id into best from hosts h join host_loads l on l.host_id = h.id
+        where h.region = it.region and h.role = 'host'
+        order by h.registered_at is null, l.instances, h.name collate "C"
+        limit 1;
+      k := array_position(it.hosts, best);
+      if k is null then
+        outcome := 'placement_changed';
+        return next;
+        continue;
+      end if;
+    end if;
+    if it.key is not null then
+      insert into idempotency_keys as x (key, request, status, body, content_type, created_at)
+        values (it.key, it.request, it.status, it.objs[k], it.content_type, it.at)
+        on conflict (key) do update set request = excluded.request, status = excluded.status,
+          body = excluded.body, content_type = excluded.content_type, created_at = excluded.created_at
+        where x.created_at < it.expired_before;
+      if not found then
+        outcome := 'key_taken';
+        return next;
+        continue;
+      end if;
+    end if;
+    r := r + 1;
+    insert into instances (id, num, app_id, org_id, network_id, host_id, state, address, created_at, updated_at)
+      values (it.id, it.num, it.app_id, it.org_id, it.network_id, it.hosts[k], it.state, it.addresses[k], it.at, it.at);
+    insert into changes (rev, op, kind, id, org, obj) values (r, 'put', 'instance', it.id, it.org, it.objs[k]);
+    outcome := 'made';
+    made_rev := r;
+    pick := k;
+    return next;
+  end loop;
+  if r > head then
+    update counters set value = r where name = 'revision';
+    perform pg_notify('sixpn_changes', r::text);
+  end if;
+end $$`;

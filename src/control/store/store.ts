@@ -324,8 +324,11 @@ export interface Store {
   /**
    * Called after every local commit that wrote changes, with the new head revision; on PostgreSQL also for
    * commits of other replicas (LISTEN/NOTIFY). Heads arrive increasing, each at most once; a listener should
-   * read `changesSince` rather than assume one call per revision. Returns the unsubscribe function.
+   * read `changesSince` rather than assume one call per revision. Some local commits (PostgreSQL instance
+   * creations) also give `changes`: every change with a revision from `changes[0].rev` to `head`, as
+   * `changesSince` would read them, so a listener that has seen up to `changes[0].rev - 1` need not read.
+   * Returns the unsubscribe function.
    */
-  onCommit(listener: (head: number) => void): () => void;
+  onCommit(listener: (head: number, changes?: readonly Change[]) => void): () => void;
   close(): Promise<void>;
 }

@@ -5,8 +5,9 @@
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { type AddressPlan, MAX_U32 } from '../../core/address.ts';
 import { SixpnError } from '../../core/errors.ts';
-import { type EntityKind, type EntityOf, entityId } from '../../core/model.ts';
+import { type Change, type EntityKind, type EntityOf, entityId } from '../../core/model.ts';
 import type { Logger } from '../../lib/log.ts';
+import type { PgCreations } from './create-batch-pg.ts';
 import type { CounterName, Database } from './schema.ts';
 
 /** The PostgreSQL channel every replica LISTENs on; the payload is the new head revision. */
@@ -26,8 +27,10 @@ export interface StoreContext {
   readonly snapshotPage?: number;
   /** SQLite files: opens a read-only connection of its own (a client-paced snapshot reads on one). */
   readonly openReader?: () => Kysely<Database>;
-  /** Called after a local commit that wrote changes, with the new head revision. */
-  readonly committed: (head: number) => void;
+  /** Called after a local commit that wrote changes, with the new head revision (and its changes: store.ts `onCommit`). */
+  readonly committed: (head: number, changes?: readonly Change[]) => void;
+  /** PostgreSQL: the group commit every instance creation of this store writes through. */
+  readonly pgCreations?: PgCreations;
 }
 
 /** An open revisioned write: records change entries with consecutive revisions. */
