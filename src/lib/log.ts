@@ -1,6 +1,6 @@
 // One structured logger per process, a child per component: JSON lines (log-line.ts) on stderr or a given file
-// descriptor (log-sink.ts), secrets redacted by path. sixpn's own, not pino: an idle agent kept ~3 MiB for pino
-// and its worker-thread transport machinery, which sixpn never used (src/agent/README.md, "Memory").
+// descriptor (log-sink.ts), secrets redacted by path. sixpn's own, not pino: an idle agent held ~1.5 MiB more
+// with pino and its worker-thread transport machinery, which sixpn never used (src/agent/README.md, "Memory").
 
 import { fieldsJson, levelValue, logLine, SECRET_PATHS } from './log-line.ts';
 import { fdSink, type LogSink } from './log-sink.ts';
