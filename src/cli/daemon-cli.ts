@@ -149,8 +149,7 @@ function readOptions(tokens: Tokens, known: ReturnType<typeof flagsOf>) {
     else if (t.name === 'version' || t.name === 'V') version = true;
     else {
       const hit = known.get(t.name);
-      if (!hit || t.rawName.startsWith('-') !== t.rawName.startsWith('--'))
-        throw new UsageError(`unknown option '${t.rawName}'`);
+      if (!hit) throw new UsageError(`unknown option '${t.rawName}'`);
       const [key, f] = hit;
       if (takesValue(f) && t.value === undefined) throw new UsageError(`option '${f.spec}' argument missing`);
       if (!takesValue(f) && t.value !== undefined) throw new UsageError(`option '${f.spec}' takes no value`);
@@ -178,12 +177,13 @@ export function parseDaemonArgv(top: DaemonCommand, argv: readonly string[]) {
     allowPositionals: true,
     tokens: true,
   });
-  const helpAt = positionals[1] === 'help' && top.subcommands ? 1 : -1;
-  const chain = chainOf(top, helpAt === 1 ? [top.name, positionals[2] ?? ''] : positionals);
+  // `sixpn agent help join`: the help of `join`
+  const helpCommand = positionals[1] === 'help' && top.subcommands !== undefined;
+  const chain = chainOf(top, helpCommand ? [top.name, positionals[2] ?? ''] : positionals);
   const cmd = chain.at(-1) as DaemonCommand;
   const opts = readOptions(tokens, flagsOf(chain));
   const args = positionals.slice(chain.length);
-  if (helpAt === 1 || opts.help || opts.version)
+  if (helpCommand || opts.help || opts.version)
     return { chain, ...opts, help: !opts.version, args, values: {} };
   const want = cmd.args ?? [];
   if (args.length > want.length) {
