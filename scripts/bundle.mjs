@@ -13,7 +13,7 @@ await build({
   format: 'esm',
   target: 'node24',
   logLevel: 'warning',
-  // CommonJS dependencies (pino) call require(); in an ES module it must be made
+  // CommonJS dependencies (dns-packet: require('buffer')) call require(); in an ES module it must be made
   banner: { js: "import { createRequire as sixpnRequire } from 'node:module'; const require = sixpnRequire(import.meta.url);" },
   plugins: [
     {

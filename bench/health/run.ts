@@ -53,7 +53,7 @@ const line = (what: string, xs: number[]) =>
     `${what.padEnd(44)} p50 ${pct(xs, 50).toFixed(1)} ms  p99 ${pct(xs, 99).toFixed(1)} ms  max ${Math.max(...xs).toFixed(1)} ms  (n=${xs.length})`,
   );
 
-/** When the agent logging to `log` first logged `instance` turning critical at or after `since` (its pino `time`). */
+/** When the agent logging to `log` first logged `instance` turning critical at or after `since` (its log line's `time`). */
 function criticalAt(log: string, instance: string, since: number): number {
   for (const l of readFileSync(log, 'utf8').split('\n')) {
     if (!l.includes('check transition') || !l.includes(instance)) continue;

@@ -1,10 +1,12 @@
-// The daemons' entry (bin/sixpn.js runs it for `sixpn agent …` and `sixpn gateway …`): the CLI of main.ts with the
-// agent and gateway groups only. `npm run build` bundles it with every module it imports into dist/cli/daemon.js
+// The daemons' entry (bin/sixpn.js runs it for `sixpn agent …` and `sixpn gateway …`): their command lines on
+// daemon-cli.ts, without commander. `npm run build` bundles it with every module it imports into dist/cli/daemon.js
 // (scripts/bundle.mjs): one file instead of ~240 modules to resolve and load, for a smaller idle daemon.
 
-import { daemonGroups } from './commands/daemons.ts';
+import { daemonCommands } from './commands/daemons.ts';
 import { CliContext } from './context.ts';
+import { runDaemonCli } from './daemon-cli.ts';
 import { nodeIo } from './node-io.ts';
-import { runCli } from './run.ts';
 
-process.exitCode = await runCli(daemonGroups, process.argv.slice(2), new CliContext(nodeIo()));
+const argv = process.argv.slice(2);
+const top = await daemonCommands[argv[0] === 'gateway' ? 'gateway' : 'agent']();
+process.exitCode = await runDaemonCli(top, argv, new CliContext(nodeIo()));

@@ -2,11 +2,11 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { InvalidArgumentError } from '@commander-js/extra-typings';
 import {
   apiUrl,
   dbUrl,
   duration,
+  FlagValueError,
   instanceId,
   label,
   latitude,
@@ -16,7 +16,7 @@ import {
   text,
 } from './flags.ts';
 
-const usage = (msg: RegExp) => (e: unknown) => e instanceof InvalidArgumentError && msg.test(e.message);
+const usage = (msg: RegExp) => (e: unknown) => e instanceof FlagValueError && msg.test(e.message);
 
 describe('numbers', () => {
   const good: [(v: string) => number, string, number][] = [

@@ -1,7 +1,6 @@
-// Parsers for flag and argument values: each throws commander's InvalidArgumentError with a message that says
-// what is wrong, so a bad value stops the command before anything is sent. Pure.
+// Parsers for flag and argument values: each throws FlagValueError with a message that says what is wrong, so a bad
+// value stops the command before anything is sent. Pure.
 
-import { InvalidArgumentError } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../core/address.ts';
 import { parseHostPort } from '../core/dns/host-port.ts';
 import { invalid, isSixpnError } from '../core/errors.ts';
@@ -10,13 +9,23 @@ import { checkLabel, checkOwnIfaceName, checkRegion } from '../core/names.ts';
 import { parseDuration } from '../core/usage/query.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
 
-/** Runs a validator that throws SixpnError, turning its message into a commander usage error. */
+/**
+ * A bad flag or argument value: a usage error of commander (which takes any error with the code of its own
+ * InvalidArgumentError, and prints `error: option '--x <v>' argument 'v' is invalid. <message>`) and of the
+ * daemons' parser (daemon-cli.ts), which prints the same. Not commander's class: the daemons do not load commander.
+ */
+export class FlagValueError extends Error {
+  readonly code = 'commander.invalidArgument';
+  readonly exitCode = 1;
+}
+
+/** Runs a validator that throws SixpnError, turning its message into a usage error. */
 export function flagOf<T>(check: (v: string) => T): (v: string) => T {
   return (v) => {
     try {
       return check(v);
     } catch (e) {
-      if (isSixpnError(e)) throw new InvalidArgumentError(e.message);
+      if (isSixpnError(e)) throw new FlagValueError(e.message);
       throw e;
     }
   };

@@ -1,11 +1,11 @@
 // Builds the `sixpn` command tree from its command groups and runs it: one `error: …` line and the exit code of
 // the error table (core/errors.ts) for every failure; a stack trace only with SIXPN_LOG=debug.
 
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from '@commander-js/extra-typings';
-import { exitCodeOf, isSixpnError } from '../core/errors.ts';
 import type { CliContext } from './context.ts';
+import { type DaemonCommand, runDaemonCli } from './daemon-cli.ts';
 import { apiUrl } from './flags.ts';
+import { reportError as reportSixpnError, USAGE_EXIT, version } from './report-error.ts';
 
 /** The root command; every group adds its subcommands to it. */
 export type Program = ReturnType<typeof createProgram>;
@@ -13,24 +13,14 @@ export type Program = ReturnType<typeof createProgram>;
 /** A command group (`orgs`, `server`, `dig`, …): one file under commands/ exporting one of these. */
 export type CommandGroup = (program: Program, ctx: CliContext) => void;
 
-/** A command group and the top-level command names it registers, imported only when a run needs it. */
+/**
+ * A command group and the top-level command names it registers, imported only when a run needs it. A daemon's
+ * (`daemon`) runs on its own parser (daemon-cli.ts); its `load` only lists it in commander's help.
+ */
 export interface LazyGroup {
   names: readonly string[];
   load: () => Promise<CommandGroup>;
-}
-
-/** Exit code of a usage error (bad flag, unknown command): the same as `invalid_argument`. */
-export const USAGE_EXIT = exitCodeOf('invalid_argument');
-
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      version?: string;
-    };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  daemon?: () => Promise<DaemonCommand>;
 }
 
 export function createProgram(ctx: CliContext) {
@@ -66,8 +56,11 @@ export async function runCli(
   argv: readonly string[],
   ctx: CliContext,
 ): Promise<number> {
+  const needed = groupsFor(groups, argv);
+  const daemon = needed.length === 1 ? needed[0]?.daemon : undefined;
+  if (daemon) return runDaemonCli(await daemon(), argv, ctx);
   const program = createProgram(ctx);
-  for (const g of groupsFor(groups, argv)) (await g.load())(program, ctx);
+  for (const g of needed) (await g.load())(program, ctx);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode ?? 0;
@@ -99,24 +92,8 @@ export function groupsFor(groups: readonly LazyGroup[], argv: readonly string[])
   return onlyVersion ? [] : groups;
 }
 
-/** Prints one line for `e` and returns its exit code. */
+/** Prints one line for `e` and returns its exit code (commander has printed its own for a usage error). */
 export function reportError(e: unknown, ctx: CliContext): number {
-  if (e instanceof CommanderError) {
-    // commander has printed its own `error: …` line (or the help/version text)
-    if (e.exitCode === 0) return 0;
-    return USAGE_EXIT;
-  }
-  if (isSixpnError(e)) {
-    ctx.io.stderr(`error: ${oneLine(e.message)}\n`);
-    if (ctx.io.env.SIXPN_LOG === 'debug' && e.cause)
-      ctx.io.stderr(`${String((e.cause as Error).stack ?? e.cause)}\n`);
-    return exitCodeOf(e.code);
-  }
-  const err = e as Error;
-  ctx.io.stderr(`error: ${oneLine(err?.message ?? String(e))}\n`);
-  if (ctx.io.env.SIXPN_LOG === 'debug') ctx.io.stderr(`${err?.stack ?? ''}\n`);
-  else ctx.io.stderr('hint: this looks like a bug in sixpn; run again with SIXPN_LOG=debug for details\n');
-  return exitCodeOf('internal');
+  if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : USAGE_EXIT;
+  return reportSixpnError(e, ctx);
 }
-
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').trim();

@@ -8,10 +8,22 @@ import { ErrorBody } from './schemas.ts';
 import type { ClientTrust } from './tls-trust.ts';
 import { fetchForBaseUrl, lazyHttpsFetch } from './unix-fetch.ts';
 
+/**
+ * What the client uses of an answer's streamed body: read chunks in order, or cancel (which also ends a read
+ * under way). A fetch `ReadableStream` is one; node-fetch.ts's is lighter (no web streams in a daemon).
+ */
+export interface BodyStream {
+  getReader(): {
+    read(): Promise<{ done: true; value?: undefined } | { done: false; value: Uint8Array }>;
+    cancel(reason?: unknown): Promise<void>;
+  };
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /** What the client reads of an answer: node-fetch.ts's answer over node:http(s), or a fetch `Response` (tests). */
-export interface HttpResponse
-  extends Pick<Response, 'ok' | 'status' | 'statusText' | 'body' | 'text' | 'json'> {
+export interface HttpResponse extends Pick<Response, 'ok' | 'status' | 'statusText' | 'text' | 'json'> {
   readonly headers: Pick<Headers, 'get'>;
+  readonly body: BodyStream | null;
 }
 
 /** `fetch` or anything shaped like it, e.g. `(input, init) => app.request(input, init)` in tests. */

@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { type ErrorCode, isSixpnError, SixpnError } from '../core/errors.ts';
 import type { Change, Snapshot } from '../core/model.ts';
 import type { Logger } from '../lib/log.ts';
-import { type HttpResponse, isErrorCode } from './http.ts';
+import { type BodyStream, type HttpResponse, isErrorCode } from './http.ts';
 import { LineDecoder } from './ndjson.ts';
 import { ErrorBody, parseChange } from './schemas.ts';
 
@@ -147,7 +147,7 @@ async function* streamOnce(source: WatchSource, since: number, outer: AbortSigna
   const signal = AbortSignal.any([outer, conn.signal]);
   let idle = false;
   let timer: NodeJS.Timeout | undefined;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let reader: ReturnType<BodyStream['getReader']> | undefined;
   // Cancel the body ourselves too: not every fetch (in-process ones) ends a body when its signal aborts.
   const close = () => {
     conn.abort();
@@ -166,13 +166,14 @@ async function* streamOnce(source: WatchSource, since: number, outer: AbortSigna
     arm();
     const res = await source.openWatch(since, signal);
     if (!res.body) throw new SixpnError('unavailable', 'the watch answer has no body');
-    reader = res.body.getReader();
+    const r = res.body.getReader();
+    reader = r;
     if (outer.aborted) return;
     const lines = new LineDecoder();
     for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      let chunk: Awaited<ReturnType<typeof r.read>>;
       try {
-        chunk = await reader.read();
+        chunk = await r.read();
       } catch (e) {
         if (outer.aborted) return;
         if (idle) throw idleError();

@@ -1,35 +1,82 @@
-// One structured logger per process (pino), a child per component; secrets are redacted by path.
+// One structured logger per process, a child per component: JSON lines (log-line.ts) on stderr or a given file
+// descriptor (log-sink.ts), secrets redacted by path. sixpn's own, not pino: an idle agent held ~1.5 MiB more
+// with pino and its worker-thread transport machinery, which sixpn never used (src/agent/README.md, "Memory").
 
-import { type Logger, pino } from 'pino';
+import { fieldsJson, levelValue, logLine, SECRET_PATHS } from './log-line.ts';
+import { fdSink, type LogSink } from './log-sink.ts';
 
-export type { Logger };
+const PATHS = SECRET_PATHS.map((p) => p.split('.'));
 
-const REDACT = [
-  'token',
-  'secret',
-  'private_key',
-  'privateKey',
-  'authorization',
-  'headers.authorization',
-  'req.headers.authorization',
-  '*.token',
-  '*.secret',
-  '*.private_key',
-  '*.privateKey',
-  '*.authorization',
-];
+// any object: interfaces have no index signature
+type Fields = object;
 
 /**
- * The process logger. Level from `SIXPN_LOG` (default `info`; `silent` in tests unless set).
- * Writes JSON lines to stderr (or to `destination`, a file descriptor) so stdout stays for the CLI's output.
+ * A structured logger. `info(fields, msg)` or `info(msg)`: a line `{level, time, pid, ...bindings, ...fields,
+ * msg}` when the level passes. A child adds bindings and starts at its parent's level; setting `level` later
+ * changes that logger alone.
+ */
+export class Logger {
+  private threshold: number;
+
+  /** @param bindings `fieldsJson` of the pid and of every binding up the chain of parents */
+  constructor(
+    private readonly sink: LogSink,
+    private levelName: string,
+    private readonly bindings = fieldsJson({ pid: process.pid }, PATHS),
+  ) {
+    this.threshold = levelValue(levelName);
+  }
+
+  /** The level's name (`info`, … `silent`). Setting an unknown name throws. */
+  get level(): string {
+    return this.levelName;
+  }
+  set level(name: string) {
+    this.threshold = levelValue(name);
+    this.levelName = name;
+  }
+
+  /** A logger that writes this one's bindings and `bindings` (redacted like any field) on every line. */
+  child(bindings: Fields): Logger {
+    return new Logger(this.sink, this.levelName, this.bindings + fieldsJson(bindings, PATHS));
+  }
+
+  debug(msg: string): void;
+  debug(fields: Fields, msg?: string): void;
+  debug(a: Fields | string, msg?: string): void {
+    this.log(20, a, msg);
+  }
+  info(msg: string): void;
+  info(fields: Fields, msg?: string): void;
+  info(a: Fields | string, msg?: string): void {
+    this.log(30, a, msg);
+  }
+  warn(msg: string): void;
+  warn(fields: Fields, msg?: string): void;
+  warn(a: Fields | string, msg?: string): void {
+    this.log(40, a, msg);
+  }
+  error(msg: string): void;
+  error(fields: Fields, msg?: string): void;
+  error(a: Fields | string, msg?: string): void {
+    this.log(50, a, msg);
+  }
+
+  private log(level: number, a: Fields | string, msg?: string): void {
+    if (level < this.threshold) return;
+    const fields = typeof a === 'string' ? '' : fieldsJson(a, PATHS);
+    this.sink.write(logLine(level, Date.now(), this.bindings, fields, typeof a === 'string' ? a : msg));
+  }
+}
+
+/**
+ * The process logger. Level from `SIXPN_LOG` (default `info`; `silent` in tests unless set); an unknown level
+ * throws. Writes JSON lines to stderr (or to `destination`, a file descriptor) so stdout stays for the CLI's output.
  */
 export function createLogger(opts: { level?: string; destination?: number } = {}): Logger {
   const level = opts.level ?? process.env.SIXPN_LOG ?? (process.env.NODE_TEST_CONTEXT ? 'silent' : 'info');
-  return pino(
-    { level, base: { pid: process.pid }, redact: { paths: REDACT, censor: '[redacted]' } },
-    pino.destination({ fd: opts.destination ?? 2, sync: false }),
-  );
+  return new Logger(fdSink(opts.destination ?? 2), level);
 }
 
 /** A logger that drops everything, for tests and libraries called without one. */
-export const silentLogger: Logger = pino({ level: 'silent' });
+export const silentLogger: Logger = new Logger(fdSink(2), 'silent');

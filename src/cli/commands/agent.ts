@@ -2,11 +2,11 @@
 // `sixpn agent env ID` prints an instance's env; `sixpn agent inject` writes its files into a root filesystem.
 // The agent modules load inside the actions.
 
-import { Option } from '@commander-js/extra-typings';
 import { parsePlanPrefix } from '../../core/address.ts';
 import { formatHostPort, parseLoopbackListen } from '../../core/dns/host-port.ts';
 import { invalid } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
+import { choice, type DaemonCommand, flag, flagOr, needed, type Parsed, toggle } from '../daemon-cli.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
   collectHostPorts,
@@ -21,8 +21,7 @@ import {
   usageInterval,
   usageIntervalOf,
 } from '../flags.ts';
-import type { CommandGroup, Program } from '../run.ts';
-import { type ParentSettings, registerJoin } from './join.ts';
+import { joinCommands, type ParentSettings } from './join.ts';
 
 const template = flagOf((v) => {
   if (!/^sixpn-[a-z0-9-]*\{id\}[a-z0-9-]*$/.test(v)) {
@@ -33,83 +32,80 @@ const template = flagOf((v) => {
 
 const DEFAULT_STATE_DIR = '/var/lib/sixpn/agent';
 
-function agentCommand(program: Program) {
-  return program
-    .command('agent')
-    .description(
-      'run the host agent: instances, WireGuard mesh, isolation and .internal DNS of this host (root)',
-    )
-    .option('--host <name>', 'this host, as created with `sixpn hosts create`', label('host name'))
-    .option('--region <code>', "this host's region (origin of nearest-instance answers)", regionCode)
-    .option(
-      '--endpoint <ip:port>',
-      'underlay endpoint of the mesh; its port is the WireGuard listen port',
-      endpoint,
-    )
-    .option('--state-dir <dir>', 'saved state, mesh key, instance env files, status.json', DEFAULT_STATE_DIR)
-    .option('--mesh-interface <iface>', 'WireGuard mesh interface (unique on the machine)', iface, 'sxmesh0')
-    .addOption(
-      new Option(
-        '--wireguard <impl>',
-        'kernel (wg) or userspace (wireguard-go); default: kernel when loaded',
-      ).choices(['userspace', 'kernel'] as const),
-    )
-    .option('--lab', 'create instance namespaces sixpn-i-<id> and lay files under /etc/netns/<ns>/')
-    .option(
-      '--netns-template <name>',
-      'namespace of an instance ({id} = instance id)',
-      template,
-      'sixpn-i-{id}',
-    )
-    .option(
-      '--upstream <ip:port>',
-      'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
-      collectHostPorts,
-    )
-    .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
-    .option(
-      '--config-dir <dir>',
-      'where `sixpn agent join` wrote agent.toml and agent.token',
-      DEFAULT_CONFIG_DIR,
-    )
-    .option(
-      '--resync <seconds>',
-      'full pass (and sweep of `sixpn run` instances) at least this often',
-      numberIn('resync', 1, 3600),
-      30,
-    )
-    .option(
-      '--socket <path>',
-      'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
-    )
-    .option(
-      '--usage-interval <duration>',
-      'read and report private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)',
-      usageInterval,
-    )
-    .option(
-      '--metrics-listen <addr:port>',
-      'serve Prometheus /metrics on this loopback address, e.g. 127.0.0.1:9464 (default: SIXPN_METRICS_LISTEN, else none)',
-      metricsListen,
-    )
-    .option('--teardown', 'remove what the agent made on this host (instances, mesh, nft table) and exit')
-    .addHelpText(
-      'after',
-      '\nThe agent logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves instances, the\n' +
-        'mesh and the firewall in place; a restarted agent adopts them. After `sixpn agent join` it runs with no\n' +
-        'flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
-    );
-}
-
 /** `--metrics-listen`: an address on loopback with a port. */
 const metricsListen = flagOf((v) => formatHostPort(parseLoopbackListen(v, '--metrics-listen', 9464)));
 
-type AgentFlags = ReturnType<ReturnType<typeof agentCommand>['opts']>;
-type AgentCommand = ReturnType<typeof agentCommand>;
+const agentFlags = {
+  host: flag('--host <name>', 'this host, as created with `sixpn hosts create`', label('host name')),
+  region: flag('--region <code>', "this host's region (origin of nearest-instance answers)", regionCode),
+  endpoint: flag(
+    '--endpoint <ip:port>',
+    'underlay endpoint of the mesh; its port is the WireGuard listen port',
+    endpoint,
+  ),
+  stateDir: flagOr(
+    '--state-dir <dir>',
+    'saved state, mesh key, instance env files, status.json',
+    DEFAULT_STATE_DIR,
+  ),
+  meshInterface: flagOr(
+    '--mesh-interface <iface>',
+    'WireGuard mesh interface (unique on the machine)',
+    'sxmesh0',
+    iface,
+  ),
+  wireguard: choice(
+    '--wireguard <impl>',
+    'kernel (wg) or userspace (wireguard-go); default: kernel when loaded',
+    ['userspace', 'kernel'] as const,
+  ),
+  lab: toggle('--lab', 'create instance namespaces sixpn-i-<id> and lay files under /etc/netns/<ns>/'),
+  netnsTemplate: flagOr(
+    '--netns-template <name>',
+    'namespace of an instance ({id} = instance id)',
+    'sixpn-i-{id}',
+    template,
+  ),
+  upstream: flag(
+    '--upstream <ip:port>',
+    'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
+    collectHostPorts,
+  ),
+  prefix: flagOr('--prefix <cidr>', 'the deployment /16', 'fdaa::/16', prefix),
+  configDir: flagOr(
+    '--config-dir <dir>',
+    'where `sixpn agent join` wrote agent.toml and agent.token',
+    DEFAULT_CONFIG_DIR,
+  ),
+  resync: flagOr(
+    '--resync <seconds>',
+    'full pass (and sweep of `sixpn run` instances) at least this often',
+    30,
+    numberIn('resync', 1, 3600),
+  ),
+  socket: flag(
+    '--socket <path>',
+    'local socket for `sixpn run` and the CNI plugin (default /run/sixpn/agent.sock; --lab: <state-dir>/agent.sock)',
+  ),
+  usageInterval: flag(
+    '--usage-interval <duration>',
+    'read and report private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)',
+    usageInterval,
+  ),
+  metricsListen: flag(
+    '--metrics-listen <addr:port>',
+    'serve Prometheus /metrics on this loopback address, e.g. 127.0.0.1:9464 (default: SIXPN_METRICS_LISTEN, else none)',
+    metricsListen,
+  ),
+  teardown: toggle(
+    '--teardown',
+    'remove what the agent made on this host (instances, mesh, nft table) and exit',
+  ),
+};
 
+type AgentParsed = Parsed<typeof agentFlags>;
 /** The flags given, with the config of `sixpn agent join` under them (when there is one). */
-async function resolveFlags(o: AgentFlags, cmd: AgentCommand) {
-  const given = (k: keyof AgentFlags) => cmd.getOptionValueSource(k) === 'cli';
+async function resolveFlags({ values: o, given }: AgentParsed) {
   const cfg = await loadDaemonConfig(o.configDir, 'agent', given('configDir'));
   const merged = {
     ...o,
@@ -131,12 +127,12 @@ async function resolveFlags(o: AgentFlags, cmd: AgentCommand) {
 /** The agent's metrics listener from the flag, the config or SIXPN_METRICS_LISTEN (checked the same way). */
 const metricsOption = (v: string | undefined) => (v ? { metricsListen: metricsListen(v) } : {});
 
-async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext): Promise<void> {
+async function agentAction(p: AgentParsed, ctx: CliContext): Promise<void> {
   const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
     import('../../lib/log.ts'),
     import('../../runtime/wg-interface.ts'),
   ]);
-  const { o, cfg } = await resolveFlags(flags, cmd);
+  const { o, cfg } = await resolveFlags(p);
   const logger = createLogger();
   const wireguard = o.wireguard ?? defaultWireguardMode();
   if (o.teardown) {
@@ -192,9 +188,7 @@ async function agentAction(flags: AgentFlags, cmd: AgentCommand, ctx: CliContext
 }
 
 /** The join subcommand's view of the agent's flags: what to write into agent.toml. */
-function joinSettings(agent: AgentCommand): ParentSettings {
-  const o = agent.opts();
-  const given = (k: keyof AgentFlags) => agent.getOptionValueSource(k) === 'cli';
+function joinSettings({ values: o, given }: AgentParsed): ParentSettings {
   return {
     configDir: o.configDir,
     name: o.host,
@@ -212,33 +206,42 @@ function joinSettings(agent: AgentCommand): ParentSettings {
   };
 }
 
-export const registerAgent: CommandGroup = (program, ctx) => {
-  const agent = agentCommand(program);
-  agent.action((o) => agentAction(o, agent, ctx));
-  registerJoin(agent, ctx, 'agent', () => joinSettings(agent));
+const envCommand: DaemonCommand<Record<string, never>, typeof agentFlags> = {
+  name: 'env',
+  description: "print an instance's SIXPN_* env from the agent's saved state (uses the agent's --state-dir)",
+  flags: {},
+  args: [{ name: '<id>', help: 'instance id', parse: instanceId }],
+  async run(p, ctx) {
+    const { instanceEnvText } = await import('../../agent/inject.ts');
+    ctx.io.stdout(await instanceEnvText(p.values.stateDir, p.args[0] as string));
+  },
+};
 
-  agent
-    .command('env')
-    .description(
-      "print an instance's SIXPN_* env from the agent's saved state (uses the agent's --state-dir)",
-    )
-    .argument('<id>', 'instance id', instanceId)
-    .action(async (id) => {
-      const { instanceEnvText } = await import('../../agent/inject.ts');
-      ctx.io.stdout(await instanceEnvText(agent.opts().stateDir, id));
-    });
+const injectFlags = {
+  rootfs: needed(flag('--rootfs <dir>', 'the root filesystem of the VM or container')),
+  instance: needed(flag('--instance <id>', 'instance id', instanceId)),
+};
+const injectCommand: DaemonCommand<typeof injectFlags, typeof agentFlags> = {
+  name: 'inject',
+  description: 'write an instance’s /etc/hosts, resolv.conf, nsswitch.conf (when missing) and /etc/sixpn/env',
+  flags: injectFlags,
+  async run({ values: o }, ctx) {
+    const { injectFiles } = await import('../../agent/inject.ts');
+    const paths = await injectFiles(o.stateDir, o.instance, o.rootfs, parsePlanPrefix(o.prefix));
+    for (const p of paths) ctx.out(`wrote ${p}`);
+  },
+};
 
-  agent
-    .command('inject')
-    .description(
-      'write an instance’s /etc/hosts, resolv.conf, nsswitch.conf (when missing) and /etc/sixpn/env',
-    )
-    .requiredOption('--rootfs <dir>', 'the root filesystem of the VM or container')
-    .requiredOption('--instance <id>', 'instance id', instanceId)
-    .action(async (o) => {
-      const { injectFiles } = await import('../../agent/inject.ts');
-      const opts = agent.opts();
-      const paths = await injectFiles(opts.stateDir, o.instance, o.rootfs, parsePlanPrefix(opts.prefix));
-      for (const p of paths) ctx.out(`wrote ${p}`);
-    });
+/** `sixpn agent` and its subcommands. */
+export const agentCommand: DaemonCommand<typeof agentFlags> = {
+  name: 'agent',
+  description:
+    'run the host agent: instances, WireGuard mesh, isolation and .internal DNS of this host (root)',
+  flags: agentFlags,
+  after:
+    '\nThe agent logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves instances, the\n' +
+    'mesh and the firewall in place; a restarted agent adopts them. After `sixpn agent join` it runs with no\n' +
+    'flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
+  run: agentAction,
+  subcommands: [...joinCommands<typeof agentFlags>('agent', joinSettings), envCommand, injectCommand],
 };

@@ -1,9 +1,9 @@
 // `sixpn gateway`: runs a WireGuard gateway (until SIGINT/SIGTERM), or removes what it made (--teardown).
 // The gateway modules load inside the action.
 
-import { Option } from '@commander-js/extra-typings';
 import { invalid } from '../../core/errors.ts';
 import type { CliContext } from '../context.ts';
+import { choice, type DaemonCommand, flag, flagOr, type Parsed, toggle } from '../daemon-cli.ts';
 import { DEFAULT_CONFIG_DIR, daemonConnection, loadDaemonConfig, pick } from '../daemon-setup.ts';
 import {
   collectHostPorts,
@@ -16,78 +16,73 @@ import {
   usageInterval,
   usageIntervalOf,
 } from '../flags.ts';
-import type { CommandGroup, Program } from '../run.ts';
-import { type ParentSettings, registerJoin } from './join.ts';
+import { joinCommands, type ParentSettings } from './join.ts';
 
 const port = numberIn('port', 1, 65535);
 const seconds = numberIn('seconds', 0.05, 3600);
 
 const DEFAULT_STATE_DIR = '/var/lib/sixpn/gateway';
 
-function gatewayCommand(program: Program) {
-  return program
-    .command('gateway')
-    .description(
-      'run a WireGuard gateway: peers of its region, their isolation and DNS, joined to the mesh (root)',
-    )
-    .option('--name <name>', 'this gateway, as created with `sixpn gateways create`', label('gateway name'))
-    .option('--region <code>', "this gateway's region", regionCode)
-    .option(
-      '--endpoint <ip:port>',
-      'underlay endpoint of the host mesh; its port is the mesh listen port',
-      endpoint,
-    )
-    .option(
-      '--peer-endpoint <host:port>',
-      'where peers connect (written into their files); its port is the peer listen port',
-    )
-    .option('--state-dir <dir>', 'keys, saved state, status.json', DEFAULT_STATE_DIR)
-    .option('--mesh-interface <iface>', 'WireGuard mesh interface (unique on the machine)', iface, 'sxmesh0')
-    .option(
-      '--peer-interface <iface>',
-      'WireGuard interface for peers (unique on the machine)',
-      iface,
-      'sxpeers0',
-    )
-    .addOption(
-      new Option(
-        '--wireguard <impl>',
-        'kernel (wg) or userspace (wireguard-go); default: kernel when loaded',
-      ).choices(['userspace', 'kernel'] as const),
-    )
-    .option(
-      '--upstream <ip:port>',
-      'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
-      collectHostPorts,
-    )
-    .option('--dns-port <port>', 'local port DNS for fdaa:N:N::3 is redirected to', port, 5353)
-    .option('--report-interval <seconds>', 'how often peer handshakes and traffic are reported', seconds, 5)
-    .option(
-      '--usage-interval <duration>',
-      "read and report the peers' private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)",
-      usageInterval,
-    )
-    .option('--prefix <cidr>', 'the deployment /16', prefix, 'fdaa::/16')
-    .option(
-      '--config-dir <dir>',
-      'where `sixpn gateway join` wrote gateway.toml and gateway.token',
-      DEFAULT_CONFIG_DIR,
-    )
-    .option('--teardown', 'remove the interfaces and nft table this gateway made, and exit')
-    .addHelpText(
-      'after',
-      '\nThe gateway logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves WireGuard,\n' +
-        'routes and the firewall in place; a restarted gateway adopts them. After `sixpn gateway join` it runs with\n' +
-        'no flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
-    );
-}
+const gatewayFlags = {
+  name: flag('--name <name>', 'this gateway, as created with `sixpn gateways create`', label('gateway name')),
+  region: flag('--region <code>', "this gateway's region", regionCode),
+  endpoint: flag(
+    '--endpoint <ip:port>',
+    'underlay endpoint of the host mesh; its port is the mesh listen port',
+    endpoint,
+  ),
+  peerEndpoint: flag(
+    '--peer-endpoint <host:port>',
+    'where peers connect (written into their files); its port is the peer listen port',
+  ),
+  stateDir: flagOr('--state-dir <dir>', 'keys, saved state, status.json', DEFAULT_STATE_DIR),
+  meshInterface: flagOr(
+    '--mesh-interface <iface>',
+    'WireGuard mesh interface (unique on the machine)',
+    'sxmesh0',
+    iface,
+  ),
+  peerInterface: flagOr(
+    '--peer-interface <iface>',
+    'WireGuard interface for peers (unique on the machine)',
+    'sxpeers0',
+    iface,
+  ),
+  wireguard: choice(
+    '--wireguard <impl>',
+    'kernel (wg) or userspace (wireguard-go); default: kernel when loaded',
+    ['userspace', 'kernel'] as const,
+  ),
+  upstream: flag(
+    '--upstream <ip:port>',
+    'DNS upstream for other names (repeat; default: /etc/resolv.conf)',
+    collectHostPorts,
+  ),
+  dnsPort: flagOr('--dns-port <port>', 'local port DNS for fdaa:N:N::3 is redirected to', 5353, port),
+  reportInterval: flagOr(
+    '--report-interval <seconds>',
+    'how often peer handshakes and traffic are reported',
+    5,
+    seconds,
+  ),
+  usageInterval: flag(
+    '--usage-interval <duration>',
+    "read and report the peers' private-traffic counters this often (default: SIXPN_USAGE_INTERVAL, else 60s)",
+    usageInterval,
+  ),
+  prefix: flagOr('--prefix <cidr>', 'the deployment /16', 'fdaa::/16', prefix),
+  configDir: flagOr(
+    '--config-dir <dir>',
+    'where `sixpn gateway join` wrote gateway.toml and gateway.token',
+    DEFAULT_CONFIG_DIR,
+  ),
+  teardown: toggle('--teardown', 'remove the interfaces and nft table this gateway made, and exit'),
+};
 
-type GatewayFlags = ReturnType<ReturnType<typeof gatewayCommand>['opts']>;
-type GatewayCommand = ReturnType<typeof gatewayCommand>;
+type GatewayParsed = Parsed<typeof gatewayFlags>;
 
 /** The flags given, with the config of `sixpn gateway join` under them (when there is one). */
-async function resolveFlags(o: GatewayFlags, cmd: GatewayCommand) {
-  const given = (k: keyof GatewayFlags) => cmd.getOptionValueSource(k) === 'cli';
+async function resolveFlags({ values: o, given }: GatewayParsed) {
   const cfg = await loadDaemonConfig(o.configDir, 'gateway', given('configDir'));
   const merged = {
     ...o,
@@ -105,12 +100,12 @@ async function resolveFlags(o: GatewayFlags, cmd: GatewayCommand) {
   return { o: merged, cfg };
 }
 
-async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliContext): Promise<void> {
+async function gatewayAction(p: GatewayParsed, ctx: CliContext): Promise<void> {
   const [{ createLogger }, { defaultWireguardMode }] = await Promise.all([
     import('../../lib/log.ts'),
     import('../../runtime/wg-interface.ts'),
   ]);
-  const { o, cfg } = await resolveFlags(flags, cmd);
+  const { o, cfg } = await resolveFlags(p);
   const logger = createLogger();
   const wireguard = o.wireguard ?? defaultWireguardMode();
   if (o.teardown) {
@@ -165,9 +160,7 @@ async function gatewayAction(flags: GatewayFlags, cmd: GatewayCommand, ctx: CliC
 }
 
 /** The join subcommand's view of the gateway's flags: what to write into gateway.toml. */
-function joinSettings(gw: GatewayCommand): ParentSettings {
-  const o = gw.opts();
-  const given = (k: keyof GatewayFlags) => gw.getOptionValueSource(k) === 'cli';
+function joinSettings({ values: o, given }: GatewayParsed): ParentSettings {
   return {
     configDir: o.configDir,
     name: o.name,
@@ -184,8 +177,16 @@ function joinSettings(gw: GatewayCommand): ParentSettings {
   };
 }
 
-export const registerGateway: CommandGroup = (program, ctx) => {
-  const gateway = gatewayCommand(program);
-  gateway.action((o) => gatewayAction(o, gateway, ctx));
-  registerJoin(gateway, ctx, 'gateway', () => joinSettings(gateway));
+/** `sixpn gateway` and its subcommands. */
+export const gatewayCommand: DaemonCommand<typeof gatewayFlags> = {
+  name: 'gateway',
+  description:
+    'run a WireGuard gateway: peers of its region, their isolation and DNS, joined to the mesh (root)',
+  flags: gatewayFlags,
+  after:
+    '\nThe gateway logs JSON to stderr and prints nothing on stdout. SIGTERM stops it and leaves WireGuard,\n' +
+    'routes and the firewall in place; a restarted gateway adopts them. After `sixpn gateway join` it runs with\n' +
+    'no flags from --config-dir (flags given override the config); otherwise it uses --api and SIXPN_TOKEN.',
+  run: gatewayAction,
+  subcommands: joinCommands<typeof gatewayFlags>('gateway', joinSettings),
 };

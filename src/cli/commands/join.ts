@@ -2,9 +2,8 @@
 // from a join token (src/cli/join.ts) and replace its token after `sixpn hosts rotate-token`.
 
 import { readFile } from 'node:fs/promises';
-import type { Command } from '@commander-js/extra-typings';
 import { invalid } from '../../core/errors.ts';
-import type { CliContext } from '../context.ts';
+import { type DaemonCommand, type Flags, flag, type Parsed, toggle, type Values } from '../daemon-cli.ts';
 import { configFiles, DEFAULT_CONFIG_DIR, type JoinRole } from '../daemon-setup.ts';
 import { label } from '../flags.ts';
 import type { JoinInput } from '../join.ts';
@@ -12,7 +11,7 @@ import type { JoinInput } from '../join.ts';
 /** What the parent command's flags say: the daemon's settings, and the endpoints when given. */
 export interface ParentSettings {
   configDir: string;
-  /** The parent's own `--name` (the gateway's), which commander gives the parent even after `join`. */
+  /** The parent's own `--name` (the gateway's), when given. */
   name?: string | undefined;
   settings: JoinInput['settings'];
   endpoint?: string | undefined;
@@ -33,65 +32,71 @@ async function joinTokenOf(
   });
 }
 
-export function registerJoin(
-  parent: Command,
-  ctx: CliContext,
+const joinFlags = (noun: string) => ({
+  tokenFile: flag('--token-file <file>', 'read the join token from this file'),
+  name: flag('--name <name>', `this ${noun}'s name (default: the hostname)`, label(`${noun} name`)),
+  replace: toggle(
+    '--replace',
+    `take the place of an existing ${noun} of that name (and rewrite this machine's config)`,
+  ),
+});
+
+/** `join` and `set-token` under the daemon command `role`, whose flags (`P`) `settingsOf` reads. */
+export function joinCommands<P extends Flags>(
   role: JoinRole,
-  settingsOf: () => ParentSettings,
-): void {
+  settingsOf: (p: Parsed<P>) => ParentSettings,
+): DaemonCommand<Flags, P>[] {
   const noun = role === 'agent' ? 'host' : 'gateway';
-  parent
-    .command('join')
-    .description(
-      `join this machine as a ${noun} with a join token (\`sixpn hosts join-token create\`): checks the server by the token's CA fingerprint, registers, and writes ${role}.toml and ${role}.token (0600) in --config-dir; then \`sixpn ${role}\` runs with no flags`,
-    )
-    .argument('<url>', "the control plane's https:// URL")
-    .argument(
-      '[token]',
-      'the join token (better: SIXPN_JOIN_TOKEN or --token-file, out of the shell history)',
-    )
-    .option('--token-file <file>', 'read the join token from this file')
-    .option('--name <name>', `this ${noun}'s name (default: the hostname)`, label(`${noun} name`))
-    .option(
-      '--replace',
-      `take the place of an existing ${noun} of that name (and rewrite this machine's config)`,
-    )
-    .action(async (url, token, o) => {
-      const p = settingsOf();
-      const jt = await joinTokenOf(token, o.tokenFile, ctx.io.env);
+  const flags = joinFlags(noun);
+  const join: DaemonCommand<typeof flags, P> = {
+    name: 'join',
+    description: `join this machine as a ${noun} with a join token (\`sixpn hosts join-token create\`): checks the server by the token's CA fingerprint, registers, and writes ${role}.toml and ${role}.token (0600) in --config-dir; then \`sixpn ${role}\` runs with no flags`,
+    flags,
+    args: [
+      { name: '<url>', help: "the control plane's https:// URL" },
+      {
+        name: '[token]',
+        help: 'the join token (better: SIXPN_JOIN_TOKEN or --token-file, out of the shell history)',
+      },
+    ],
+    async run(p, ctx) {
+      const o = p.values as Values<typeof flags>;
+      const s = settingsOf(p as unknown as Parsed<P>);
+      const jt = await joinTokenOf(p.args[1], o.tokenFile, ctx.io.env);
       const { joinMachine } = await import('../join.ts');
       const r = await joinMachine({
         role,
-        url,
+        url: p.args[0] as string,
         token: jt.token,
         tokenFrom: jt.from,
-        name: o.name ?? p.name,
-        endpoint: p.endpoint,
-        peerEndpoint: p.peerEndpoint,
+        name: o.name ?? s.name,
+        endpoint: s.endpoint,
+        peerEndpoint: s.peerEndpoint,
         replace: o.replace === true,
-        configDir: p.configDir,
+        configDir: s.configDir,
         caFile: ctx.globals.ca ?? ctx.io.env.SIXPN_CA,
-        settings: p.settings,
+        settings: s.settings,
       });
       const h = r.host;
       ctx.out(`joined as ${noun} ${h.name} in ${h.region} (${noun} id ${h.num}), endpoint ${h.endpoint}`);
       ctx.out(
-        `wrote ${r.configFile} and ${r.tokenFile} (0600); start it with: sixpn ${role}${p.configDir === DEFAULT_CONFIG_DIR ? '' : ` --config-dir ${p.configDir}`}`,
+        `wrote ${r.configFile} and ${r.tokenFile} (0600); start it with: sixpn ${role}${s.configDir === DEFAULT_CONFIG_DIR ? '' : ` --config-dir ${s.configDir}`}`,
       );
-    });
-
-  parent
-    .command('set-token')
-    .description(
-      `replace this ${noun}'s token (read on stdin) after \`sixpn ${noun}s rotate-token\`; the running ${role} reads it on its next request`,
-    )
-    .action(async () => {
+    },
+  };
+  const setToken: DaemonCommand<Record<string, never>, P> = {
+    name: 'set-token',
+    description: `replace this ${noun}'s token (read on stdin) after \`sixpn ${noun}s rotate-token\`; the running ${role} reads it on its next request`,
+    flags: {},
+    async run(p, ctx) {
       const text = (await ctx.io.readStdin())?.trim();
       if (!text)
         throw invalid('set-token reads the token on stdin: sixpn hosts rotate-token NAME | … set-token');
-      const path = configFiles(settingsOf().configDir, role).token;
+      const path = configFiles(settingsOf(p as unknown as Parsed<P>).configDir, role).token;
       const { writeTokenFile } = await import('../../runtime/token-file.ts');
       await writeTokenFile(path, text);
       ctx.out(`wrote ${path} (0600)`);
-    });
+    },
+  };
+  return [join, setToken] as DaemonCommand<Flags, P>[];
 }
