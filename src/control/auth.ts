@@ -1,6 +1,6 @@
 // API tokens: generation, hashing (only hashes are stored), and who may see and do what.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { SixpnError } from '../core/errors.ts';
 import type { TokenKind } from '../core/model.ts';
 import type { TokenRecord } from './store/store.ts';
@@ -13,9 +13,12 @@ export function newSecret(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
-/** Tokens carry 256 bits of entropy, so a plain SHA-256 (no salt, no stretching) is a safe stored form. */
+/**
+ * Tokens carry 256 bits of entropy, so a plain SHA-256 (no salt, no stretching) is a safe stored form. Every
+ * request hashes its token: the one-shot `hash` costs a third of a `createHash` object (same digest).
+ */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 /** The authenticated caller of a request. */

@@ -59,6 +59,31 @@ describe('parseIPv6 and formatIPv6', () => {
     });
   }
 
+  // Every shape of group (0, 1–4 digits) and every placement of zero runs, against RFC 5952 written out plainly
+  // (group by group through BigInt, as formatIPv6 did before it went through one hex string).
+  test('formatIPv6 agrees with a plain RFC 5952 formatter on 2000 mixed values', () => {
+    const plain = (v: bigint) => {
+      const gs = Array.from({ length: 8 }, (_, i) => Number((v >> BigInt((7 - i) * 16)) & 0xffffn));
+      let best = [-1, 1];
+      for (let i = 0, j = 0; i < 8; i = Math.max(j, i + 1)) {
+        for (j = i; j < 8 && gs[j] === 0; j++);
+        if (j - i > best[1]!) best = [i, j - i];
+      }
+      const hex = (xs: number[]) => xs.map((g) => g.toString(16)).join(':');
+      const [at, len] = best as [number, number];
+      return at < 0 ? hex(gs) : `${hex(gs.slice(0, at))}::${hex(gs.slice(at + len))}`;
+    };
+    const shapes = [0, 0, 0, 1, 0xa, 0xab, 0xabc, 0xabcd, 0x100, 0x10, 0xf000];
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let n = 0; n < 2000; n++) {
+      let v = 0n;
+      for (let g = 0; g < 8; g++) v = (v << 16n) | BigInt(shapes[next() % shapes.length]!);
+      assert.equal(formatIPv6(v), plain(v), `value 0x${v.toString(16)}`);
+      assert.equal(ip(formatIPv6(v)), v);
+    }
+  });
+
   test('values', () => {
     assert.equal(ip('::'), 0n);
     assert.equal(ip('::1'), 1n);

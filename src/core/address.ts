@@ -139,26 +139,35 @@ function parseIPv4Groups(s: string): number[] | undefined {
 /** RFC 5952 canonical text: lowercase, no leading zeros, the longest run (≥2) of zero groups as `::`. */
 export function formatIPv6(v: bigint): string {
   if (v < 0n || v > ALL) throw invalid(`value out of IPv6 range: ${v}`);
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  // One BigInt → hex conversion, then plain string work: the API formats an address per candidate host of every
+  // instance creation, and eight BigInt shifts and masks per address showed in its CPU profile.
+  const hex = v.toString(16).padStart(32, '0');
+  const groups: string[] = [];
+  for (let i = 0; i < 32; i += 4) groups.push(trimGroup(hex.slice(i, i + 4)));
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
+    if (groups[i] !== '0') {
       i++;
       continue;
     }
     let j = i;
-    while (j < 8 && groups[j] === 0) j++;
+    while (j < 8 && groups[j] === '0') j++;
     if (j - i > bestLen) {
       bestStart = i;
       bestLen = j - i;
     }
     i = j;
   }
-  const hex = (gs: number[]) => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart < 0) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+  if (bestStart < 0) return groups.join(':');
+  return `${groups.slice(0, bestStart).join(':')}::${groups.slice(bestStart + bestLen).join(':')}`;
+}
+
+/** Four hex digits without their leading zeros (`0000` → `0`). */
+function trimGroup(g: string): string {
+  let i = 0;
+  while (i < 3 && g.charCodeAt(i) === 48) i++;
+  return i === 0 ? g : g.slice(i);
 }
 
 /** 16 bytes, network order. */

@@ -90,12 +90,15 @@ export function describeZodError(where: string, err: z.ZodError): SixpnError {
   return new SixpnError('invalid_argument', `${field}: ${msg}`, { details: { field: path } });
 }
 
+/** One decoder for every body: decoding without `stream` keeps no state between calls (UTF-8, BOM dropped). */
+const utf8 = new TextDecoder();
+
 async function readJson(req: Request): Promise<unknown> {
   const declared = Number(req.headers.get('content-length') ?? '0');
   if (declared > MAX_BODY_BYTES) throw tooLarge();
   const buf = await req.arrayBuffer();
   if (buf.byteLength > MAX_BODY_BYTES) throw tooLarge();
-  const text = new TextDecoder().decode(buf);
+  const text = utf8.decode(buf);
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text) as unknown;

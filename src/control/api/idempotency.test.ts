@@ -6,7 +6,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { hashSecret, newSecret } from '../auth.ts';
 import { wgKey } from '../store/test-fixtures.ts';
+import { idempotencyRecord } from './idempotency.ts';
 import { type TestApi, testApi } from './test-support.ts';
+
+// Replicas of different versions share the kept keys: the record's hashes must not change (golden values).
+test('idempotencyRecord: SHA-256 of the scope and key, and of the body', () => {
+  const path = '/v1/orgs/acme/apps/web/instances';
+  assert.deepEqual(idempotencyRecord('tok1', 'post', path, 'key-1', { region: 'ord' }), {
+    key: '963fd103ea943cde57e1b9c9a664feab7f39139d51817082304a414516a7aa1a',
+    request: 'f36ef4c077e5ea36dff85c3e5211e7f0a2ea326f189963105e2fed7f2061b6d1',
+  });
+  assert.equal(
+    idempotencyRecord('tok1', 'POST', path, 'key-1', undefined).request,
+    '74234e98afe7498fb5daf1f36ac2d78acc339464f950703b8c019892f982b90b',
+  );
+});
 
 describe('Idempotency-Key', () => {
   let t: TestApi;

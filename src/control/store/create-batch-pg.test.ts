@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import pg from 'pg';
 import { type Backend, forEachBackend } from '../../../test/support/postgres.ts';
 import type { Change, Instance } from '../../core/model.ts';
+import { changesOf, type PgCreation } from './create-batch-pg.ts';
 import { type PreparedCreation, prepareCreation } from './instances-pg.ts';
 import type { CreateInstance, KeyedWrite, Store } from './store.ts';
 import { deterministic, seedFleet } from './test-fixtures.ts';
@@ -31,7 +32,7 @@ async function setup(b: Backend) {
     return p;
   };
   /** Writes the prepared creations as one group (submitted in one turn); each one's outcome or error. */
-  const write = (ps: PreparedCreation[]) => Promise.allSettled(ps.map((p) => groups.write.submit(p.item)));
+  const write = (ps: PreparedCreation[]) => Promise.allSettled(ps.map((p) => groups.write.submit(p)));
   return { url, store, heads, prep, write, ctx };
 }
 
@@ -47,6 +48,32 @@ const madeOf = (
   assert.equal(out.outcome, 'made');
   return p.made[(out.pick ?? 0) - 1]!;
 };
+
+test('changesOf: the made items in revision order, each with the instance of its picked candidate', () => {
+  const inst = (id: string, host: string) => ({ id, host }) as Instance;
+  const w = (id: string, hosts: string[]) => ({
+    item: { id, org: 'acme' } as PgCreation,
+    made: hosts.map((h) => inst(id, h)),
+  });
+  const writes = [w('a', ['h1', 'h2']), w('b', ['h1', 'h2', 'h3']), w('c', ['h1'])];
+  const changes = changesOf(writes, [
+    { outcome: 'made', rev: 12, pick: 2 },
+    { outcome: 'made', rev: 11, pick: 3 },
+    { outcome: 'key_taken' },
+  ]);
+  assert.deepEqual(
+    changes.map((c) => [c.rev, c.op, c.kind, c.id, c.org, (c.obj as Instance).host]),
+    [
+      [11, 'put', 'instance', 'b', 'acme', 'h3'],
+      [12, 'put', 'instance', 'a', 'acme', 'h2'],
+    ],
+  );
+  assert.equal(
+    changes[0]!.obj,
+    writes[1]!.made[2],
+    'the made object itself: the answer and the change agree',
+  );
+});
 
 forEachBackend(
   'store group commit of creations',

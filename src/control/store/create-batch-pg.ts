@@ -45,7 +45,17 @@ export type PgCreated =
   | { outcome: 'made'; rev: number; pick: number }
   | { outcome: Exclude<BatchOutcome, 'made'> };
 
-export type PgCreateWrites = GroupCommit<PgCreation, PgCreated>;
+/**
+ * A creation as it is submitted: the item the function takes, and the instance it makes on each candidate (in
+ * the order of `item.hosts`). The one it makes becomes both the caller's answer and the change the watch hub
+ * gets, so neither may be changed after.
+ */
+export interface PgCreationWrite {
+  item: PgCreation;
+  made: readonly Instance[];
+}
+
+export type PgCreateWrites = GroupCommit<PgCreationWrite, PgCreated>;
 
 /** A PostgreSQL store's groups of creation reads and writes (each creation reads, then writes), and its cache. */
 export interface PgCreations {
@@ -97,27 +107,30 @@ export function pgCreations(db: Db, hooks: WriteHooks): PgCreations {
   return { read: pgCreateReads(db), write: pgCreateWrites(db, hooks), cache: new CreateReadCache() };
 }
 
-/** The change entries a group wrote, in revision order (consecutive: one call holds the lock). Pure. */
-export function changesOf(items: readonly PgCreation[], created: readonly PgCreated[]): Change[] {
+/**
+ * The change entries a group wrote, in revision order (consecutive: one call holds the lock), each with the
+ * instance made on its picked candidate (the object itself, not a parse of its JSON). Pure.
+ */
+export function changesOf(writes: readonly PgCreationWrite[], created: readonly PgCreated[]): Change[] {
   const out: Change[] = [];
   for (const [n, c] of created.entries()) {
     if (c.outcome !== 'made') continue;
-    const it = items[n]!;
-    const obj = JSON.parse(it.objs[c.pick - 1]!) as Instance;
-    out.push({ rev: c.rev, op: 'put', kind: 'instance', id: it.id, org: it.org, obj });
+    const { item, made } = writes[n]!;
+    const obj = made[c.pick - 1]!;
+    out.push({ rev: c.rev, op: 'put', kind: 'instance', id: item.id, org: item.org, obj });
   }
   return out.sort((a, b) => a.rev - b.rev);
 }
 
 function pgCreateWrites(db: Db, hooks: WriteHooks): PgCreateWrites {
-  return new GroupCommit<PgCreation, PgCreated>(
-    async (items) => {
-      const q = callStatement(db, { items: JSON.stringify(items.map((it, n) => ({ n, ...it }))) });
+  return new GroupCommit<PgCreationWrite, PgCreated>(
+    async (writes) => {
+      const q = callStatement(db, { items: JSON.stringify(writes.map((w, n) => ({ n, ...w.item }))) });
       preparePg(q.sql);
       const ended = hooks.writing();
       try {
-        const created = createdByItem((await db.executeQuery<Row>(q)).rows, items.length);
-        const changes = changesOf(items, created);
+        const created = createdByItem((await db.executeQuery<Row>(q)).rows, writes.length);
+        const changes = changesOf(writes, created);
         const last = changes.at(-1);
         if (last) hooks.committed(last.rev, changes);
         return created;

@@ -8,7 +8,7 @@
 import { type InstanceNum, instanceIdOf, pickInstanceNum } from '../../core/address.ts';
 import { notFound } from '../../core/errors.ts';
 import type { Host, Instance, InstanceState } from '../../core/model.ts';
-import type { PgCreation } from './create-batch-pg.ts';
+import type { PgCreation, PgCreationWrite } from './create-batch-pg.ts';
 import type { CreateRead } from './create-read-pg.ts';
 import { heldBy, keyHeld } from './idempotency.ts';
 import { type AppRefs, checkPinned, freeInstanceNum, newInstance } from './instance-build.ts';
@@ -49,10 +49,7 @@ class LostRace extends Error {
 }
 
 /** A creation read and built, ready for its write: the item the function takes, and the instance on each candidate. */
-export interface PreparedCreation {
-  item: PgCreation;
-  made: Instance[];
-}
+export type PreparedCreation = PgCreationWrite;
 
 /**
  * Reads what creating the instance needs (kept in the store's cache when it has it, unless `fresh`: a retry after
@@ -122,7 +119,7 @@ export async function createInstancePg(
 ): Promise<KeyedResult<Instance>> {
   const p = await prepareCreation(ctx, i, state, keyed, fresh);
   if ('claim' in p) return p;
-  const out = await ctx.pgCreations!.write.submit(p.item);
+  const out = await ctx.pgCreations!.write.submit(p);
   if (out.outcome === 'made') return { made: p.made[out.pick - 1]! };
   if (out.outcome === 'placement_changed') {
     throw new LostRace(PLACEMENT_CHANGED, `the hosts of region ${i.region} changed since the read`);
