@@ -7,6 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PeerStatusReport } from '../client/api-client.ts';
 import { isSixpnError } from '../core/errors.ts';
 import { GET_REQUEST, type PeerState, parseGet, type UapiSet } from '../core/wg/uapi.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { socketPath, uapiRequest } from '../runtime/wg-device.ts';
 import type { InstalledAt } from './installed.ts';
@@ -143,11 +144,11 @@ export class PeerReporter {
   private async readAndReport(): Promise<void> {
     let ms = 0;
     const dev = await this.o.exclusive(async () => {
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       try {
         return await this.o.stats(this.o.signal);
       } finally {
-        ms = performance.now() - t0;
+        ms = monotonicMs() - t0;
       }
     });
     const now = this.now();
