@@ -3,8 +3,10 @@
 // compile cache (module.enableCompileCache) so later starts skip parsing and compiling the CLI and its dependencies,
 // and without zod's locales (below). `sixpn agent` and `sixpn gateway` run the daemons' entry bundled into one file
 // (dist/cli/daemon.js, scripts/bundle.mjs): an idle agent holds less memory than with the ~240 modules it imports.
-import { existsSync } from 'node:fs';
-import { enableCompileCache, registerHooks } from 'node:module';
+// Not `import … from 'node:fs'`: its ES module facade reads every export, fs.promises too, which loads ~20 modules
+// (FileHandle, readline, streams…) that the daemons do without (src/agent/README.md, "Memory").
+const { existsSync } = process.getBuiltinModule('node:fs');
+const { enableCompileCache, registerHooks } = process.getBuiltinModule('node:module');
 
 const DAEMONS = ['agent', 'gateway'];
 const daemon = new URL('../dist/cli/daemon.js', import.meta.url);

@@ -14,8 +14,25 @@ await build({
   target: 'node24',
   logLevel: 'warning',
   // CommonJS dependencies (dns-packet: require('buffer')) call require(); in an ES module it must be made
-  banner: { js: "import { createRequire as sixpnRequire } from 'node:module'; const require = sixpnRequire(import.meta.url);" },
+  banner: { js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);" },
   plugins: [
+    {
+      // Node's built-in modules taken with process.getBuiltinModule, not through their ES module facades: a facade reads
+      // every export, lazy ones too, so `import … from 'node:util'` alone loads worker_threads, util's diff and ~15
+      // other modules that an agent never uses (src/agent/README.md, "Memory"). The module is the prototype of an empty
+      // object: esbuild's CommonJS interop reads the descriptor of each own property, which loads a lazy one as well,
+      // and so each export is read only where the code uses it.
+      name: 'builtins-without-facades',
+      setup(b) {
+        // node:fs/promises as dist/lib/fs-async.js, its functions on node:fs's callbacks (without ~11 more modules)
+        b.onResolve({ filter: /^node:fs\/promises$/ }, () => ({ path: new URL('../lib/fs-async.js', dist).pathname }));
+        b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'builtin' }));
+        b.onLoad({ filter: /.*/, namespace: 'builtin' }, (a) => ({
+          contents: `module.exports = Object.create(process.getBuiltinModule(${JSON.stringify(a.path)}));`,
+          loader: 'js',
+        }));
+      },
+    },
     {
       // as bin/sixpn.js does at run time: zod's locale index is empty (sixpn speaks zod's English, imported by itself)
       name: 'no-zod-locales',

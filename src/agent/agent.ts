@@ -12,6 +12,7 @@ import { invalid } from '../core/errors.ts';
 import { checkIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
 import { parseEndpoint } from '../core/wg/endpoint.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { coalesced, serialQueue } from '../lib/serial.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
@@ -137,9 +138,9 @@ function tableAtOnce(apply: () => Promise<boolean>, log: Logger) {
   const serial = serialQueue();
   const nftNow = coalesced(
     async () => {
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       if (await serial(apply))
-        log.info({ ms: Math.round(performance.now() - t0) }, 'isolation table applied at once');
+        log.info({ ms: Math.round(monotonicMs() - t0) }, 'isolation table applied at once');
     },
     (e) => log.warn({ err: String(e) }, 'cannot apply the isolation table at once; the next pass does'),
   );

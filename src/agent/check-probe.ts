@@ -4,6 +4,7 @@
 
 import { connect } from 'node:net';
 import type { Check } from '../core/model.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import { nodeHttp } from '../lib/node-http.ts';
 
 export interface ProbeResult {
@@ -15,12 +16,12 @@ export interface ProbeResult {
 /** Runs `check` against `address`. `localAddress`: the source (undefined: the kernel's choice). */
 export type Probe = (check: Check, address: string, localAddress: string | undefined) => Promise<ProbeResult>;
 
-const ms = (t0: number) => `${Math.max(0, Math.round(performance.now() - t0))} ms`;
+const ms = (t0: number) => `${Math.max(0, Math.round(monotonicMs() - t0))} ms`;
 const errCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 
 function tcpProbe(check: Check, address: string, localAddress: string | undefined): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     const sock = connect({
       host: address,
       port: check.port,
@@ -43,7 +44,7 @@ function tcpProbe(check: Check, address: string, localAddress: string | undefine
 
 function httpProbe(check: Check, address: string, localAddress: string | undefined): Promise<ProbeResult> {
   return new Promise((resolve) => {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     let settled = false;
     const finish = (r: ProbeResult) => {
       if (settled) return;

@@ -17,7 +17,7 @@ export interface CheckerOptions {
   /** Sends transitions to the control plane (`PUT /v1/hosts/:name/checks`). */
   report(items: Transition[], signal: AbortSignal): Promise<void>;
   probe?: Probe;
-  /** ms clock (default `performance.now` based wall time). */
+  /** ms clock (default `Date.now`). */
   now?: () => number;
   /** Checks running at once (default 64). */
   concurrency?: number;

@@ -3,6 +3,7 @@
 import { nftFingerprint } from '../core/nft/check.ts';
 import { buildIsolation } from '../core/nft/isolation.ts';
 import type { LocalState } from '../core/state.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ApplyResult } from '../runtime/node-apply.ts';
 import type { Action } from './actions.ts';
@@ -38,13 +39,13 @@ export async function reconcileOnce(
   signal?: AbortSignal,
   attached: ReadonlyMap<string, AttachedAs> = new Map(),
 ): Promise<ReconcileResult> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const revision = state.revision;
   const desired = desiredState(state, identity, attached);
   const observed = await observe(seams, desired, registrationOf(state, identity.host), ctx, signal);
   const actions = plan(desired, observed, ctx);
   const result = await apply(seams, actions, ctx, logger, signal);
-  return { revision, desired, actions, ...result, ms: performance.now() - t0 };
+  return { revision, desired, actions, ...result, ms: monotonicMs() - t0 };
 }
 
 /**

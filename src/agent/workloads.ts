@@ -9,6 +9,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressPlan } from '../core/address.ts';
 import { alreadyExists, invalid, isSixpnError, SixpnError } from '../core/errors.ts';
+import { isoTime } from '../core/iso-time.ts';
 import type { Instance } from '../core/model.ts';
 import type { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
@@ -254,7 +255,12 @@ export class Workloads {
     const { org, holder } = await this.checkRequest(body);
     // Created stopped, recorded, then started: the first pass that sees it started knows how to lay it out.
     const inst = await this.o.api.createInstance(org, body.app, { state: 'stopped' });
-    const a = newAttachment(body, { ...inst, org }, holder, (this.o.now?.() ?? new Date()).toISOString());
+    const a = newAttachment(
+      body,
+      { ...inst, org },
+      holder,
+      isoTime((this.o.now?.() ?? new Date()).getTime()),
+    );
     try {
       await this.save(a);
       await this.waitSetUp(await this.o.api.startInstance(inst.id));

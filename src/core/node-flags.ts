@@ -14,12 +14,17 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
  * V8 background thread instead of one per core (idle agent VmRSS 104.9 -> 96.3 MB in a 3-host lab); Maglev
  * only for a function called 5,000 times, not 400, so that start-up alone does not map Maglev's code for good
  * (idle agent VmRSS 71.6 -> 69.0 MiB in bench/lab/run.ts's 10-host lab; idle CPU and change latency unchanged,
- * DNS max qps within noise). Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle.
+ * DNS max qps within noise). No Sparkplug (V8's baseline compiler, whose code an idle agent keeps) and feedback
+ * vectors only for a function called 100 times, not 8 (start-up-only code gets none): idle agent VmRSS 62.5 -> 61.4
+ * MiB in bench/lab/agent-rss.ts, DNS max qps and queries per CPU-second unchanged (src/agent/README.md, "Memory").
+ * Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
   '--v8-pool-size=1',
   '--invocation-count-for-maglev=5000',
+  '--no-sparkplug',
+  '--invocation-count-for-feedback-allocation=100',
 ];
 
 /** The flags of each long-running role, as its systemd unit runs it. */

@@ -8,6 +8,7 @@ import { DEFAULT_ADVERTISED, errorResponse, truncatedResponse, udpLimit } from '
 import { F, MAX_MESSAGE, RCODE } from '../core/dns/wire.ts';
 import type { ZoneIndex } from '../core/dns/zone-index.ts';
 import { isSixpnError } from '../core/errors.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { DnsMetrics } from './metrics.ts';
 import type { StaleCache } from './stale-cache.ts';
@@ -58,7 +59,7 @@ export class DnsHandler {
    * message deserves no answer. `msg` may be a view the caller reuses once this returns (a forward copies it).
    */
   handle<C>(msg: Buffer, net: number, tcp: boolean, ctx: C, later: Later<C>): Buffer | undefined | null {
-    const t0 = performance.now();
+    const t0 = monotonicMs();
     let out: Buffer | typeof FORWARD | typeof DROP;
     try {
       out = this.responder.respond(msg, net, tcp, this.askerRegion);
@@ -67,7 +68,7 @@ export class DnsHandler {
       this.opts.logger.error({ err: e, code: isSixpnError(e) ? e.code : undefined }, 'dns query failed');
       const q = new Query();
       if (parseQuery(msg, msg.length, q) !== Parse.OK) return null;
-      this.opts.metrics.query(q.qtype, RCODE.SERVFAIL, (performance.now() - t0) / 1000);
+      this.opts.metrics.query(q.qtype, RCODE.SERVFAIL, (monotonicMs() - t0) / 1000);
       return errorResponse(msg, q, RCODE.SERVFAIL, DEFAULT_ADVERTISED, F.RA);
     }
     if (out === DROP) return null;
@@ -75,11 +76,7 @@ export class DnsHandler {
       this.forward(msg, tcp, t0, (r) => later(r, ctx));
       return undefined;
     }
-    this.opts.metrics.query(
-      this.responder.q.qtype,
-      this.responder.lastRcode,
-      (performance.now() - t0) / 1000,
-    );
+    this.opts.metrics.query(this.responder.q.qtype, this.responder.lastRcode, (monotonicMs() - t0) / 1000);
     return out;
   }
 
@@ -91,7 +88,7 @@ export class DnsHandler {
     const key = questionKey(msg, q) ?? '';
     const limit = tcp ? MAX_MESSAGE : udpLimit(q);
     const done = (out: Buffer) => {
-      this.opts.metrics.query(q.qtype, rcodeOf(out), (performance.now() - t0) / 1000);
+      this.opts.metrics.query(q.qtype, rcodeOf(out), (monotonicMs() - t0) / 1000);
       reply(out);
     };
     const ups = this.opts.upstreams;

@@ -14,6 +14,7 @@ import { checkOwnIfaceName } from '../core/names.ts';
 import type { LocalState } from '../core/state.ts';
 import { endpointPort, parseEndpoint, parseHostEndpoint } from '../core/wg/endpoint.ts';
 import { runDns } from '../dns/run-dns.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { loadOrCreateKey } from '../runtime/key-file.ts';
 import { currentNetnsName } from '../runtime/netns.ts';
@@ -134,13 +135,13 @@ function peerFastPath(r: Reconciler, id: GatewayIdentity, seams: GatewaySeams, r
     if (updates.length === 0) return;
     await r.lock.run(async () => {
       try {
-        const t0 = performance.now();
+        const t0 = monotonicMs();
         const op = await seams.peerCache.setPeers(updates, r.signal);
         if (!op) return;
         reporter.installed(op);
         count++;
         lastChange = Date.now();
-        const ms = Math.round((performance.now() - t0) * 100) / 100;
+        const ms = Math.round((monotonicMs() - t0) * 100) / 100;
         const removed = (op.peers ?? []).every((p) => p.remove);
         const fields = { rev: change.rev, org: change.obj.org, peer: change.obj.name, ms };
         r.log.info(fields, removed ? 'peer removed' : 'peer installed');

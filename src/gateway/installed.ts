@@ -1,6 +1,7 @@
 // When each peer was installed on the gateway's WireGuard device (reported as `installed_at`), kept across
 // restarts in <state dir>/installed.json. Pure bookkeeping; the gateway saves it.
 
+import { isoTime } from '../core/iso-time.ts';
 import type { UapiSet } from '../core/wg/uapi.ts';
 
 export class InstalledAt {
@@ -22,7 +23,7 @@ export class InstalledAt {
       if (p.remove) {
         if (this.at.delete(p.publicKey)) this.version++;
       } else if (!p.updateOnly && !this.at.has(p.publicKey)) {
-        this.at.set(p.publicKey, now.toISOString());
+        this.at.set(p.publicKey, isoTime(now.getTime()));
         this.version++;
       }
     }

@@ -4,6 +4,7 @@
 // while such a peer waits for its first handshake the device is read every second — within the lock budget. Pure.
 
 import type { PeerStatusReport } from '../client/api-client.ts';
+import { isoTime } from '../core/iso-time.ts';
 import type { PeerState, UapiSet } from '../core/wg/uapi.ts';
 import { quietWait } from '../runtime/scheduler.ts';
 
@@ -13,7 +14,7 @@ export const signature = (i: PeerStatusReport): string =>
 
 const handshakeOf = (p: PeerState): string | null =>
   p.lastHandshakeTimeSec > 0
-    ? new Date(p.lastHandshakeTimeSec * 1000 + Math.floor(p.lastHandshakeTimeNsec / 1e6)).toISOString()
+    ? isoTime(p.lastHandshakeTimeSec * 1000 + Math.floor(p.lastHandshakeTimeNsec / 1e6))
     : null;
 
 /** The report items, and the signature of each (kept after a successful PUT, to send only changes next time). */

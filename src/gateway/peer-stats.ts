@@ -6,7 +6,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { PeerStatusReport } from '../client/api-client.ts';
 import { isSixpnError } from '../core/errors.ts';
+import { isoTime } from '../core/iso-time.ts';
 import { GET_REQUEST, type PeerState, parseGet, type UapiSet } from '../core/wg/uapi.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import { socketPath, uapiRequest } from '../runtime/wg-device.ts';
 import type { InstalledAt } from './installed.ts';
@@ -100,7 +102,7 @@ export class PeerReporter {
   /** Notes a set applied to the device: its new peers are reported at once, and watched for a first handshake. */
   installed(op: UapiSet): void {
     const at = this.now();
-    const fresh = newPeerReports(op, (k) => this.o.installed.get(k), new Date(at).toISOString());
+    const fresh = newPeerReports(op, (k) => this.o.installed.get(k), isoTime(at));
     this.o.installed.noteSet(op, new Date(at));
     this.schedule.changed(at, fresh.length > 0);
     if (fresh.length === 0) return;
@@ -143,11 +145,11 @@ export class PeerReporter {
   private async readAndReport(): Promise<void> {
     let ms = 0;
     const dev = await this.o.exclusive(async () => {
-      const t0 = performance.now();
+      const t0 = monotonicMs();
       try {
         return await this.o.stats(this.o.signal);
       } finally {
-        ms = performance.now() - t0;
+        ms = monotonicMs() - t0;
       }
     });
     const now = this.now();

@@ -3,6 +3,7 @@
 
 import type { LocalState } from '../core/state.ts';
 import type { UapiSet } from '../core/wg/uapi.ts';
+import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ApplyResult } from '../runtime/node-apply.ts';
 import { applyGateway } from './apply.ts';
@@ -48,7 +49,7 @@ export async function reconcileGateway(
   fresh: boolean,
   signal?: AbortSignal,
 ): Promise<GatewayPassResult> {
-  const t0 = performance.now();
+  const t0 = monotonicMs();
   const revision = state.revision;
   const desired = desiredGateway(state, id);
   const observed = await observeGateway(seams, registrationOf(state, id.name), ctx, fresh, signal);
@@ -61,6 +62,6 @@ export async function reconcileGateway(
     actions,
     ...result,
     peerOp: peerOp?.do === 'wg-set' ? peerOp.op : undefined,
-    ms: performance.now() - t0,
+    ms: monotonicMs() - t0,
   };
 }

@@ -3,6 +3,8 @@
 // registry that renders them. Small on purpose: prom-client and its OpenTelemetry dependency added ~20 MiB to the
 // resident memory of every agent, which only needs a few counters.
 
+import { processStartMs } from './clock.ts';
+
 type Labels<L extends string> = Partial<Record<L, string | number>>;
 
 interface Metric {
@@ -198,7 +200,7 @@ export function registerProcessMetrics(registry: Registry, prefix: string): void
     help: 'Start time of the process since the Unix epoch',
     registers: [registry],
   });
-  start.set({}, Math.round((performance.timeOrigin || Date.now()) / 1000));
+  start.set({}, Math.round(processStartMs() / 1000));
   registry.beforeRender(() => {
     const u = process.cpuUsage();
     cpu.reset();

@@ -11,6 +11,7 @@ import type { FetchLike, TokenSource } from '../client/http.ts';
 import type { AddressPlan } from '../core/address.ts';
 import { ZoneIndex } from '../core/dns/zone-index.ts';
 import { isSixpnError } from '../core/errors.ts';
+import { isoTime } from '../core/iso-time.ts';
 import type { Change, EntityOf, Snapshot } from '../core/model.ts';
 import { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
@@ -307,7 +308,7 @@ export class Reconciler {
     await writeStatusFile(this.o.stateDir, {
       pid: process.pid,
       revision,
-      reconciledAt: new Date().toISOString(),
+      reconciledAt: isoTime(Date.now()),
       dns: this.dns ? 'listening' : 'down',
       connected: this.connected,
       failed: last?.failed.length ?? 0,

@@ -4,6 +4,7 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isSixpnError } from '../core/errors.ts';
+import { isoTime } from '../core/iso-time.ts';
 import type { NftBatch } from '../core/nft/json.ts';
 import type { TableListing } from '../core/nft/listing.ts';
 import type { CounterKey, CounterRead } from '../core/nft/usage.ts';
@@ -70,7 +71,7 @@ export async function runUsageTask<S>(o: UsageTaskOptions<S>): Promise<void> {
       appliedKey = ''; // gone (deleted by hand, a flushed ruleset): made again below
       return undefined;
     }
-    const reports = await spool.record(o.table.counters(listing), now().toISOString(), o.region);
+    const reports = await spool.record(o.table.counters(listing), isoTime(now().getTime()), o.region);
     if (reports.length > 0) {
       log.info(
         { seq: reports.at(-1)?.seq, items: reports.reduce((a, r) => a + r.items.length, 0) },
