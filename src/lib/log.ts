@@ -2,13 +2,19 @@
 // descriptor (log-sink.ts), secrets redacted by path. sixpn's own, not pino: an idle agent held ~1.5 MiB more
 // with pino and its worker-thread transport machinery, which sixpn never used (src/agent/README.md, "Memory").
 
-import { fieldsJson, levelValue, logLine, SECRET_PATHS } from './log-line.ts';
+import { fieldsJson, LEVELS, levelValue, logLine, SECRET_PATHS } from './log-line.ts';
 import { fdSink, type LogSink } from './log-sink.ts';
 
 const PATHS = SECRET_PATHS.map((p) => p.split('.'));
 
 // any object: interfaces have no index signature
 type Fields = object;
+
+/** A level's method: `info(msg)`, or `info(fields, msg)` with the record's fields. */
+interface LogFn {
+  (msg: string): void;
+  (fields: Fields, msg?: string): void;
+}
 
 /**
  * A structured logger. `info(fields, msg)` or `info(msg)`: a line `{level, time, pid, ...bindings, ...fields,
@@ -41,26 +47,10 @@ export class Logger {
     return new Logger(this.sink, this.levelName, this.bindings + fieldsJson(bindings, PATHS));
   }
 
-  debug(msg: string): void;
-  debug(fields: Fields, msg?: string): void;
-  debug(a: Fields | string, msg?: string): void {
-    this.log(20, a, msg);
-  }
-  info(msg: string): void;
-  info(fields: Fields, msg?: string): void;
-  info(a: Fields | string, msg?: string): void {
-    this.log(30, a, msg);
-  }
-  warn(msg: string): void;
-  warn(fields: Fields, msg?: string): void;
-  warn(a: Fields | string, msg?: string): void {
-    this.log(40, a, msg);
-  }
-  error(msg: string): void;
-  error(fields: Fields, msg?: string): void;
-  error(a: Fields | string, msg?: string): void {
-    this.log(50, a, msg);
-  }
+  readonly debug: LogFn = (a: Fields | string, msg?: string) => this.log(LEVELS.debug, a, msg);
+  readonly info: LogFn = (a: Fields | string, msg?: string) => this.log(LEVELS.info, a, msg);
+  readonly warn: LogFn = (a: Fields | string, msg?: string) => this.log(LEVELS.warn, a, msg);
+  readonly error: LogFn = (a: Fields | string, msg?: string) => this.log(LEVELS.error, a, msg);
 
   private log(level: number, a: Fields | string, msg?: string): void {
     if (level < this.threshold) return;
