@@ -3,6 +3,7 @@
 // when the process (or worker thread) exits, so the last lines are not lost.
 
 import { write, writeSync } from 'node:fs';
+import { LEVELS, logLine } from './log-line.ts';
 
 /** Lines held while the descriptor does not keep up; beyond them new lines are dropped and counted. */
 const MAX_PENDING_CHARS = 4 << 20;
@@ -38,9 +39,8 @@ class FdSink implements LogSink {
   /** The pending lines as one buffer, with a note of the lines dropped since the last. */
   private take(): Buffer {
     if (this.dropped > 0) {
-      this.pending.push(
-        `{"level":40,"time":${Date.now()},"pid":${process.pid},"dropped":${this.dropped},"msg":"log lines dropped"}\n`,
-      );
+      const fields = `,"pid":${process.pid},"dropped":${this.dropped}`;
+      this.pending.push(logLine(LEVELS.warn, Date.now(), fields, '', 'log lines dropped'));
       this.dropped = 0;
     }
     const buf = Buffer.from(this.pending.join(''));
