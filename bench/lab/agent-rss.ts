@@ -9,7 +9,7 @@
 // by default one variant, this checkout with the lab's flags. --dump DIR: each sample's /proc/PID/smaps there,
 // and the hosts' logs at the end.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,9 @@ interface Variant {
   node: string[];
   env?: Record<string, string>;
 }
+// A variant's name becomes part of a dump file's name.
+const fileSafe = (name: string) => name.replace(/[^\w.-]+/g, '_');
+if (values.dump) mkdirSync(values.dump, { recursive: true });
 const variants: Variant[] = values.variants
   ? (JSON.parse(readFileSync(values.variants, 'utf8')) as Variant[])
   : [{ name: 'this checkout', bin: SIXPN_BIN, node: [...DAEMON_NODE_FLAGS] }];
@@ -87,7 +90,7 @@ try {
       results.get(on[k]!.name)!.push(m);
       if (values.dump)
         writeFileSync(
-          `${values.dump}/${r}-${lab.hosts[k]!.name}-${on[k]!.name}.smaps`,
+          `${values.dump}/${r}-${lab.hosts[k]!.name}-${fileSafe(on[k]!.name)}.smaps`,
           readFileSync(`/proc/${rec.pid}/smaps`, 'utf8'),
         );
       process.stderr.write(`round ${r} ${lab.hosts[k]!.name} ${on[k]!.name}: ${JSON.stringify(m)}\n`);
