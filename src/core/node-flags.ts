@@ -17,7 +17,10 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
  * DNS max qps within noise). No Sparkplug (V8's baseline compiler, whose code an idle agent keeps) and feedback
  * vectors only for a function called 100 times, not 8 (start-up-only code gets none): idle agent VmRSS 62.5 -> 61.4
  * MiB in bench/lab/agent-rss.ts, DNS max qps and queries per CPU-second unchanged (src/agent/README.md, "Memory").
- * Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle.
+ * Not `--optimize-for-size`: 1.4 MiB less but 0.25 -> 0.9 % of a core idle. No Node start-up snapshot: Node then
+ * compiles its built-in modules from their source as they load instead of reading their code cache, which maps
+ * ~3 MiB more of the node binary for http, https, dgram, child_process and crypto; idle agent VmRSS 61.6 -> 59.0 MiB
+ * (bench/lab/agent-rss.ts), ~50 ms more to start, DNS max qps unchanged (src/agent/README.md, "Memory").
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
@@ -25,6 +28,7 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--invocation-count-for-maglev=5000',
   '--no-sparkplug',
   '--invocation-count-for-feedback-allocation=100',
+  '--no-node-snapshot',
 ];
 
 /** The flags of each long-running role, as its systemd unit runs it. */
