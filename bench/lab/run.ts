@@ -2,11 +2,13 @@
 // for each change the time from the API call to (a) the new answer on every host's DNS (fdaa::3, asked from an
 // instance on each host) and (b) for a start, the address answering TCP from every host; p50/p99 over the changes.
 // Also each agent's CPU and memory when idle and under that churn. Needs root; builds and removes its own lab.
+// "Idle" starts `--settle` seconds after the last change, once the agents have made their one memory-reducing
+// collection after work (src/runtime/settle-gc.ts, 5 s after it), and lasts `--idle` seconds.
 //
 // Then `--joins` times: a new host joins (`sixpn agent join`) and gets an instance; the time from the join to that
 // instance reachable over TCP from every other host (bench/lab/join.ts).
 //
-//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--idle 10] [--poll-ms 2] [--joins 5]
+//   node --import tsx bench/lab/run.ts [--regions ord:4,iad:2,ams:2,nrt:2] [--changes 100] [--settle 8] [--idle 10] [--poll-ms 2] [--joins 5]
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
   options: {
     regions: { type: 'string', default: 'ord:4,iad:2,ams:2,nrt:2' },
     changes: { type: 'string', default: '100' },
+    settle: { type: 'string', default: '8' },
     idle: { type: 'string', default: '10' },
     'poll-ms': { type: 'string', default: '2' },
     joins: { type: 'string', default: '5' },
@@ -32,6 +35,7 @@ const { values } = parseArgs({
 });
 const CHANGES = Number(values.changes);
 const IDLE_S = Number(values.idle);
+const SETTLE_S = Number(values.settle);
 const wall = () => performance.timeOrigin + performance.now();
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -102,6 +106,7 @@ try {
   // warm up: every probe sees the target
   await Promise.all(probes.map((p) => p.expect(0, `present ${target.address}`)));
 
+  await delay(SETTLE_S * 1000);
   const pids = agents.map((a) => a.rec.pid);
   const before = pids.map(usage);
   await delay(IDLE_S * 1000);
@@ -161,7 +166,7 @@ try {
   console.log(`  starts             p50 ${ms(pct(dnsStart, 50))}  p99 ${ms(pct(dnsStart, 99))}`);
   console.log(`start → TCP from every host  p50 ${ms(pct(connAll, 50))}  p99 ${ms(pct(connAll, 99))}`);
   console.log(
-    `agent CPU idle   mean ${mean(idleCpu).toFixed(2)} %  max ${Math.max(...idleCpu).toFixed(2)} % of a core (${IDLE_S} s)`,
+    `agent CPU idle   mean ${mean(idleCpu).toFixed(2)} %  max ${Math.max(...idleCpu).toFixed(2)} % of a core (${IDLE_S} s, from ${SETTLE_S} s after the last change)`,
   );
   console.log(
     `agent CPU churn  mean ${mean(churnCpu).toFixed(2)} %  max ${Math.max(...churnCpu).toFixed(2)} % of a core (${churnS.toFixed(1)} s)`,

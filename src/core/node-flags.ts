@@ -21,6 +21,7 @@ export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=4'];
  * compiles its built-in modules from their source as they load instead of reading their code cache, which maps
  * ~3 MiB more of the node binary for http, https, dgram, child_process and crypto; idle agent VmRSS 61.6 -> 59.0 MiB
  * (bench/lab/agent-rss.ts), ~50 ms more to start, DNS max qps unchanged (src/agent/README.md, "Memory").
+ * `--expose-gc` for src/runtime/settle-gc.ts: one memory-reducing collection once the daemon is quiet after work.
  */
 export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--max-semi-space-size=1',
@@ -29,6 +30,7 @@ export const DAEMON_NODE_FLAGS: readonly string[] = [
   '--no-sparkplug',
   '--invocation-count-for-feedback-allocation=100',
   '--no-node-snapshot',
+  '--expose-gc',
 ];
 
 /** The flags of each long-running role, as its systemd unit runs it. */

@@ -17,6 +17,7 @@ import { LocalState } from '../core/state.ts';
 import type { Logger } from '../lib/log.ts';
 import { type FollowOptions, followControlPlane } from './follow.ts';
 import { type PassReason, type QuietSpell, Scheduler } from './scheduler.ts';
+import { SettleGc } from './settle-gc.ts';
 import { loadLocalState, noStateSaver, type StateSaver } from './state-file.ts';
 import { type RoleStatus, STATUS_FILE, writeStatusFile } from './status-file.ts';
 
@@ -127,6 +128,8 @@ export class Reconciler {
   private passes = 0;
   private last: PassResult | undefined;
   private scheduler: Scheduler | undefined;
+  /** One memory-reducing collection after each burst of work (with `--expose-gc`, as the daemons run). */
+  private readonly settle: SettleGc | undefined;
 
   private constructor(
     readonly client: ApiClient,
@@ -134,7 +137,9 @@ export class Reconciler {
     readonly zone: ZoneIndex,
     private readonly persist: StateSaver,
     readonly o: OpenOptions,
-  ) {}
+  ) {
+    this.settle = SettleGc.create({ log: o.log, signal: o.signal });
+  }
 
   /**
    * Creates the state directory (0700) and removes the status of an earlier run (it would say this process is
@@ -233,6 +238,7 @@ export class Reconciler {
       },
       onSnapshot: (snap) => {
         spec.onSnapshot?.(snap);
+        this.settle?.busy();
         scheduler?.request(snapshotPass);
       },
       onChange: async (c, before) => {
@@ -284,6 +290,7 @@ export class Reconciler {
     this.applied += r.applied;
     await hooks.afterPass?.(r, reason);
     if (r.actions.length > 0 || reason !== 'periodic' || this.passes++ === 0) {
+      this.settle?.busy();
       const { actions, failed } = r;
       const fields = {
         reason,

@@ -32,7 +32,7 @@ test('sixpn install agent --dry-run: the agent unit; a server flag on it is a us
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(
     ok.stdout,
-    /^ExecStart=\S+ --max-semi-space-size=1 --v8-pool-size=1 --invocation-count-for-maglev=5000 --no-sparkplug --invocation-count-for-feedback-allocation=100 --no-node-snapshot \S+ agent$/m,
+    /^ExecStart=\S+ --max-semi-space-size=1 --v8-pool-size=1 --invocation-count-for-maglev=5000 --no-sparkplug --invocation-count-for-feedback-allocation=100 --no-node-snapshot --expose-gc \S+ agent$/m,
   );
   const bad = await runInProcess(['install', 'agent', '--dry-run', '--listen', ':80']);
   assert.equal(bad.code, 2);
