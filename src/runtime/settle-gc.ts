@@ -84,7 +84,7 @@ export class SettleGc {
     this.lastCollect = monotonicMs();
     const after = process.memoryUsage();
     const mib = (n: number) => Math.round((n / MIB) * 10) / 10;
-    this.o.log.debug(
+    this.o.log.info(
       {
         ms: Math.round(this.lastCollect - t0),
         heapUsedMiB: [mib(before.heapUsed), mib(after.heapUsed)],
