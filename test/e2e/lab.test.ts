@@ -26,10 +26,11 @@ import {
   machineState,
   NsProcess,
   ping6,
+  sendForged,
+  sendUdp,
   TCP_CLIENT,
   TCP_ECHO,
   tcpExchange,
-  UDP_SEND,
   UDP_SINK,
 } from './support.ts';
 import { withLab } from './with-lab.ts';
@@ -144,30 +145,16 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
     const vault = inst('vault');
     const db = inst('db');
     const sink = new NsProcess(db.ns, UDP_SINK, ['7200']);
-    const added: [string, string][] = [];
-    const send = async (ns: string, src: string, tag: string) => {
-      const s = new NsProcess(ns, UDP_SEND, [src, db.address, '7200', tag]);
-      await eventually(async () => s.exited, 3_000, 20);
-      await s.stop();
-    };
     try {
       assert.ok(await sink.waitFor(/^listening$/));
-      await send(web.ns, web.address, 'legit');
+      await sendUdp(web.ns, web.address, db.address, 7200, 'legit');
       assert.ok(
         await sink.waitFor(new RegExp(`^from ${web.address} legit$`)),
         'control: the real source gets through',
       );
-      for (const [ns, forged] of [
-        [web.ns, other.address],
-        [web.ns, vault.address],
-        [vault.ns, web.address],
-      ] as const) {
-        await inNs(ns, 'ip', ['-6', 'addr', 'add', `${forged}/128`, 'dev', 'eth0', 'nodad']);
-        added.push([ns, forged]);
-      }
-      await send(web.ns, other.address, 'forged-instance');
-      await send(web.ns, vault.address, 'forged-network');
-      await send(vault.ns, web.address, 'forged-by-b');
+      await sendForged(web.ns, other.address, db.address, 7200, 'forged-instance');
+      await sendForged(web.ns, vault.address, db.address, 7200, 'forged-network');
+      await sendForged(vault.ns, web.address, db.address, 7200, 'forged-by-b');
       await new Promise((r) => setTimeout(r, 1_500));
       assert.deepEqual(
         sink.lines.filter((l) => l.startsWith('from ') && !l.endsWith(' legit')),
@@ -175,8 +162,6 @@ describe('the lab, end to end', { skip, timeout: 300_000 }, () => {
         'no forged datagram reached db',
       );
     } finally {
-      for (const [ns, a] of added)
-        await inNs(ns, 'ip', ['-6', 'addr', 'del', `${a}/128`, 'dev', 'eth0']).catch(() => {});
       await sink.stop();
     }
   });

@@ -160,17 +160,25 @@ const s = require('dgram').createSocket('udp6');
 s.on('message', (m, r) => console.log('from ' + r.address + ' ' + m.toString()));
 s.bind(Number(process.argv[1]), '::', () => console.log('listening'));`;
 
-/** Sends PAYLOAD three times to ADDR PORT from source address SRC (bound explicitly). */
-export const UDP_SEND = `
+/**
+ * Sends PAYLOAD three times to ADDR PORT from source address SRC (bound explicitly); prints `sent` for each datagram
+ * the kernel took and `error CODE` for a failed bind or send.
+ */
+const UDP_SEND = `
 const s = require('dgram').createSocket('udp6');
+s.on('error', (e) => { console.log('error ' + e.code); process.exit(1); });
 s.bind(0, process.argv[1], () => {
   let n = 0;
-  const t = setInterval(() => { s.send(process.argv[4], Number(process.argv[3]), process.argv[2]); if (++n === 3) { clearInterval(t); setTimeout(() => process.exit(0), 100); } }, 50);
+  const t = setInterval(() => {
+    s.send(process.argv[4], Number(process.argv[3]), process.argv[2], (e) => console.log(e ? 'error ' + e.code : 'sent'));
+    if (++n === 3) { clearInterval(t); setTimeout(() => process.exit(0), 100); }
+  }, 50);
 });`;
 
 /**
  * Sends PAYLOAD three times from `ns` to ADDR PORT from source SRC ({@link UDP_SEND}) and waits until the sender
  * is done: its node can take seconds to start on a loaded machine, and a count read before it sent sees nothing.
+ * Throws unless all three datagrams left, so a check that nothing arrived never passes because nothing was sent.
  */
 export async function sendUdp(ns: string, src: string, dst: string, port: number, payload: string) {
   const s = new NsProcess(ns, UDP_SEND, [src, dst, String(port), payload]);
@@ -179,6 +187,31 @@ export async function sendUdp(ns: string, src: string, dst: string, port: number
       throw new Error(`the UDP sender in ${ns} did not finish within 20 s`);
   } finally {
     await s.stop();
+  }
+  const sent = s.lines.filter((l) => l === 'sent').length;
+  if (sent !== 3)
+    throw new Error(
+      `the UDP sender in ${ns} from ${src} sent ${sent} of 3 datagrams: ${s.lines.join('; ') || 'no output'}`,
+    );
+}
+
+/**
+ * Sends from `ns` with a source address the instance does not own, added to its eth0 for the send and removed after.
+ * The agent's periodic pass removes addresses it did not plan, so a send whose address was taken away before it
+ * left (EADDRNOTAVAIL) is tried again, up to three times.
+ */
+export async function sendForged(ns: string, forged: string, dst: string, port: number, payload: string) {
+  try {
+    for (let attempt = 1; ; attempt++) {
+      await inNs(ns, 'ip', ['-6', 'addr', 'replace', `${forged}/128`, 'dev', 'eth0', 'nodad']);
+      try {
+        return await sendUdp(ns, forged, dst, port, payload);
+      } catch (e) {
+        if (attempt === 3 || !String(e).includes('EADDRNOTAVAIL')) throw e;
+      }
+    }
+  } finally {
+    await inNs(ns, 'ip', ['-6', 'addr', 'del', `${forged}/128`, 'dev', 'eth0']).catch(() => {});
   }
 }
 
