@@ -19,6 +19,12 @@ if (!existsSync(main)) {
   process.exit(70);
 }
 enableCompileCache();
+// `sixpn … | head`: a reader that closed the pipe ends the output, as it does other Unix tools (Node ignores SIGPIPE,
+// so the write fails with EPIPE instead). The daemons write their logs to the descriptor directly (src/lib/log-sink.ts).
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 // zod's entry points (`zod` and its `v4/core`) re-export all of its ~50 locales, a third of zod's loading time
 // (~25 ms of every start on a 2-core machine). sixpn speaks zod's English only, which zod imports by itself
 // (v4/locales/en.js), so zod's locale index resolves to an empty module: `z.locales` is empty, nothing else changes.
