@@ -27,7 +27,7 @@ import { startAgentDns } from './dns.ts';
 import { countUsage, createAgentMetrics, parseMetricsListen, serveMetrics } from './metrics.ts';
 import type { AgentSeams, ReconcileContext } from './observe.ts';
 import { checkLabPlacement } from './preflight.ts';
-import { applyNftNow, reconcileOnce, registrationOf } from './reconcile.ts';
+import { agentFingerprint, applyNftNow, reconcileOnce, registrationOf } from './reconcile.ts';
 import { realSeams } from './seams.ts';
 import { agentUsageTable } from './usage-task.ts';
 import { startWorkloads } from './workload-service.ts';
@@ -207,14 +207,9 @@ export async function runAgent(o: AgentOptions): Promise<RunningAgent> {
       }),
     passes: {
       ...(o.resyncMs !== undefined ? { resyncMs: o.resyncMs } : {}),
-      // A change that leaves the desired host as it was needs no look at the devices (periodic passes always
-      // look). The control plane's record of this host counts too: a snapshot that shows it unregistered must
-      // register it.
+      // A change that leaves the desired host as it was needs no look at the devices (periodic passes always look).
       fingerprint: () =>
-        JSON.stringify(
-          [desiredState(state, identity, attached()), registrationOf(state, identity.host)],
-          (_k, v) => (typeof v === 'bigint' ? String(v) : v),
-        ),
+        agentFingerprint(desiredState(state, identity, attached()), registrationOf(state, identity.host)),
       reconcile: () => serial(() => reconcileOnce(state, identity, seams, ctx, log, o.signal, attached())),
       afterPass: async (last) => {
         await local.workloads.passed(last);

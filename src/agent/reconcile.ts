@@ -15,6 +15,8 @@ import { plan } from './plan.ts';
 export interface ReconcileResult extends ApplyResult {
   /** The state revision this pass worked from. */
   revision: number;
+  /** {@link agentFingerprint} of what it worked from. */
+  fingerprint: string;
   desired: Desired;
   actions: Action[];
   ms: number;
@@ -24,6 +26,14 @@ export interface ReconcileResult extends ApplyResult {
 export function registrationOf(state: LocalState, host: string) {
   const me = state.all('host').find((h) => h.name === host);
   return me ? { endpoint: me.endpoint, mesh_key: me.mesh_key } : undefined;
+}
+
+/**
+ * What a pass looks at, as one string: the desired host and the control plane's record of this host (a snapshot
+ * that shows it unregistered must register it). A change that leaves it as it was needs no pass.
+ */
+export function agentFingerprint(desired: Desired, registration: ReturnType<typeof registrationOf>): string {
+  return JSON.stringify([desired, registration], (_k, v) => (typeof v === 'bigint' ? String(v) : v));
 }
 
 /**
@@ -42,10 +52,12 @@ export async function reconcileOnce(
   const t0 = monotonicMs();
   const revision = state.revision;
   const desired = desiredState(state, identity, attached);
-  const observed = await observe(seams, desired, registrationOf(state, identity.host), ctx, signal);
+  const registration = registrationOf(state, identity.host);
+  const fingerprint = agentFingerprint(desired, registration);
+  const observed = await observe(seams, desired, registration, ctx, signal);
   const actions = plan(desired, observed, ctx);
   const result = await apply(seams, actions, ctx, logger, signal);
-  return { revision, desired, actions, ...result, ms: monotonicMs() - t0 };
+  return { revision, fingerprint, desired, actions, ...result, ms: monotonicMs() - t0 };
 }
 
 /**

@@ -7,13 +7,15 @@ import { monotonicMs } from '../lib/clock.ts';
 import type { Logger } from '../lib/log.ts';
 import type { ApplyResult } from '../runtime/node-apply.ts';
 import { applyGateway } from './apply.ts';
-import { desiredGateway, type GatewayDesired, type GatewayIdentity } from './desired.ts';
+import { desiredGateway, type GatewayDesired, type GatewayIdentity, infraFingerprint } from './desired.ts';
 import { type GatewayRunContext, observeGateway } from './observe.ts';
 import { type GatewayAction, planGateway } from './plan.ts';
 import type { GatewaySeams } from './seams.ts';
 
 export interface GatewayPassResult extends ApplyResult {
   revision: number;
+  /** infraFingerprint of what the pass worked from. */
+  fingerprint: string;
   desired: GatewayDesired;
   actions: GatewayAction[];
   /** The peer-device operation sent, if any (installed-at bookkeeping reads it). */
@@ -58,6 +60,7 @@ export async function reconcileGateway(
   const peerOp = actions.find((a) => a.do === 'wg-set' && a.dev === 'peer');
   return {
     revision,
+    fingerprint: infraFingerprint(desired),
     desired,
     actions,
     ...result,

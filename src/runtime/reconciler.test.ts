@@ -1,11 +1,12 @@
 // The reconciler harness: a change pass that finds nothing moved writes status.json without holding the lock that
-// immediate changes (a gateway's peers) take.
+// immediate changes (a gateway's peers) take; what counts as "nothing moved" is what the last pass planned from,
+// not what the state was when it started.
 
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from '../client/api-client.ts';
 import type { WatchEvent } from '../client/watch.ts';
@@ -68,7 +69,14 @@ test('a skipped change pass writes status.json outside the lock', async () => {
   const run = r.run({
     passes: {
       fingerprint: () => 'nothing moves',
-      reconcile: async () => ({ actions: [], failed: [], applied: 0, ms: 0 }),
+      reconcile: async () => ({
+        actions: [],
+        failed: [],
+        applied: 0,
+        ms: 0,
+        revision: r.state.revision,
+        fingerprint: 'nothing moves',
+      }),
       status: () => {
         if (watching && lockFreeAt === undefined) {
           void r.lock.run(async () => {
@@ -96,4 +104,111 @@ test('a skipped change pass writes status.json outside the lock', async () => {
     await run.done;
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+/** A watch stream: a snapshot at revision 1 (no regions), then each change of a region the test pushes. */
+function scriptedClient(signal: AbortSignal) {
+  const queue: WatchEvent[] = [];
+  let wake = () => {};
+  signal.addEventListener('abort', () => wake(), { once: true });
+  const client = {
+    async *watchChanges(): AsyncGenerator<WatchEvent> {
+      yield { type: 'snapshot', snapshot: { revision: 1, ...empty }, reason: 'initial' };
+      while (!signal.aborted) {
+        const next = queue.shift();
+        if (next) yield next;
+        else await new Promise<void>((r) => (wake = r));
+      }
+    },
+  };
+  let rev = 1;
+  const change = (op: 'put' | 'delete', code = 'ord') => {
+    const obj = { ...region, code };
+    queue.push({ type: 'change', change: { rev: ++rev, op, kind: 'region', id: code, org: null, obj } });
+    wake();
+  };
+  return { client: client as unknown as ApiClient, change };
+}
+
+/** A promise and its resolver. */
+function gate() {
+  let open = () => {};
+  const shut = new Promise<void>((r) => (open = r));
+  return { open, shut };
+}
+
+/**
+ * A role that looks only at region `ord` and whose first change pass waits before it plans (as the agent's waits
+ * for a table-only apply) and before it ends (its steps), so the test can land changes in both gaps. `host` is
+ * what the last pass made the host: what it planned from.
+ */
+async function heldPass(t: TestContext) {
+  const abort = new AbortController();
+  const { client, change } = scriptedClient(abort.signal);
+  const r = await Reconciler.open({
+    client,
+    plan: parsePlanPrefix('fdaa::/16'),
+    log: silentLogger,
+    signal: abort.signal,
+  });
+  const want = () => (r.state.all('region').some((x) => x.code === 'ord') ? 'ord' : 'none');
+  const o = { host: 'none', passes: 0, beforePlan: gate(), planned: gate(), beforeEnd: gate(), change, want };
+  const closed = new Promise<void>((res) =>
+    abort.signal.addEventListener('abort', () => res(), { once: true }),
+  );
+  const run = r.run({
+    passes: {
+      fingerprint: want,
+      reconcile: async () => {
+        const held = ++o.passes === 2;
+        if (held) await o.beforePlan.shut;
+        const revision = r.state.revision;
+        const fingerprint = want();
+        if (held) {
+          o.planned.open();
+          await o.beforeEnd.shut;
+        }
+        o.host = fingerprint;
+        return { actions: [], failed: [], applied: 0, ms: 0, revision, fingerprint };
+      },
+      status: () => ({ peers: 0 }),
+    },
+    startDns: async () => ({ closed }),
+    dnsFirst: true,
+    stopMessage: 'stopped',
+  });
+  t.after(async () => {
+    for (const g of [o.beforePlan, o.beforeEnd]) g.open();
+    abort.abort();
+    await run.done;
+  });
+  await until('the first pass ran', () => o.passes === 1);
+  o.change('put'); // the change pass takes its fingerprint ('ord') and waits
+  await until('the change pass started', () => o.passes === 2);
+  return o;
+}
+
+test('a change that restores the fingerprint a pass was started with, after it planned from another, runs', async (t) => {
+  const o = await heldPass(t);
+  o.change('delete'); // the pass plans from this: 'none' (an instance stopped)
+  await sleep(20);
+  o.beforePlan.open();
+  await o.planned.shut;
+  o.change('put'); // back to the fingerprint the pass was started with (started again)
+  await sleep(20);
+  o.beforeEnd.open();
+  await until('the host has the region again', () => o.host === 'ord');
+  assert.equal(o.want(), 'ord');
+});
+
+test('a change that moved nothing a pass looks at, landing while it waited to plan, is still skipped', async (t) => {
+  const o = await heldPass(t);
+  o.change('put', 'nrt'); // not looked at
+  await sleep(20);
+  o.beforePlan.open();
+  await o.planned.shut;
+  o.beforeEnd.open();
+  await until('the pass ended', () => o.host === 'ord');
+  await sleep(100);
+  assert.equal(o.passes, 2, 'no pass after it: the change of nrt left its fingerprint as it was');
 });

@@ -34,11 +34,18 @@ export interface PassResult {
   /** Steps applied in this pass. */
   applied: number;
   ms: number;
+  /** The state revision the pass planned from (newer than the one at its start when a change came in between). */
+  revision: number;
+  /**
+   * {@link PassHooks.fingerprint} of the state the pass planned from, taken where it planned. A later change pass
+   * is skipped when its fingerprint equals this one.
+   */
+  fingerprint: string;
 }
 
 /** The passes of a role. */
 export interface PassHooks<R extends PassResult> {
-  /** What a change-triggered pass looks at: one whose fingerprint equals the last clean pass's is skipped. */
+  /** What a change-triggered pass looks at: one whose fingerprint equals the last clean pass's result's is skipped. */
   fingerprint(): string;
   /** One full pass. Throws only when the machine cannot be read (a retry with backoff follows). */
   reconcile(reason: PassReason): Promise<R>;
@@ -262,21 +269,28 @@ export class Reconciler {
     const skipped = await this.lock.run(async () => {
       const revision = this.state.revision;
       const fingerprint = hooks.fingerprint();
-      if (reason === 'change' && fingerprint === this.lastFingerprint && this.dns) return revision;
-      return this.fullPass(hooks, ensureDns, reason, revision, fingerprint);
+      if (reason === 'change' && fingerprint === this.lastFingerprint && this.dns) {
+        this.log.debug({ revision }, 'pass skipped: nothing it looks at moved');
+        return revision;
+      }
+      return this.fullPass(hooks, ensureDns, reason);
     });
     if (typeof skipped === 'boolean') return skipped;
     await this.writeStatus(hooks, skipped);
     return true;
   }
 
-  /** One full pass under the lock (fingerprint and revision read at its start); false when it had failures. */
+  /**
+   * One full pass under the lock; false when it had failures. What counts as clean afterwards is the fingerprint
+   * of what the role planned from, not the one read here: the role plans later (the agent waits for its
+   * table-only applies first) and the state may have moved by then. With the fingerprint read here, a change that
+   * brought the state back to it (an instance stopped during the wait, then started again) was skipped while the
+   * host matched the state in between, until the next periodic pass.
+   */
   private async fullPass<R extends PassResult>(
     hooks: PassHooks<R>,
     ensureDns: () => Promise<void>,
     reason: PassReason,
-    revision: number,
-    fingerprint: string,
   ): Promise<boolean> {
     let r: R;
     try {
@@ -294,7 +308,7 @@ export class Reconciler {
       const { actions, failed } = r;
       const fields = {
         reason,
-        revision,
+        revision: r.revision,
         actions: actions.length,
         failed: failed.length,
         ...hooks.logFields?.(r),
@@ -304,8 +318,8 @@ export class Reconciler {
     await ensureDns().catch((e: unknown) =>
       this.log.warn({ err: String(e) }, 'dns server not started; retrying'),
     );
-    this.lastFingerprint = r.failed.length === 0 ? fingerprint : '';
-    await this.writeStatus(hooks, revision);
+    this.lastFingerprint = r.failed.length === 0 ? r.fingerprint : '';
+    await this.writeStatus(hooks, r.revision);
     return r.failed.length === 0 && this.dns !== undefined;
   }
 
