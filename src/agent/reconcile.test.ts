@@ -12,17 +12,21 @@ import { convergedAgent, fakeAgent } from './test-fixture.ts';
 
 const F = agentFleet();
 
-/** A compact, readable form of a step for table assertions. */
+/**
+ * A compact, readable form of a step for table assertions. A peer added with a handshake (its keepalive on, then
+ * off again by a second entry of the same operation) is `+name!`; the second entry is not shown.
+ */
 function brief(a: Action): string {
   switch (a.do) {
     case 'wg-set':
       return `wg-set ${a.dev} ${(a.op.peers ?? [])
+        .filter((p, i, all) => all.findIndex((q) => q.publicKey === p.publicKey) === i)
         .map((p) => {
           const who = testKeyName(p.publicKey) ?? '?';
           if (p.remove) return `-${who}`;
           if (p.updateOnly)
             return `~${who}${p.endpoint ? `@${p.endpoint}` : ''}${p.allowedIps ? `[${p.allowedIps.join(' ')}]` : ''}`;
-          return `+${who}[${(p.allowedIps ?? []).join(' ')}]`;
+          return `+${who}${p.persistentKeepaliveInterval ? '!' : ''}[${(p.allowedIps ?? []).join(' ')}]`;
         })
         .join(
           ' ',
@@ -68,7 +72,7 @@ describe('reconcile from nothing', () => {
       'enable-forwarding',
       'wg-create mesh',
       'link-set - sxm1',
-      'wg-set mesh +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
+      'wg-set mesh +gw1![] +h2![fdaa:0:1:0:2::/80] +h3![fdaa:0:1:0:3::/80] key port=51820',
       'route-replace - fdaa::/16 sxm1',
       'addr-add - lo fdaa::3/128',
       'file-write /state/instances/000000a1.env',
@@ -230,7 +234,7 @@ describe('reconcile after a change of state', () => {
     without.hosts = without.hosts.filter((h) => h.name !== 'h2');
     await agent.reconcile(new LocalState(without));
     const r = await agent.reconcile(new LocalState(snap));
-    assert.deepEqual(r.actions.map(brief), ['wg-set mesh +h2[fdaa:0:1:0:2::/80]']);
+    assert.deepEqual(r.actions.map(brief), ['wg-set mesh +h2![fdaa:0:1:0:2::/80]']);
   });
 });
 
@@ -267,7 +271,7 @@ describe('reconcile repairs drift', () => {
         want: [
           'wg-create mesh',
           'link-set - sxm1',
-          'wg-set mesh +gw1[] +h2[fdaa:0:1:0:2::/80] +h3[fdaa:0:1:0:3::/80] key port=51820',
+          'wg-set mesh +gw1![] +h2![fdaa:0:1:0:2::/80] +h3![fdaa:0:1:0:3::/80] key port=51820',
           'route-replace - fdaa::/16 sxm1',
         ],
       },

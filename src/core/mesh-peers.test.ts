@@ -41,3 +41,9 @@ test('the gateway sees every host with its started instances, never itself', () 
     '198.18.1.2:51820': [],
   });
 });
+
+test('every mesh peer is greeted with a handshake when added (its end may have tried before we listened)', () => {
+  for (const self of ['h1', 'gw']) {
+    assert.ok(meshPeers(state, self, defaultPlan).every((p) => p.handshakeOnAdd === true));
+  }
+});

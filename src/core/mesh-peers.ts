@@ -42,7 +42,8 @@ export function slotsOf(h: Host, nets: SlotNetworks, plan: AddressPlan): string[
 
 /**
  * The mesh peers of host (or gateway) `self`: every other host and gateway that has registered an endpoint and
- * a mesh key, sorted by name. One with an endpoint that does not parse is skipped rather than block the mesh.
+ * a mesh key, sorted by name, each with a handshake when added. One with an endpoint that does not parse is
+ * skipped rather than block the mesh.
  */
 export function meshPeers(state: LocalState, self: string, plan: AddressPlan): PeerConfig[] {
   const nets = slotNetworks(state);
@@ -58,7 +59,10 @@ export function meshPeers(state: LocalState, self: string, plan: AddressPlan): P
     } catch {
       continue;
     }
-    out.push({ publicKey: h.mesh_key as WgPublicKey, endpoint, allowedIps: slotsOf(h, nets, plan) });
+    // A host that joined (or restarted its device) lost the initiations its peers sent before it listened, which
+    // they retry only after 5 s: each end starts a handshake when it adds the other, so the later one succeeds.
+    const allowedIps = slotsOf(h, nets, plan);
+    out.push({ publicKey: h.mesh_key as WgPublicKey, endpoint, allowedIps, handshakeOnAdd: true });
   }
   return out;
 }

@@ -1,8 +1,10 @@
 // Two namespaces, one wireguard-go each, configured only through the UAPI driver: a real tunnel.
-// Checks: ping over it; re-applying the same plan sends nothing and keeps the session; removing a peer stops it.
+// Checks: ping over it; re-applying the same plan sends nothing and keeps the session; removing a peer stops it;
+// a peer added with handshakeOnAdd is greeted at once, so the end whose first initiation was lost (sent before
+// this one listened) does not wait for its retry 5 s later.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { type TestContext, test } from 'node:test';
 import {
   asHostId,
   asInstanceNum,
@@ -21,7 +23,7 @@ import { run } from '../../src/runtime/exec.ts';
 import { ensureLinkState, ensureRoute, syncAddresses } from '../../src/runtime/link.ts';
 import { reconcileDevice, type UapiClient, type WgDevice } from '../../src/runtime/wg-device.ts';
 import { WireguardGo } from '../../src/runtime/wireguard-go.ts';
-import { cannotRun, cleanupFor, eventually, netns, ping, suffix, wire } from './support.ts';
+import { type Cleanup, cannotRun, cleanupFor, eventually, netns, ping, suffix, wire } from './support.ts';
 
 const skip = cannotRun(['ip', 'wireguard-go', 'wg', 'ping']);
 
@@ -41,6 +43,46 @@ class Spy implements Pick<WgDevice, 'iface' | 'get' | 'set'> {
   }
 }
 
+/** One end of a tunnel: its namespace, interface, underlay address, 6PN address and /80 slot, keys. */
+function side(s: string, n: 1 | 2) {
+  const net = asNetworkId(1);
+  const host = asHostId(n);
+  return {
+    ns: `sixpn-wgt-${s}-${n}`,
+    wg: `sxwt${s}${n}`,
+    underlay: `198.18.0.${n}`,
+    addr: formatIPv6(instanceAddress(defaultPlan, net, host, asInstanceNum(1))),
+    slot: formatCidr(hostPrefix(defaultPlan, net, host)),
+    keys: generateKeyPair(),
+  };
+}
+
+type End = ReturnType<typeof side>;
+
+/** Two ends in their namespaces, wired on the underlay; removed after the test. */
+async function twoEnds(t: TestContext) {
+  const c = cleanupFor(t);
+  const s = suffix();
+  const a = side(s, 1);
+  const b = side(s, 2);
+  for (const x of [a, b]) await netns(c, x.ns);
+  await wire(
+    { ns: a.ns, name: 'sxu0', addrs: [`${a.underlay}/24`] },
+    { ns: b.ns, name: 'sxu0', addrs: [`${b.underlay}/24`] },
+  );
+  return { c, a, b };
+}
+
+/** wireguard-go on end `x`, its address set and link up, `peer`'s slot routed into it. */
+async function startEnd(c: Cleanup, x: End, peer: End) {
+  const wg = await WireguardGo.start({ ns: x.ns, iface: x.wg });
+  c.add(() => wg.stop());
+  await syncAddresses(x.ns, x.wg, [`${x.addr}/128`]);
+  await ensureLinkState(x.ns, x.wg, { up: true, mtu: 1420 });
+  await ensureRoute(x.ns, { dst: peer.slot, dev: x.wg });
+  return wg.device;
+}
+
 test('keys.ts derives the same public keys as `wg pubkey`', { skip }, async () => {
   for (let i = 0; i < 5; i++) {
     const kp = generateKeyPair();
@@ -54,38 +96,9 @@ test('a WireGuard tunnel between two namespaces, driven through UAPI', {
   skip,
   timeout: 60_000,
 }, async (t) => {
-  const c = cleanupFor(t);
-  const s = suffix();
-  const net = asNetworkId(1);
-  const side = (n: 1 | 2) => {
-    const host = asHostId(n);
-    return {
-      ns: `sixpn-wgt-${s}-${n}`,
-      wg: `sxwt${s}${n}`,
-      underlay: `198.18.0.${n}`,
-      addr: formatIPv6(instanceAddress(defaultPlan, net, host, asInstanceNum(1))),
-      slot: formatCidr(hostPrefix(defaultPlan, net, host)),
-      keys: generateKeyPair(),
-    };
-  };
-  const a = side(1);
-  const b = side(2);
-  for (const x of [a, b]) await netns(c, x.ns);
-  await wire(
-    { ns: a.ns, name: 'sxu0', addrs: [`${a.underlay}/24`] },
-    { ns: b.ns, name: 'sxu0', addrs: [`${b.underlay}/24`] },
-  );
-  const devices: Spy[] = [];
-  for (const x of [a, b]) {
-    const wg = await WireguardGo.start({ ns: x.ns, iface: x.wg });
-    c.add(() => wg.stop());
-    devices.push(new Spy(wg.device));
-    await syncAddresses(x.ns, x.wg, [`${x.addr}/128`]);
-    await ensureLinkState(x.ns, x.wg, { up: true, mtu: 1420 });
-  }
-  const [devA, devB] = devices as [Spy, Spy];
-  await ensureRoute(a.ns, { dst: b.slot, dev: a.wg });
-  await ensureRoute(b.ns, { dst: a.slot, dev: b.wg });
+  const { c, a, b } = await twoEnds(t);
+  const devA = new Spy(await startEnd(c, a, b));
+  const devB = new Spy(await startEnd(c, b, a));
 
   const wantA: DeviceConfig = {
     privateKey: a.keys.privateKey,
@@ -121,4 +134,43 @@ test('a WireGuard tunnel between two namespaces, driven through UAPI', {
   assert.deepEqual(op, { peers: [{ publicKey: a.keys.publicKey, remove: true }] });
   assert.equal((await devB.get()).peers.length, 0);
   assert.equal(await ping(a.ns, b.addr), false, 'no traffic after the peer is removed');
+});
+
+test('a peer added with handshakeOnAdd gets a handshake at once, not at its 5 s retry', {
+  skip,
+  timeout: 60_000,
+}, async (t) => {
+  const { c, a, b } = await twoEnds(t);
+  const config = (x: End, peer: End): DeviceConfig => ({
+    privateKey: x.keys.privateKey,
+    listenPort: 51820,
+    peers: [
+      {
+        publicKey: peer.keys.publicKey,
+        endpoint: endpointOf(peer.underlay, 51820),
+        allowedIps: [peer.slot],
+        handshakeOnAdd: true,
+      },
+    ],
+  });
+  // B knows A, and its traffic to A starts a handshake before A's device exists: that initiation is lost.
+  const devB = await startEnd(c, b, a);
+  await reconcileDevice(devB, config(b, a));
+  assert.equal(await ping(b.ns, a.addr), false, 'A is not there yet');
+  const peerOfB = async () => (await devB.get()).peers[0]!;
+  assert.equal((await peerOfB()).lastHandshakeTimeSec, 0);
+
+  // A comes up and adds B: its own initiation is answered now. Without it B would retry 5 s after its first.
+  const devA = await startEnd(c, a, b);
+  const t0 = Date.now();
+  await reconcileDevice(devA, config(a, b));
+  const shook = await eventually(async () => {
+    await new Promise((r) => setTimeout(r, 20));
+    return (await peerOfB()).lastHandshakeTimeSec > 0;
+  }, 2_500);
+  assert.ok(shook, `B saw a handshake ${Date.now() - t0} ms after A added it (wanted < 2.5 s)`);
+  assert.ok(await ping(b.ns, a.addr), 'B reaches A');
+  const peerOfA = (await devA.get()).peers[0]!;
+  assert.equal(peerOfA.persistentKeepaliveInterval, 0, 'the keepalive that started it is off again');
+  assert.equal(await reconcileDevice(devA, config(a, b)), null, 'and the next plan has nothing to do');
 });

@@ -13,6 +13,7 @@ import type { DeviceState } from './uapi.ts';
 const me = generateKeyPair();
 const keys = Array.from({ length: 8 }, () => generateKeyPair().publicKey);
 const k = (i: number): WgPublicKey => keys[i]!;
+const testKeyIndex = (key: WgPublicKey) => keys.indexOf(key);
 const ep = (s: string) => s as WgEndpoint;
 const empty: DeviceState = { privateKey: null, listenPort: 0, fwmark: 0, peers: [] };
 
@@ -47,7 +48,7 @@ test('from an empty device: key, port and every peer, in one operation', () => {
   assert.ok(op);
   assert.equal(op.privateKey, me.privateKey);
   assert.equal(op.listenPort, 51820);
-  assert.deepEqual(describeSet(op), { add: 2, change: 0, remove: 0, device: true });
+  assert.deepEqual(describeSet(op), { add: 2, change: 0, remove: 0, handshake: 0, device: true });
   converge(base, empty);
 });
 
@@ -166,6 +167,46 @@ test('peers that are right are never mentioned (their sessions are kept)', () =>
   );
   const after = applySet(live, op);
   assert.equal(after.peers.find((p) => p.publicKey === k(0))?.lastHandshakeTimeSec, 1700000000);
+});
+
+test('a peer added with handshakeOnAdd: keepalive on in its add, off in a last entry; the device ends as wanted', () => {
+  const mesh = (p: PeerConfig): PeerConfig => ({ ...p, handshakeOnAdd: true });
+  const added = { publicKey: k(3), endpoint: ep('198.18.1.3:51820'), allowedIps: ['fdaa:0:1:0:9::/80'] };
+  const desired = cfg([...base.peers.map(mesh), mesh(added)], { listenPort: 51820 });
+  // k(0) is already there (not added again: no handshake), k(3) is new.
+  const { op, after } = converge(desired, baseState);
+  assert.deepEqual(op?.peers, [
+    { ...added, replaceAllowedIps: true, persistentKeepaliveInterval: 1 },
+    { publicKey: k(3), updateOnly: true, persistentKeepaliveInterval: 0 },
+  ]);
+  assert.deepEqual(describeSet(op!), { add: 1, change: 0, remove: 0, handshake: 1, device: false });
+  assert.equal(after.peers.find((p) => p.publicKey === k(3))?.persistentKeepaliveInterval, 0);
+});
+
+test('handshakeOnAdd: a new device hears from every peer; none without an endpoint or with a keepalive', () => {
+  const peers: PeerConfig[] = [
+    { publicKey: k(4), endpoint: ep('198.18.1.4:51820'), allowedIps: [], handshakeOnAdd: true },
+    { publicKey: k(5), allowedIps: [], handshakeOnAdd: true },
+    {
+      publicKey: k(6),
+      endpoint: ep('198.18.1.6:51820'),
+      allowedIps: [],
+      persistentKeepalive: 25,
+      handshakeOnAdd: true,
+    },
+  ];
+  const { op } = converge(cfg(peers), empty);
+  assert.deepEqual(
+    op?.peers?.map((p) => [testKeyIndex(p.publicKey), p.updateOnly ?? false, p.persistentKeepaliveInterval]),
+    [
+      [4, false, 1],
+      [5, false, undefined],
+      [6, false, 25],
+      [4, true, 0],
+    ],
+  );
+  // planPeer (one update per peer) never nudges
+  assert.equal(planPeer(peers[0], undefined)?.persistentKeepaliveInterval, undefined);
 });
 
 const invalidConfigs: [string, DeviceConfig, RegExp][] = [

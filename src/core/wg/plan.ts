@@ -17,6 +17,14 @@ export interface PeerConfig {
   persistentKeepalive?: number;
   /** Undefined = none. */
   presharedKey?: WgPresharedKey;
+  /**
+   * When the peer is added (to a device already up), the device starts a handshake with it at once: the add turns
+   * a keepalive on and a second entry of the same operation turns it off, and a device sends a keepalive (so a
+   * handshake first) when one is turned on. For peers that may have tried us before we listened: their lost
+   * initiation is retried only after REKEY_TIMEOUT (5 s), while ours is answered now. Needs an endpoint; a peer
+   * with a persistent keepalive gets its first one on add anyway.
+   */
+  handshakeOnAdd?: boolean;
 }
 
 /** A device as we want it. */
@@ -88,20 +96,33 @@ function peerDiff(want: PeerConfig, have: PeerState): UapiPeerUpdate | undefined
   return changed ? up : undefined;
 }
 
-function newPeer(want: PeerConfig): UapiPeerUpdate {
+/** Whether adding `want` takes the one-shot keepalive of {@link PeerConfig.handshakeOnAdd}. */
+const nudged = (want: PeerConfig) =>
+  want.handshakeOnAdd === true && want.endpoint !== undefined && !want.persistentKeepalive;
+
+function newPeer(want: PeerConfig, nudge: boolean): UapiPeerUpdate {
   const up: UapiPeerUpdate = { publicKey: want.publicKey };
   if (want.presharedKey !== undefined) up.presharedKey = want.presharedKey;
   if (want.endpoint !== undefined) up.endpoint = want.endpoint;
   if (want.persistentKeepalive) up.persistentKeepaliveInterval = want.persistentKeepalive;
+  else if (nudge) up.persistentKeepaliveInterval = 1;
   up.replaceAllowedIps = true;
   up.allowedIps = want.allowedIps;
   return up;
 }
 
+/** The entry after a nudged add that turns its keepalive off again (the device is left as `want` says). */
+const nudgeOff = (want: PeerConfig): UapiPeerUpdate => ({
+  publicKey: want.publicKey,
+  updateOnly: true,
+  persistentKeepaliveInterval: 0,
+});
+
 /**
  * The update for one peer: add it (`want` only), fix it (both; undefined when already right), or remove it
  * (`have` only). For reconcilers that know which peers changed and keep the device's state in memory, so each
  * change costs the same whatever the number of peers. Checks across peers (duplicate ranges) are the caller's.
+ * One update per peer: {@link PeerConfig.handshakeOnAdd} is planDevice's alone.
  */
 export function planPeer(
   want: PeerConfig | undefined,
@@ -112,13 +133,14 @@ export function planPeer(
     throw invalid('planPeer: desired and observed peers have different public keys');
   }
   const w = normalizePeer(want);
-  return have === undefined ? newPeer(w) : peerDiff(w, have);
+  return have === undefined ? newPeer(w, false) : peerDiff(w, have);
 }
 
 /**
  * The minimal `set=1` operation that turns `observed` into `desired`, or null when nothing differs.
  * Pure and idempotent: applying the result and planning again gives null. Order inside the operation:
- * removals first (they free allowed IPs), then changes to existing peers, then new peers.
+ * removals first (they free allowed IPs), then changes to existing peers, then new peers, then the entries that
+ * turn the keepalive of new {@link PeerConfig.handshakeOnAdd} peers off again.
  * The private key is compared through its public key, since devices store it clamped.
  */
 export function planDevice(desired: DeviceConfig, observed: DeviceState): UapiSet | null {
@@ -145,15 +167,19 @@ export function planDevice(desired: DeviceConfig, observed: DeviceState): UapiSe
     .map((p) => ({ publicKey: p.publicKey, remove: true }));
   const updates: UapiPeerUpdate[] = [];
   const additions: UapiPeerUpdate[] = [];
+  const nudges: UapiPeerUpdate[] = [];
   for (const p of want) {
     const h = have.get(p.publicKey);
-    if (h === undefined) additions.push(newPeer(p));
-    else {
+    if (h === undefined) {
+      const nudge = nudged(p);
+      additions.push(newPeer(p, nudge));
+      if (nudge) nudges.push(nudgeOff(p));
+    } else {
       const d = peerDiff(p, h);
       if (d) updates.push(d);
     }
   }
-  const peers = [...removals, ...updates, ...additions];
+  const peers = [...removals, ...updates, ...additions, ...nudges];
   if (peers.length > 0) {
     op.peers = peers;
     changed = true;
@@ -161,16 +187,29 @@ export function planDevice(desired: DeviceConfig, observed: DeviceState): UapiSe
   return changed ? op : null;
 }
 
-/** A short human summary of an operation, for logs (never includes keys other than public ones). */
-export function describeSet(op: UapiSet): { add: number; change: number; remove: number; device: boolean } {
+/**
+ * A short human summary of an operation, for logs (never includes keys other than public ones). A peer's second
+ * entry in one operation (the keepalive of a handshake on add turned off) counts as a `handshake`.
+ */
+export function describeSet(op: UapiSet): {
+  add: number;
+  change: number;
+  remove: number;
+  handshake: number;
+  device: boolean;
+} {
   let add = 0;
   let change = 0;
   let remove = 0;
+  let handshake = 0;
+  const seen = new Set<string>();
   for (const p of op.peers ?? []) {
-    if (p.remove) remove++;
+    if (seen.has(p.publicKey)) handshake++;
+    else if (p.remove) remove++;
     else if (p.updateOnly) change++;
     else add++;
+    seen.add(p.publicKey);
   }
   const device = op.privateKey !== undefined || op.listenPort !== undefined || op.fwmark !== undefined;
-  return { add, change, remove, device };
+  return { add, change, remove, handshake, device };
 }

@@ -103,6 +103,36 @@ const cases: [string, Parameters<typeof wgSetArgs>[1], string[], string[]][] = [
     [],
   ],
   [
+    'a peer added with a handshake: keepalive on in its add, off in its second entry (wg keeps both, in order)',
+    {
+      peers: [
+        {
+          publicKey: A,
+          endpoint: '198.18.0.2:51820' as WgEndpoint,
+          persistentKeepaliveInterval: 1,
+          replaceAllowedIps: true,
+          allowedIps: [],
+        },
+        { publicKey: A, updateOnly: true, persistentKeepaliveInterval: 0 },
+      ],
+    },
+    [],
+    [
+      'peer',
+      A,
+      'endpoint',
+      '198.18.0.2:51820',
+      'persistent-keepalive',
+      '1',
+      'allowed-ips',
+      '',
+      'peer',
+      A,
+      'persistent-keepalive',
+      'off',
+    ],
+  ],
+  [
     'replace_peers removes the others',
     { replacePeers: true, peers: [{ publicKey: B, replaceAllowedIps: true, allowedIps: [] }] },
     [A, B],
