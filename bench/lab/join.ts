@@ -62,6 +62,8 @@ export async function measureJoins(
     const inst = await c.createInstance('bench', 'target', { region, host: n.name });
     const seen = await Promise.all(probes.map((e) => e(firstSeq + k, `present ${inst.address}`)));
     total.push(Math.max(...seen.map((r) => r.connAt ?? Number.NaN)) - t0);
+    const each = seen.map((r, i) => `${p.hosts[i]?.name}=${((r.connAt ?? Number.NaN) - t0).toFixed(0)}`);
+    process.stderr.write(`join ${k} at ${new Date(t0).toISOString()}: ${each.join(' ')} ms\n`);
     await c.deleteInstance(inst.id);
     await new Promise((r) => setTimeout(r, 500)); // the agent removes the instance's namespace
     await stopRecorded(rec);

@@ -12,6 +12,8 @@
 
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cp } from 'node:fs/promises';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,7 @@ import { parseArgs } from 'node:util';
 import { waitAgents } from '../../src/lab/agents.ts';
 import { labClient } from '../../src/lab/control.ts';
 import { labDown } from '../../src/lab/down.ts';
+import { labDirOf } from '../../src/lab/plan.ts';
 import { readStatusFile } from '../../src/runtime/status-file.ts';
 import { measureJoins } from './join.ts';
 import { benchLabUp } from './up.ts';
@@ -31,6 +34,8 @@ const { values } = parseArgs({
     idle: { type: 'string', default: '10' },
     'poll-ms': { type: 'string', default: '2' },
     joins: { type: 'string', default: '5' },
+    name: { type: 'string', default: 'bench' },
+    logs: { type: 'string' },
   },
 });
 const CHANGES = Number(values.changes);
@@ -43,6 +48,12 @@ const pct = (xs: number[], p: number) => {
 };
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const TICK = 100; // USER_HZ on Linux
+
+/** A slow sample on stderr: when it was sent and each host's time, to find it in the agents' logs. */
+function slow(what: string, sent: number, perHost: number[], hosts: readonly { name: string }[]): void {
+  const each = perHost.map((t, k) => `${hosts[k]?.name}=${t.toFixed(0)}`).join(' ');
+  process.stderr.write(`slow: ${what} sent ${new Date(sent).toISOString()}: ${each} ms\n`);
+}
 
 /** CPU seconds (user+system) and RSS (KiB) of a process, from /proc. */
 function usage(pid: number): { cpuS: number; rssKiB: number } {
@@ -88,7 +99,7 @@ process.once('SIGINT', () => ac.abort());
 const probes: Probe[] = [];
 try {
   const t0 = Date.now();
-  const { plan, state } = await benchLabUp('bench', values.regions, ac.signal);
+  const { plan, state } = await benchLabUp(values.name, values.regions, ac.signal);
   console.log(`lab up: ${plan.hosts.length} hosts in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const c = labClient(plan, state.adminToken);
   await c.createOrg('bench');
@@ -133,7 +144,11 @@ try {
     const dns = Math.max(...results.map((r) => r.dnsAt)) - sent;
     dnsAll.push(dns);
     (up ? dnsStop : dnsStart).push(dns);
-    if (!up) connAll.push(Math.max(...results.map((r) => r.connAt ?? Number.NaN)) - sent);
+    if (!up) {
+      const conn = results.map((r) => (r.connAt ?? Number.NaN) - sent);
+      connAll.push(Math.max(...conn));
+      if (Math.max(...conn) > 1000) slow(`start ${seq}`, sent, conn, plan.hosts);
+    }
     up = !up;
     await delay(20);
   }
@@ -185,5 +200,7 @@ try {
   console.log('(times run from sending the API request, so they include the commit itself)');
 } finally {
   for (const p of probes) p.stop();
-  await labDown({ name: 'bench' });
+  if (values.logs)
+    await cp(join(labDirOf(values.name), 'logs'), values.logs, { recursive: true }).catch(() => {});
+  await labDown({ name: values.name });
 }
