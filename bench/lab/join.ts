@@ -1,8 +1,9 @@
 // Lab benchmark part: join → the host's first instance reachable from every other host. Each trial adds a new
 // namespace on the underlay, runs `sixpn agent join` there (a fresh join token, as a user would), starts
 // `sixpn agent` from the config it wrote, places an instance on it, and waits until every other host's probe
-// (bench/lab/probe.ts) sees the instance in its DNS and reaches it over TCP. Then the instance and the host are
-// deleted and the agent stopped; `lab down` sweeps the rest.
+// (bench/lab/probe.ts) sees the instance in its DNS and reaches it over TCP. Then the instance is deleted, the agent
+// stopped and torn down (`sixpn agent --teardown`, its mesh device too) and the host deleted; `lab down` sweeps
+// the rest.
 
 import { join } from 'node:path';
 import type { ApiClient } from '../../src/client/api-client.ts';
@@ -67,6 +68,8 @@ export async function measureJoins(
     await c.deleteInstance(inst.id);
     await new Promise((r) => setTimeout(r, 500)); // the agent removes the instance's namespace
     await stopRecorded(rec);
+    // As a host leaving for good would: its mesh device, left running, kept starting handshakes with every host.
+    await runOnce(n, ['agent', '--config-dir', n.configDir, '--teardown']);
     await c.deleteHost(n.name);
   }
   return { total, join: joinMs };
