@@ -6,7 +6,7 @@
 //    elements; RSS of the gateway process and of its wireguard-go; the cost of reading every peer (`get=1`).
 // Needs root; builds and removes its own lab.
 //
-//   node --import tsx bench/wireguard/run.ts [--peers 20] [--scale 10000] [--samples 20] [--concurrency 8]
+//   node --import tsx bench/wireguard/run.ts [--peers 20] [--scale 10000] [--samples 100] [--concurrency 8]
 
 import { execFile } from 'node:child_process';
 import {
@@ -37,7 +37,7 @@ const { values } = parseArgs({
   options: {
     peers: { type: 'string', default: '20' },
     scale: { type: 'string', default: '10000' },
-    samples: { type: 'string', default: '20' },
+    samples: { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '8' },
   },
 });
