@@ -193,10 +193,14 @@ try {
     `agent RSS churn  mean ${mib(mean(churn.map((u) => u.rssKiB)))}  max ${mib(Math.max(...churn.map((u) => u.rssKiB)))}`,
   );
   console.log(`agents behind the control plane 1 s after the churn: ${behind}`);
-  console.log(
-    `join → its first instance reachable from every other host (${joins.total.length} joins)  p50 ${ms(pct(joins.total, 50))}  p99 ${ms(pct(joins.total, 99))}`,
-  );
-  console.log(`  of which sixpn agent join   p50 ${ms(pct(joins.join, 50))}  p99 ${ms(pct(joins.join, 99))}`);
+  if (joins.total.length > 0) {
+    console.log(
+      `join → its first instance reachable from every other host (${joins.total.length} joins)  p50 ${ms(pct(joins.total, 50))}  p99 ${ms(pct(joins.total, 99))}`,
+    );
+    console.log(
+      `  of which sixpn agent join   p50 ${ms(pct(joins.join, 50))}  p99 ${ms(pct(joins.join, 99))}`,
+    );
+  }
   console.log('(times run from sending the API request, so they include the commit itself)');
 } finally {
   for (const p of probes) p.stop();
