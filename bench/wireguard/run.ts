@@ -10,6 +10,7 @@
 
 import { execFile } from 'node:child_process';
 import {
+  appendFileSync,
   closeSync,
   fstatSync,
   mkdirSync,
@@ -132,6 +133,7 @@ async function nftCounts(ns: string): Promise<{ rules: number; elements: number 
 async function oneMore(c: ApiClient, log: GatewayLog, tag: string, n: number) {
   const r = { add: [] as number[], remove: [] as number[], addGw: [] as number[], removeGw: [] as number[] };
   const set = { add: [] as number[], remove: [] as number[] };
+  const raw: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const name = `${tag}-${i}`;
     const key = generateKeyPair().publicKey;
@@ -142,6 +144,7 @@ async function oneMore(c: ApiClient, log: GatewayLog, tag: string, n: number) {
     r.add.push(a.time - t0);
     r.addGw.push(a.time - t1);
     set.add.push(a.ms);
+    raw.push({ tag, op: 'add', i, t0, t1, log: a.time, ms: a.ms });
     t0 = wall();
     await c.deletePeer('acme', name);
     t1 = wall();
@@ -149,7 +152,9 @@ async function oneMore(c: ApiClient, log: GatewayLog, tag: string, n: number) {
     r.remove.push(d.time - t0);
     r.removeGw.push(d.time - t1);
     set.remove.push(d.ms);
+    raw.push({ tag, op: 'remove', i, t0, t1, log: d.time, ms: d.ms });
   }
+  if (process.env.BENCH_DUMP) appendFileSync(process.env.BENCH_DUMP, `${raw.map((x) => JSON.stringify(x)).join('\n')}\n`);
   return { ...r, set };
 }
 
