@@ -212,3 +212,61 @@ test('a change that moved nothing a pass looks at, landing while it waited to pl
   await sleep(100);
   assert.equal(o.passes, 2, 'no pass after it: the change of nrt left its fingerprint as it was');
 });
+
+test('the settling collection waits for a quiet spell after changes whose passes are skipped', async (t) => {
+  const QUIET_MS = 150;
+  const abort = new AbortController();
+  const { client, change } = scriptedClient(abort.signal);
+  const t0 = performance.now();
+  const collected: number[] = [];
+  const pushed: number[] = [];
+  const r = await Reconciler.open({
+    client,
+    plan: parsePlanPrefix('fdaa::/16'),
+    log: silentLogger,
+    signal: abort.signal,
+    settle: { collect: () => collected.push(performance.now() - t0), quietMs: QUIET_MS, minGapMs: 0 },
+  });
+  let passes = 0;
+  const closed = new Promise<void>((res) =>
+    abort.signal.addEventListener('abort', () => res(), { once: true }),
+  );
+  const run = r.run({
+    passes: {
+      fingerprint: () => 'nothing moves', // every change pass is skipped, as a gateway's peer changes are
+      reconcile: async () => {
+        passes++;
+        return {
+          actions: [],
+          failed: [],
+          applied: 0,
+          ms: 0,
+          revision: r.state.revision,
+          fingerprint: 'nothing moves',
+        };
+      },
+      status: () => ({ peers: 0 }),
+    },
+    startDns: async () => ({ closed }),
+    dnsFirst: true,
+    stopMessage: 'stopped',
+  });
+  t.after(async () => {
+    abort.abort();
+    await run.done;
+  });
+  await until('the first pass ran (work: a collection is due QUIET_MS after it)', () => passes === 1);
+  for (let i = 0; i < 30; i++) {
+    pushed.push(performance.now() - t0);
+    change(i % 2 === 0 ? 'put' : 'delete', 'nrt');
+    await sleep(10);
+  }
+  await until('a collection after the changes', () => collected.some((c) => c > pushed.at(-1)!));
+  assert.equal(passes, 1, 'every change pass was skipped');
+  for (const c of collected) {
+    const lastChange = pushed.filter((p) => p < c).at(-1);
+    if (lastChange === undefined) continue;
+    // 1 ms: libuv timers can fire that much early by a finer clock (settle-gc.test.ts)
+    assert.ok(c - lastChange >= QUIET_MS - 1, `collected ${(c - lastChange).toFixed(1)} ms after a change`);
+  }
+});
