@@ -154,7 +154,8 @@ async function oneMore(c: ApiClient, log: GatewayLog, tag: string, n: number) {
     set.remove.push(d.ms);
     raw.push({ tag, op: 'remove', i, t0, t1, log: d.time, ms: d.ms });
   }
-  if (process.env.BENCH_DUMP) appendFileSync(process.env.BENCH_DUMP, `${raw.map((x) => JSON.stringify(x)).join('\n')}\n`);
+  if (process.env.BENCH_DUMP)
+    appendFileSync(process.env.BENCH_DUMP, `${raw.map((x) => JSON.stringify(x)).join('\n')}\n`);
   return { ...r, set };
 }
 
