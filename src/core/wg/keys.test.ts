@@ -24,6 +24,14 @@ test('publicKeyOf matches the RFC 7748 vector', () => {
   assert.equal(publicKeyOf(parsePrivateKey(ALICE_PRIV)), ALICE_PUB);
 });
 
+test('publicKeyOf answers the same again (it keeps what it derived), past the bound of what it keeps', () => {
+  const pairs = Array.from({ length: 150 }, () => generateKeyPair());
+  for (let round = 0; round < 2; round++)
+    for (const p of pairs) assert.equal(publicKeyOf(p.privateKey), p.publicKey, `round ${round}`);
+  assert.equal(publicKeyOf(parsePrivateKey(ALICE_PRIV)), ALICE_PUB);
+  assert.equal(publicKeyOf(parsePrivateKey(ALICE_PRIV)), ALICE_PUB);
+});
+
 test('generated pairs are 44-char base64 and consistent', () => {
   const seen = new Set<string>();
   for (let i = 0; i < 20; i++) {

@@ -44,12 +44,24 @@ export function generatePresharedKey(): WgPresharedKey {
   return randomBytes(KEY_BYTES).toString('base64') as WgPresharedKey;
 }
 
+/**
+ * Public keys already derived, by private key: a daemon derives its own keys' for every change it plans from
+ * (~0.1 ms each through node:crypto). Bounded, for processes that derive many.
+ */
+const derived = new Map<WgPrivateKey, WgPublicKey>();
+const DERIVED_MAX = 64;
+
 /** The public key of a private key (`wg pubkey`). */
 export function publicKeyOf(privateKey: WgPrivateKey): WgPublicKey {
+  const known = derived.get(privateKey);
+  if (known !== undefined) return known;
   const raw = keyBytes(privateKey, 'private key');
   const der = Buffer.concat([PKCS8_X25519_PREFIX, raw]);
   const pub = createPublicKey(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }));
-  return rawTail(pub.export({ format: 'der', type: 'spki' })).toString('base64') as WgPublicKey;
+  const key = rawTail(pub.export({ format: 'der', type: 'spki' })).toString('base64') as WgPublicKey;
+  if (derived.size >= DERIVED_MAX) derived.clear();
+  derived.set(privateKey, key);
+  return key;
 }
 
 /** The last 32 bytes of a DER-encoded X25519 key (PKCS#8 or SPKI): the raw key (RFC 8410). */
