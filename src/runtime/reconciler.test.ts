@@ -12,7 +12,7 @@ import type { ApiClient } from '../client/api-client.ts';
 import type { WatchEvent } from '../client/watch.ts';
 import { parsePlanPrefix } from '../core/address.ts';
 import { silentLogger } from '../lib/log.ts';
-import { Reconciler } from './reconciler.ts';
+import { type PassHooks, type PassResult, Reconciler } from './reconciler.ts';
 import { readStatusFile } from './status-file.ts';
 
 const empty = { orgs: [], networks: [], regions: [], hosts: [], apps: [], instances: [], peers: [] };
@@ -23,6 +23,46 @@ const region = {
   lon: -87.9,
   created_at: '2026-01-01T00:00:00.000Z',
 };
+
+/** The fingerprint of a role that looks at nothing the tests change: every change pass after the first is skipped. */
+const NOTHING_MOVES = 'nothing moves';
+
+/** A pass that found nothing to do, planned from the state as it is now. */
+const unmoved = (r: Reconciler): PassResult => ({
+  actions: [],
+  failed: [],
+  applied: 0,
+  ms: 0,
+  revision: r.state.revision,
+  fingerprint: NOTHING_MOVES,
+});
+
+/**
+ * Runs a role with `passes`, no status of its own and a DNS that ends with the abort; after the test, `beforeStop`
+ * (releasing what a pass waits for) then the abort, and waits until everything stopped.
+ */
+function runRole(
+  t: TestContext,
+  r: Reconciler,
+  abort: AbortController,
+  passes: Omit<PassHooks<PassResult>, 'status'>,
+  beforeStop = () => {},
+) {
+  const closed = new Promise<void>((res) =>
+    abort.signal.addEventListener('abort', () => res(), { once: true }),
+  );
+  const run = r.run({
+    passes: { ...passes, status: () => ({ peers: 0 }) },
+    startDns: async () => ({ closed }),
+    dnsFirst: true,
+    stopMessage: 'stopped',
+  });
+  t.after(async () => {
+    beforeStop();
+    abort.abort();
+    await run.done;
+  });
+}
 
 /** A watch stream: a snapshot at revision 1, then one change (rev 2) once `release` is called, then nothing. */
 function fakeClient(signal: AbortSignal) {
@@ -68,15 +108,8 @@ test('a skipped change pass writes status.json outside the lock', async () => {
   );
   const run = r.run({
     passes: {
-      fingerprint: () => 'nothing moves',
-      reconcile: async () => ({
-        actions: [],
-        failed: [],
-        applied: 0,
-        ms: 0,
-        revision: r.state.revision,
-        fingerprint: 'nothing moves',
-      }),
+      fingerprint: () => NOTHING_MOVES,
+      reconcile: async () => unmoved(r),
       status: () => {
         if (watching && lockFreeAt === undefined) {
           void r.lock.run(async () => {
@@ -153,34 +186,23 @@ async function heldPass(t: TestContext) {
   });
   const want = () => (r.state.all('region').some((x) => x.code === 'ord') ? 'ord' : 'none');
   const o = { host: 'none', passes: 0, beforePlan: gate(), planned: gate(), beforeEnd: gate(), change, want };
-  const closed = new Promise<void>((res) =>
-    abort.signal.addEventListener('abort', () => res(), { once: true }),
-  );
-  const run = r.run({
-    passes: {
-      fingerprint: want,
-      reconcile: async () => {
-        const held = ++o.passes === 2;
-        if (held) await o.beforePlan.shut;
-        const revision = r.state.revision;
-        const fingerprint = want();
-        if (held) {
-          o.planned.open();
-          await o.beforeEnd.shut;
-        }
-        o.host = fingerprint;
-        return { actions: [], failed: [], applied: 0, ms: 0, revision, fingerprint };
-      },
-      status: () => ({ peers: 0 }),
+  const passes = {
+    fingerprint: want,
+    reconcile: async () => {
+      const held = ++o.passes === 2;
+      if (held) await o.beforePlan.shut;
+      const revision = r.state.revision;
+      const fingerprint = want();
+      if (held) {
+        o.planned.open();
+        await o.beforeEnd.shut;
+      }
+      o.host = fingerprint;
+      return { actions: [], failed: [], applied: 0, ms: 0, revision, fingerprint };
     },
-    startDns: async () => ({ closed }),
-    dnsFirst: true,
-    stopMessage: 'stopped',
-  });
-  t.after(async () => {
+  };
+  runRole(t, r, abort, passes, () => {
     for (const g of [o.beforePlan, o.beforeEnd]) g.open();
-    abort.abort();
-    await run.done;
   });
   await until('the first pass ran', () => o.passes === 1);
   o.change('put'); // the change pass takes its fingerprint ('ord') and waits
@@ -228,32 +250,12 @@ test('the settling collection waits for a quiet spell after changes whose passes
     settle: { collect: () => collected.push(performance.now() - t0), quietMs: QUIET_MS, minGapMs: 0 },
   });
   let passes = 0;
-  const closed = new Promise<void>((res) =>
-    abort.signal.addEventListener('abort', () => res(), { once: true }),
-  );
-  const run = r.run({
-    passes: {
-      fingerprint: () => 'nothing moves', // every change pass is skipped, as a gateway's peer changes are
-      reconcile: async () => {
-        passes++;
-        return {
-          actions: [],
-          failed: [],
-          applied: 0,
-          ms: 0,
-          revision: r.state.revision,
-          fingerprint: 'nothing moves',
-        };
-      },
-      status: () => ({ peers: 0 }),
+  runRole(t, r, abort, {
+    fingerprint: () => NOTHING_MOVES, // every change pass is skipped, as a gateway's peer changes are
+    reconcile: async () => {
+      passes++;
+      return unmoved(r);
     },
-    startDns: async () => ({ closed }),
-    dnsFirst: true,
-    stopMessage: 'stopped',
-  });
-  t.after(async () => {
-    abort.abort();
-    await run.done;
   });
   await until('the first pass ran (work: a collection is due QUIET_MS after it)', () => passes === 1);
   for (let i = 0; i < 30; i++) {
